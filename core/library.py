@@ -1,0 +1,52 @@
+"""The library's dependencies in one place: database, clock, policy, school settings.
+
+Built once by the bootstrap (server, scheduler, CLI) and passed to services; tests build
+their own with a fixed clock. Nothing here is created at import time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.calendar import SchoolCalendar
+from core.clock import SCHOOL_TZ, Clock, school_today
+from core.db import make_engine, make_session_factory
+from core.policy import Policy
+from core.schema import upgrade
+from core.settings import SchoolSettings
+from core.uow import UnitOfWork
+
+
+@dataclass
+class Library:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    policy: Policy = field(default_factory=Policy)
+    school: SchoolSettings = field(default_factory=SchoolSettings)
+
+    @classmethod
+    def open(cls, url: str, *, clock: Clock, policy: Policy | None = None,
+             school: SchoolSettings | None = None, migrate: bool = True, echo: bool = False) -> Library:
+        engine = make_engine(url, echo=echo)
+        if migrate:
+            upgrade(engine)
+        return cls(engine, make_session_factory(engine), clock, policy or Policy(), school or SchoolSettings())
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return school_today(self.clock(), SCHOOL_TZ)
+
+    def calendar(self, session: Session) -> SchoolCalendar:
+        return SchoolCalendar.load(session, weekend_closed=self.policy.weekend_closed)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,135 @@
+"""Settings from config.toml, each overridable by SHUXIANG_<SECTION>_<KEY>.
+
+Every setting is documented in config.example.toml. Circulation rules live under
+[policy] (see core/policy.py); they are TOML-only because they are nested tables.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+@dataclass
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    reply_deadline_seconds: float = 4.0  # WeChat waits 5 s; answer later past this
+    max_body_bytes: int = 65536
+
+
+@dataclass
+class DatabaseSettings:
+    url: str = "sqlite:///shuxiang.db"
+    echo: bool = False
+
+
+@dataclass
+class SchoolSettings:
+    name: str = "书香小学图书室"
+    timezone: str = "Asia/Shanghai"
+    hours: str = "周一至周五 8:00–16:30（午休 12:00–13:30 照常开放）"
+    location: str = "教学楼一层东侧"
+    librarian_contact: str = "图书室王老师"
+
+
+@dataclass
+class WeChatSettings:
+    """Official Account (公众号) developer settings."""
+
+    token: str = ""
+    aes_key: str = ""  # EncodingAESKey, 43 characters; empty = plaintext mode only
+    appid: str = ""
+    appsecret: str = ""
+    api_base: str = "https://api.weixin.qq.com"
+
+
+@dataclass
+class WeComSettings:
+    """WeCom (企业微信) self-built app settings."""
+
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = ""
+    token: str = ""
+    aes_key: str = ""
+    api_base: str = "https://qyapi.weixin.qq.com"
+
+
+@dataclass
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    school: SchoolSettings = field(default_factory=SchoolSettings)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
+    wecom: WeComSettings = field(default_factory=WeComSettings)
+    policy: dict[str, Any] = field(default_factory=dict)  # raw [policy] table, see core.policy
+    jobs: dict[str, Any] = field(default_factory=dict)  # raw [jobs] table, see scheduler
+    demo: bool = False
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _coerce(value: str, kind: type, name: str) -> Any:
+    if kind is bool:
+        low = value.strip().lower()
+        if low in {"1", "true", "yes", "on"}:
+            return True
+        if low in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{name}: expected true/false, got {value!r}")
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise SettingsError(f"{name}: expected an integer, got {value!r}") from None
+    if kind is float:
+        try:
+            return float(value)
+        except ValueError:
+            raise SettingsError(f"{name}: expected a number, got {value!r}") from None
+    return value
+
+
+def _fill(section: Any, table: Mapping[str, Any], section_name: str) -> None:
+    known = {f.name for f in fields(section)}
+    for key, value in table.items():
+        if key not in known:
+            raise SettingsError(f"unknown setting [{section_name}] {key}")
+        setattr(section, key, value)
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read TOML (if given), then apply SHUXIANG_<SECTION>_<KEY> environment overrides."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    data: dict[str, Any] = {}
+    if path is not None:
+        with open(path, "rb") as fh:
+            try:
+                data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{path}: {exc}") from None
+    for name, table in data.items():
+        if name in ("policy", "jobs"):
+            setattr(settings, name, dict(table))
+            continue
+        section = getattr(settings, name, None)
+        if not is_dataclass(section):
+            raise SettingsError(f"unknown section [{name}] in {path}")
+        _fill(section, table, name)
+    for f in fields(settings):
+        section = getattr(settings, f.name)
+        if not is_dataclass(section):
+            continue
+        hints = get_type_hints(type(section))
+        for sf in fields(section):
+            env_name = f"SHUXIANG_{f.name}_{sf.name}".upper()
+            if env_name in environ:
+                setattr(section, sf.name, _coerce(environ[env_name], hints[sf.name], env_name))
+    return settings
