@@ -1,0 +1,32 @@
+"""Circulation services: each takes the Library and a command, returns a result or raises Refused."""
+from core.circulation.cards import clear_reader, replace_card, report_card_lost
+from core.circulation.checkin import checkin
+from core.circulation.checkout import checkout
+from core.circulation.commands import (
+    CancelReservation,
+    CheckinItem,
+    CheckoutItem,
+    ClearReader,
+    ExpireHolds,
+    FinishRepair,
+    MarkItemDamaged,
+    MarkItemLost,
+    PlaceReservation,
+    RecallLoan,
+    RenewLoan,
+    ReplaceCard,
+    ReportCardLost,
+    SettleCharge,
+)
+from core.circulation.losses import finish_repair, mark_damaged, mark_lost, settle_charge
+from core.circulation.recall import recall
+from core.circulation.renew import renew
+from core.circulation.reservations import cancel_reservation, expire_holds, place_reservation
+
+__all__ = [
+    "CancelReservation", "CheckinItem", "CheckoutItem", "ClearReader", "ExpireHolds", "FinishRepair",
+    "MarkItemDamaged", "MarkItemLost", "PlaceReservation", "RecallLoan", "RenewLoan", "ReplaceCard",
+    "ReportCardLost", "SettleCharge", "cancel_reservation", "checkin", "checkout", "clear_reader",
+    "expire_holds", "finish_repair", "mark_damaged", "mark_lost", "place_reservation", "recall", "renew",
+    "replace_card", "report_card_lost", "settle_charge",
+]

@@ -1,0 +1,60 @@
+"""归还: take a copy back, charge any overdue fine, pass it to the reservation queue."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from core.calendar import SchoolCalendar
+from core.circulation.commands import CheckinItem
+from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.holds import shelve_or_hold
+from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item, reader_by_id
+from core.circulation.results import LoanReturned
+from core.errors import Reason, Refused
+from core.library import Library
+from core.models import Charge, ChargeKind, Item, Loan
+from core.policy import Policy
+
+
+def checkin(library: Library, cmd: CheckinItem) -> LoanReturned:
+    """Return the copy `cmd.barcode`; raise Refused(NOT_ON_LOAN) when it is not lent out."""
+    with library.uow() as uow:
+        session = uow.session
+        item = item_by_barcode(session, cmd.barcode)
+        loan = open_loan_of_item(session, item.id)
+        if loan is None:
+            raise Refused(Reason.NOT_ON_LOAN, barcode=item.barcode, item_status=item.status.value)
+        calendar = library.calendar(session)
+        result = close_loan(session, loan, item, now=library.now(), today=library.today(),
+                            calendar=calendar, policy=library.policy, actor=cmd.actor)
+        uow.commit()
+        return result
+
+
+def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today: date,
+               calendar: SchoolCalendar, policy: Policy, actor: str, shelve: bool = True) -> LoanReturned:
+    """Close an open loan: fine, suspension after a renewed loan came back late, then the queue."""
+    reader = reader_by_id(session, loan.reader_id, lock=True)
+    days_late = overdue_open_days(calendar, loan.due_date, today)
+    fine = overdue_fine_fen(policy, days_late, item.price_fen)
+    loan.returned_at = now
+    loan.is_open = False
+    if fine > 0:
+        session.add(Charge(reader_id=reader.id, loan_id=loan.id, item_id=item.id, kind=ChargeKind.OVERDUE,
+                           amount_fen=fine, note=f"逾期{days_late}天", created_at=now))
+    suspended_until = None
+    if days_late > 0 and loan.renewal_count > 0:
+        # Overdue again after a renewal: reported to the 教务处 list and no borrowing for a while.
+        suspended_until = today + timedelta(days=policy.suspension_days)
+        if reader.suspended_until is None or reader.suspended_until < suspended_until:
+            reader.suspended_until = suspended_until
+        audit(session, now, "report_academic_office", actor, reader_id=reader.id, item_id=item.id,
+              loan_id=loan.id, days_late=days_late, suspended_until=suspended_until)
+    audit(session, now, "checkin", actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
+          days_late=days_late, fine_fen=fine)
+    ready = None
+    if shelve:
+        ready = shelve_or_hold(session, item, now=now, today=today, calendar=calendar, policy=policy, actor=actor)
+    return LoanReturned(loan.id, reader.id, reader.name, item.title.title, item.barcode, loan.due_date,
+                        days_late, fine, suspended_until, ready)

@@ -1,0 +1,84 @@
+"""借出: lend a copy to a reader at the desk."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core.circulation.commands import CheckoutItem
+from core.circulation.lookups import (
+    account_reasons,
+    audit,
+    item_by_barcode,
+    reader_by_card,
+    unpaid_fen,
+)
+from core.circulation.results import LoanCreated
+from core.errors import Reason, Refused
+from core.library import Library
+from core.models import Item, ItemStatus, Loan, Reservation, ReservationStatus
+
+UNAVAILABLE = {ItemStatus.ON_LOAN, ItemStatus.IN_REPAIR, ItemStatus.LOST, ItemStatus.WITHDRAWN}
+
+
+def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
+    """Lend the copy `cmd.barcode` to the reader `cmd.card_no`, or raise Refused with every reason."""
+    now, today = library.now(), library.today()
+    with library.uow() as uow:
+        session = uow.session
+        reader = reader_by_card(session, cmd.card_no, lock=True)
+        item = item_by_barcode(session, cmd.barcode)
+        calendar = library.calendar(session)
+        rule = library.policy.rule(reader.reader_type, item.item_type)
+
+        reasons = account_reasons(session, reader, today)
+        if unpaid_fen(session, reader.id) > library.policy.max_unpaid_fen:
+            reasons.append(Reason.UNPAID_CHARGES)
+        if library.policy.block_checkout_when_overdue and session.scalar(
+                select(func.count()).select_from(Loan)
+                .where(Loan.reader_id == reader.id, Loan.is_open.is_(True), Loan.due_date < today)):
+            reasons.append(Reason.HAS_OVERDUE)
+        if not rule.loanable:
+            reasons.append(Reason.NOT_FOR_LOAN)
+        if item.status in UNAVAILABLE:
+            reasons.append(Reason.ITEM_UNAVAILABLE)
+
+        reservation = None
+        if item.status == ItemStatus.HELD:
+            reservation = session.scalar(select(Reservation).where(
+                Reservation.item_id == item.id, Reservation.status == ReservationStatus.READY))
+            if reservation is None or reservation.reader_id != reader.id:
+                reasons.append(Reason.HELD_FOR_ANOTHER)
+        elif item.status == ItemStatus.AVAILABLE:
+            # A reader who queued for this title and finds a copy on the shelf gets it.
+            reservation = session.scalar(select(Reservation).where(
+                Reservation.title_id == item.title_id, Reservation.reader_id == reader.id,
+                Reservation.status == ReservationStatus.WAITING))
+
+        on_loan_same_type = session.scalar(
+            select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id)
+            .where(Loan.reader_id == reader.id, Loan.is_open.is_(True), Item.item_type == item.item_type)) or 0
+        if rule.loanable and on_loan_same_type >= rule.max_items:
+            reasons.append(Reason.LIMIT_REACHED)
+        if reasons:
+            raise Refused(*reasons, max_items=rule.max_items, suspended_until=reader.suspended_until,
+                          item_status=item.status.value)
+
+        due = calendar.due_date(today, rule.loan_days)
+        loan = Loan(item_id=item.id, reader_id=reader.id, loaned_at=now, due_date=due, is_open=True)
+        session.add(loan)
+        item.status = ItemStatus.ON_LOAN
+        if reservation is not None:
+            reservation.status = ReservationStatus.FULFILLED
+            reservation.item_id = item.id
+            reservation.closed_at = now
+        try:
+            session.flush()
+        except IntegrityError:
+            # The partial unique index saw another open loan on this copy (a race we lost).
+            raise Refused(Reason.ITEM_UNAVAILABLE) from None
+        audit(session, now, "checkout", cmd.actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
+              due_date=due)
+        result = LoanCreated(loan.id, reader.id, reader.name, item.title.title, item.barcode, due,
+                             reservation.id if reservation is not None else None)
+        uow.commit()
+        return result

@@ -1,0 +1,65 @@
+"""续借: extend a loan, or explain every reason it cannot be extended."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.circulation.commands import RenewLoan
+from core.circulation.fines import overdue_open_days
+from core.circulation.lookups import account_reasons, audit, reader_by_id
+from core.circulation.results import LoanRenewed
+from core.errors import Reason, Refused
+from core.library import Library
+from core.models import Item, ItemStatus, Loan, Renewal, Reservation, ReservationStatus
+
+
+def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
+    """Renew one of the reader's own open loans; Refused lists every reason that applies."""
+    now, today = library.now(), library.today()
+    with library.uow() as uow:
+        session = uow.session
+        reader = reader_by_id(session, cmd.reader_id, lock=True)
+        loan = session.scalar(select(Loan).where(Loan.id == cmd.loan_id).with_for_update())
+        if loan is None or loan.reader_id != reader.id or not loan.is_open:
+            # Never reveal whether someone else's loan exists.
+            raise Refused(Reason.LOAN_NOT_FOUND, loan_id=cmd.loan_id)
+        item = loan.item
+        calendar = library.calendar(session)
+        rule = library.policy.rule(reader.reader_type, item.item_type)
+
+        reasons = account_reasons(session, reader, today)
+        days_late = overdue_open_days(calendar, loan.due_date, today)
+        if days_late > library.policy.renew_grace_days:
+            reasons.append(Reason.OVERDUE)
+        if loan.recalled_at is not None:
+            reasons.append(Reason.RECALLED)
+        waiting_others = session.scalar(
+            select(func.count()).select_from(Reservation)
+            .where(Reservation.title_id == item.title_id, Reservation.status == ReservationStatus.WAITING,
+                   Reservation.reader_id != reader.id)) or 0
+        if waiting_others:
+            on_shelf = session.scalar(
+                select(func.count()).select_from(Item)
+                .where(Item.title_id == item.title_id, Item.status == ItemStatus.AVAILABLE)) or 0
+            if on_shelf < waiting_others:
+                reasons.append(Reason.RESERVED_BY_OTHER)
+        if loan.renewal_count >= rule.renewals:
+            reasons.append(Reason.RENEWALS_USED_UP)
+        # Count from the later of the old due date and today: no stacking, no bonus for lateness.
+        new_due = calendar.due_date(max(loan.due_date, today), rule.renew_days)
+        if new_due <= loan.due_date:
+            reasons.append(Reason.TERM_END)
+        if reasons:
+            term = calendar.term_of(today)
+            raise Refused(*reasons, loan_id=loan.id, title=item.title.title, due_date=loan.due_date,
+                          days_late=days_late, suspended_until=reader.suspended_until,
+                          renewals=rule.renewals, term_end=term.end if term else None)
+
+        old_due = loan.due_date
+        loan.due_date = new_due
+        loan.renewal_count += 1
+        session.add(Renewal(loan_id=loan.id, renewed_at=now, old_due=old_due, new_due=new_due))
+        audit(session, now, "renew", cmd.actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
+              old_due=old_due, new_due=new_due)
+        result = LoanRenewed(loan.id, item.title.title, old_due, new_due, rule.renewals - loan.renewal_count)
+        uow.commit()
+        return result
