@@ -1,0 +1,123 @@
+"""Intent rules: keyword and pattern table in explicit priority order (first match wins)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ACTION_INTENTS: frozenset[str] = frozenset({
+    "renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card",
+    "checkout", "checkin", "recall", "mark_lost", "publish_activity", "unsubscribe",
+})
+
+CODE = r"(?<![A-Za-z0-9])[A-Za-z]{0,4}\d{4,}[A-Za-z0-9-]*(?![A-Za-z0-9])"
+CLASS = r"(?:本班|我们班|我班|咱班|咱们班|班上|班里|班级|全班|[0-9一二三四五六七八九十]+\s*[班(（]|各班|学生们?|同学们?|孩子们)"
+OWE = r"(?:逾期|超期|过期|没还|未还|没有还|欠书|欠着|拖欠|到期未还|催还|催书|没交|未归还)"
+CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|卡)"
+LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
+FINE = r"(?:罚款|罚金|罚钱|欠款|欠费|滞纳金|赔款|罚了|罚多少)"
+NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|帮我|给我)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    intent: str
+    pattern: re.Pattern[str]
+    weak: bool = False  # a hint, not a request: confidence stays below the action threshold
+
+
+def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
+    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak)
+
+
+# Order is the priority. Specific before general: "取消预约" before "预约", "续借规则" before
+# "续借", "本班逾期" before "我的借阅", librarian commands (need a barcode) before reader ones.
+RULES: tuple[Rule, ...] = (
+    _r("unsubscribe", r"(?:退订|取消订阅|不再接收|屏蔽|关闭|关掉|停止|取消|不要再?|别再?|不用再?)(?:给我)?"
+                      r".{0,8}(?:提醒|通知|推送|消息|周报)"),
+    _r("cancel_reservation", r"(?:取消|撤销|撤回|退掉|删除|删掉|去掉|不要|不想|不用|不需要)了?.{0,12}?(?:预约|预定|预订)"),
+    _r("cancel_reservation", r"(?:预约|预定|预订).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉)"),
+    _r("checkout", rf"(?:借出|办理借阅|借给).{{0,4}}{CODE}"),
+    _r("checkin", rf"(?:归还|还书|还回|入库|收回).{{0,4}}{CODE}"),
+    _r("recall", rf"(?:催还|催书|提前收回|召回).{{0,4}}{CODE}"),
+    _r("mark_lost", rf"(?:丢失|遗失|报失|标记丢失|记丢失|登记丢失).{{0,4}}{CODE}"),
+    _r("publish_activity", r"(?:发布|发一?个|发送|新建|创建)(?:一个|一条)?(?:读书|阅读)?活动"),
+    _r("report_lost_card", rf"挂失|补办.{{0,2}}{CARD}|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}"),
+    _r("unbind", r"解绑|解除.{0,4}(?:绑定|关联)|取消.{0,4}(?:绑定|关联)|(?:不绑|不想绑|不要绑)了?"),
+    _r("unbind", r"绑错|换绑", weak=True),
+    _r("bind", r"绑定|绑卡|绑证|绑.{0,4}(?:借书证|借阅证|卡|证)|关联.{0,4}(?:借书证|借阅证|卡|证|孩子)|登记.{0,2}借书证"),
+    _r("rules", r"规则|规定|制度|须知|章程|守则|细则|政策|流程|注意事项"),
+    _r("rules", r"(?:能|可以|可|最多|一次|每次|每人|每个人|老师|学生|孩子).{0,4}(?:借|续借?|续)(?:几|多少)(?:本|次|册|天)"),
+    _r("rules", r"借期|借阅期限|借阅期|借多久|借多长|借几天|能借多长|借阅时间多长|能借多少天|可以借多少天|借.{0,2}多长时间"),
+    _r("rules", r"续借?.{0,3}(?:几次|多久|多长|几天|多少天|多少次)|预约.{0,4}(?:保留|留|几天|多久|多长)"),
+    _r("rules", rf"(?:逾期|超期|过期|晚还|迟还|超时|延迟还).{{0,6}}(?:怎么|如何|会|要|怎样|咋)(?:罚|处理|办|算|收)"
+                rf"|怎么罚|罚款.{{0,4}}(?:标准|怎么算|一天|每天)|(?:一天|每天)(?:罚|多少钱)|{FINE}.{{0,3}}(?:怎么|如何)算"),
+    _r("rules", r"(?:丢|弄丢|损坏|弄坏|撕坏|撕破|弄脏|污损|坏了|破了).{0,6}(?:怎么|如何|要|赔|办)|赔偿|照价"),
+    _r("rules", r"(?:工具书|字典|词典|期刊|杂志).{0,4}(?:能|可以|可).{0,2}(?:借|外借|带)|(?:能|可以)外借|带回家"),
+    _r("class_overdue", rf"{CLASS}.{{0,12}}{OWE}|{OWE}.{{0,6}}(?:名单|学生|同学|的孩子)|(?:哪些|哪几个|谁).{{0,6}}{OWE}"),
+    _r("ranking", r"排行|排名|榜|阅读之星|读书之星|借阅之星|(?:借书|借阅|读书|看书|阅读)(?:得|的)?(?:最多|第一名)|借(?:得|的)最多"
+                  r"|最多的(?:班|人|同学|学生|书)|最受欢迎|最热门|热门|借的人最多|谁借.{0,2}最多"),
+    _r("fines", rf"{FINE}|要交.{{0,4}}钱|交多少钱|欠.{{0,3}}钱|赔了多少"),
+    _r("history", r"借阅历史|借阅记录|历史记录|借书记录|阅读记录|阅读报告|读书报告|阅读量|阅读情况|阅读档案"
+                  r"|借过|读过|看过哪|以前借|之前借|曾经借|历史借阅|读了(?:多少|几)|看了(?:多少|几)"
+                  r"|(?:这学期|本学期|上学期|今年|去年|这个月|本月|一共|总共|累计|这一年).{0,6}(?:借|读|看)了?(?:多少|几|哪些|什么)"),
+    _r("renew", r"续借|续期|续订|续租|续(?:一下|一续|下|个|上|一本|两本|几天|一周|吧|了吧)|(?<![继连手陆])续$|帮我续|给我续|都续"
+                r"|延期|延长|再借(?:一|两|几|1|2)?(?:周|星期|礼拜|天|段时间|阵子|下)|多借(?:几|一|两)(?:天|周)"
+                r"|晚(?:几|一|两)?(?:天|点|些)还|推迟(?:还|归还)|宽限"),
+    _r("my_loans", r"我的预约|预约的书|预约(?:到|好)了(?:吗|没)|预约情况"),
+    _r("reserve", r"预约|预定|预订|订一本|订一下|(?:帮我|给我|替我)(?:留|占)|留一本|排队借|排个队"
+                  r"|(?:到|有|回来|还回来)了?(?:就|请|麻烦)?(?:通知|告诉|提醒|叫)我"),
+    _r("my_loans", r"我的借阅|当前借阅|在借|借了(?:哪些|什么|几本|啥|多少)|借的(?:书|哪|什么)|我借的|孩子借的"
+                   r"|(?:什么时候|哪天|几号|何时|啥时候|多久)(?:到期|还|要还|归还|得还|该还)|到期(?:时间|日期|日|了吗|没)"
+                   r"|应还|(?:没|还没|未)(?:还|归还)|借阅(?:情况|状态|信息|列表|清单)|借书(?:情况|清单|列表)|手上.{0,4}书"
+                   r"|(?:快|要|马上)到期|到期了?$|欠.{0,2}书"),
+    _r("activities", r"活动|读书节|阅读节|读书月|阅读月|讲座|故事会|故事爸妈|故事妈妈|故事爸爸|读书会|征文|朗诵|演讲比赛"
+                     r"|作家进校园|书展|书市|亲子阅读|共读|读书打卡|阅读打卡|(?:读书|阅读|朗诵|演讲|征文|知识|讲故事)比赛|图书漂流|跳蚤书市"),
+    _r("new_books", r"新书|新到|新进|新来的|新上架|上新|新购|新入库|刚到的书|最近(?:到|来|进|买)了.{0,6}书|新添"),
+    _r("recommend", r"推荐|荐书|书单|好书|读什么|看什么|读点什么|看点什么|适合.{0,10}(?:看|读|的)|值得(?:看|读)|必读|必看"
+                    r"|课外(?:书|读物|阅读)|阅读建议|有什么.{0,6}(?:书|绘本|小说|读物)|给.{0,6}(?:孩子|学生).{0,6}(?:书|读物)"),
+    _r("hours", r"几点|开门|关门|开馆|闭馆|开放|营业|上班|下班|什么时候开|开不开|几时开|开着|关着|作息|工作时间"
+                r"|(?:图书馆|图书室|阅览室).{0,3}(?:在哪|在几楼|位置|怎么走|地址)|(?:寒假|暑假|假期|节假日|周末|周六|周日|放假)"
+                r".{0,4}(?:开|上班|能去|可以去)"),
+    _r("search", r"查询|查找|检索|搜索|搜一下|搜搜|查一下|查查|找找|找一下|查书|找书|搜书|查一查|找一找|有没有|有无|在不在"
+                 r"|还有(?:吗|没有)|在馆|馆藏|可借吗|能借到|借得到|书架|索书号|在哪|哪里有|哪儿有|想借|想看|要借|借一本"
+                 r"|我要借|借本|isbn|^有.{1,24}(?:吗|么|没)$|关于.{1,10}的(?:书|绘本|小说)|有.{1,10}的(?:书|绘本|小说)吗"
+                 r"|写的(?:书|小说|绘本|作品)|的(?:作品|著作)"),
+    _r("help", r"帮助|菜单|功能|^help$|^menu$|怎么用|如何使用|使用说明|能做什么|能干什么|会做什么|会干什么|会什么|能帮我?(?:做)?什么"
+               r"|有什么用|指南|说明书|操作说明|你是谁|怎么操作|不会用|教我"),
+)
+
+# Single-character commands that only count as a whole jieba token ("查理九世" is not 查).
+TOKEN_KEYWORDS: dict[str, str] = {"查": "search", "找": "search", "搜": "search", "续": "renew"}
+
+QUESTION_RE = re.compile(r"吗|么|能不能|可不可以|可以不|能否|是否|怎么|如何|\?|行不行|好不好")
+
+
+@dataclass(frozen=True, slots=True)
+class IntentMatch:
+    intent: str
+    start: int
+    end: int
+    weak: bool
+    negated: bool
+
+
+def detect(masked: str, tokens: list[str]) -> IntentMatch | None:
+    """The highest-priority rule that matches the (title-masked) text, or a single-char command."""
+    for rule in RULES:
+        m = rule.pattern.search(masked)
+        if m:
+            negated = rule.intent in ACTION_INTENTS and rule.intent != "cancel_reservation" \
+                and rule.intent != "unsubscribe" and bool(NEG_BEFORE.search(masked[: m.start()]))
+            return IntentMatch(rule.intent, m.start(), m.end(), rule.weak, negated)
+    offset = 0
+    for tok in tokens:
+        if tok in TOKEN_KEYWORDS:
+            negated = bool(NEG_BEFORE.search(masked[:offset]))
+            return IntentMatch(TOKEN_KEYWORDS[tok], offset, offset + len(tok), False, negated)
+        offset += len(tok)
+    return None
+
+
+def is_question(text: str) -> bool:
+    """True when the message asks about something rather than telling the bot to do it."""
+    return bool(QUESTION_RE.search(text))

@@ -1,0 +1,72 @@
+"""Numbers as people type them: Arabic or Chinese numerals, loan positions and grades."""
+from __future__ import annotations
+
+import re
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+CN_NUM = "[零〇一二两俩三四五六七八九十]"
+NUM = rf"(?:\d{{1,2}}|{CN_NUM}{{1,3}})"
+_SEP = r"(?:\s*(?:、|,|，|和|跟|与|及|以及|还有|/|\+|&|\s)\s*)"
+_UNIT = r"(?:本|个|项|条|册|部|号|套)"
+
+# "第1本和第3本", "第一、三本", "第2、4个"
+# A Chinese numeral after a separator must end the run, or "第一本和三体" would read 三 as a position.
+_NEXT = rf"(?:第\s*{NUM}|\d{{1,2}}|{CN_NUM}{{1,3}}(?=\s*{_UNIT}|[^\u4e00-\u9fff]|$))"
+_ORDINAL_RUN = re.compile(rf"第\s*{NUM}\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
+# A message (or what is left of it) made only of positions: "1 3", "1、3", "一和三本"
+_BARE_RUN = re.compile(rf"^{NUM}\s*{_UNIT}?(?:{_SEP}{NUM}\s*{_UNIT}?)*$")
+_FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")
+_LAST = re.compile(r"最后\s*(?:一|1)\s*" + _UNIT)
+_NUM_RE = re.compile(NUM)
+MAX_POSITION = 50  # nobody has 50 loans; bigger numbers are barcodes, ISBNs or years
+
+
+def cn_to_int(token: str) -> int | None:
+    """Turn "3", "三", "十二", "二十" or "两" into an int; None if it is not a small number."""
+    if token.isdigit():
+        return int(token)
+    if not token or any(ch not in _DIGITS and ch != "十" for ch in token):
+        return None
+    if "十" not in token:
+        if len(token) != 1:
+            return None
+        return _DIGITS[token]
+    head, _, tail = token.partition("十")
+    if "十" in tail or len(head) > 1 or len(tail) > 1:
+        return None
+    tens = _DIGITS[head] if head else 1
+    ones = _DIGITS[tail] if tail else 0
+    return tens * 10 + ones
+
+
+def _positions(run: str) -> list[int]:
+    values = [cn_to_int(m) for m in _NUM_RE.findall(run)]
+    return [v for v in values if v is not None and 1 <= v <= MAX_POSITION]
+
+
+def find_indexes(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Positions in the loan list named in text (sorted, unique) and the spans they came from."""
+    found: list[int] = []
+    spans: list[tuple[int, int]] = []
+    for m in _ORDINAL_RUN.finditer(text):
+        found += _positions(m.group())
+        spans.append(m.span())
+    m = _FIRST_N.search(text)
+    if m and (n := cn_to_int(m.group(1))) and 1 <= n <= MAX_POSITION:
+        found += range(1, n + 1)
+        spans.append(m.span())
+    m = _LAST.search(text)
+    if m:
+        found.append(-1)  # counted from the end of the list; documented in docs/nlu.md
+        spans.append(m.span())
+    return sorted(set(found), key=lambda v: (v < 0, v)), spans
+
+
+def bare_indexes(text: str) -> list[int] | None:
+    """Positions when text is nothing but numbers ("1 3", "2、4", "一和三"), else None."""
+    stripped = text.strip()
+    if not stripped or not _BARE_RUN.match(stripped):
+        return None
+    values = _positions(stripped)
+    return sorted(set(values)) or None

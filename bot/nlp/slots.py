@@ -1,0 +1,172 @@
+"""Slot extraction: query, indexes, all, card number and name, grade, topic, barcode, kind, text."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.nlp.intents import CODE
+from bot.nlp.lexicon import FORMAT_TOPICS, LEAD_FILLERS, NOTICE_KINDS, TOPICS, TRAIL_FILLERS
+from bot.nlp.numerals import CN_NUM, cn_to_int, find_indexes
+
+Tokenize = Callable[[str], list[str]]
+MASK = "\ue000"  # stands for one protected title/author inside the masked text
+
+# Command words removed anywhere before the query is cut out of what is left.
+_COMMAND_WORDS = sorted((
+    "取消预约", "取消预定", "取消预订", "撤销预约", "不要预约", "不想预约", "不用预约", "预约", "预定", "预订",
+    "续借", "续期", "续订", "续一下", "续一续", "帮我续", "给我续", "延期", "延长", "再借一周", "再借一个星期",
+    "再借几天", "再借一段时间", "多借几天", "查询", "查找", "检索", "搜索", "搜一下", "搜搜", "查一下", "查查",
+    "找找", "找一下", "查书", "找书", "搜书", "查一查", "找一找", "有没有", "在不在馆", "在不在", "还有吗",
+    "还有没有", "在馆吗", "馆藏", "索书号", "哪里有", "哪儿有", "想借", "想看", "要借", "借一本", "我要借",
+    "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
+    "所有的书", "所有", "都", "全都", "每本", "一起", "借阅", "能不能", "可不可以", "可以吗", "能借吗",
+    "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天",
+), key=len, reverse=True)
+_COMMAND_RE = re.compile("|".join(re.escape(w) for w in _COMMAND_WORDS), re.IGNORECASE)
+_SEGMENT_SPLIT = re.compile(r"[\s,，、;；:：!！?？。]+")
+_LEAD = sorted(LEAD_FILLERS + ("查", "找", "搜", "续", "借", "有", "有关于", "关于", "借阅"), key=len, reverse=True)
+_TRAIL = sorted(TRAIL_FILLERS, key=len, reverse=True)
+_AUTHOR_OF = re.compile(r"^(.{2,8}?)(?:写的|著的|编的|老师写的|的作品|的著作|的小说|作品)")
+_ABOUT = re.compile(r"^(.{2,10}?)(?:的|类的|方面的|相关的|之类的|有关的)(?:书|书籍|绘本|小说|读物|故事|图书|科普书)$")
+_BRACKETS = re.compile(r"《([^》]+)》|“([^”]+)”|\"([^\"]+)\"|「([^」]+)」|『([^』]+)』|【([^】]+)】|‘([^’]+)’")
+_ALL_RE = re.compile(r"全部|所有|全都|都|统统|通通|一起|每一?本|两本都|全续")
+_CODE_RE = re.compile(CODE)
+_CARD_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,3}\d{3,}[A-Za-z0-9]*)(?![A-Za-z0-9])")
+_NAME_NOISE = re.compile(
+    r"绑定|借书证|借阅证|读者证|图书证|借书卡|借阅卡|证号|卡号|学号|工号|号码|编号|姓名|名字|我是|我家|孩子|学生|宝贝"
+    r"|女儿|儿子|家长|请|帮我|我要|给我|一下|我的|叫做|叫|是|的|号|证|卡|和|老师的|关联|登记|绑|[A-Za-z0-9]")
+_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,5}")
+_GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}})\s*岁")
+_CLASS_RE = re.compile(rf"(?:年级|初[一二三])\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|[(（](\d{{1,2}})[)）]\s*班")
+_TOPIC_RE = re.compile("|".join(re.escape(t) for t in sorted(TOPICS, key=len, reverse=True)))
+_KIND_RE = re.compile("|".join(re.escape(k) for k in sorted(NOTICE_KINDS, key=len, reverse=True)))
+_ACTIVITY_PREFIX = re.compile(r"^.*?(?:发布|发一?个|发送|新建|创建)(?:一个|一条)?(?:读书|阅读)?活动[\s:：,，]*")
+
+
+def bracketed(text: str) -> list[str]:
+    """Contents of 《》, quotes and 【】 in order of appearance (people mark titles that way)."""
+    return [next(g for g in m.groups() if g is not None).strip() for m in _BRACKETS.finditer(text)]
+
+
+def _strip_edges(seg: str, tokenize: Tokenize) -> str:
+    """Peel fillers off both ends; a one-character filler only goes when jieba sees it as a word."""
+    changed = True
+    while seg and changed:
+        changed = False
+        for word in _LEAD:
+            if seg.startswith(word) and len(seg) > len(word):
+                if len(word) == 1 and tokenize(seg)[0] != word:
+                    continue
+                seg, changed = seg[len(word):].lstrip(), True
+                break
+        for word in _TRAIL:
+            if seg.endswith(word) and len(seg) > len(word):
+                if len(word) == 1 and tokenize(seg)[-1] != word:
+                    continue
+                seg, changed = seg[: -len(word)].rstrip(), True
+                break
+    if seg in _LEAD or seg in _TRAIL:
+        return ""
+    return seg
+
+
+def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize) -> str | None:
+    """The title, author, keyword or ISBN the user means, without command words and fillers."""
+    if brackets:  # the user marked it: trust that over everything else
+        return brackets[0]
+    if hits:  # catalogue terms found by jieba; the longest is the most specific
+        return max(hits, key=len)
+    rest = _COMMAND_RE.sub(" ", masked)
+    best = ""
+    for seg in _SEGMENT_SPLIT.split(rest):
+        seg = _strip_edges(seg.strip(), tokenize)
+        if (m := _AUTHOR_OF.match(seg)) or (m := _ABOUT.match(seg)):
+            seg = _strip_edges(m.group(1), tokenize)
+        if re.fullmatch(r"[\d\s、,，和第本个]*", seg) and not re.search(r"\d{3}", seg):  # positions
+            continue
+        if len(seg) > len(best):
+            best = seg
+    if not best:
+        return None
+    return best.lower() if best.isascii() else best
+
+
+def extract_indexes(text: str) -> tuple[list[int], str]:
+    """Loan positions and the text with their mentions blanked out."""
+    found, spans = find_indexes(text)
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return found, text
+
+
+def wants_all(text: str) -> bool:
+    """True for 全部/所有/都 ("续借全部", "所有的书都续借")."""
+    return bool(_ALL_RE.search(text))
+
+
+def extract_bind(text: str) -> dict[str, str]:
+    """Card number (upper-cased) and the card holder's name for binding."""
+    slots: dict[str, str] = {}
+    m = _CARD_RE.search(text)
+    if m:
+        slots["card_no"] = m.group(1).upper()
+        text = text[: m.start()] + " " + text[m.end():]
+    owner = re.search(r"([\u4e00-\u9fff]{2,4})的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
+    if owner:
+        slots["name"] = owner.group(1)
+        return slots
+    names = [n for n in (_NAME_RE.findall(_NAME_NOISE.sub(" ", text))) if 2 <= len(n) <= 4]
+    if names:
+        name = names[-1]
+        if name.endswith("老师") and len(name) > 3:
+            name = name[:-2]
+        slots["name"] = name
+    return slots
+
+
+def extract_grade(text: str) -> int | None:
+    """School grade 1–9 (初一…初三 → 7…9; an age of 7–15 → its usual grade); None for 高中."""
+    if re.search(r"高[一二三中]", text):
+        return None
+    m = _GRADE_RE.search(text)
+    if not m:
+        return None
+    if m.group(1):
+        grade = cn_to_int(m.group(1))
+    elif m.group(2):
+        grade = {"一": 7, "二": 8, "三": 9, "1": 7, "2": 8, "3": 9}[m.group(2)]
+    else:
+        grade = int(m.group(3)) - 6
+    return grade if grade is not None and 1 <= grade <= 9 else None
+
+
+def extract_class_no(text: str) -> int | None:
+    """Class number within a grade ("三年级二班" → 2)."""
+    m = _CLASS_RE.search(text)
+    if not m:
+        return None
+    return cn_to_int(m.group(1) or m.group(2))
+
+
+def extract_topic(text: str) -> str | None:
+    """A recommendation topic from the vocabulary; a subject wins over a format (恐龙绘本 → 恐龙)."""
+    found = [TOPICS[m.group()] for m in _TOPIC_RE.finditer(text)]
+    subjects = [t for t in found if t not in FORMAT_TOPICS]
+    return (subjects or found or [None])[0]
+
+
+def extract_kind(text: str) -> str | None:
+    """Which notices to stop (due_soon, overdue, new_books, activity, arrival, ...)."""
+    m = _KIND_RE.search(text)
+    return NOTICE_KINDS[m.group()] if m else None
+
+
+def extract_codes(text: str) -> list[str]:
+    """Barcodes and card numbers in a librarian command, upper-cased, in order."""
+    return [c.upper() for c in _CODE_RE.findall(text)]
+
+
+def extract_activity_text(text: str) -> str | None:
+    """The announcement text after 发布活动."""
+    rest = _ACTIVITY_PREFIX.sub("", text, count=1).strip()
+    return rest or None
