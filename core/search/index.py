@@ -1,0 +1,132 @@
+"""The in-memory search index: built once from catalogue rows, then read-only (safe to share)."""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from core.search.grams import GramIndex
+from core.search.normalise import author_names, search_key
+from core.search.pinyin import Spelling, spellings
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueRow:
+    """One title as the index needs it, with its popularity (copies, loans ever)."""
+
+    id: int
+    title: str
+    author: str
+    publisher: str
+    isbn: str | None
+    summary: str
+    min_grade: int | None
+    max_grade: int | None
+    subjects: str
+    series: str
+    copies: int
+    loans: int
+
+
+class PinyinTable:
+    """Sorted spellings → owners, for exact and prefix look-ups by bisection."""
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        ordered = sorted(set(pairs))
+        self.keys = [k for k, _ in ordered]
+        self.owners = [o for _, o in ordered]
+
+    def exact(self, key: str) -> list[int]:
+        lo = bisect_left(self.keys, key)
+        hi = bisect_left(self.keys, key + "\x00", lo)
+        return self.owners[lo:hi]
+
+    def prefixed(self, key: str, cap: int) -> list[int]:
+        """Owners of spellings that start with key (at most `cap` of them)."""
+        lo = bisect_left(self.keys, key)
+        hi = bisect_left(self.keys, key + "\uffff", lo)
+        return self.owners[lo:min(hi, lo + cap)]
+
+    def neighbours(self, key: str, span: int) -> list[tuple[str, int]]:
+        """Spellings sorted next to key: candidates for a typo late in the word."""
+        pos = bisect_left(self.keys, key)
+        lo, hi = max(0, pos - span), min(len(self.keys), pos + span)
+        return list(zip(self.keys[lo:hi], self.owners[lo:hi], strict=True))
+
+
+class SearchIndex:
+    """Every structure a query needs. Doc ids order titles by popularity: lower is more popular."""
+
+    def __init__(self, version: int, rows: Iterable[CatalogueRow],
+                 pinyin_cache: Mapping[str, list[Spelling]] | None = None) -> None:
+        self.version = version
+        self.rows = sorted(rows, key=lambda r: (-r.loans, -r.copies, r.id))
+        self.title_keys = [search_key(r.title) for r in self.rows]
+        self.titles = GramIndex(self.title_keys, by_length=True)
+        exact: defaultdict[str, list[int]] = defaultdict(list)
+        isbns: defaultdict[str, list[int]] = defaultdict(list)
+        for doc, (row, key) in enumerate(zip(self.rows, self.title_keys, strict=True)):
+            exact[key].append(doc)
+            if row.isbn:
+                isbns[row.isbn].append(doc)
+        self.exact_titles = dict(exact)
+        self.isbns = dict(isbns)
+        self._build_authors()
+        self._build_keywords()
+        self._build_pinyin(pinyin_cache or {})
+
+    def _build_authors(self) -> None:
+        ids: dict[str, int] = {}
+        docs: list[list[int]] = []
+        self.author_display: list[str] = []
+        for doc, row in enumerate(self.rows):
+            for name, display in author_names(row.author).items():
+                aid = ids.setdefault(name, len(docs))
+                if aid == len(docs):
+                    docs.append([])
+                    self.author_display.append(display)
+                docs[aid].append(doc)
+        self.author_ids = ids
+        self.author_docs = docs
+        self.authors = GramIndex(list(ids), by_length=True)
+
+    def _build_keywords(self) -> None:
+        # Tags (subjects, series) first, then the summary; "\n" keeps their grams apart.
+        self.tag_lengths: list[int] = []
+        texts = []
+        for row in self.rows:
+            tags = " ".join(search_key(t) for t in f"{row.subjects} {row.series}".split())
+            self.tag_lengths.append(len(tags))
+            texts.append(f"{tags}\n{search_key(row.summary)}")
+        self.keywords = GramIndex(texts)
+
+    def _build_pinyin(self, cache: Mapping[str, list[Spelling]]) -> None:
+        self.pinyin_cache: dict[str, list[Spelling]] = {}
+
+        def spell(text: str) -> list[Spelling]:
+            found = self.pinyin_cache.get(text)
+            if found is None:
+                found = cache.get(text)
+                if found is None:
+                    found = spellings(text)
+                self.pinyin_cache[text] = found
+            return found
+
+        full, initials = [], []
+        for doc, row in enumerate(self.rows):
+            for whole, first in spell(row.title):
+                full.append((whole, doc))
+                initials.append((first, doc))
+        self.title_full = PinyinTable(full)
+        self.title_initials = PinyinTable(initials)
+        full, initials = [], []
+        for name, aid in self.author_ids.items():
+            for whole, first in spell(name):
+                full.append((whole, aid))
+                initials.append((first, aid))
+        self.author_full = PinyinTable(full)
+        self.author_initials = PinyinTable(initials)
+
+    def __len__(self) -> int:
+        return len(self.rows)

@@ -1,0 +1,117 @@
+"""CatalogueSearch: the core service the bot calls; keeps its index in step with the catalogue."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.catalogue import catalogue_version
+from core.search.index import CatalogueRow, SearchIndex
+from core.search.loader import Availability, load_availability, load_catalogue
+from core.search.matcher import match
+from core.search.results import MatchKind, SearchResult, TitleHit
+
+log = logging.getLogger(__name__)
+
+
+class CatalogueSearch:
+    """Search by title, author, ISBN, pinyin, keywords and close spellings; thread-safe.
+
+    The index is rebuilt when core.catalogue.catalogue_version changes; the version is read at
+    most every `recheck_seconds`. A rebuild makes a new index and swaps it in, so searches keep
+    using the old one meanwhile (in a background thread unless `background=False`).
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], *, recheck_seconds: float = 2.0,
+                 background: bool = True, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._session_factory = session_factory
+        self._recheck_seconds = recheck_seconds
+        self._background = background
+        self._monotonic = monotonic
+        self._index: SearchIndex | None = None
+        self._checked_at = float("-inf")
+        self._build_lock = threading.Lock()  # one builder at a time; readers never take it
+        self._builder: threading.Thread | None = None
+
+    @property
+    def version(self) -> int | None:
+        """The catalogue version the current index was built from (None before the first build)."""
+        return None if self._index is None else self._index.version
+
+    def search(self, query: str, *, limit: int = 5) -> SearchResult:
+        """The best `limit` titles for a query, with live availability, the total and suggestions."""
+        index = self._fresh_index()
+        ranked = match(index, query, limit)
+        if not ranked.docs:
+            return SearchResult(hits=[], suggestions=ranked.suggestions, total=ranked.total)
+        rows = [(index.rows[doc], kind) for doc, kind in ranked.docs]
+        with self._session_factory() as session:
+            availability = load_availability(session, [row.id for row, _ in rows])
+        hits = [_hit(row, kind, availability.get(row.id, Availability())) for row, kind in rows]
+        return SearchResult(hits=hits, suggestions=ranked.suggestions, total=ranked.total)
+
+    def refresh(self) -> None:
+        """Rebuild the index now, in this thread (startup, or after a bulk import)."""
+        with self._build_lock:
+            self._rebuild()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait for a background rebuild to finish; True when none is running."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+            return not builder.is_alive()
+        return True
+
+    def _fresh_index(self) -> SearchIndex:
+        index = self._index
+        if index is None:
+            with self._build_lock:  # first use: everyone waits for the one build
+                if self._index is None:
+                    self._rebuild()
+            assert self._index is not None
+            return self._index
+        now = self._monotonic()
+        if now - self._checked_at < self._recheck_seconds:
+            return index
+        self._checked_at = now
+        with self._session_factory() as session:
+            version = catalogue_version(session)
+        if version != index.version and self._build_lock.acquire(blocking=False):
+            if self._background:
+                self._builder = threading.Thread(target=self._rebuild_locked, name="catalogue-search-index",
+                                                 daemon=True)
+                self._builder.start()
+            else:
+                self._rebuild_locked()
+        return self._index or index
+
+    def _rebuild_locked(self) -> None:
+        """Rebuild while holding the build lock (taken by the caller); keep the old index on failure."""
+        try:
+            self._rebuild()
+        except Exception:
+            log.exception("catalogue search index rebuild failed; keeping version %s", self.version)
+            self._checked_at = float("-inf")  # try again on the next search
+        finally:
+            self._build_lock.release()
+
+    def _rebuild(self) -> None:
+        with self._session_factory() as session:
+            version, rows = load_catalogue(session)
+        previous = self._index
+        self._index = SearchIndex(version, rows, previous.pinyin_cache if previous else None)
+        self._checked_at = self._monotonic()
+
+
+def _hit(row: CatalogueRow, kind: MatchKind, availability: Availability) -> TitleHit:
+    return TitleHit(
+        id=row.id, title=row.title, author=row.author, publisher=row.publisher, isbn=row.isbn,
+        summary=row.summary, min_grade=row.min_grade, max_grade=row.max_grade, match=kind,
+        on_shelf=availability.on_shelf, available_to_borrow=availability.available_to_borrow,
+        loanable_total=availability.loanable_total, copies_total=availability.copies_total,
+        reference_only=availability.reference_only, spots=availability.spots,
+        next_due=availability.next_due)
