@@ -12,7 +12,12 @@ from bot.nlp import slots as sl
 from bot.nlp.dictionary import build_tokenizer, clean_terms
 from bot.nlp.intents import ACTION_INTENTS, IntentMatch, detect, is_question
 from bot.nlp.lexicon import (
-    CONFIRM_NO, CONFIRM_YES, GREETINGS, LIBRARY_WORDS, PINYIN_COMMANDS, TYPO_FIXES,
+    CONFIRM_NO,
+    CONFIRM_YES,
+    GREETINGS,
+    LIBRARY_WORDS,
+    PINYIN_COMMANDS,
+    TYPO_FIXES,
 )
 from bot.nlp.normalise import is_only_question_mark, normalise
 from bot.nlp.numerals import bare_indexes, find_indexes

@@ -20,14 +20,16 @@ _COMMAND_WORDS = sorted((
     "还有没有", "在馆吗", "馆藏", "索书号", "哪里有", "哪儿有", "想借", "想看", "要借", "借一本", "我要借",
     "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
     "所有的书", "所有", "都", "全都", "每本", "一起", "借阅", "能不能", "可不可以", "可以吗", "能借吗",
-    "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天",
+    "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天", "还回来了", "回来了", "还回来",
+    "通知我", "告诉我", "提醒我", "叫我", "一声", "取消掉", "取消", "撤销", "删掉", "退掉",
 ), key=len, reverse=True)
 _COMMAND_RE = re.compile("|".join(re.escape(w) for w in _COMMAND_WORDS), re.IGNORECASE)
 _SEGMENT_SPLIT = re.compile(r"[\s,，、;；:：!！?？。]+")
-_LEAD = sorted(LEAD_FILLERS + ("查", "找", "搜", "续", "借", "有", "有关于", "关于", "借阅"), key=len, reverse=True)
+_LEAD = sorted(LEAD_FILLERS + ("查", "找", "搜", "续", "借", "有", "有关于", "关于", "借阅", "的"), key=len, reverse=True)
 _TRAIL = sorted(TRAIL_FILLERS, key=len, reverse=True)
 _AUTHOR_OF = re.compile(r"^(.{2,8}?)(?:写的|著的|编的|老师写的|的作品|的著作|的小说|作品)")
-_ABOUT = re.compile(r"^(.{2,10}?)(?:的|类的|方面的|相关的|之类的|有关的)(?:书|书籍|绘本|小说|读物|故事|图书|科普书)$")
+_ABOUT = re.compile(r"^(.{2,10}?)(?:的|类的|方面的|相关的|之类的|有关的)(?:科普|科幻|历史|儿童|课外|图画|漫画)?"
+                    r"(?:书|书籍|绘本|小说|读物|故事|图书)$")
 _BRACKETS = re.compile(r"《([^》]+)》|“([^”]+)”|\"([^\"]+)\"|「([^」]+)」|『([^』]+)』|【([^】]+)】|‘([^’]+)’")
 _ALL_RE = re.compile(r"全部|所有|全都|都|统统|通通|一起|每一?本|两本都|全续")
 _CODE_RE = re.compile(CODE)
@@ -48,7 +50,7 @@ def bracketed(text: str) -> list[str]:
     return [next(g for g in m.groups() if g is not None).strip() for m in _BRACKETS.finditer(text)]
 
 
-def _strip_edges(seg: str, tokenize: Tokenize) -> str:
+def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
     """Peel fillers off both ends; a one-character filler only goes when jieba sees it as a word."""
     changed = True
     while seg and changed:
@@ -59,7 +61,7 @@ def _strip_edges(seg: str, tokenize: Tokenize) -> str:
                     continue
                 seg, changed = seg[len(word):].lstrip(), True
                 break
-        for word in _TRAIL:
+        for word in _TRAIL if trail else ():
             if seg.endswith(word) and len(seg) > len(word):
                 if len(word) == 1 and tokenize(seg)[-1] != word:
                     continue
@@ -79,6 +81,11 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     rest = _COMMAND_RE.sub(" ", masked)
     best = ""
     for seg in _SEGMENT_SPLIT.split(rest):
+        # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
+        head = _strip_edges(seg.strip(), tokenize, trail=False)
+        head = re.sub(r"(?:吗|呢|吧|么)+$", "", head)
+        if (m := _AUTHOR_OF.match(head)) or (m := _ABOUT.match(head)):
+            seg = m.group(1)
         seg = _strip_edges(seg.strip(), tokenize)
         if (m := _AUTHOR_OF.match(seg)) or (m := _ABOUT.match(seg)):
             seg = _strip_edges(m.group(1), tokenize)
@@ -111,7 +118,7 @@ def extract_bind(text: str) -> dict[str, str]:
     if m:
         slots["card_no"] = m.group(1).upper()
         text = text[: m.start()] + " " + text[m.end():]
-    owner = re.search(r"([\u4e00-\u9fff]{2,4})的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
+    owner = re.search(r"(?:我是|是)?([\u4e00-\u9fff]{2,4}?)的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
     if owner:
         slots["name"] = owner.group(1)
         return slots
