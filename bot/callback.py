@@ -1,0 +1,38 @@
+"""What the two callback endpoints share: bounded body reading and refusing without detail."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.wxml import BadRequest
+
+log = logging.getLogger("shuxiang.callback")
+
+_PHRASES = {400: "bad request", 403: "forbidden", 404: "not found", 413: "request too large"}
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, or BadRequest(413) past `limit` bytes (checked before reading when declared)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BadRequest(413, f"declared body of {request.content_length} bytes")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(16384):
+        body += chunk
+        if len(body) > limit:  # chunked uploads declare no length: count as we go
+            raise BadRequest(413, "body over the limit")
+    return bytes(body)
+
+
+def refuse(request: web.Request, exc: BadRequest) -> web.Response:
+    """A short plain answer with only the status phrase; the reason goes to the log."""
+    log.warning("refused %s %s: %d %s", request.method, request.path, exc.status, exc.reason)
+    return web.Response(status=exc.status, text=_PHRASES.get(exc.status, "refused"))
+
+
+def xml_response(xml: str) -> web.Response:
+    return web.Response(text=xml, content_type="application/xml")
+
+
+def plain_response(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/plain")

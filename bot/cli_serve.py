@@ -1,0 +1,38 @@
+"""`shuxiang serve`: run the WeChat/WeCom callback server (and the simulator in demo mode)."""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from core.clock import system_clock
+from core.settings import SettingsError
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Demo school, demo WeChat keys, var/demo.db, simulator on.")
+@click.option("--host", default=None, help="Listen address (default from [server] host).")
+@click.option("--port", type=int, default=None, help="Listen port (default from [server] port).")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+              envvar="SHUXIANG_CONFIG", help="A config.toml (see config.example.toml).")
+@click.option("--db", "db", default=None, help="SQLAlchemy URL or SQLite file; overrides [database] url.")
+def serve(demo: bool, host: str | None, port: int | None, config: str | None, db: str | None) -> None:
+    """Start the server: /wechat, /wecom, /healthz (and /simulator with --demo)."""
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.bootstrap import build_responder, build_settings, open_library
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = build_settings(config, demo=demo, host=host, port=port, db=db)
+        library = open_library(settings, system_clock)  # migrate (and build the demo) before listening
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    library.close()  # the app opens its own in cleanup_ctx
+    app = create_app(settings, responder=build_responder(settings, library), clock=system_clock)
+    base = f"http://{settings.server.host}:{settings.server.port}"
+    click.echo(f"书香 Shuxiang 服务已启动：{base}/wechat  {base}/wecom  {base}/healthz")
+    if settings.demo:
+        click.echo(f"演示模式：在浏览器打开 {base}/simulator 试聊（Token {settings.wechat.token}）")
+    web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None, print=None)

@@ -1,0 +1,76 @@
+"""WeCom (企业微信) self-built app callback: always encrypted, verified by msg_signature."""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.exceptions import InvalidSignatureException
+
+from bot.callback import plain_response, read_body, refuse, xml_response
+from bot.dispatch import Dispatcher
+from bot.reply import SUCCESS, render_text
+from bot.wechat import CIPHER_ERRORS
+from bot.wxml import BadRequest, parse_xml, to_message
+from core.settings import WeComSettings
+
+log = logging.getLogger("shuxiang.wecom")
+
+
+class WeComEndpoint:
+    """Handles /wecom for one WeCom app."""
+
+    def __init__(self, settings: WeComSettings, dispatcher: Dispatcher, *, max_body: int) -> None:
+        self._settings = settings
+        self._dispatcher = dispatcher
+        self._max_body = max_body
+        configured = settings.token and settings.aes_key and settings.corp_id
+        self._crypto = WeChatCrypto(settings.token, settings.aes_key, settings.corp_id) if configured else None
+
+    def _open(self, request: web.Request, encrypted: str) -> str:
+        """Verify msg_signature over `encrypted` and decrypt it; BadRequest on any failure."""
+        if self._crypto is None:
+            raise BadRequest(404, "WeCom app not configured")
+        q = request.query
+        if not q.get("msg_signature"):
+            raise BadRequest(403, "missing msg_signature")
+        try:
+            return self._crypto.check_signature(q["msg_signature"], q.get("timestamp", ""), q.get("nonce", ""),
+                                                encrypted)
+        except InvalidSignatureException:
+            raise BadRequest(403, "bad msg_signature") from None
+        except InvalidCorpIdException:  # not a subclass of InvalidSignatureException
+            raise BadRequest(403, "message for another CorpID") from None
+        except CIPHER_ERRORS as exc:
+            raise BadRequest(400, f"broken ciphertext: {type(exc).__name__}") from None
+
+    async def get(self, request: web.Request) -> web.Response:
+        """URL verification: decrypt `echostr` and return the plaintext exactly (no quotes or newline)."""
+        try:
+            plain = self._open(request, request.query.get("echostr", ""))
+        except BadRequest as exc:
+            return refuse(request, exc)
+        return plain_response(plain)
+
+    async def post(self, request: web.Request) -> web.Response:
+        """One message or event from a WeCom user: decrypt, dispatch, reply encrypted."""
+        try:
+            if self._crypto is None:
+                raise BadRequest(404, "WeCom app not configured")
+            body = await read_body(request, self._max_body)
+            outer = parse_xml(body)
+            encrypted = outer.get("Encrypt")
+            if not isinstance(encrypted, str):
+                raise BadRequest(400, "no <Encrypt>")
+            raw = parse_xml(self._open(request, encrypted).encode("utf-8"))
+            message = to_message("wecom", raw)
+        except BadRequest as exc:
+            return refuse(request, exc)
+        reply = await self._dispatcher.dispatch(message)
+        if reply.is_empty:
+            return plain_response(SUCCESS)
+        xml = render_text(reply, to_user=message.user_id, from_user=str(raw.get("ToUserName") or ""))
+        assert self._crypto is not None
+        return xml_response(self._crypto.encrypt_message(xml, request.query.get("nonce", ""),
+                                                         request.query.get("timestamp") or None))
