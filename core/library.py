@@ -5,12 +5,14 @@ their own with a fixed clock. Nothing here is created at import time.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import versions
 from core.calendar import SchoolCalendar
 from core.clock import SCHOOL_TZ, Clock, school_today
 from core.db import make_engine, make_session_factory
@@ -27,6 +29,8 @@ class Library:
     clock: Clock
     policy: Policy = field(default_factory=Policy)
     school: SchoolSettings = field(default_factory=SchoolSettings)
+    _calendar_cache: tuple[int, SchoolCalendar] | None = field(default=None, init=False, repr=False)
+    _calendar_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, url: str, *, clock: Clock, policy: Policy | None = None,
@@ -46,7 +50,15 @@ class Library:
         return school_today(self.clock(), SCHOOL_TZ)
 
     def calendar(self, session: Session) -> SchoolCalendar:
-        return SchoolCalendar.load(session, weekend_closed=self.policy.weekend_closed)
+        """The school calendar, reloaded only when its change counter moved (one tiny query)."""
+        version = versions.current(session, versions.CALENDAR)
+        cached = self._calendar_cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        calendar = SchoolCalendar.load(session, weekend_closed=self.policy.weekend_closed)
+        with self._calendar_lock:
+            self._calendar_cache = (version, calendar)
+        return calendar
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from core import versions
 from core.library import Library
 from core.models import (
     CalendarDay,
@@ -29,6 +30,7 @@ TERM_END = date(2027, 1, 22)
 def add_term(lib: Library, start: date = TERM_START, end: date = TERM_END, name: str = "2026秋季学期") -> None:
     with lib.uow() as uow:
         uow.session.add(Term(name=name, start_date=start, end_date=end))
+        versions.bump(uow.session, versions.CALENDAR)
         uow.commit()
 
 
@@ -36,6 +38,7 @@ def add_closed_days(lib: Library, *days: date, reason: str = "节假日") -> Non
     with lib.uow() as uow:
         for day in days:
             uow.session.add(CalendarDay(day=day, is_open=False, reason=reason))
+        versions.bump(uow.session, versions.CALENDAR)
         uow.commit()
 
 
@@ -43,6 +46,7 @@ def add_open_days(lib: Library, *days: date, reason: str = "调休") -> None:
     with lib.uow() as uow:
         for day in days:
             uow.session.add(CalendarDay(day=day, is_open=True, reason=reason))
+        versions.bump(uow.session, versions.CALENDAR)
         uow.commit()
 
 

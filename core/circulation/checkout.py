@@ -1,23 +1,21 @@
 """借出: lend a copy to a reader at the desk."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.circulation.commands import CheckoutItem
-from core.circulation.lookups import (
-    account_reasons,
-    audit,
-    item_by_barcode,
-    reader_by_card,
-    unpaid_fen,
-)
+from core.circulation.lookups import account_reasons, audit, item_by_barcode, reader_by_card
 from core.circulation.results import LoanCreated
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Item, ItemStatus, Loan, Reservation, ReservationStatus
+from core.models import Charge, ChargeStatus, Item, ItemStatus, Loan, Reservation, ReservationStatus
 
 UNAVAILABLE = {ItemStatus.ON_LOAN, ItemStatus.IN_REPAIR, ItemStatus.LOST, ItemStatus.WITHDRAWN}
+
+
+def _scalar(stmt: Select) -> ScalarSelect:
+    return stmt.scalar_subquery()
 
 
 def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
@@ -30,12 +28,22 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
         calendar = library.calendar(session)
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
+        unpaid, overdue, same_type, own_waiting = session.execute(select(
+            _scalar(select(func.coalesce(func.sum(Charge.amount_fen), 0)).where(
+                Charge.reader_id == reader.id, Charge.status == ChargeStatus.OPEN)),
+            _scalar(select(func.count()).select_from(Loan).where(
+                Loan.reader_id == reader.id, Loan.is_open.is_(True), Loan.due_date < today)),
+            _scalar(select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id).where(
+                Loan.reader_id == reader.id, Loan.is_open.is_(True), Item.item_type == item.item_type)),
+            _scalar(select(Reservation.id).where(
+                Reservation.title_id == item.title_id, Reservation.reader_id == reader.id,
+                Reservation.status == ReservationStatus.WAITING).limit(1)),
+        )).one()  # one round trip for everything the rules need to know about the reader
+
         reasons = account_reasons(session, reader, today)
-        if unpaid_fen(session, reader.id) > library.policy.max_unpaid_fen:
+        if unpaid > library.policy.max_unpaid_fen:
             reasons.append(Reason.UNPAID_CHARGES)
-        if library.policy.block_checkout_when_overdue and session.scalar(
-                select(func.count()).select_from(Loan)
-                .where(Loan.reader_id == reader.id, Loan.is_open.is_(True), Loan.due_date < today)):
+        if library.policy.block_checkout_when_overdue and overdue:
             reasons.append(Reason.HAS_OVERDUE)
         if not rule.loanable:
             reasons.append(Reason.NOT_FOR_LOAN)
@@ -48,16 +56,10 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
                 Reservation.item_id == item.id, Reservation.status == ReservationStatus.READY))
             if reservation is None or reservation.reader_id != reader.id:
                 reasons.append(Reason.HELD_FOR_ANOTHER)
-        elif item.status == ItemStatus.AVAILABLE:
+        elif item.status == ItemStatus.AVAILABLE and own_waiting is not None:
             # A reader who queued for this title and finds a copy on the shelf gets it.
-            reservation = session.scalar(select(Reservation).where(
-                Reservation.title_id == item.title_id, Reservation.reader_id == reader.id,
-                Reservation.status == ReservationStatus.WAITING))
-
-        on_loan_same_type = session.scalar(
-            select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id)
-            .where(Loan.reader_id == reader.id, Loan.is_open.is_(True), Item.item_type == item.item_type)) or 0
-        if rule.loanable and on_loan_same_type >= rule.max_items:
+            reservation = session.get(Reservation, own_waiting)
+        if rule.loanable and same_type >= rule.max_items:
             reasons.append(Reason.LIMIT_REACHED)
         if reasons:
             raise Refused(*reasons, max_items=rule.max_items, suspended_until=reader.suspended_until,

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.errors import Reason, Refused
 from core.models import (
@@ -53,7 +53,9 @@ def reader_by_id(session: Session, reader_id: int, *, lock: bool = False) -> Rea
 
 
 def item_by_barcode(session: Session, barcode: str, *, lock: bool = True) -> Item:
-    stmt = select(Item).where(Item.barcode == normalise_barcode(barcode))
+    # The title comes in the same query: every caller names the book in its result.
+    stmt = (select(Item).where(Item.barcode == normalise_barcode(barcode))
+            .options(joinedload(Item.title, innerjoin=True)))
     if lock:
         stmt = stmt.with_for_update()
     item = session.scalar(stmt)

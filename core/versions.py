@@ -1,0 +1,22 @@
+"""Change counters that caches watch (one row each in the `catalogue_version` table)."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import CatalogueVersion
+
+CATALOGUE = 1  # titles and items: search index, parser dictionary
+CALENDAR = 2  # terms and calendar days: the cached SchoolCalendar
+
+
+def bump(session: Session, counter: int) -> None:
+    """Mark a change in the same transaction as the change itself."""
+    updated = session.execute(update(CatalogueVersion).where(CatalogueVersion.id == counter)
+                              .values(version=CatalogueVersion.version + 1))
+    if updated.rowcount == 0:
+        session.add(CatalogueVersion(id=counter, version=1))
+
+
+def current(session: Session, counter: int) -> int:
+    return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == counter)) or 0
