@@ -1,0 +1,4 @@
+"""The demo school: real and synthetic books, classes, readers and loans relative to today.
+
+`core.demo.builder.build_demo(library)` fills an empty database; see core/demo/README.md.
+"""
