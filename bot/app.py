@@ -30,6 +30,7 @@ from bot.keys import (
     WECOM,
     Readiness,
 )
+from bot.keywriter import BatchedKeys
 from bot.pushes import ConsoleChannel
 from bot.responder import Responder
 from bot.senders import Sender, WeChatCustomerService, WeComAppSender
@@ -139,7 +140,9 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:
             await start()
-        dispatcher = Dispatcher(responder, store, LateReplies(queue, pump),
+        keys = BatchedKeys(store)
+        keys.start()
+        dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
                                 deadline=settings.server.reply_deadline_seconds)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
         max_body = settings.server.max_body_bytes
@@ -153,6 +156,7 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         yield
         app[READINESS].responder = False
         await dispatcher.drain()
+        await keys.stop()
         await pump.run_once()  # late answers queued during shutdown
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -26,6 +26,7 @@ async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> No
     from bot.bootstrap import build_responder, build_settings, open_library
     from bot.delivery import DeliveryPump, LateReplies
     from bot.dispatch import Dispatcher
+    from bot.keywriter import BatchedKeys
     from bot.messages import IncomingMessage
     from bot.pushes import ConsoleChannel
     from core.messaging import IdempotencyStore, OutboundQueue
@@ -36,8 +37,10 @@ async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> No
         queue = OutboundQueue(library.session_factory, system_clock)
         console = ConsoleChannel(queue)
         # No WeChat deadline in a terminal: wait for the full answer.
-        dispatcher = Dispatcher(build_responder(settings, library), IdempotencyStore(library.session_factory,
-                                system_clock), LateReplies(queue, DeliveryPump(queue, {})), deadline=3600)
+        keys = BatchedKeys(IdempotencyStore(library.session_factory, system_clock))
+        keys.start()
+        dispatcher = Dispatcher(build_responder(settings, library), keys, LateReplies(queue, DeliveryPump(queue, {})),
+                                deadline=3600)
         seen = max((p.id for p in console.inbox(user)), default=0)
         click.echo(f"你现在是 {user}。输入消息后回车；空行或 Ctrl-D 结束。")
         while True:
@@ -51,6 +54,7 @@ async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> No
             for push in console.inbox(user, after=seen):
                 seen = push.id
                 click.echo(f"📬 {push.title or '推送'}：{push.text}")
+        await keys.stop()
     finally:
         library.close()
 

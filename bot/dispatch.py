@@ -6,9 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.dedupe import dedupe_key
+from bot.keywriter import BatchedKeys
 from bot.messages import IncomingMessage, Reply
 from bot.responder import Responder
-from core.messaging import PENDING, IdempotencyStore
+from core.messaging import PENDING
 
 log = logging.getLogger("shuxiang.dispatch")
 
@@ -22,10 +23,10 @@ LateHandler = Callable[[IncomingMessage, Reply, str], Awaitable[None]]
 class Dispatcher:
     """Runs each message once (database key), answers within the deadline or hands off to `later`."""
 
-    def __init__(self, responder: Responder, store: IdempotencyStore, later: LateHandler, *,
+    def __init__(self, responder: Responder, keys: BatchedKeys, later: LateHandler, *,
                  deadline: float, holding_text: str = HOLDING_TEXT) -> None:
         self._responder = responder
-        self._store = store
+        self._keys = keys
         self._later = later
         self._deadline = deadline
         self._holding = holding_text
@@ -36,7 +37,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         started = loop.time()
         key = dedupe_key(message)
-        if not await asyncio.to_thread(self._store.claim, key):
+        if not await self._keys.claim(key):
             log.info("retry key=%s", _short(key))
             return await self._first_answer(key, started + self._deadline)
         task = asyncio.create_task(self._run(message, key))
@@ -48,7 +49,7 @@ class Dispatcher:
         except TimeoutError:
             pass
         holding = Reply(self._holding)
-        if await asyncio.to_thread(self._store.hand_off, key, {"state": "later", "text": holding.text}):
+        if await self._keys.hand_off(key, {"state": "later", "text": holding.text}):
             log.info("deadline key=%s: holding reply, answer follows as a push", _short(key))
             return holding
         return await task  # the answer was stored just as the deadline passed: send it now
@@ -59,7 +60,7 @@ class Dispatcher:
         except Exception:  # one bad handler must not leave the user (or WeChat's retries) hanging
             log.exception("responder failed channel=%s kind=%s", message.channel, message.kind)
             reply = Reply(SORRY_TEXT)
-        if await asyncio.to_thread(self._store.finish, key, {"state": "done", "text": reply.text}):
+        if await self._keys.finish(key, {"state": "done", "text": reply.text}):
             return reply
         if not reply.is_empty:  # the request was answered with the holding text: push the answer
             try:
@@ -71,7 +72,7 @@ class Dispatcher:
     async def _first_answer(self, key: str, until: float) -> Reply:
         loop = asyncio.get_running_loop()
         while True:
-            result = await asyncio.to_thread(self._store.result, key)
+            result = await self._keys.result(key)
             if isinstance(result, dict):
                 return Reply(str(result.get("text", "")))
             if result is not PENDING or loop.time() + POLL_SECONDS > until:

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -53,6 +55,13 @@ PENDING = object()
 """`IdempotencyStore.result` for a key claimed but not answered yet."""
 
 
+def _insert_ignore(session: Session) -> Any:
+    """The dialect's INSERT with ON CONFLICT DO NOTHING (SQLite ≥ 3.35 and PostgreSQL; both RETURNING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert
+    return sqlite_insert
+
+
 class IdempotencyStore:
     """Run-once keys in `idempotency_keys`: claim first, record the answer, let retries read it."""
 
@@ -62,34 +71,40 @@ class IdempotencyStore:
 
     def claim(self, key: str) -> bool:
         """Insert the key; True when this caller owns the request, False when it is a retry."""
-        with self._factory() as session:
-            try:
-                session.execute(insert(IdempotencyKey).values(key=key, created_at=self._clock(), result=None))
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
+        return key in self.apply([key], {})[0]
 
     def finish(self, key: str, result: dict[str, Any]) -> bool:
         """Store the answer unless someone already did (e.g. a deadline hand-off); True when stored."""
-        return self._set_if_pending(key, result)
+        return key in self.apply([], {key: result})[1]
 
     def hand_off(self, key: str, result: dict[str, Any]) -> bool:
         """Mark a pending key as answered later (result = the holding reply); True when marked."""
-        return self._set_if_pending(key, result)
+        return key in self.apply([], {key: result})[1]
 
-    def _set_if_pending(self, key: str, result: dict[str, Any]) -> bool:
-        # Compare-and-set on "result IS NULL": of the answer and the deadline hand-off, exactly
-        # one wins, so a slow answer is delivered once, either in the reply or as a push.
+    def apply(self, claims: list[str], results: dict[str, dict[str, Any]]) -> tuple[set[str], set[str]]:
+        """Claim keys and store answers in one transaction (group commit); returns (claimed, stored).
+
+        A key listed twice in `claims` is claimed at most once; callers dedupe their waiters.
+        Storing is a compare-and-set on "result IS NULL": of the answer and the deadline hand-off,
+        exactly one wins, so a slow answer is delivered once, in the reply or as a push.
+        """
+        claimed: set[str] = set()
+        stored: set[str] = set()
+        table = IdempotencyKey.__table__
         with self._factory() as session:
-            done = session.execute(
-                update(IdempotencyKey)
-                .where(IdempotencyKey.key == key, IdempotencyKey.result.is_(None))
-                .values(result=json.dumps(result, ensure_ascii=False))
-            )
+            fresh = list(dict.fromkeys(claims))
+            if fresh:
+                now = self._clock()
+                stmt = _insert_ignore(session)(table).values([{"key": k, "created_at": now, "result": None}
+                                                              for k in fresh])
+                claimed = set(session.scalars(stmt.on_conflict_do_nothing().returning(table.c.key)).all())
+            for key, result in results.items():
+                done = session.execute(update(table).where(table.c.key == key, table.c.result.is_(None))
+                                       .values(result=json.dumps(result, ensure_ascii=False)))
+                if done.rowcount == 1:
+                    stored.add(key)
             session.commit()
-            return done.rowcount == 1
+        return claimed, stored
 
     def result(self, key: str) -> dict[str, Any] | object | None:
         """The stored answer, PENDING while the first request runs, None for an unknown key."""

@@ -1,0 +1,100 @@
+"""Group commit for run-once keys: claims and answers queued while a write is in flight share the next one.
+
+Under load, one database transaction serves many messages (SQLite has a single writer; threads
+fighting over its lock sleep in the busy handler). At low load a batch is a single message and
+adds no delay. Each caller still gets its own answer: claimed or not, stored or not.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from core.messaging import IdempotencyStore
+
+log = logging.getLogger("shuxiang.keys")
+MAX_BATCH = 500  # keeps one INSERT under SQLite's bound-parameter limit
+
+
+class BatchedKeys:
+    """Async front of IdempotencyStore: `claim` and `finish` are batched, the rest pass through."""
+
+    def __init__(self, store: IdempotencyStore) -> None:
+        self.store = store
+        self._claims: list[tuple[str, asyncio.Future[bool]]] = []
+        self._results: list[tuple[str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while self._claims or self._results:
+            await self._flush()
+
+    async def claim(self, key: str) -> bool:
+        """True when this caller owns the request (see IdempotencyStore.claim)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._claims.append((key, future))
+        self._wake.set()
+        return await future
+
+    async def finish(self, key: str, result: dict[str, Any]) -> bool:
+        """True when the answer was stored (see IdempotencyStore.finish)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._results.append((key, result, future))
+        self._wake.set()
+        return await future
+
+    async def hand_off(self, key: str, result: dict[str, Any]) -> bool:
+        # Not batched: it races `finish` for the same key, and the database must order the two.
+        return await asyncio.to_thread(self.store.hand_off, key, result)
+
+    async def result(self, key: str) -> dict[str, Any] | object | None:
+        return await asyncio.to_thread(self.store.result, key)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._claims or self._results:
+                await self._flush()
+
+    async def _flush(self) -> None:
+        claims, self._claims = self._claims[:MAX_BATCH], self._claims[MAX_BATCH:]
+        results, self._results = self._results[:MAX_BATCH], self._results[MAX_BATCH:]
+        # Later answers for one key overwrite earlier ones in the dict; only the first can win anyway.
+        wanted: dict[str, dict[str, Any]] = {}
+        for key, result, _ in results:
+            wanted.setdefault(key, result)
+        try:
+            claimed, stored = await asyncio.to_thread(self.store.apply, [k for k, _ in claims], wanted)
+        except Exception as exc:
+            log.exception("writing %d run-once keys failed", len(claims) + len(results))
+            for _, future in claims:
+                _settle(future, exc=exc)
+            for _, _, future in results:
+                _settle(future, exc=exc)
+            return
+        for key, future in claims:
+            _settle(future, key in claimed)
+            claimed.discard(key)  # a key twice in one batch: only its first caller owns it
+        for key, result, future in results:
+            _settle(future, key in stored and wanted.get(key) is result)
+
+
+def _settle(future: asyncio.Future[bool], value: bool = False, *, exc: Exception | None = None) -> None:
+    if future.done():  # the caller was cancelled (client went away)
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(value)
