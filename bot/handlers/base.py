@@ -1,0 +1,87 @@
+"""What every handler gets (Context), the pending question it may leave, and small intent routers."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.messages import IncomingMessage
+from bot.nlp import ParseResult
+from core.accounts import Identity
+from core.library import Library
+from core.search import CatalogueSearch
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question the bot asked; the user's next short answer ("1", "第二本", "好的") continues it."""
+
+    kind: str  # the continuation to run: "renew", "cancel_reservation", "reserve", "confirm"
+    options: tuple[int, ...] = ()  # ids the numbered list showed, in order (loan, reservation, title)
+    expires_at: datetime | None = None
+    parse: ParseResult | None = None  # for "confirm": the request to run on yes
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """One message being handled: the library, the parse, who is talking and any pending question."""
+
+    library: Library
+    search: CatalogueSearch
+    message: IncomingMessage
+    parse: ParseResult
+    identity: Identity | None
+    pending: Pending | None = None
+    asked: Pending | None = None  # set by a handler that asks a question
+
+    @property
+    def text(self) -> str:
+        return self.message.text.strip()
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.parse.slots
+
+    def ask(self, kind: str, options: tuple[int, ...] = (), *, parse: ParseResult | None = None,
+            **data: Any) -> None:
+        """Leave a question open; the router stamps its expiry."""
+        self.asked = Pending(kind, options, None, parse, data)
+
+
+Handler = Callable[[Context], str | None]
+"""Returns the reply text, or None to let the next router try."""
+
+
+class Routes:
+    """A small router: handlers per intent and continuations per pending kind (aiogram-style)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.intents: dict[str, Handler] = {}
+        self.continuations: dict[str, Handler] = {}
+
+    def on(self, *intents: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for intent in intents:
+                self.intents[intent] = fn
+            return fn
+        return register
+
+    def resume(self, *kinds: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for kind in kinds:
+                self.continuations[kind] = fn
+            return fn
+        return register
+
+    def handle(self, ctx: Context) -> str | None:
+        handler = self.intents.get(ctx.parse.intent)
+        return handler(ctx) if handler is not None else None
+
+    def continue_(self, ctx: Context) -> str | None:
+        if ctx.pending is None:
+            return None
+        handler = self.continuations.get(ctx.pending.kind)
+        return handler(ctx) if handler is not None else None

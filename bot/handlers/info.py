@@ -1,0 +1,91 @@
+"""帮助、开放时间、借阅规则 (from the configured Policy), and the menu for anything else."""
+from __future__ import annotations
+
+from bot.handlers.base import Context, Routes
+from core.accounts import Role
+from core.models import ItemType, ReaderType
+from core.policy import Policy
+
+routes = Routes("info")
+fallback = Routes("fallback")
+
+MENU = ("我是书香图书室小助手📚 可以这样问我：\n"
+        "· 查书：查 草房子 / 曹文轩的书\n"
+        "· 我的借阅、借阅历史、我有罚款吗\n"
+        "· 续借：续借第2本 / 全部续借\n"
+        "· 预约 三体 / 取消预约 三体 / 我的预约\n"
+        "· 新书、推荐适合三年级的书、开放时间、借阅规则\n"
+        "· 借书证丢了请发“挂失”")
+ROLE_TIPS = {
+    Role.CLASS_TEACHER: "· 班主任：发送“本班逾期”看本班没还的书",
+    Role.LIBRARIAN: "· 管理员：借出 条码 证号 / 归还 条码 / 催还 条码 / 丢失 条码",
+}
+BIND_TIP = "还没绑定？发送：绑定 借阅证号 姓名 验证码"
+
+
+def menu(ctx: Context) -> str:
+    """The menu, with the lines for this user's roles, or how to bind."""
+    lines = [MENU]
+    if ctx.identity is None:
+        lines.append(BIND_TIP)
+    else:
+        lines += [tip for role, tip in ROLE_TIPS.items() if role in ctx.identity.roles]
+    return "\n".join(lines)
+
+
+@routes.on("help")
+def help_(ctx: Context) -> str:
+    """Greetings and 帮助: the menu with examples."""
+    return menu(ctx)
+
+
+@routes.on("hours")
+def hours(ctx: Context) -> str:
+    """开放时间 and where the library is, from the school settings."""
+    school = ctx.library.school
+    return (f"{school.name}开放时间：{school.hours}\n地点：{school.location}\n"
+            f"节假日和寒暑假闭馆，期间不计逾期。有事可以找{school.librarian_contact}。")
+
+
+_READERS = {ReaderType.TEACHER: "老师", ReaderType.STUDENT: "学生"}
+_ITEMS = {ItemType.GENERAL: "普通图书", ItemType.TEACHING_REFERENCE: "教学参考书", ItemType.PERIODICAL: "期刊"}
+
+
+def rules_text(policy: Policy, reader_types: list[ReaderType]) -> str:
+    """借阅规则 generated from the policy, so a changed setting changes the answer."""
+    lines = ["借阅规则："]
+    for reader_type in reader_types:
+        for item_type, item_name in _ITEMS.items():
+            rule = policy.rule(reader_type, item_type)
+            who = _READERS[reader_type]
+            if not rule.loanable:
+                lines.append(f"· {who}·{item_name}：不外借")
+                continue
+            renew = f"可续借{rule.renewals}次（每次{rule.renew_days}天）" if rule.renewals else "不能续借"
+            lines.append(f"· {who}·{item_name}：借期{rule.loan_days}天，最多{rule.max_items}本，{renew}")
+    lines.append("· 工具书、大型成套图书只在阅览室看，不外借")
+    lines.append(f"· 逾期每天罚{policy.fine_per_day_fen / 100:.2f}元"
+                 + ("，最多不超过书价" if policy.fine_cap_at_price else "") + "；闭馆日不计")
+    lines.append("· 有人预约的书、已逾期或被催还的书不能续借；期末前要全部归还")
+    lines.append("· 书丢了照价赔偿，损坏需修补")
+    return "\n".join(lines)
+
+
+@routes.on("rules")
+def rules(ctx: Context) -> str:
+    """The rules that apply to this user (teacher, student/parent), or to both when unknown."""
+    types: list[ReaderType] = []
+    if ctx.identity is not None and ctx.identity.reader is not None:
+        types.append(ReaderType.STUDENT if ctx.identity.reader.reader_type == ReaderType.STUDENT
+                     else ReaderType.TEACHER)
+    if ctx.identity is not None and ctx.identity.children and ReaderType.STUDENT not in types:
+        types.append(ReaderType.STUDENT)
+    return rules_text(ctx.library.policy, types or [ReaderType.TEACHER, ReaderType.STUDENT])
+
+
+@fallback.on("unknown")
+def unknown(ctx: Context) -> str:
+    """Anything not understood (or a short answer with nothing pending): the menu."""
+    if ctx.slots.get("indexes") or "confirm" in ctx.slots or ctx.slots.get("all"):
+        return "这个问题已经过期啦，请重新说一遍要做什么～\n" + menu(ctx)
+    return "没太明白您的意思😊\n" + menu(ctx)

@@ -1,0 +1,112 @@
+"""我的借阅、借阅历史、欠款: for the user's own card and for each child."""
+from __future__ import annotations
+
+from bot.handlers.base import Context, Routes
+from bot.handlers.people import is_parent_view, not_bound_reply, numbered_loans, people
+from bot.handlers.texts import day, yuan
+from core import queries
+from core.models import ChargeKind, ReservationStatus
+from core.queries import LoanView
+
+routes = Routes("loans")
+MAX_CHARS = 600
+
+
+def loan_line(position: int, loan: LoanView, who: str = "") -> str:
+    """1.《草房子》11月20日（周五）到期 / 已逾期3天…"""
+    if loan.overdue_days > 0:
+        fine = f"，罚金{yuan(loan.fine_fen)}" if loan.fine_fen else ""
+        state = f"已逾期{loan.overdue_days}天{fine}，请尽快归还"
+    elif loan.recalled:
+        state = f"图书室催还，请在{day(loan.due_date)}前归还"
+    else:
+        state = f"{day(loan.due_date)}到期"
+    return f"{position}.{who}《{loan.title}》{state}"
+
+
+def _fit(lines: list[str], tail: str) -> str:
+    out: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in out) + len(line) + len(tail) > MAX_CHARS - 20:
+            out.append("……（更多请到图书室查询）")
+            break
+        out.append(line)
+    return "\n".join(out + [tail])
+
+
+@routes.on("my_loans")
+def my_loans(ctx: Context) -> str:
+    """Open loans with due dates, overdue days and fines; per child for parents."""
+    holders = people(ctx)
+    if not holders:
+        return not_bound_reply(ctx)
+    if _asks_reservations(ctx):
+        return reservations_reply(ctx)
+    loans = numbered_loans(ctx)
+    lines: list[str] = []
+    for person in holders:
+        mine = [o for o in loans if o.holder.reader_id == person.reader_id]
+        who = person.name + (f"（{person.class_name}）" if is_parent_view(ctx) and person.class_name else "")
+        if not mine:
+            lines.append(f"{who}现在没有借书。")
+            continue
+        lines.append(f"{who}借了{len(mine)}本：")
+        lines += [loan_line(o.position, o.loan) for o in mine]
+    tail = "回复“续借第1本”或“全部续借”可以续借。" if loans else "发送“查 书名”找书，发送“推荐”看看好书。"
+    return _fit(lines, tail)
+
+
+def _asks_reservations(ctx: Context) -> bool:
+    return "预约" in ctx.text
+
+
+def reservations_reply(ctx: Context) -> str:
+    """我的预约: waiting position or ready-for-pickup deadline."""
+    lines: list[str] = []
+    for person in people(ctx):
+        for r in queries.reservations(ctx.library, person.reader_id):
+            who = f"{person.name}：" if is_parent_view(ctx) else ""
+            if r.status == ReservationStatus.READY:
+                lines.append(f"· {who}《{r.title}》到了！请在{day(r.hold_until)}前到图书室取书")
+            else:
+                lines.append(f"· {who}《{r.title}》排第{r.position}位，书一还回来就通知您")
+    if not lines:
+        return "现在没有预约。想借的书都借出了？发送“预约 书名”排队。"
+    return _fit(["您的预约："] + lines, "不想要了可以发送“取消预约 书名”。")
+
+
+@routes.on("history")
+def history(ctx: Context) -> str:
+    """This term's count and the latest titles, per person."""
+    holders = people(ctx)
+    if not holders:
+        return not_bound_reply(ctx)
+    lines: list[str] = []
+    for person in holders:
+        h = queries.history(ctx.library, person.reader_id)
+        lines.append(f"{person.name}本学期借了{h.this_term}本，累计{h.total}本。")
+        lines += [f"· 《{title}》（{d.month}月{d.day}日借）" for title, d in h.recent]
+    return _fit(lines, "发送“推荐”找下一本好书。")
+
+
+_KINDS = {ChargeKind.OVERDUE: "逾期罚金", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏修补"}
+
+
+@routes.on("fines")
+def fines(ctx: Context) -> str:
+    """Open charges and fines still accruing on overdue loans."""
+    holders = people(ctx)
+    if not holders:
+        return not_bound_reply(ctx)
+    lines: list[str] = []
+    total = 0
+    for person in holders:
+        c = queries.charges(ctx.library, person.reader_id)
+        total += c.total_fen
+        for charge in c.open_charges:
+            lines.append(f"· {person.name}：{_KINDS.get(charge.kind, '欠款')}{yuan(charge.amount_fen)}")
+        if c.accruing_fen:
+            lines.append(f"· {person.name}：逾期未还，罚金已累计{yuan(c.accruing_fen)}（还书时结算）")
+    if total == 0:
+        return "没有欠款，继续保持按时还书👍"
+    return _fit([f"共{yuan(total)}："] + lines, "请到图书室缴纳；尽快还书可以让罚金不再增加。")

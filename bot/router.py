@@ -1,0 +1,98 @@
+"""The handlers' Responder: parse → pending question → handler by intent (small routers, in order)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.handlers import ROUTES
+from bot.handlers.base import Context, Pending, Routes
+from bot.handlers.confirm import gate
+from bot.handlers.info import fallback, menu
+from bot.menu import click_as_text
+from bot.messages import IncomingMessage, Reply
+from bot.nlp import Parser
+from core import accounts, queries
+from core.library import Library
+from core.search import CatalogueSearch
+
+log = logging.getLogger("shuxiang.router")
+
+PENDING_TIMEOUT = timedelta(minutes=5)
+WELCOME = ("欢迎关注书香图书室！先绑定借阅证，就能查借阅、续借、收到还书提醒。\n"
+           "请发送：绑定 借阅证号 姓名 验证码（验证码向图书室老师领取）\n发送“帮助”看看我能做什么。")
+NOT_TEXT = "这类消息我还看不懂😊 请用文字或语音告诉我，比如：查 城南旧事、我的借阅。"
+OOPS = "抱歉，刚才出了点小问题，请稍后再试；着急的话可以直接找图书室老师。"
+CONTINUING_SLOTS = ("indexes", "all", "confirm")
+
+
+class Router:
+    """A Responder: one message in, one Chinese reply out; remembers one open question per user."""
+
+    def __init__(self, library: Library, parser: Parser, search: CatalogueSearch,
+                 routes: Sequence[Routes] = ROUTES, *, pending_timeout: timedelta = PENDING_TIMEOUT) -> None:
+        self.library = library
+        self.parser = parser
+        self.search = search
+        self.routes = tuple(routes)
+        self.pending_timeout = pending_timeout
+        self._pending: dict[str, Pending] = {}
+
+    async def respond(self, message: IncomingMessage) -> Reply:
+        """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
+        if message.kind == "event":
+            as_text = click_as_text(message)
+            if as_text is None:
+                return Reply(WELCOME if message.event in ("subscribe", "subscribe_scan") else "")
+            message = as_text
+        if message.kind not in ("text", "voice"):
+            return Reply(NOT_TEXT)
+        return Reply(await asyncio.to_thread(self.handle, message))
+
+    def handle(self, message: IncomingMessage) -> str:
+        """Synchronous core of respond(): usable from the terminal chat and tests."""
+        try:
+            return self._handle(message)
+        except Exception:  # a stack trace is never an answer
+            log.exception("handler failed for %s: %r", message.user_id, message.text)
+            return OOPS
+
+    def _take_pending(self, user_id: str) -> Pending | None:
+        pending = self._pending.pop(user_id, None)
+        if pending is None or pending.expires_at is None or pending.expires_at < self.library.now():
+            return None
+        return pending
+
+    def _handle(self, message: IncomingMessage) -> str:
+        parse = self.parser.parse(message.text)
+        if not message.text.strip():
+            return "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"
+        pending = self._take_pending(message.user_id)
+        identity = accounts.identify(self.library, message.user_id)
+        ctx = Context(self.library, self.search, message, parse, identity, pending)
+        reply = self._dispatch(ctx)
+        if ctx.asked is not None:
+            self._pending[message.user_id] = replace(ctx.asked, expires_at=self.library.now() + self.pending_timeout)
+        return reply
+
+    def _dispatch(self, ctx: Context) -> str:
+        if ctx.pending is not None and ctx.parse.intent == "unknown" and any(
+                slot in ctx.parse.slots for slot in CONTINUING_SLOTS):
+            for routes in self.routes:
+                if (reply := routes.continue_(ctx)) is not None:
+                    return reply
+        if (question := gate(ctx)) is not None:
+            return question
+        for routes in self.routes:
+            if (reply := routes.handle(ctx)) is not None:
+                return reply
+        return fallback.handle(ctx) or menu(ctx)
+
+
+def build_router(library: Library, *, parser: Parser | None = None,
+                 search: CatalogueSearch | None = None) -> Router:
+    """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
+    parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library))
+    return Router(library, parser, search or CatalogueSearch(library.session_factory))

@@ -1,0 +1,311 @@
+"""Who is talking: bindings of an external user id (openid, WeCom id) to a reader or a guardian.
+
+Binding needs the card number, the reader's name and a one-time code from the library (for a
+parent: the child's card and name and a code issued for parents). Wrong attempts are limited
+per user and per card and logged; every failure looks the same, so a guess learns nothing.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.circulation.lookups import audit, normalise_card
+from core.library import Library
+from core.models import (
+    Base,
+    Guardian,
+    GuardianStudent,
+    Reader,
+    ReaderStatus,
+    ReaderType,
+    SchoolClass,
+    UTCDateTime,
+)
+
+log = logging.getLogger("shuxiang.accounts")
+
+MAX_FAILURES_PER_HOUR = 5
+CODE_VALID_DAYS = 7
+CODE_DIGITS = 6
+
+
+class Binding(Base):
+    """One external user bound to a reader (own card) or to a guardian (parent of students)."""
+
+    __tablename__ = "account_bindings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    reader_id: Mapped[int | None] = mapped_column(ForeignKey("readers.id"), index=True)
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardians.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BindingCode(Base):
+    """A one-time code the library hands out for one card; stored hashed."""
+
+    __tablename__ = "binding_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reader_id: Mapped[int] = mapped_column(ForeignKey("readers.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    for_guardian: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class BindingAttempt(Base):
+    """Every binding attempt, kept for rate limiting and for the librarian to look at."""
+
+    __tablename__ = "binding_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_id: Mapped[str] = mapped_column(String(128))
+    card_no: Mapped[str] = mapped_column(String(40))
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_binding_attempts_user_at", "user_id", "at"),
+                      Index("ix_binding_attempts_card_at", "card_no", "at"))
+
+
+class Role(enum.StrEnum):
+    TEACHER = "teacher"
+    STUDENT = "student"
+    LIBRARIAN = "librarian"
+    CLASS_TEACHER = "class_teacher"
+    PARENT = "parent"
+
+
+class BindFailure(enum.StrEnum):
+    NO_MATCH = "no_match"  # wrong card, name or code, expired code, inactive card: all the same
+    RATE_LIMITED = "rate_limited"
+    ALREADY_BOUND = "already_bound"
+
+
+class BindRefused(Exception):
+    """Binding did not happen; `failure` says why in as little detail as is safe."""
+
+    def __init__(self, failure: BindFailure) -> None:
+        self.failure = failure
+        super().__init__(failure)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A reader as the conversation needs them."""
+
+    reader_id: int
+    name: str
+    card_no: str
+    reader_type: ReaderType
+    class_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A bound user: their own reader card (teachers) and/or the children they look after."""
+
+    user_id: str
+    reader: Person | None = None
+    is_librarian: bool = False
+    class_teacher_of: tuple[int, str] | None = None  # (class id, class name)
+    guardian_id: int | None = None
+    children: tuple[Person, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        roles: set[Role] = set()
+        if self.reader is not None:
+            roles.add(Role.STUDENT if self.reader.reader_type == ReaderType.STUDENT else Role.TEACHER)
+        if self.is_librarian:
+            roles.add(Role.LIBRARIAN)
+        if self.class_teacher_of is not None:
+            roles.add(Role.CLASS_TEACHER)
+        if self.guardian_id is not None:
+            roles.add(Role.PARENT)
+        return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A binding that worked: who the user now is."""
+
+    role: Role
+    reader_name: str  # the card holder (the child, for a parent)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def issue_code(library: Library, card_no: str, *, for_guardian: bool = False, actor: str = "desk",
+               code: str | None = None) -> str:
+    """A new one-time binding code for a card (for its holder, or for a student's parents)."""
+    now = library.now()
+    code = code or "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    with library.uow() as uow:
+        session = uow.session
+        reader = session.scalar(select(Reader).where(Reader.card_no == normalise_card(card_no)))
+        if reader is None:
+            raise LookupError(card_no)
+        session.add(BindingCode(reader_id=reader.id, code_hash=_hash(code), for_guardian=for_guardian,
+                                created_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS),
+                                issued_by=actor))
+        audit(session, now, "binding_code", actor, reader_id=reader.id, for_guardian=for_guardian)
+        uow.commit()
+    return code
+
+
+def _recent_failures(session: Session, now: datetime, *, user_id: str, card_no: str) -> tuple[int, int]:
+    since = now - timedelta(hours=1)
+    base = select(func.count()).select_from(BindingAttempt).where(BindingAttempt.at > since,
+                                                                  BindingAttempt.ok.is_(False))
+    by_user = session.scalar(base.where(BindingAttempt.user_id == user_id)) or 0
+    by_card = session.scalar(base.where(BindingAttempt.card_no == card_no)) or 0
+    return by_user, by_card
+
+
+def _record_attempt(library: Library, user_id: str, card_no: str, ok: bool) -> None:
+    # Its own transaction: a failed attempt must be counted even though the binding rolls back.
+    with library.uow() as uow:
+        uow.session.add(BindingAttempt(at=library.now(), user_id=user_id, card_no=card_no[:40], ok=ok))
+        uow.commit()
+    log.info("binding attempt user=%s card=%s ok=%s", user_id, card_no, ok)
+
+
+def bind(library: Library, user_id: str, card_no: str, name: str, code: str) -> Bound:
+    """Bind a user to a card (or, with a parent code, to the student as a guardian)."""
+    now = library.now()
+    card_no = normalise_card(card_no)
+    with library.uow() as uow:
+        by_user, by_card = _recent_failures(uow.session, now, user_id=user_id, card_no=card_no)
+    if by_user >= MAX_FAILURES_PER_HOUR or by_card >= MAX_FAILURES_PER_HOUR:
+        log.warning("binding rate-limited user=%s card=%s", user_id, card_no)
+        _record_attempt(library, user_id, card_no, ok=False)
+        raise BindRefused(BindFailure.RATE_LIMITED)
+    with library.uow() as uow:
+        session = uow.session
+        reader = session.scalar(select(Reader).where(Reader.card_no == card_no))
+        code_row = None
+        if reader is not None and reader.status == ReaderStatus.ACTIVE and reader.name == name.strip():
+            code_row = session.scalar(
+                select(BindingCode).where(BindingCode.reader_id == reader.id,
+                                          BindingCode.code_hash == _hash(code), BindingCode.used_at.is_(None),
+                                          BindingCode.expires_at > now).with_for_update())
+        if reader is None or code_row is None:
+            failed = True
+        else:
+            failed = False
+            bound = _attach(session, now, user_id, reader, code_row)
+            code_row.used_at = now
+            audit(session, now, "bind", user_id, reader_id=reader.id, role=bound.role)
+            uow.commit()
+    _record_attempt(library, user_id, card_no, ok=not failed)
+    if failed:
+        raise BindRefused(BindFailure.NO_MATCH)
+    return bound
+
+
+def _attach(session: Session, now: datetime, user_id: str, reader: Reader, code: BindingCode) -> Bound:
+    if not code.for_guardian:
+        exists = session.scalar(select(Binding).where(Binding.user_id == user_id, Binding.reader_id == reader.id))
+        if exists is not None:
+            raise BindRefused(BindFailure.ALREADY_BOUND)
+        session.add(Binding(user_id=user_id, reader_id=reader.id, created_at=now))
+        role = Role.LIBRARIAN if reader.is_librarian else (
+            Role.STUDENT if reader.reader_type == ReaderType.STUDENT else Role.TEACHER)
+        return Bound(role, reader.name)
+    # A parent: one guardian per user, the child linked to it (several children, several parents).
+    guardian_id = session.scalar(select(Binding.guardian_id).where(Binding.user_id == user_id,
+                                                                   Binding.guardian_id.is_not(None)))
+    if guardian_id is None:
+        guardian = Guardian(name=f"{reader.name}的家长", created_at=now)
+        session.add(guardian)
+        session.flush()
+        guardian_id = guardian.id
+        session.add(Binding(user_id=user_id, guardian_id=guardian_id, created_at=now))
+    link = session.get(GuardianStudent, (guardian_id, reader.id))
+    if link is not None:
+        raise BindRefused(BindFailure.ALREADY_BOUND)
+    session.add(GuardianStudent(guardian_id=guardian_id, student_id=reader.id))
+    return Bound(Role.PARENT, reader.name)
+
+
+def bind_directly(library: Library, user_id: str, *, reader_id: int | None = None,
+                  guardian_id: int | None = None) -> None:
+    """Bind without a code (demo set-up, librarian tools); idempotent."""
+    with library.uow() as uow:
+        session = uow.session
+        exists = session.scalar(select(Binding).where(Binding.user_id == user_id, Binding.reader_id == reader_id,
+                                                      Binding.guardian_id == guardian_id))
+        if exists is None:
+            session.add(Binding(user_id=user_id, reader_id=reader_id, guardian_id=guardian_id,
+                                created_at=library.now()))
+            uow.commit()
+
+
+def unbind(library: Library, user_id: str) -> int:
+    """Remove every binding of the user; returns how many there were."""
+    now = library.now()
+    with library.uow() as uow:
+        rows = list(uow.session.scalars(select(Binding).where(Binding.user_id == user_id)))
+        for row in rows:
+            uow.session.delete(row)
+        if rows:
+            audit(uow.session, now, "unbind", user_id, count=len(rows))
+        uow.commit()
+    return len(rows)
+
+
+def _person(reader: Reader) -> Person:
+    class_name = reader.school_class.name if reader.school_class is not None else None
+    return Person(reader.id, reader.name, reader.card_no, reader.reader_type, class_name)
+
+
+def identify(library: Library, user_id: str) -> Identity | None:
+    """The bound identity of a user, or None; a lost card or a reader who left gives no access."""
+    with library.uow() as uow:
+        session = uow.session
+        rows = list(session.scalars(select(Binding).where(Binding.user_id == user_id)))
+        reader_row = None
+        guardian_id = None
+        for row in rows:
+            if row.reader_id is not None and reader_row is None:
+                candidate = session.get(Reader, row.reader_id)
+                if candidate is not None and candidate.status == ReaderStatus.ACTIVE:
+                    reader_row = candidate
+            if row.guardian_id is not None:
+                guardian_id = row.guardian_id
+        children: tuple[Person, ...] = ()
+        if guardian_id is not None:
+            students = session.scalars(
+                select(Reader).join(GuardianStudent, GuardianStudent.student_id == Reader.id)
+                .where(GuardianStudent.guardian_id == guardian_id, Reader.status != ReaderStatus.LEFT)
+                .order_by(Reader.id))
+            children = tuple(_person(s) for s in students)
+        if reader_row is None and guardian_id is None:
+            return None
+        class_teacher_of = None
+        if reader_row is not None:
+            cls = session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == reader_row.id)
+                                 .order_by(SchoolClass.id))
+            if cls is not None:
+                class_teacher_of = (cls.id, cls.name)
+        return Identity(user_id=user_id, reader=_person(reader_row) if reader_row is not None else None,
+                        is_librarian=bool(reader_row is not None and reader_row.is_librarian),
+                        class_teacher_of=class_teacher_of, guardian_id=guardian_id, children=children)
+
+
+def has_inactive_binding(library: Library, user_id: str) -> bool:
+    """True when the user was bound to a card that has since been reported lost or has left."""
+    with library.uow() as uow:
+        return bool(uow.session.scalar(
+            select(func.count()).select_from(Binding).join(Reader, Reader.id == Binding.reader_id)
+            .where(Binding.user_id == user_id, Reader.status != ReaderStatus.ACTIVE)))

@@ -1,0 +1,266 @@
+"""Read models for conversations: loans, history, children, class lists, charges, books, rankings.
+
+Each query opens its own read-only unit of work and returns plain frozen dataclasses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.clock import SCHOOL_TZ, school_datetime
+from core.library import Library
+from core.models import (
+    Charge,
+    ChargeKind,
+    ChargeStatus,
+    Item,
+    ItemStatus,
+    Loan,
+    Reader,
+    ReaderStatus,
+    Reservation,
+    ReservationStatus,
+    SchoolClass,
+    Title,
+)
+
+
+@dataclass(frozen=True)
+class LoanView:
+    """One open loan as the reader sees it; `overdue_days` counts open days only."""
+
+    loan_id: int
+    title_id: int
+    title: str
+    barcode: str
+    due_date: date
+    overdue_days: int
+    fine_fen: int  # accrued so far, capped at the price
+    renewal_count: int
+    recalled: bool
+
+
+def open_loans(library: Library, reader_id: int) -> list[LoanView]:
+    """A reader's open loans, soonest due first (positions 1, 2, ... refer to this order)."""
+    today = library.today()
+    with library.uow() as uow:
+        session = uow.session
+        calendar = library.calendar(session)
+        loans = session.scalars(select(Loan).where(Loan.reader_id == reader_id, Loan.is_open.is_(True))
+                                .order_by(Loan.due_date, Loan.id))
+        views = []
+        for loan in loans:
+            days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
+            views.append(LoanView(loan.id, loan.item.title_id, loan.item.title.title, loan.item.barcode,
+                                  loan.due_date, days,
+                                  overdue_fine_fen(library.policy, days, loan.item.price_fen),
+                                  loan.renewal_count, loan.recalled_at is not None))
+        return views
+
+
+@dataclass(frozen=True)
+class History:
+    this_term: int
+    total: int
+    recent: list[tuple[str, date]]  # (title, borrowed on), newest first
+
+
+def history(library: Library, reader_id: int, *, limit: int = 5) -> History:
+    """Everything the reader borrowed: this term's count, the total and the latest titles."""
+    today = library.today()
+    with library.uow() as uow:
+        session = uow.session
+        term = library.calendar(session).current_or_next_term(today)
+        loans = list(session.scalars(select(Loan).where(Loan.reader_id == reader_id)
+                                     .order_by(Loan.loaned_at.desc(), Loan.id.desc())))
+        in_term = 0
+        for loan in loans:
+            day = loan.loaned_at.astimezone(SCHOOL_TZ).date()
+            if term is not None and term.start <= day <= term.end:
+                in_term += 1
+        recent = [(loan.item.title.title, loan.loaned_at.astimezone(SCHOOL_TZ).date()) for loan in loans[:limit]]
+        return History(in_term, len(loans), recent)
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    student: str
+    title: str
+    due_date: date
+    overdue_days: int
+
+
+def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
+    """A class's overdue loans, most overdue first (for its class teacher only: the caller checks)."""
+    today = library.today()
+    with library.uow() as uow:
+        session = uow.session
+        calendar = library.calendar(session)
+        loans = session.scalars(
+            select(Loan).join(Reader, Reader.id == Loan.reader_id)
+            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
+            .order_by(Loan.due_date, Reader.name))
+        return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
+                           overdue_open_days(calendar, loan.due_date, today)) for loan in loans]
+
+
+@dataclass(frozen=True)
+class ChargeView:
+    kind: ChargeKind
+    amount_fen: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Charges:
+    open_charges: list[ChargeView]
+    accruing_fen: int  # fines still growing on overdue open loans, not yet charged
+
+    @property
+    def total_fen(self) -> int:
+        return sum(c.amount_fen for c in self.open_charges) + self.accruing_fen
+
+
+def charges(library: Library, reader_id: int) -> Charges:
+    """Open charges plus the fine accruing on loans that are overdue now."""
+    accruing = sum(loan.fine_fen for loan in open_loans(library, reader_id))
+    with library.uow() as uow:
+        rows = uow.session.scalars(select(Charge).where(Charge.reader_id == reader_id,
+                                                        Charge.status == ChargeStatus.OPEN).order_by(Charge.id))
+        return Charges([ChargeView(c.kind, c.amount_fen, c.note) for c in rows], accruing)
+
+
+@dataclass(frozen=True)
+class ReservationView:
+    reservation_id: int
+    title_id: int
+    title: str
+    status: ReservationStatus
+    position: int  # in the title's queue (1 = next); 0 when ready
+    hold_until: date | None
+
+
+def reservations(library: Library, reader_id: int) -> list[ReservationView]:
+    """The reader's waiting and ready reservations, oldest first."""
+    with library.uow() as uow:
+        session = uow.session
+        rows = session.scalars(select(Reservation).where(
+            Reservation.reader_id == reader_id,
+            Reservation.status.in_([ReservationStatus.WAITING, ReservationStatus.READY])).order_by(Reservation.id))
+        views = []
+        for r in rows:
+            position = 0
+            if r.status == ReservationStatus.WAITING:
+                position = 1 + (session.scalar(select(func.count()).select_from(Reservation).where(
+                    Reservation.title_id == r.title_id, Reservation.status == ReservationStatus.WAITING,
+                    Reservation.id < r.id)) or 0)
+            views.append(ReservationView(r.id, r.title_id, r.title.title, r.status, position, r.hold_until))
+        return views
+
+
+@dataclass(frozen=True)
+class BookView:
+    title_id: int
+    title: str
+    author: str
+    summary: str
+    min_grade: int | None
+    max_grade: int | None
+    on_shelf: int
+
+
+def _books(library: Library, stmt: Select[tuple[Title]], limit: int) -> list[BookView]:
+    with library.uow() as uow:
+        session = uow.session
+        titles = list(session.scalars(stmt.limit(limit)))
+        counts = dict(session.execute(
+            select(Item.title_id, func.count()).where(Item.title_id.in_([t.id for t in titles]),
+                                                     Item.status == ItemStatus.AVAILABLE)
+            .group_by(Item.title_id)).all()) if titles else {}
+        return [BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0))
+                for t in titles]
+
+
+def _grade_topic(stmt: Select[tuple[Title]], grade: int | None, topic: str | None) -> Select[tuple[Title]]:
+    if grade is not None:
+        stmt = stmt.where(or_(Title.min_grade.is_(None), Title.min_grade <= grade),
+                          or_(Title.max_grade.is_(None), Title.max_grade >= grade))
+    if topic:
+        like = f"%{topic}%"
+        stmt = stmt.where(or_(Title.subjects.like(like), Title.title.like(like), Title.summary.like(like)))
+    return stmt
+
+
+def new_books(library: Library, *, days: int = 30, grade: int | None = None, topic: str | None = None,
+              limit: int = 5) -> list[BookView]:
+    """Titles added in the last `days` days, newest first."""
+    since = library.now() - timedelta(days=days)
+    stmt = _grade_topic(select(Title).where(Title.created_at >= since), grade, topic)
+    return _books(library, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit)
+
+
+def recommend(library: Library, *, grade: int | None = None, topic: str | None = None,
+              limit: int = 5) -> list[BookView]:
+    """Titles with an introduction that suit the grade/topic, with copies on the shelf first."""
+    on_shelf = (select(func.count()).select_from(Item)
+                .where(Item.title_id == Title.id, Item.status == ItemStatus.AVAILABLE).scalar_subquery())
+    stmt = _grade_topic(select(Title).where(Title.summary != ""), grade, topic)
+    return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    name: str
+    count: int
+
+
+def top_titles(library: Library, *, since: date, limit: int = 5) -> list[Ranked]:
+    """Most borrowed titles since a day."""
+    start = school_datetime(since)
+    with library.uow() as uow:
+        rows = uow.session.execute(
+            select(Title.title, func.count(Loan.id).label("n")).join(Item, Item.title_id == Title.id)
+            .join(Loan, Loan.item_id == Item.id).where(Loan.loaned_at >= start)
+            .group_by(Title.id, Title.title).order_by(func.count(Loan.id).desc(), Title.title).limit(limit)).all()
+        return [Ranked(name, n) for name, n in rows]
+
+
+def top_classes(library: Library, *, since: date, grade: int | None = None, limit: int = 5) -> list[Ranked]:
+    """Classes whose students borrowed most since a day (counts only, never names)."""
+    start = school_datetime(since)
+    with library.uow() as uow:
+        stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
+                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start)))
+        if grade is not None:
+            stmt = stmt.where(SchoolClass.grade == grade)
+        rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
+                                   .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
+        return [Ranked(name, n) for name, n in rows]
+
+
+def term_start(library: Library) -> date:
+    """The first day of the current (or next) term, else 120 days ago."""
+    today = library.today()
+    with library.uow() as uow:
+        term = library.calendar(uow.session).current_or_next_term(today)
+    return term.start if term is not None and term.start <= today else today - timedelta(days=120)
+
+
+def reader_active(library: Library, reader_id: int) -> bool:
+    """Whether a reader's card still works (not lost, not left)."""
+    with library.uow() as uow:
+        reader = uow.session.get(Reader, reader_id)
+        return reader is not None and reader.status == ReaderStatus.ACTIVE
+
+
+def catalogue_terms(library: Library) -> list[str]:
+    """Titles, authors and series for the parser's dictionary."""
+    with library.uow() as uow:
+        rows = uow.session.execute(select(Title.title, Title.author, Title.series)).all()
+    terms: set[str] = set()
+    for row in rows:
+        terms.update(part for part in row if part)
+    return sorted(terms)
