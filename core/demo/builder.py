@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from core import versions
 from core.catalogue import bump_catalogue_version
 from core.clock import school_datetime
 from core.demo.books import BookSpec, load_real_books
@@ -143,6 +144,7 @@ def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> lis
 def _insert_calendar(session: Session, terms: DemoTerms) -> None:
     term_rows, day_rows = terms.rows()
     session.add_all(term_rows + day_rows)
+    versions.bump(session, versions.CALENDAR)  # a Library that cached the empty calendar reloads it
     session.flush()
 
 
