@@ -1,7 +1,7 @@
 """Change counters that caches watch (one row each in the `catalogue_version` table)."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.models import CatalogueVersion
@@ -18,5 +18,8 @@ def bump(session: Session, counter: int) -> None:
         session.add(CatalogueVersion(id=counter, version=1))
 
 
+_CURRENT = select(CatalogueVersion.version).where(CatalogueVersion.id == bindparam("counter"))
+
+
 def current(session: Session, counter: int) -> int:
-    return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == counter)) or 0
+    return session.scalar(_CURRENT, {"counter": counter}) or 0

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.calendar import SchoolCalendar
 from core.circulation.commands import CheckinItem
@@ -15,6 +17,10 @@ from core.errors import Reason, Refused
 from core.library import Library
 from core.models import Charge, ChargeKind, Item, Loan
 from core.policy import Policy
+
+_CLOSE_LOAN = (update(Loan).where(Loan.id == bindparam("loan_id"))
+               .values(returned_at=bindparam("now"), is_open=False)
+               .execution_options(synchronize_session=False))
 
 
 def checkin(library: Library, cmd: CheckinItem) -> LoanReturned:
@@ -38,8 +44,9 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
     reader = reader_by_id(session, loan.reader_id, lock=True)
     days_late = overdue_open_days(calendar, loan.due_date, today)
     fine = overdue_fine_fen(policy, days_late, item.price_fen)
-    loan.returned_at = now
-    loan.is_open = False
+    session.execute(_CLOSE_LOAN, {"loan_id": loan.id, "now": now})
+    set_committed_value(loan, "returned_at", now)
+    set_committed_value(loan, "is_open", False)
     if fine > 0:
         session.add(Charge(reader_id=reader.id, loan_id=loan.id, item_id=item.id, kind=ChargeKind.OVERDUE,
                            amount_fen=fine, note=f"逾期{days_late}天", created_at=now))

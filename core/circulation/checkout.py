@@ -1,11 +1,11 @@
 """借出: lend a copy to a reader at the desk."""
 from __future__ import annotations
 
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.circulation.commands import CheckoutItem
-from core.circulation.lookups import account_reasons, audit, item_by_barcode, reader_by_card
+from core.circulation.lookups import account_reasons, audit, item_by_barcode, reader_by_card, set_item_status
 from core.circulation.results import LoanCreated
 from core.errors import Reason, Refused
 from core.library import Library
@@ -14,8 +14,21 @@ from core.models import Charge, ChargeStatus, Item, ItemStatus, Loan, Reservatio
 UNAVAILABLE = {ItemStatus.ON_LOAN, ItemStatus.IN_REPAIR, ItemStatus.LOST, ItemStatus.WITHDRAWN}
 
 
-def _scalar(stmt: Select) -> ScalarSelect:
-    return stmt.scalar_subquery()
+_READER = bindparam("reader_id")
+# Everything the rules need to know about the reader, in one statement built once.
+_READER_STATE = select(
+    select(func.coalesce(func.sum(Charge.amount_fen), 0))
+    .where(Charge.reader_id == _READER, Charge.status == ChargeStatus.OPEN).scalar_subquery(),
+    select(func.count()).select_from(Loan)
+    .where(Loan.reader_id == _READER, Loan.is_open.is_(True), Loan.due_date < bindparam("today"))
+    .scalar_subquery(),
+    select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id)
+    .where(Loan.reader_id == _READER, Loan.is_open.is_(True), Item.item_type == bindparam("item_type"))
+    .scalar_subquery(),
+    select(Reservation.id).where(Reservation.title_id == bindparam("title_id"), Reservation.reader_id == _READER,
+                                 Reservation.status == ReservationStatus.WAITING).limit(1).scalar_subquery(),
+)
+_INSERT_LOAN = insert(Loan).returning(Loan.id)
 
 
 def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
@@ -28,17 +41,9 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
         calendar = library.calendar(session)
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
-        unpaid, overdue, same_type, own_waiting = session.execute(select(
-            _scalar(select(func.coalesce(func.sum(Charge.amount_fen), 0)).where(
-                Charge.reader_id == reader.id, Charge.status == ChargeStatus.OPEN)),
-            _scalar(select(func.count()).select_from(Loan).where(
-                Loan.reader_id == reader.id, Loan.is_open.is_(True), Loan.due_date < today)),
-            _scalar(select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id).where(
-                Loan.reader_id == reader.id, Loan.is_open.is_(True), Item.item_type == item.item_type)),
-            _scalar(select(Reservation.id).where(
-                Reservation.title_id == item.title_id, Reservation.reader_id == reader.id,
-                Reservation.status == ReservationStatus.WAITING).limit(1)),
-        )).one()  # one round trip for everything the rules need to know about the reader
+        unpaid, overdue, same_type, own_waiting = session.execute(_READER_STATE, {
+            "reader_id": reader.id, "today": today, "item_type": item.item_type, "title_id": item.title_id,
+        }).one()
 
         reasons = account_reasons(session, reader, today)
         if unpaid > library.policy.max_unpaid_fen:
@@ -66,21 +71,21 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
                           item_status=item.status.value)
 
         due = calendar.due_date(today, rule.loan_days)
-        loan = Loan(item_id=item.id, reader_id=reader.id, loaned_at=now, due_date=due, is_open=True)
-        session.add(loan)
-        item.status = ItemStatus.ON_LOAN
+        try:
+            loan_id = session.execute(_INSERT_LOAN, [{
+                "item_id": item.id, "reader_id": reader.id, "loaned_at": now, "due_date": due, "is_open": True,
+                "renewal_count": 0}]).scalar_one()
+        except IntegrityError:
+            # The partial unique index saw another open loan on this copy (a race we lost).
+            raise Refused(Reason.ITEM_UNAVAILABLE) from None
+        set_item_status(session, item, ItemStatus.ON_LOAN)
         if reservation is not None:
             reservation.status = ReservationStatus.FULFILLED
             reservation.item_id = item.id
             reservation.closed_at = now
-        try:
-            session.flush()
-        except IntegrityError:
-            # The partial unique index saw another open loan on this copy (a race we lost).
-            raise Refused(Reason.ITEM_UNAVAILABLE) from None
-        audit(session, now, "checkout", cmd.actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
+        audit(session, now, "checkout", cmd.actor, reader_id=reader.id, item_id=item.id, loan_id=loan_id,
               due_date=due)
-        result = LoanCreated(loan.id, reader.id, reader.name, item.title.title, item.barcode, due,
+        result = LoanCreated(loan_id, reader.id, reader.name, item.title.title, item.barcode, due,
                              reservation.id if reservation is not None else None)
         uow.commit()
         return result

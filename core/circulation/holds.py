@@ -3,27 +3,30 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.calendar import SchoolCalendar
-from core.circulation.lookups import audit
+from core.circulation.lookups import audit, set_item_status
 from core.circulation.results import ReservationReady
 from core.models import Item, ItemStatus, Reader, ReaderStatus, Reservation, ReservationStatus
 from core.policy import Policy
+
+# The first reader in the title's queue whose account is still open (built once: hot path).
+_FIRST_WAITING = (
+    select(Reservation).join(Reader, Reader.id == Reservation.reader_id)
+    .where(Reservation.title_id == bindparam("title_id"), Reservation.status == ReservationStatus.WAITING,
+           Reader.status == ReaderStatus.ACTIVE)
+    .order_by(Reservation.id).limit(1).with_for_update(of=Reservation)
+)
 
 
 def shelve_or_hold(session: Session, item: Item, *, now: datetime, today: date, calendar: SchoolCalendar,
                    policy: Policy, actor: str) -> ReservationReady | None:
     """Hold the copy for the first waiting reader of its title, else put it back on the shelf."""
-    waiting = session.scalars(
-        select(Reservation).join(Reader, Reader.id == Reservation.reader_id)
-        .where(Reservation.title_id == item.title_id, Reservation.status == ReservationStatus.WAITING,
-               Reader.status == ReaderStatus.ACTIVE)
-        .order_by(Reservation.id).limit(1).with_for_update(of=Reservation)
-    ).first()
+    waiting = session.scalars(_FIRST_WAITING, {"title_id": item.title_id}).first()
     if waiting is None:
-        item.status = ItemStatus.AVAILABLE
+        set_item_status(session, item, ItemStatus.AVAILABLE)
         return None
     # The hold runs for N open days from the next open day, so it never ends on a closed day.
     hold_until = calendar.add_open_days(calendar.previous_open_day(today), policy.hold_open_days)
@@ -31,7 +34,7 @@ def shelve_or_hold(session: Session, item: Item, *, now: datetime, today: date, 
     waiting.item_id = item.id
     waiting.ready_at = now
     waiting.hold_until = hold_until
-    item.status = ItemStatus.HELD
+    set_item_status(session, item, ItemStatus.HELD)
     audit(session, now, "hold", actor, reader_id=waiting.reader_id, item_id=item.id,
           reservation_id=waiting.id, hold_until=hold_until)
     return ReservationReady(waiting.id, waiting.reader_id, item.title_id, item.title.title, item.barcode,

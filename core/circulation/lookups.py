@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Reason, Refused
 from core.models import (
@@ -13,6 +14,7 @@ from core.models import (
     Charge,
     ChargeStatus,
     Item,
+    ItemStatus,
     Loan,
     Reader,
     ReaderStatus,
@@ -28,13 +30,35 @@ def normalise_barcode(barcode: str) -> str:
     return barcode.strip().upper()
 
 
+# Statements are built once: on the checkout/checkin hot path SQLAlchemy's statement
+# construction cost more than SQLite executing them (bench/circulation.py).
+_READER_BY_CARD = select(Reader).where(Reader.card_no == bindparam("card_no"))
+_READER_BY_ID = select(Reader).where(Reader.id == bindparam("reader_id"))
+_ITEM_BY_BARCODE = (select(Item).where(Item.barcode == bindparam("barcode"))
+                    .options(joinedload(Item.title, innerjoin=True)))  # every result names the book
+_OPEN_LOAN_OF_ITEM = select(Loan).where(Loan.item_id == bindparam("item_id"), Loan.is_open.is_(True))
+_AUDIT_INSERT = insert(AuditEntry)
+_SET_ITEM_STATUS = (update(Item).where(Item.id == bindparam("item_id")).values(status=bindparam("status"))
+                    .execution_options(synchronize_session=False))
+
+
+_LOCKED: dict[int, Select] = {}
+
+
+def _locked(stmt: Select, lock: bool) -> Select:
+    """The FOR UPDATE variant of a prebuilt statement, built once too (SQLite ignores it)."""
+    if not lock:
+        return stmt
+    locked = _LOCKED.get(id(stmt))
+    if locked is None:
+        locked = _LOCKED[id(stmt)] = stmt.with_for_update()
+    return locked
+
+
 def reader_by_card(session: Session, card_no: str, *, lock: bool = False) -> Reader:
     """The reader holding this card; a retired (lost) card is refused as CARD_LOST."""
     card_no = normalise_card(card_no)
-    stmt = select(Reader).where(Reader.card_no == card_no)
-    if lock:
-        stmt = stmt.with_for_update()
-    reader = session.scalar(stmt)
+    reader = session.scalar(_locked(_READER_BY_CARD, lock), {"card_no": card_no})
     if reader is not None:
         return reader
     if session.get(RetiredCard, card_no) is not None:
@@ -43,32 +67,21 @@ def reader_by_card(session: Session, card_no: str, *, lock: bool = False) -> Rea
 
 
 def reader_by_id(session: Session, reader_id: int, *, lock: bool = False) -> Reader:
-    stmt = select(Reader).where(Reader.id == reader_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    reader = session.scalar(stmt)
+    reader = session.scalar(_locked(_READER_BY_ID, lock), {"reader_id": reader_id})
     if reader is None:
         raise Refused(Reason.READER_NOT_FOUND, reader_id=reader_id)
     return reader
 
 
 def item_by_barcode(session: Session, barcode: str, *, lock: bool = True) -> Item:
-    # The title comes in the same query: every caller names the book in its result.
-    stmt = (select(Item).where(Item.barcode == normalise_barcode(barcode))
-            .options(joinedload(Item.title, innerjoin=True)))
-    if lock:
-        stmt = stmt.with_for_update()
-    item = session.scalar(stmt)
+    item = session.scalar(_locked(_ITEM_BY_BARCODE, lock), {"barcode": normalise_barcode(barcode)})
     if item is None:
         raise Refused(Reason.ITEM_NOT_FOUND, barcode=barcode)
     return item
 
 
 def open_loan_of_item(session: Session, item_id: int, *, lock: bool = True) -> Loan | None:
-    stmt = select(Loan).where(Loan.item_id == item_id, Loan.is_open.is_(True))
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.scalar(_locked(_OPEN_LOAN_OF_ITEM, lock), {"item_id": item_id})
 
 
 def account_reasons(session: Session, reader: Reader, today: date) -> list[Reason]:
@@ -91,5 +104,16 @@ def unpaid_fen(session: Session, reader_id: int) -> int:
 def audit(session: Session, at: datetime, action: str, actor: str, *, reader_id: int | None = None,
           item_id: int | None = None, loan_id: int | None = None, **detail: Any) -> None:
     """Record a circulation action (written in the same transaction as the action)."""
-    session.add(AuditEntry(at=at, action=action, actor=actor, reader_id=reader_id, item_id=item_id,
-                           loan_id=loan_id, detail={k: str(v) for k, v in detail.items()}))
+    session.execute(_AUDIT_INSERT, [{"at": at, "action": action, "actor": actor, "reader_id": reader_id,
+                                     "item_id": item_id, "loan_id": loan_id,
+                                     "detail": {k: str(v) for k, v in detail.items()}}])
+
+
+def set_item_status(session: Session, item: Item, status: ItemStatus) -> None:
+    """Write an item's status with one UPDATE and keep the loaded object in step.
+
+    Checkout and checkin are the hot path: plain statements skip the ORM's flush
+    bookkeeping, which cost more than the SQL itself (bench/circulation.py).
+    """
+    session.execute(_SET_ITEM_STATUS, {"item_id": item.id, "status": status})
+    set_committed_value(item, "status", status)
