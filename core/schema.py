@@ -17,6 +17,10 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to the newest schema (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to the newest schema (idempotent).
+
+    "heads" rather than "head": features developed side by side may add migrations on
+    parallel branches until a merge revision joins them; every branch is applied.
+    """
     command.upgrade(alembic_config(engine), revision)
