@@ -264,3 +264,10 @@ def catalogue_terms(library: Library) -> list[str]:
     for row in rows:
         terms.update(part for part in row if part)
     return sorted(terms)
+
+
+def reader_name(library: Library, reader_id: int) -> str:
+    """A reader's name and card, for the librarian's desk replies."""
+    with library.uow() as uow:
+        reader = uow.session.get(Reader, reader_id)
+        return f"{reader.name}（{reader.card_no}）" if reader is not None else "读者"

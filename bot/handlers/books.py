@@ -1,0 +1,69 @@
+"""新书、推荐 (by grade and topic, with one-line introductions), 排行, 活动."""
+from __future__ import annotations
+
+from bot.handlers.base import Context, Routes
+from core import queries
+from core.queries import BookView
+
+routes = Routes("books")
+GRADES = "一二三四五六七八九"
+
+
+def _grades(book: BookView) -> str:
+    if book.min_grade and book.max_grade:
+        return f"（{GRADES[book.min_grade - 1]}至{GRADES[book.max_grade - 1]}年级）"
+    return ""
+
+
+def _book_lines(books: list[BookView]) -> list[str]:
+    lines = []
+    for i, b in enumerate(books, 1):
+        intro = f"：{b.summary[:40]}" if b.summary else ""
+        shelf = "，在架" if b.on_shelf else "，已借出可预约"
+        lines.append(f"{i}.《{b.title}》{b.author}{_grades(b)}{intro}{shelf}")
+    return lines
+
+
+def _for_whom(ctx: Context) -> str:
+    grade, topic = ctx.slots.get("grade"), ctx.slots.get("topic")
+    return (f"适合{GRADES[grade - 1]}年级的" if grade else "") + (f"{topic}" if topic else "")
+
+
+@routes.on("new_books")
+def new_books(ctx: Context) -> str:
+    """Titles added in the last 30 days, filtered by grade/topic when asked."""
+    books = queries.new_books(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"))
+    if not books:
+        return "最近一个月没有符合的新书。发送“推荐”看看馆里的好书吧。"
+    return "\n".join([f"最近到馆的{_for_whom(ctx)}新书："] + _book_lines(books) + ["想借请发送“查 书名”看在哪个书架。"])
+
+
+@routes.on("recommend")
+def recommend(ctx: Context) -> str:
+    """Books with an introduction that suit the grade and topic asked for."""
+    books = queries.recommend(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"))
+    if not books:
+        return "暂时没有合适的推荐。换个年级或主题试试，比如：推荐适合三年级的科普书。"
+    return "\n".join([f"推荐{_for_whom(ctx) or '几本好书'}："] + _book_lines(books)
+                     + ["发送“查 书名”看在哪个书架，借完了可以预约。"])
+
+
+@routes.on("ranking")
+def ranking(ctx: Context) -> str:
+    """This term's most borrowed titles and most reading classes (counts only, no children's names)."""
+    since = queries.term_start(ctx.library)
+    titles = queries.top_titles(ctx.library, since=since)
+    classes = queries.top_classes(ctx.library, since=since, grade=ctx.slots.get("grade"))
+    if not titles and not classes:
+        return "本学期还没有借阅记录，快来借第一本吧！"
+    lines = ["本学期借阅排行："] + [f"{i}.《{r.name}》{r.count}次" for i, r in enumerate(titles, 1)]
+    if classes:
+        lines += ["借书最多的班级："] + [f"{i}.{r.name} {r.count}本" for i, r in enumerate(classes, 1)]
+    return "\n".join(lines)
+
+
+@routes.on("activities")
+def activities(ctx: Context) -> str:
+    """No activity store yet: say where announcements come from."""
+    return (f"读书活动会由图书室推送通知给大家，请留意消息。想了解近期安排，"
+            f"可以联系{ctx.library.school.librarian_contact}。发送“推荐”看看适合的好书。")

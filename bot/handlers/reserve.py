@@ -1,0 +1,94 @@
+"""预约 / 取消预约: queue for a title that is all out; cancel by title, position or all."""
+from __future__ import annotations
+
+from bot.handlers.base import Context, Routes
+from bot.handlers.people import not_bound_reply
+from bot.handlers.texts import day, refusal
+from core import queries
+from core.circulation import CancelReservation, PlaceReservation, cancel_reservation, place_reservation
+from core.errors import Refused
+
+routes = Routes("reserve")
+
+
+def _place(ctx: Context, reader_id: int, title_id: int) -> str:
+    try:
+        placed = place_reservation(ctx.library, PlaceReservation(reader_id, title_id, actor=ctx.message.user_id))
+    except Refused as exc:
+        return f"没能预约：{refusal(exc)}。"
+    when = f"，最早{day(placed.earliest_due)}还回" if placed.earliest_due else ""
+    return f"已预约《{placed.title}》，您排第{placed.position}位{when}。书到了会通知您来取。"
+
+
+@routes.on("reserve")
+def reserve(ctx: Context) -> str:
+    """Reserve the title the message names (the user's own card; parents: the first child)."""
+    if ctx.identity is None or not (ctx.identity.reader or ctx.identity.children):
+        return not_bound_reply(ctx)
+    reader = ctx.identity.reader or ctx.identity.children[0]
+    query = ctx.slots.get("query")
+    if not query:
+        return "想预约哪本书？请发送“预约 书名”，比如：预约 三体。"
+    hits = ctx.search.search(query, limit=3).hits
+    exact = [h for h in hits if h.title == query]
+    if exact or len(hits) == 1:
+        return _place(ctx, reader.reader_id, (exact or hits)[0].id)
+    if not hits:
+        return f"没有找到“{query}”，请核对书名后再试。"
+    ctx.ask("reserve", tuple(h.id for h in hits), reader_id=reader.reader_id)
+    return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(hits, 1)) \
+        + "\n请回复序号。"
+
+
+@routes.resume("reserve")
+def reserve_answer(ctx: Context) -> str | None:
+    assert ctx.pending is not None
+    indexes = ctx.slots.get("indexes") or []
+    options = ctx.pending.options
+    if len(indexes) != 1 or not 1 <= indexes[0] <= len(options):
+        return "好的，先不预约。需要时发送“预约 书名”。"
+    return _place(ctx, ctx.pending.data["reader_id"], options[indexes[0] - 1])
+
+
+@routes.on("cancel_reservation")
+def cancel(ctx: Context) -> str:
+    """Cancel by title, by position in 我的预约, or all; ask when unclear."""
+    if ctx.identity is None or ctx.identity.reader is None and not ctx.identity.children:
+        return not_bound_reply(ctx)
+    holders = ([ctx.identity.reader] if ctx.identity.reader else []) + list(ctx.identity.children)
+    mine = [(p.reader_id, r) for p in holders for r in queries.reservations(ctx.library, p.reader_id)]
+    if not mine:
+        return "现在没有预约，不用取消。"
+    query = ctx.slots.get("query")
+    chosen = mine if ctx.slots.get("all") else [m for m in mine if query and query in m[1].title]
+    indexes = ctx.slots.get("indexes") or []
+    if indexes:
+        chosen = [mine[i - 1] for i in indexes if 1 <= i <= len(mine)]
+    if not chosen:
+        ctx.ask("cancel_reservation", tuple(r.reservation_id for _, r in mine))
+        return "取消哪一个预约？\n" + "\n".join(f"{i}.《{r.title}》" for i, (_, r) in enumerate(mine, 1)) \
+            + "\n请回复序号，回复“全部”都取消。"
+    return _cancel_each(ctx, chosen)
+
+
+def _cancel_each(ctx: Context, chosen: list[tuple[int, queries.ReservationView]]) -> str:
+    lines = []
+    for reader_id, r in chosen:
+        try:
+            cancel_reservation(ctx.library, CancelReservation(reader_id, r.reservation_id, actor=ctx.message.user_id))
+            lines.append(f"已取消《{r.title}》的预约。")
+        except Refused as exc:
+            lines.append(f"《{r.title}》没能取消：{refusal(exc)}。")
+    return "\n".join(lines)
+
+
+@routes.resume("cancel_reservation")
+def cancel_answer(ctx: Context) -> str | None:
+    assert ctx.pending is not None and ctx.identity is not None
+    holders = ([ctx.identity.reader] if ctx.identity.reader else []) + list(ctx.identity.children)
+    by_id = {r.reservation_id: (p.reader_id, r) for p in holders for r in queries.reservations(ctx.library, p.reader_id)}
+    shown = [by_id[i] for i in ctx.pending.options if i in by_id]
+    if ctx.slots.get("all"):
+        return _cancel_each(ctx, shown)
+    chosen = [shown[i - 1] for i in ctx.slots.get("indexes") or [] if 1 <= i <= len(shown)]
+    return _cancel_each(ctx, chosen) if chosen else "好的，预约都保留着。"
