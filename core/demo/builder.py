@@ -40,7 +40,7 @@ from core.models import (
 __all__ = ["DEMO_USERS", "DemoUser", "DemoBuildError", "build_demo", "TARGET_TITLES"]
 
 TARGET_TITLES = 2080
-NEW_TITLES = 40  # catalogued in the last ten days: the 新书推荐 digest has something to say
+NEW_TITLES = (15, 25)  # real and invented titles catalogued in the last ten days, for 新书推荐
 MARKER_ACTION = "demo_build"
 SEED = 2024
 
@@ -107,8 +107,9 @@ def _grade(school: School, class_name: str | None) -> int | None:
 
 def _mark_new_titles(rng: random.Random, items: list[ItemRec], today: date) -> None:
     """Some titles arrive in the last ten days; their copies cannot have been lent before that."""
-    numbers = sorted({i.title_number for i in items})
-    fresh = set(rng.sample(numbers, NEW_TITLES))
+    real = sorted({i.title_number for i in items if i.book.real})
+    invented = sorted({i.title_number for i in items if not i.book.real})
+    fresh = set(rng.sample(real, NEW_TITLES[0]) + rng.sample(invented, NEW_TITLES[1]))
     for item in items:
         if item.title_number in fresh:
             arrived = today - timedelta(days=1 + item.title_number % 10)
