@@ -55,13 +55,6 @@ PENDING = object()
 """`IdempotencyStore.result` for a key claimed but not answered yet."""
 
 
-def _insert_ignore(session: Session) -> Any:
-    """The dialect's INSERT with ON CONFLICT DO NOTHING (SQLite ≥ 3.35 and PostgreSQL; both RETURNING)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert
-    return sqlite_insert
-
-
 class IdempotencyStore:
     """Run-once keys in `idempotency_keys`: claim first, record the answer, let retries read it."""
 
@@ -91,19 +84,19 @@ class IdempotencyStore:
         claimed: set[str] = set()
         stored: set[str] = set()
         table = IdempotencyKey.__table__
-        with self._factory() as session:
+        # Core on a bare connection, not a Session: this runs for every message.
+        with self._factory.kw["bind"].begin() as conn:
             fresh = list(dict.fromkeys(claims))
             if fresh:
                 now = self._clock()
-                stmt = _insert_ignore(session)(table).values([{"key": k, "created_at": now, "result": None}
-                                                              for k in fresh])
-                claimed = set(session.scalars(stmt.on_conflict_do_nothing().returning(table.c.key)).all())
+                insert_ignore = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+                stmt = insert_ignore(table).values([{"key": k, "created_at": now, "result": None} for k in fresh])
+                claimed = set(conn.scalars(stmt.on_conflict_do_nothing().returning(table.c.key)).all())
             for key, result in results.items():
-                done = session.execute(update(table).where(table.c.key == key, table.c.result.is_(None))
-                                       .values(result=json.dumps(result, ensure_ascii=False)))
+                done = conn.execute(update(table).where(table.c.key == key, table.c.result.is_(None))
+                                    .values(result=json.dumps(result, ensure_ascii=False)))
                 if done.rowcount == 1:
                     stored.add(key)
-            session.commit()
         return claimed, stored
 
     def result(self, key: str) -> dict[str, Any] | object | None:
