@@ -1,0 +1,36 @@
+"""Rules come from the Policy; reserving a title that is out; the menu for unknown messages."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from core import accounts
+from core.circulation import CheckoutItem, checkout
+from core.library import Library
+from core.models import ItemType, ReaderType
+from core.policy import DEFAULT_RULES, LoanRule
+from tests.factories import add_reader, add_title
+from tests.handlers.conftest import Say
+
+
+async def test_rules_reply_follows_the_configured_policy(library: Library, say: Say) -> None:
+    rules = dict(DEFAULT_RULES)
+    rules[(ReaderType.TEACHER, ItemType.GENERAL)] = LoanRule(loan_days=21, max_items=4)
+    library.policy = replace(library.policy, rules=rules, fine_per_day_fen=20)
+    reply = await say("wx-a", "借阅规则")
+    assert "老师·普通图书：借期21天，最多4本" in reply and "0.20元" in reply
+
+
+async def test_reserve_a_title_that_is_all_out_then_list_it(library: Library, say: Say) -> None:
+    _, holder = add_reader(library, "李红", ReaderType.TEACHER, card_no="T0002")
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    _, copies = add_title(library, "狼王梦", "沈石溪", copies=1)
+    checkout(library, CheckoutItem(holder, copies[0]))
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    assert "已预约《狼王梦》，您排第1位" in await say("wx-t", "预约 狼王梦")
+    assert "排第1位" in await say("wx-t", "我的预约")
+    assert "已取消《狼王梦》的预约" in await say("wx-t", "取消预约 狼王梦")
+
+
+async def test_unknown_message_gets_the_menu(say: Say) -> None:
+    reply = await say("wx-a", "今天天气怎么样")
+    assert "查书" in reply and "绑定" in reply
