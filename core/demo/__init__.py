@@ -2,3 +2,7 @@
 
 `core.demo.builder.build_demo(library)` fills an empty database; see core/demo/README.md.
 """
+
+from core.demo.users import DEMO_USERS, DemoUser
+
+__all__ = ["DEMO_USERS", "DemoUser"]

@@ -20,11 +20,11 @@ DEMO_OTHER_PARENT_NAME = "陈建国"
 
 
 class DemoUser(NamedTuple):
-    """openid, role, the reader card number (or "guardian:<phone>", or None), and a display name."""
+    """openid, role, the reader card number (or "guardian:<phone>", or "" when unbound), a display name."""
 
     openid: str
     role: str
-    ref: str | None
+    ref: str
     display_name: str
 
 
@@ -33,5 +33,5 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("demo-headteacher", "headteacher", HEADTEACHER_CARD, "李老师（三年级2班班主任）"),
     DemoUser("demo-parent", "parent", f"guardian:{DEMO_PARENT_PHONE}", "刘敏（陈思雨、陈思远的妈妈）"),
     DemoUser("demo-librarian", "librarian", LIBRARIAN_CARD, "王老师（图书管理员）"),
-    DemoUser("demo-stranger", "stranger", None, "访客（未绑定）"),
+    DemoUser("demo-stranger", "stranger", "", "访客（未绑定）"),
 ]
