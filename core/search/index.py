@@ -29,8 +29,8 @@ class CatalogueRow:
     loans: int
 
 
-class PinyinTable:
-    """Sorted spellings → owners, for exact and prefix look-ups by bisection."""
+class KeyTable:
+    """Sorted keys (title keys, pinyin spellings) → owners, for exact and prefix look-ups by bisection."""
 
     def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
         ordered = sorted(set(pairs))
@@ -43,13 +43,13 @@ class PinyinTable:
         return self.owners[lo:hi]
 
     def prefixed(self, key: str, cap: int) -> list[int]:
-        """Owners of spellings that start with key (at most `cap` of them)."""
+        """Owners of keys that start with key (at most `cap` of them, in key order)."""
         lo = bisect_left(self.keys, key)
         hi = bisect_left(self.keys, key + "\uffff", lo)
         return self.owners[lo:min(hi, lo + cap)]
 
     def neighbours(self, key: str, span: int) -> list[tuple[str, int]]:
-        """Spellings sorted next to key: candidates for a typo late in the word."""
+        """Keys sorted next to key: candidates for a typo late in a spelling."""
         pos = bisect_left(self.keys, key)
         lo, hi = max(0, pos - span), min(len(self.keys), pos + span)
         return list(zip(self.keys[lo:hi], self.owners[lo:hi], strict=True))
@@ -71,6 +71,7 @@ class SearchIndex:
             if row.isbn:
                 isbns[row.isbn].append(doc)
         self.exact_titles = dict(exact)
+        self.sorted_titles = KeyTable((key, doc) for doc, key in enumerate(self.title_keys))
         self.isbns = dict(isbns)
         self._build_authors()
         self._build_keywords()
@@ -92,14 +93,9 @@ class SearchIndex:
         self.authors = GramIndex(list(ids), by_length=True)
 
     def _build_keywords(self) -> None:
-        # Tags (subjects, series) first, then the summary; "\n" keeps their grams apart.
-        self.tag_lengths: list[int] = []
-        texts = []
-        for row in self.rows:
-            tags = " ".join(search_key(t) for t in f"{row.subjects} {row.series}".split())
-            self.tag_lengths.append(len(tags))
-            texts.append(f"{tags}\n{search_key(row.summary)}")
-        self.keywords = GramIndex(texts)
+        # Subjects and series weigh more than summary words, so they get their own index.
+        self.tags = GramIndex([search_key(f"{r.subjects} {r.series}") for r in self.rows], unigrams=False)
+        self.summaries = GramIndex([search_key(r.summary) for r in self.rows], unigrams=False)
 
     def _build_pinyin(self, cache: Mapping[str, list[Spelling]]) -> None:
         self.pinyin_cache: dict[str, list[Spelling]] = {}
@@ -118,15 +114,15 @@ class SearchIndex:
             for whole, first in spell(row.title):
                 full.append((whole, doc))
                 initials.append((first, doc))
-        self.title_full = PinyinTable(full)
-        self.title_initials = PinyinTable(initials)
+        self.title_full = KeyTable(full)
+        self.title_initials = KeyTable(initials)
         full, initials = [], []
         for name, aid in self.author_ids.items():
             for whole, first in spell(name):
                 full.append((whole, aid))
                 initials.append((first, aid))
-        self.author_full = PinyinTable(full)
-        self.author_initials = PinyinTable(initials)
+        self.author_full = KeyTable(full)
+        self.author_initials = KeyTable(initials)
 
     def __len__(self) -> int:
         return len(self.rows)

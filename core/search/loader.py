@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from core.catalogue import catalogue_version
@@ -14,6 +14,9 @@ from core.search.index import CatalogueRow
 from core.search.results import ShelfSpot
 
 GONE = (ItemStatus.LOST, ItemStatus.WITHDRAWN)
+# The bare column, not "is_open = 1": SQLite uses the partial index uq_loans_open_item only when
+# the query repeats its WHERE clause literally; otherwise it walks every past loan of a popular copy.
+_LOAN_IS_OPEN = literal_column(f"{Loan.__tablename__}.is_open", Boolean)
 
 
 def load_catalogue(session: Session) -> tuple[int, list[CatalogueRow]]:
@@ -61,7 +64,7 @@ def load_availability(session: Session, title_ids: list[int]) -> dict[int, Avail
         return {}
     rows = session.execute(
         select(Item.title_id, Item.status, Item.item_type, Item.call_number, Item.location, Loan.due_date)
-        .outerjoin(Loan, (Loan.item_id == Item.id) & Loan.is_open)
+        .outerjoin(Loan, (Loan.item_id == Item.id) & _LOAN_IS_OPEN)
         .where(Item.title_id.in_(title_ids))
     ).all()
     per_title: dict[int, list[tuple[ItemStatus, ItemType, str, str, date | None]]] = {}

@@ -1,9 +1,11 @@
 """Runs one query against a SearchIndex: which titles match, in which tier, best first."""
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -13,9 +15,10 @@ from core.search.index import SearchIndex
 from core.search.normalise import MAX_QUERY_CHARS, author_names, is_pinyin_query, search_key, terms
 from core.search.results import MatchKind
 
-PREFIX_CAP = 5000  # pinyin prefix matches examined; beyond this a query is too vague to rank
+PREFIX_CAP = 5000  # prefix matches examined; beyond this a query is too vague to rank
 MAX_TERMS = 6
 RARE_BIGRAM_DF = 2000  # typo candidates come from bigrams rarer than this
+COMMON_CHAR_DF = 3000  # ... and from characters, leaving out ones more common than this
 FUZZY_POOL = 100
 SUGGESTIONS = 3
 SUGGEST_RATIO = 60.0
@@ -31,31 +34,40 @@ class Ranked:
 
 
 class _Collector:
-    """Matches bucketed by (tier, score); a doc counts once, in its best bucket."""
+    """Matches bucketed by (tier, score); a doc counts once, in its best bucket.
+
+    Buckets keep the doc sequences they are given (often the index's own postings, never
+    mutated), so collecting 20,000 keyword matches costs no copying.
+    """
 
     def __init__(self) -> None:
-        self.buckets: defaultdict[tuple[MatchKind, float], list[int]] = defaultdict(list)
+        self.buckets: defaultdict[tuple[MatchKind, float], list[Sequence[int]]] = defaultdict(list)
 
-    def add(self, kind: MatchKind, docs: Iterable[int], score: float = 1.0) -> None:
-        self.buckets[kind, score].extend(docs)
+    def add(self, kind: MatchKind, docs: Sequence[int], score: float = 1.0) -> None:
+        """Add docs in ascending order (postings are; other callers sort)."""
+        if docs:
+            self.buckets[kind, score].append(docs)
 
     def strong(self) -> bool:
-        return any(docs for (kind, _), docs in self.buckets.items() if kind < MatchKind.FUZZY)
+        return any(kind < MatchKind.FUZZY for kind, _ in self.buckets)
 
     def ranked(self, limit: int) -> tuple[list[tuple[int, MatchKind]], int]:
-        seen: set[int] = set()
         out: list[tuple[int, MatchKind]] = []
+        picked: set[int] = set()
         for kind, score in sorted(self.buckets, key=lambda b: (b[0], -b[1])):
-            docs = self.buckets[kind, score]
-            if len(out) < limit:
-                # Lower doc ids are more popular titles: ascending order is the tie-break.
-                for doc in sorted(set(docs) - seen):
+            if len(out) >= limit:
+                break
+            # Lower doc ids are more popular titles, so the smallest ids win within a bucket.
+            # Chunks are ascending: merging their heads is enough, however long they are.
+            wanted = limit + len(picked)
+            for doc in heapq.merge(*(chunk[:wanted] for chunk in self.buckets[kind, score])):
+                if doc not in picked:
                     out.append((doc, kind))
-                    seen.add(doc)
-                    if len(out) == limit:
+                    picked.add(doc)
+                    if len(out) >= limit:
                         break
-            seen.update(docs)
-        return out, len(seen)
+        total = len(set().union(*chain.from_iterable(self.buckets.values())))
+        return out, total
 
 
 def match(index: SearchIndex, query: str, limit: int) -> Ranked:
@@ -67,7 +79,7 @@ def match(index: SearchIndex, query: str, limit: int) -> Ranked:
     found = _Collector()
     isbn = normalise_isbn(raw)
     if isbn:
-        found.add(MatchKind.ISBN, index.isbns.get(isbn, ()))
+        found.add(MatchKind.ISBN, index.isbns.get(isbn, []))
     _titles(index, key, found)
     # The query may be written like an author field ([英]J.K.罗琳 著): read it the same way too,
     # when it names one person (曹文轩 草房子 is an author and a title, left to _keywords).
@@ -84,20 +96,11 @@ def match(index: SearchIndex, query: str, limit: int) -> Ranked:
     return Ranked(docs, total, suggestions)
 
 
-def _coverage(part: str, whole: str) -> float:
-    """How much of the title the query covers, in quarters (a coarse tier, then popularity)."""
-    return round(len(part) / max(len(whole), 1) * 4) / 4
-
-
 def _titles(index: SearchIndex, key: str, found: _Collector) -> None:
-    keys = index.title_keys
-    found.add(MatchKind.EXACT_TITLE, index.exact_titles.get(key, ()))
-    for doc in index.titles.containing(key):
-        title = keys[doc]
-        if title == key:
-            continue
-        kind = MatchKind.TITLE_PREFIX if title.startswith(key) else MatchKind.TITLE_CONTAINS
-        found.add(kind, (doc,), _coverage(key, title))
+    # Within each tier popularity decides; a doc found in several tiers counts in its best.
+    found.add(MatchKind.EXACT_TITLE, index.exact_titles.get(key, []))
+    found.add(MatchKind.TITLE_PREFIX, sorted(index.sorted_titles.prefixed(key, PREFIX_CAP)))
+    found.add(MatchKind.TITLE_CONTAINS, index.titles.containing(key))
 
 
 def _author_matches(index: SearchIndex, key: str) -> tuple[int | None, list[int]]:
@@ -116,31 +119,29 @@ def _authors(index: SearchIndex, key: str, found: _Collector) -> None:
 
 
 def _pinyin(index: SearchIndex, key: str, found: _Collector) -> None:
-    found.add(MatchKind.PINYIN, index.title_full.exact(key), 1.0)
-    found.add(MatchKind.PINYIN, index.title_initials.exact(key), 0.9)
+    # Spelling tables list owners in spelling order: sort them into doc order.
+    found.add(MatchKind.PINYIN, sorted(index.title_full.exact(key)), 1.0)
+    found.add(MatchKind.PINYIN, sorted(index.title_initials.exact(key)), 0.9)
     for aid in index.author_full.exact(key):
         found.add(MatchKind.PINYIN, index.author_docs[aid], 0.8)
-    found.add(MatchKind.PINYIN, index.title_full.prefixed(key, PREFIX_CAP), 0.7)
-    for aid in index.author_initials.exact(key) if len(key) >= 2 else ():
+    found.add(MatchKind.PINYIN, sorted(index.title_full.prefixed(key, PREFIX_CAP)), 0.7)
+    for aid in index.author_initials.exact(key):
         found.add(MatchKind.PINYIN, index.author_docs[aid], 0.6)
-    found.add(MatchKind.PINYIN, index.title_initials.prefixed(key, PREFIX_CAP), 0.5)
+    found.add(MatchKind.PINYIN, sorted(index.title_initials.prefixed(key, PREFIX_CAP)), 0.5)
 
 
 def _keywords(index: SearchIndex, raw: str, found: _Collector) -> None:
     words = terms(raw)[:MAX_TERMS]
     if len(words) == 1:
-        word = words[0]
-        if len(word) < 2:
-            return
-        for doc in index.keywords.containing(word):
-            # In the subjects or series weighs more than a word of the summary.
-            in_tags = index.keywords.texts[doc].find(word) < index.tag_lengths[doc]
-            found.add(MatchKind.KEYWORD, (doc,), 1.0 if in_tags else 0.5)
+        # In the subjects or series weighs more than a word of the summary.
+        found.add(MatchKind.KEYWORD, index.tags.containing(words[0]), 1.0)
+        found.add(MatchKind.KEYWORD, index.summaries.containing(words[0]), 0.5)
     elif len(words) > 1:
         # Several words (曹文轩 草房子, 科幻 小学): each must appear in title, author or keywords.
         matched: set[int] | None = None
         for word in words:
-            docs = set(index.titles.containing(word)) | set(index.keywords.containing(word))
+            docs = set(index.titles.containing(word))
+            docs.update(index.tags.containing(word), index.summaries.containing(word))
             exact, partial = _author_matches(index, word)
             for aid in ([exact] if exact is not None else []) + partial:
                 docs.update(index.author_docs[aid])
@@ -162,8 +163,9 @@ def _fuzzy(index: SearchIndex, key: str, found: _Collector) -> list[str]:
         return []
     typos = _allowed_typos(key)
     keys = index.title_keys
-    pool = set(index.titles.near_length(key, typos, max(1, len(set(key)) - typos)))
-    pool.update(index.titles.overlapping(key, FUZZY_POOL, RARE_BIGRAM_DF))
+    pool = set(index.titles.near_length(key, typos, COMMON_CHAR_DF))
+    if len(key) >= 4:  # a typo in a partial title: one of its bigrams is intact
+        pool.update(index.titles.overlapping(key, FUZZY_POOL, RARE_BIGRAM_DF))
     close: list[tuple[float, int]] = []
     loose: list[tuple[float, int]] = []
     for doc in pool:
@@ -181,8 +183,11 @@ def _fuzzy(index: SearchIndex, key: str, found: _Collector) -> list[str]:
             ratio = fuzz.ratio(key, title)
             if ratio >= SUGGEST_RATIO:
                 loose.append((ratio / 100 - 1, doc))
+    by_score: defaultdict[float, list[int]] = defaultdict(list)
     for score, doc in close:
-        found.add(MatchKind.FUZZY, (doc,), score)
+        by_score[score].append(doc)
+    for score, docs in by_score.items():
+        found.add(MatchKind.FUZZY, sorted(docs), score)
     suggestions = [doc for _, doc in sorted(close, key=lambda s: (-s[0], s[1]))]
     suggestions += [doc for _, doc in sorted(loose, key=lambda s: (-s[0], s[1]))]
     names = [index.rows[doc].title for doc in suggestions]
@@ -196,7 +201,7 @@ def _fuzzy_authors(index: SearchIndex, key: str, found: _Collector) -> list[str]
         return []
     names = index.authors.texts
     out = []
-    for aid in index.authors.near_length(key, 1, max(1, len(set(key)) - 1)):
+    for aid in index.authors.near_length(key, 1, COMMON_CHAR_DF):
         if OSA.distance(key, names[aid], score_cutoff=1) <= 1:
             found.add(MatchKind.FUZZY, index.author_docs[aid], 0.4)
             out.append(index.author_display[aid])

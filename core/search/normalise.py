@@ -45,11 +45,9 @@ def terms(text: str) -> list[str]:
     return [t for t in _NON_WORD.split(fold(text)) if t]
 
 
-def grams(key: str) -> set[str]:
-    """Unigrams and bigrams of a key."""
-    out = set(key)
-    out.update(key[i:i + 2] for i in range(len(key) - 1))
-    return out
+def bigrams(key: str) -> list[str]:
+    """Adjacent character pairs of a key, in order (map keeps the loop in C)."""
+    return list(map(str.__add__, key, key[1:]))
 
 
 def is_pinyin_query(key: str) -> bool:
