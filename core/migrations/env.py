@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from core.db import normalise_url
+import core.messaging  # noqa: F401  (registers outbound_messages on Base.metadata)
 from core.models import Base
 
 config = context.config
