@@ -1,7 +1,6 @@
 """Inverted index of character unigrams and bigrams over short texts."""
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from itertools import chain
@@ -31,16 +30,12 @@ class GramIndex:
                     sized[char, size].append(doc)
         self.postings: dict[str, list[int]] = dict(postings)
         self.sized: dict[tuple[str, int], list[int]] = dict(sized)
-        self._log_n = math.log(len(self.texts) + 1)
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def df(self, gram: str) -> int:
         return len(self.postings.get(gram, ()))
-
-    def idf(self, gram: str) -> float:
-        return self._log_n - math.log(self.df(gram) + 1)
 
     def containing(self, needle: str) -> list[int]:
         """Docs whose text contains needle, ascending: the rarest gram's postings, verified."""
