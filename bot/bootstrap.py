@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.responder import HelpResponder, Responder
+from bot.responder import Responder
 from core.clock import Clock
 from core.library import Library
 from core.models import Title
@@ -20,16 +20,6 @@ DEMO_TOKEN = "shuxiang-demo"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APPID = "wxdemo0000000000"
 DEMO_DB_URL = "sqlite:///var/demo.db"
-
-# Used when core.demo is not there (yet): the simulator still lists the demo users.
-FALLBACK_DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
-    ("demo-teacher", "teacher", "T0001", "张老师"),
-    ("demo-headteacher", "headteacher", "", "班主任"),
-    ("demo-parent", "parent", "", "家长"),
-    ("demo-librarian", "librarian", "", "图书管理员"),
-    ("demo-stranger", "stranger", "", "未绑定的访客"),
-)
-
 
 def build_settings(config: str | None = None, *, demo: bool = False, host: str | None = None,
                    port: int | None = None, db: str | None = None) -> Settings:
@@ -54,6 +44,11 @@ def build_settings(config: str | None = None, *, demo: bool = False, host: str |
 def open_library(settings: Settings, clock: Clock) -> Library:
     """Open (and migrate) the database; in demo mode fill an empty one with the demo school."""
     url = settings.database.url
+    if settings.demo and url == DEMO_DB_URL:
+        # Demo dates are relative to the day the school was built: start from a fresh one so
+        # "due soon" and "overdue" stay true whenever the demo runs.
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     library = Library.open(url, clock=clock, policy=Policy.from_config(settings.policy), school=settings.school,
@@ -64,28 +59,24 @@ def open_library(settings: Settings, clock: Clock) -> Library:
 
 
 def ensure_demo(library: Library) -> None:
-    """Build the demo school once (an empty catalogue); degrade to an empty library if core.demo is missing."""
+    """Build the demo school into an empty database (a database holding other data is left alone)."""
+    from core.demo.builder import build_demo
+
     with library.session_factory() as session:
         if session.scalar(select(func.count()).select_from(Title)):
             return
-    try:
-        from core.demo.builder import build_demo
-    except ImportError:
-        log.warning("core.demo is not available: the demo starts with an empty library")
-        return
-    summary = build_demo(library)
-    log.info("demo school built: %s", summary)
+    log.info("demo school built: %s", build_demo(library))
 
 
 def demo_users() -> list[tuple[str, str, str, str]]:
     """(openid, role, card or guardian, display name) for each demo user."""
-    try:
-        from core.demo import DEMO_USERS
-    except ImportError:
-        return list(FALLBACK_DEMO_USERS)
-    return [tuple(str(part) for part in user)[:4] for user in DEMO_USERS]  # type: ignore[misc]
+    from core.demo import DEMO_USERS
+
+    return [(u.openid, u.role, u.ref, u.display_name) for u in DEMO_USERS]
 
 
 def build_responder(settings: Settings, library: Library) -> Responder:
-    """The responder the server uses; the handlers' router replaces HelpResponder here."""
-    return HelpResponder()
+    """The handlers' router: the parser with the catalogue's terms, and catalogue search."""
+    from bot.router import build_router
+
+    return build_router(library)

@@ -22,9 +22,12 @@ def init(db_url: str, demo: bool) -> None:
     library = Library.open(db_url, clock=system_clock)
     try:
         if demo:
-            from core.demo.builder import build_demo
+            from core.demo.builder import DemoBuildError, build_demo
 
-            summary = build_demo(library)
+            try:
+                summary = build_demo(library)
+            except DemoBuildError as exc:
+                raise click.ClickException(str(exc)) from None
             click.echo(f"演示学校已就绪：{summary}")
         click.echo(f"数据库已就绪：{db_url}")
     finally:

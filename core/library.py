@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import versions
 from core.calendar import SchoolCalendar
 from core.clock import SCHOOL_TZ, Clock, school_today
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_read_session_factory, make_session_factory
 from core.policy import Policy
 from core.schema import upgrade
 from core.settings import SchoolSettings
@@ -29,6 +29,7 @@ class Library:
     clock: Clock
     policy: Policy = field(default_factory=Policy)
     school: SchoolSettings = field(default_factory=SchoolSettings)
+    read_session_factory: sessionmaker[Session] | None = None  # defaults to one on the same engine
     _calendar_cache: tuple[int, SchoolCalendar] | None = field(default=None, init=False, repr=False)
     _calendar_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -40,8 +41,17 @@ class Library:
             upgrade(engine)
         return cls(engine, make_session_factory(engine), clock, policy or Policy(), school or SchoolSettings())
 
+    def __post_init__(self) -> None:
+        if self.read_session_factory is None:
+            self.read_session_factory = make_read_session_factory(self.engine)
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work for queries only: never blocks or is blocked by writers on SQLite."""
+        assert self.read_session_factory is not None
+        return UnitOfWork(self.read_session_factory)
 
     def now(self) -> datetime:
         return self.clock()

@@ -82,3 +82,25 @@ def test_processes_racing_for_the_last_copy_exactly_one_wins(db_url: str, librar
     for p in procs:
         p.join(timeout=30)
     assert sorted(outcomes) == sorted(["won"] + [Reason.ITEM_UNAVAILABLE.value] * 2)
+
+
+def test_a_reader_is_not_blocked_by_a_writer_holding_the_sqlite_write_lock(sqlite_url: str, clock) -> None:
+    lib = Library.open(sqlite_url, clock=clock, migrate=False)
+    add_term(lib)
+    add_title(lib, "草房子")
+    try:
+        with lib.uow() as writer:  # BEGIN IMMEDIATE: holds the write lock until the block ends
+            writer.session.execute(select(Loan.id)).all()
+            done = threading.Event()
+
+            def read() -> None:
+                with lib.read_uow() as reader:
+                    reader.session.execute(select(func.count()).select_from(Loan)).scalar()
+                done.set()
+
+            thread = threading.Thread(target=read)
+            thread.start()
+            assert done.wait(5), "a read-only unit of work waited for the writer"
+            thread.join()
+    finally:
+        lib.close()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core import versions
 from core.catalogue import bump_catalogue_version
 from core.clock import school_datetime
+from core.demo.bindings import bind_demo_users
 from core.demo.books import BookSpec, load_real_books
 from core.demo.circulation import Planner
 from core.demo.people import School, demo_school
@@ -59,6 +60,7 @@ def build_demo(library: Library) -> str:
             raise DemoBuildError("数据库里已有书目或读者，演示数据只写入空数据库。请换一个数据库文件。")
         summary = _build(session, library)
         uow.commit()
+    bind_demo_users(library)
     return summary
 
 

@@ -2,8 +2,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import core.accounts  # noqa: F401  (every module with tables registers them on Base.metadata)
+import core.messaging  # noqa: F401
 from core.db import normalise_url
-import core.messaging  # noqa: F401  (registers outbound_messages on Base.metadata)
 from core.models import Base
 
 config = context.config
