@@ -1,0 +1,56 @@
+"""Opening an import file by its kind: CSV, Excel or MARC, with a row-count hint for progress bars."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.imports.marc import read_marc
+from core.imports.tables import SourceRow, UnreadableFile, read_csv, read_xlsx
+
+MARC_SUFFIXES = {".iso", ".mrc", ".marc", ".dat", ".2709"}
+
+
+@dataclass
+class Source:
+    path: Path
+    format: str  # csv | xlsx | marc
+    encoding: str  # utf-8 | gbk for CSV; "" otherwise
+    rows: Iterator[SourceRow]
+    total_hint: int | None  # roughly how many rows, for progress bars
+    sha256: str
+
+
+def _looks_like_marc(data: bytes) -> bool:
+    """ISO 2709 starts with a 5-digit record length and ends records with 0x1D."""
+    return len(data) >= 24 and data[:5].isdigit() and b"\x1d" in data[:100_000]
+
+
+def open_source(path: Path, kind: str) -> Source:
+    """Read `path` as a catalogue or reader list; raise UnreadableFile with a Chinese reason."""
+    if not path.exists():
+        raise UnreadableFile(f"找不到文件：{path}")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return Source(path, "xlsx", "", read_xlsx(path, kind), _xlsx_rows(path), digest)
+    if suffix == ".xls":
+        raise UnreadableFile("暂不支持旧版 .xls：请在 Excel/WPS 里另存为 .xlsx 或 CSV")
+    if suffix in MARC_SUFFIXES or _looks_like_marc(data):
+        if kind != "catalogue":
+            raise UnreadableFile("MARC 文件只能导入书目")
+        return Source(path, "marc", "", read_marc(data), data.count(b"\x1d"), digest)
+    rows, encoding = read_csv(data, kind)
+    return Source(path, "csv", encoding, rows, data.count(b"\n"), digest)
+
+
+def _xlsx_rows(path: Path) -> int | None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return workbook.worksheets[0].max_row if workbook.worksheets else None
+    finally:
+        workbook.close()

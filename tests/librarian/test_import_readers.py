@@ -1,0 +1,88 @@
+"""Roster import: students with classes and parents, teachers with the class they lead."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from core.imports import import_readers, open_source
+from core.library import Library
+from core.models import Guardian, GuardianStudent, Reader, ReaderType, SchoolClass
+from tests.librarian import files
+
+STUDENTS = ["班级", "学号", "姓名", "家长姓名", "家长手机号"]
+ROSTER = [
+    ["三年级2班", "S2023001", "王小明", "王建国", "13800138000"],
+    ["3(2)班", "S2023002", "王小红", "王建国", "138 0013 8000"],  # a sibling: same parent
+    ["初一3班", "S2021001", "李华", "", ""],
+]
+
+
+def run(library: Library, path: Path, **kwargs: object):
+    source = open_source(path, "readers")
+    return import_readers(library, source.rows, filename=path.name, sha256=source.sha256, **kwargs)
+
+
+def test_students_classes_and_shared_parents_are_created(library: Library, tmp_path: Path) -> None:
+    report = run(library, files.write_csv(tmp_path / "名单.csv", STUDENTS, ROSTER, encoding="gbk"))
+    assert report.committed and not report.problems
+    assert report.counts["新增读者"] == 3 and report.counts["新增班级"] == 2 and report.counts["新增家长"] == 1
+    with library.uow() as uow:
+        s = uow.session
+        assert sorted(s.scalars(select(SchoolClass.name))) == ["七年级3班", "三年级2班"]
+        assert s.scalar(select(func.count()).select_from(GuardianStudent)) == 2
+        parent = s.scalar(select(Guardian))
+        assert parent is not None and (parent.name, parent.phone) == ("王建国", "13800138000")
+        li = s.scalar(select(Reader).where(Reader.card_no == "S2021001"))
+        assert li is not None and li.reader_type is ReaderType.STUDENT and li.school_class.grade == 7
+
+
+def test_reimport_is_idempotent_and_a_class_move_is_an_update(library: Library, tmp_path: Path) -> None:
+    run(library, files.write_csv(tmp_path / "a.csv", STUDENTS, ROSTER))
+    again = run(library, files.write_csv(tmp_path / "b.csv", STUDENTS, ROSTER))
+    assert again.changes == [] and again.counts == {"unchanged": 3}
+    moved = [["四年级2班", *ROSTER[0][1:]], *ROSTER[1:]]
+    report = run(library, files.write_csv(tmp_path / "c.csv", STUDENTS, moved))
+    assert [c.action for c in report.changes] == ["新增班级", "更新读者"]
+    assert "班级" in report.changes[1].detail
+
+
+def test_bad_roster_rows_are_reported_and_nothing_written(library: Library, tmp_path: Path) -> None:
+    bad = ROSTER + [["火星班", "S9", "张三", "", ""], ["三年级1班", "", "李四", "", ""],
+                    ["三年级1班", "S8", "赵五", "赵六", "12345"], ["三年级1班", "S2023001", "重名", "", ""]]
+    report = run(library, files.write_csv(tmp_path / "bad.csv", STUDENTS, bad))
+    assert not report.committed
+    assert [p.line for p in report.problems] == [5, 6, 7, 8]
+    assert "班级“火星班”看不懂" in report.problems[0].reason
+    assert "与第2行重复" in report.problems[3].reason
+    with library.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Reader)) == 0
+
+
+def test_teacher_list_sets_the_class_teacher(library: Library, tmp_path: Path) -> None:
+    run(library, files.write_csv(tmp_path / "s.csv", STUDENTS, ROSTER))
+    path = files.write_csv(tmp_path / "教师.csv", ["工号", "姓名", "手机", "班主任"],
+                           [["T0001", "张老师", "13900000001", "三年级2班"], ["T0002", "刘老师", "", ""]])
+    report = run(library, path, teachers=True)
+    assert report.committed and report.counts["新增读者"] == 2 and report.counts["班主任"] == 1
+    with library.uow() as uow:
+        zhang = uow.session.scalar(select(Reader).where(Reader.card_no == "T0001"))
+        cls = uow.session.scalar(select(SchoolClass).where(SchoolClass.name == "三年级2班"))
+        assert zhang is not None and cls is not None
+        assert zhang.reader_type is ReaderType.TEACHER and zhang.class_id is None and cls.class_teacher_id == zhang.id
+
+
+def test_roster_from_excel(library: Library, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026学年三年级学生名单"])
+    ws.merge_cells("A1:E1")
+    ws.append(STUDENTS)
+    ws.append(["三年级1班", 20230101, "陈一", "陈爸爸", 13700000000])  # Excel stores numbers as numbers
+    wb.save(tmp_path / "名单.xlsx")
+    report = run(library, tmp_path / "名单.xlsx")
+    assert report.committed and report.counts["新增读者"] == 1
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Reader.card_no)) == "20230101"
