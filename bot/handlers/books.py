@@ -18,8 +18,9 @@ def _grades(book: BookView) -> str:
 def _book_lines(books: list[BookView]) -> list[str]:
     lines = []
     for i, b in enumerate(books, 1):
-        intro = f"：{b.summary[:40]}" if b.summary else ""
-        shelf = "，在架" if b.on_shelf else "，已借出可预约"
+        summary = b.summary[:40].rstrip("。.！!；;，, ")
+        intro = f"：{summary}" if summary else ""
+        shelf = "（在架）" if b.on_shelf else "（已借出，可预约）"
         lines.append(f"{i}.《{b.title}》{b.author}{_grades(b)}{intro}{shelf}")
     return lines
 

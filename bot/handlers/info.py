@@ -88,4 +88,22 @@ def unknown(ctx: Context) -> str:
     """Anything not understood (or a short answer with nothing pending): the menu."""
     if ctx.slots.get("indexes") or "confirm" in ctx.slots or ctx.slots.get("all"):
         return "这个问题已经过期啦，请重新说一遍要做什么～\n" + menu(ctx)
+    if (guess := _maybe_a_title(ctx)) is not None:
+        return guess
     return "没太明白您的意思😊\n" + menu(ctx)
+
+
+def _maybe_a_title(ctx: Context) -> str | None:
+    """A short message the parser could not place may be a mistyped title (草方子): offer close books.
+
+    Only suggests, never acts; long sentences stay unknown so chat is not answered with books.
+    """
+    text = ctx.message.text.strip().strip("《》“”\"'。？?！!")
+    if not 2 <= len(text) <= 12 or any(ch.isspace() for ch in text):
+        return None
+    result = ctx.search.search(text, limit=3)
+    close = [h.title for h in result.hits] if result.matched_well else result.suggestions
+    if not close:
+        return None
+    names = "、".join(f"《{t}》" for t in close[:3])
+    return f"您是不是要找：{names}？\n发送“查 书名”就能看在哪个书架，比如：查 {close[0]}。"

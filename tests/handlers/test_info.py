@@ -34,3 +34,15 @@ async def test_reserve_a_title_that_is_all_out_then_list_it(library: Library, sa
 async def test_unknown_message_gets_the_menu(say: Say) -> None:
     reply = await say("wx-a", "今天天气怎么样")
     assert "查书" in reply and "绑定" in reply
+
+
+async def test_a_mistyped_bare_title_is_offered_as_a_search_not_acted_on(library: Library, say: Say) -> None:
+    add_title(library, "草房子", "曹文轩")
+    reply = await say("wx-a", "草方子")
+    assert "您是不是要找：《草房子》" in reply and "查 草房子" in reply
+
+
+async def test_a_long_unclear_sentence_still_gets_the_menu(library: Library, say: Say) -> None:
+    add_title(library, "草房子", "曹文轩")
+    reply = await say("wx-a", "周末你们一家打算去哪里玩耍")
+    assert "您是不是要找" not in reply and "查书" in reply
