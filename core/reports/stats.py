@@ -1,0 +1,174 @@
+"""Term, week and class statistics: 生均借阅, 流通率, coverage, ranking, 阅读之星, top titles, trend."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from core.library import Library
+from core.models import ReaderType
+from core.reports import facts
+from core.reports.periods import Period
+
+STARS_PER_GRADE = 3
+TOP_TITLES = 20
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    name: str
+    grade: int
+    students: int
+    borrowers: int
+    loans: int
+    per_student: float  # 生均借阅
+    coverage: float  # share of students who borrowed at least once
+    overdue: int
+    overdue_rate: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    card_no: str
+    name: str
+    class_name: str
+    grade: int
+    loans: int
+
+
+@dataclass(frozen=True)
+class TitleRow:
+    title: str
+    author: str
+    loans: int
+
+
+@dataclass
+class Report:
+    period: Period
+    as_of: date
+    class_name: str | None = None  # set for a one-class report
+    holdings: int = 0
+    loans: int = 0
+    student_loans: int = 0
+    teacher_loans: int = 0
+    students: int = 0
+    borrowers: int = 0
+    overdue: int = 0
+    classes: list[ClassRow] = field(default_factory=list)
+    students_rows: list[StudentRow] = field(default_factory=list)
+    stars: dict[int, list[StudentRow]] = field(default_factory=dict)
+    top_titles: list[TitleRow] = field(default_factory=list)
+    weeks: list[tuple[date, int]] = field(default_factory=list)  # (Monday, loans)
+
+    @property
+    def per_student(self) -> float:
+        return _ratio(self.student_loans, self.students)
+
+    @property
+    def circulation_rate(self) -> float:
+        return _ratio(self.loans, self.holdings)
+
+    @property
+    def coverage(self) -> float:
+        return _ratio(self.borrowers, self.students)
+
+    @property
+    def overdue_rate(self) -> float:
+        return _ratio(self.overdue, self.loans)
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def build_report(library: Library, period: Period, *, class_name: str | None = None) -> Report:
+    """All the figures for one period, optionally for one class only."""
+    as_of = min(library.today(), period.end + timedelta(days=1))
+    with library.uow() as uow:
+        session = uow.session
+        loans = facts.load_loans(session, period)
+        readers = facts.load_readers(session)
+        readers.update(facts.load_reader_names(session, {f.reader_id for f in loans} - readers.keys()))
+        classes = facts.load_classes(session)
+        holdings = facts.count_holdings(session)
+        only = next((c.class_id for c in classes.values() if c.name == class_name), None)
+        if class_name is not None and only is None:
+            raise LookupError(f"没有找到班级“{class_name}”")
+        if only is not None:
+            keep = {rid for rid, r in readers.items() if r.class_id == only}
+            loans = [f for f in loans if f.reader_id in keep]
+            readers = {rid: readers[rid] for rid in keep}
+            classes = {only: classes[only]}
+        counts = Counter(f.reader_id for f in loans)
+        titles = facts.load_titles(session, [tid for tid, _ in Counter(f.title_id for f in loans).most_common(TOP_TITLES)])
+    report = Report(period, as_of, class_name, holdings=holdings, loans=len(loans))
+    _totals(report, loans, readers, counts)
+    _classes(report, loans, readers, classes, counts)
+    _students(report, readers, classes, counts)
+    report.top_titles = [TitleRow(*titles[tid], n) for tid, n in Counter(f.title_id for f in loans)
+                         .most_common(TOP_TITLES) if tid in titles]
+    report.weeks = _weeks(period, loans)
+    return report
+
+
+def _is_student(reader: facts.ReaderFact | None) -> bool:
+    return reader is not None and reader.reader_type is ReaderType.STUDENT
+
+
+def _totals(report: Report, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
+            counts: Counter[int]) -> None:
+    on_roll = {rid for rid, r in readers.items() if _is_student(r) and r.class_id is not None}
+    report.students = len(on_roll)
+    report.borrowers = sum(1 for rid in on_roll if counts[rid])
+    report.student_loans = sum(1 for f in loans if _is_student(readers.get(f.reader_id)))
+    report.teacher_loans = report.loans - report.student_loans
+    report.overdue = sum(1 for f in loans if f.overdue(report.as_of))
+
+
+def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
+             classes: dict[int, facts.ClassFact], counts: Counter[int]) -> None:
+    members: dict[int, list[int]] = defaultdict(list)
+    for rid, reader in readers.items():
+        if _is_student(reader) and reader.class_id in classes:
+            members[reader.class_id].append(rid)  # type: ignore[index]
+    overdue: Counter[int] = Counter()
+    for f in loans:
+        reader = readers.get(f.reader_id)
+        if _is_student(reader) and f.overdue(report.as_of):
+            overdue[reader.class_id] += 1  # type: ignore[union-attr,index]
+    rows = []
+    for cid, cls in classes.items():
+        ids = members.get(cid, [])
+        n = sum(counts[rid] for rid in ids)
+        rows.append((cls, len(ids), sum(1 for rid in ids if counts[rid]), n, overdue[cid]))
+    rows.sort(key=lambda r: (-_ratio(r[3], r[1]), -r[3], r[0].grade, r[0].name))
+    rank, previous = 0, None
+    for index, (cls, students, borrowers, n, late) in enumerate(rows, start=1):
+        key = (_ratio(n, students), n)
+        rank = rank if key == previous else index  # equal figures share a rank (1, 1, 3)
+        previous = key
+        report.classes.append(ClassRow(cls.name, cls.grade, students, borrowers, n, _ratio(n, students),
+                                       _ratio(borrowers, students), late, _ratio(late, n), rank))
+
+
+def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dict[int, facts.ClassFact],
+              counts: Counter[int]) -> None:
+    rows = [StudentRow(r.card_no, r.name, classes[r.class_id].name, classes[r.class_id].grade, counts[rid])
+            for rid, r in readers.items() if _is_student(r) and r.class_id in classes]
+    rows.sort(key=lambda s: (s.grade, s.class_name, -s.loans, s.card_no))
+    report.students_rows = rows
+    by_grade: dict[int, list[StudentRow]] = defaultdict(list)
+    for row in rows:
+        if row.loans:
+            by_grade[row.grade].append(row)
+    report.stars = {grade: sorted(group, key=lambda s: (-s.loans, s.card_no))[:STARS_PER_GRADE]
+                    for grade, group in sorted(by_grade.items())}
+
+
+def _weeks(period: Period, loans: list[facts.LoanFact]) -> list[tuple[date, int]]:
+    first = period.start - timedelta(days=period.start.weekday())
+    per_week = Counter((f.loaned_on - first).days // 7 for f in loans)
+    n_weeks = (period.end - first).days // 7 + 1
+    return [(first + timedelta(weeks=i), per_week[i]) for i in range(n_weeks)]
