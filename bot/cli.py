@@ -11,6 +11,8 @@ SUBCOMMANDS: dict[str, str] = {
     "parse": "bot.nlp.cli:parse",
     "serve": "bot.cli_serve:serve",
     "chat": "bot.cli_chat:chat",
+    "jobs": "scheduler.cli:jobs",
+    "outbox": "scheduler.cli:outbox",
 }
 
 

@@ -9,11 +9,13 @@ Knows nothing of WeChat: keys, channels and user ids are opaque strings.
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, delete, insert, select, update
+from sqlalchemy import Index, Integer, String, Text, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,10 @@ from core.models import Base, IdempotencyKey, UTCDateTime
 LEASE = timedelta(seconds=60)  # a claimed outbound row is someone else's for this long
 BACKOFF = (5, 30, 120, 600, 1800)  # seconds between delivery attempts
 MAX_ATTEMPTS = 8
+JITTER = 0.1  # ±10 %: retries of one failed batch do not all come back in the same second
+
+# Row states. "sending" is the recorded intent: claimed, outcome not yet known.
+PENDING_STATUS, SENDING, SENT, FAILED, DROPPED, SKIPPED = "pending", "sending", "sent", "failed", "dropped", "skipped"
 
 
 class OutboundMessage(Base):
@@ -44,11 +50,54 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up
     last_error: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(12), default=PENDING_STATUS, server_default=PENDING_STATUS)
+    topic: Mapped[str] = mapped_column(String(30), default="", server_default="")  # notice kind, for 退订
+    ref: Mapped[str] = mapped_column(String(120), default="", server_default="")  # what to re-check on delivery
+    audience: Mapped[str] = mapped_column(String(12), default="", server_default="")  # staff | parent | group
+    batch: Mapped[str] = mapped_column(String(60), default="", server_default="")  # the job run that wrote it
 
     __table_args__ = (
         Index("ix_outbound_due", "next_attempt_at"),
         Index("ix_outbound_user", "channel", "user_id", "id"),
     )
+
+
+class SharedToken(Base):
+    """An access_token cached for every process (WeChat invalidates the old one on each refresh)."""
+
+    __tablename__ = "shared_tokens"
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)  # e.g. wecom:<corp>:<agent>
+    token: Mapped[str] = mapped_column(String(600), default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # someone is fetching a new one
+
+
+class JobLock(Base):
+    """The scheduler lock on SQLite (PostgreSQL uses an advisory lock): one owner until it expires."""
+
+    __tablename__ = "job_locks"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Unreachable(Base):
+    """A user a channel refused (not following, out of the 48 h window, bad id): skip that channel."""
+
+    __tablename__ = "unreachable_users"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(120), default="")
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Unsubscribed(Base):
+    """A user who stopped one kind of push (退订); topic "*" stops all of them."""
+
+    __tablename__ = "unsubscribed_topics"
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(30), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 PENDING = object()
@@ -128,11 +177,43 @@ class Outbound:
     attempts: int
     created_at: datetime
     sent_at: datetime | None
+    status: str = PENDING_STATUS
+    topic: str = ""
+    ref: str = ""
+    audience: str = ""
+    key: str = ""
+    in_doubt: bool = False  # claimed before and never marked: an earlier attempt may have been delivered
+    last_error: str = ""
+    next_attempt_at: datetime | None = None
+    batch: str = ""
 
 
-def _outbound(row: OutboundMessage) -> Outbound:
+def _outbound(row: OutboundMessage, in_doubt: bool = False) -> Outbound:
     return Outbound(row.id, row.channel, row.user_id, row.kind, row.title, row.text, row.attempts,
-                    row.created_at, row.sent_at)
+                    row.created_at, row.sent_at, row.status, row.topic, row.ref, row.audience, row.key,
+                    in_doubt, row.last_error, row.next_attempt_at, row.batch)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One outbox row to write (a notice to one user on one channel)."""
+
+    key: str
+    channel: str
+    user_id: str
+    text: str
+    title: str = ""
+    topic: str = ""
+    ref: str = ""
+    audience: str = ""
+    not_before: datetime | None = None  # quiet hours / closed day: first attempt no earlier than this
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential steps from BACKOFF with ±JITTER, for the n-th failed attempt (1-based)."""
+    base = BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+    factor = 1 + JITTER * (2 * (rng or random).random() - 1)
+    return timedelta(seconds=base * factor)
 
 
 class OutboundQueue:
@@ -150,7 +231,7 @@ class OutboundQueue:
             try:
                 session.execute(insert(OutboundMessage).values(
                     key=key, channel=channel, user_id=user_id, kind=kind, title=title[:200], text=text,
-                    created_at=now, attempts=0, last_error="",
+                    created_at=now, attempts=0, last_error="", status=SENT if sent else PENDING_STATUS,
                     next_attempt_at=None if sent else now, sent_at=now if sent else None))
                 session.commit()
             except IntegrityError:
@@ -158,24 +239,47 @@ class OutboundQueue:
                 return False
         return True
 
-    def claim_due(self, channels: list[str], limit: int = 20) -> list[Outbound]:
-        """Rows due now on these channels, each leased to this caller (others skip it)."""
+    def enqueue_many(self, messages: Sequence[NewMessage], *, batch: str = "") -> int:
+        """Write each message once per key in one statement (insert-or-ignore); returns how many were new."""
+        if not messages:
+            return 0
+        now = self._clock()
+        table = OutboundMessage.__table__
+        rows = [{"key": m.key, "channel": m.channel, "user_id": m.user_id, "kind": "push", "title": m.title[:200],
+                 "text": m.text, "created_at": now, "attempts": 0, "last_error": "", "status": PENDING_STATUS,
+                 "topic": m.topic, "ref": m.ref[:120], "audience": m.audience, "batch": batch[:60],
+                 "next_attempt_at": max(now, m.not_before) if m.not_before else now} for m in messages]
+        new = 0
+        with self._factory.kw["bind"].begin() as conn:
+            insert_ignore = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            for start in range(0, len(rows), 2000):  # keeps PostgreSQL's bind-parameter count in range
+                stmt = insert_ignore(table).values(rows[start:start + 2000]).on_conflict_do_nothing()
+                new += len(conn.scalars(stmt.returning(table.c.id)).all())
+        return new
+
+    def claim_due(self, channels: list[str], limit: int = 20, *, kinds: Sequence[str] | None = None) -> list[Outbound]:
+        """Rows due now on these channels, each leased to this caller (others skip it).
+
+        Claiming is the recorded intent: status becomes "sending" before any attempt, so a row found
+        "sending" after its lease ran out comes back flagged `in_doubt` (the process died mid-send).
+        """
         now = self._clock()
         claimed: list[Outbound] = []
         with self._factory() as session:
-            rows = session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.next_attempt_at <= now, OutboundMessage.channel.in_(channels))
-                .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit)
-            ).all()
+            query = (select(OutboundMessage)
+                     .where(OutboundMessage.next_attempt_at <= now, OutboundMessage.channel.in_(channels)))
+            if kinds is not None:
+                query = query.where(OutboundMessage.kind.in_(list(kinds)))
+            rows = session.scalars(query.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                                   .limit(limit)).all()
             for row in rows:
                 done = session.execute(
                     update(OutboundMessage)
                     .where(OutboundMessage.id == row.id, OutboundMessage.next_attempt_at == row.next_attempt_at)
-                    .values(next_attempt_at=now + LEASE, attempts=OutboundMessage.attempts + 1)
+                    .values(next_attempt_at=now + LEASE, attempts=OutboundMessage.attempts + 1, status=SENDING)
                 )
                 if done.rowcount == 1:
-                    claimed.append(_outbound(row))
+                    claimed.append(_outbound(row, in_doubt=row.status == SENDING))
             session.commit()
         return claimed
 
@@ -183,11 +287,11 @@ class OutboundQueue:
         """Delivered: never try again."""
         with self._factory() as session:
             session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
-                            .values(sent_at=self._clock(), next_attempt_at=None, last_error=""))
+                            .values(sent_at=self._clock(), next_attempt_at=None, last_error="", status=SENT))
             session.commit()
 
-    def mark_failed(self, message_id: int, error: str, *, retry: bool) -> None:
-        """A failed attempt: retry later with backoff, or give up (permanent error, too many tries)."""
+    def mark_failed(self, message_id: int, error: str, *, retry: bool, delay: timedelta | None = None) -> None:
+        """A failed attempt: retry later with backoff (or after `delay`), or give up (permanent, too many)."""
         now = self._clock()
         with self._factory() as session:
             row = session.get(OutboundMessage, message_id)
@@ -195,11 +299,50 @@ class OutboundQueue:
                 return
             attempts = row.attempts  # already counted by claim_due
             if retry and attempts < MAX_ATTEMPTS:
-                row.next_attempt_at = now + timedelta(seconds=BACKOFF[min(attempts, len(BACKOFF)) - 1])
+                row.next_attempt_at = now + (delay if delay is not None else backoff_delay(attempts))
+                row.status = PENDING_STATUS
             else:
-                row.next_attempt_at, row.failed_at = None, now
+                row.next_attempt_at, row.failed_at, row.status = None, now, FAILED
             row.last_error = error[:300]
             session.commit()
+
+    def release(self, message_id: int, until: datetime, note: str = "") -> None:
+        """Give a claimed row back untried (quiet hours, rate limit): not counted as an attempt."""
+        with self._factory() as session:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                            .values(next_attempt_at=until, status=PENDING_STATUS,
+                                    attempts=OutboundMessage.attempts - 1,  # claim_due counted it
+                                    last_error=note[:300]))
+            session.commit()
+
+    def close(self, message_id: int, status: str, reason: str) -> None:
+        """Finish without sending: DROPPED (the notice no longer holds) or SKIPPED (退订, nobody to send to)."""
+        with self._factory() as session:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                            .values(next_attempt_at=None, status=status, last_error=reason[:300]))
+            session.commit()
+
+    def reroute(self, message_id: int, channel: str, reason: str) -> None:
+        """Move a row to the next channel (recipient unreachable here); due at once, attempts kept."""
+        with self._factory() as session:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                            .values(channel=channel, status=PENDING_STATUS, next_attempt_at=self._clock(),
+                                    last_error=reason[:300]))
+            session.commit()
+
+    def listing(self, *, limit: int = 100, status: str | None = None) -> list[Outbound]:
+        """The newest rows first, for `shuxiang outbox list`."""
+        with self._factory() as session:
+            query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+            if status is not None:
+                query = query.where(OutboundMessage.status == status)
+            return [_outbound(r) for r in session.scalars(query)]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows per status."""
+        with self._factory() as session:
+            rows = session.execute(select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status))
+            return {status: n for status, n in rows}
 
     def history(self, channel: str, user_id: str, limit: int = 50) -> list[Outbound]:
         """The newest messages for one user on one channel, oldest first (the simulator's inbox)."""
@@ -210,3 +353,6 @@ class OutboundQueue:
                 .order_by(OutboundMessage.id.desc()).limit(limit)
             ).all()
             return [_outbound(r) for r in reversed(rows)]
+
+
+import core.notices.models  # noqa: E402,F401  (registers the notice tables next to the outbox for Alembic)

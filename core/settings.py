@@ -60,6 +60,36 @@ class WeComSettings:
 
 
 @dataclass
+class NoticeSettings:
+    """When notices may go out and through which channels, in order of preference."""
+
+    quiet_start: str = "21:00"  # nothing is pushed from here ...
+    quiet_end: str = "07:30"  # ... until here, nor on closed days (held, not dropped)
+    overdue_repeat_days: int = 7  # 催书 again every 7 days while the book is out
+    term_end_days: int = 14  # 期末还书 this many days before the term's last day
+    new_books_days: int = 7  # the 新书推荐 digest covers titles added in these days
+    staff_channels: str = "wecom_app wechat_template wechat_cs"  # teachers, class teachers, librarians
+    parent_channels: str = "wecom_school wechat_template wechat_cs"  # parents (students have no WeChat)
+    demo_console: bool = True  # in demo mode every push goes to the simulator's inbox
+    batch_size: int = 200  # outbox rows claimed per delivery round
+
+
+@dataclass
+class ChannelSettings:
+    """Push channels beyond [wechat]/[wecom]: 家校沟通, group robots, template messages, pacing."""
+
+    school_agent_id: str = ""  # 家校沟通 → 家长通知 application AgentId (parents' school notices)
+    school_secret: str = ""  # its Secret (also reads the school contacts: classes, students, parents)
+    template_id: str = ""  # Official Account template (服务号): 3 fields, each ≤ 20 characters
+    template_fields: str = "thing1 thing2 thing3"  # field names of that template: title, what, what next
+    robots: dict[str, str] = field(default_factory=dict)  # class name → group robot webhook URL
+    wecom_per_minute: int = 30  # WeCom drops messages past 30/min and 1000/h per member: pace below
+    wecom_per_hour: int = 1000
+    robot_per_minute: int = 20  # per group robot
+    requests_per_second: float = 20.0  # per channel, all recipients together
+
+
+@dataclass
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -68,6 +98,8 @@ class Settings:
     wecom: WeComSettings = field(default_factory=WeComSettings)
     policy: dict[str, Any] = field(default_factory=dict)  # raw [policy] table, see core.policy
     jobs: dict[str, Any] = field(default_factory=dict)  # raw [jobs] table, see scheduler
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
     demo: bool = False
 
 

@@ -1,0 +1,93 @@
+"""Notice texts: short, friendly Chinese that says what to do next."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+WEEKDAYS = "一二三四五六日"
+
+
+def md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def md_week(day: date) -> str:
+    return f"{md(day)}（周{WEEKDAYS[day.weekday()]}）"
+
+
+def relative(day: date, today: date) -> str:
+    n = (day - today).days
+    return {0: "今天", 1: "明天", 2: "后天"}.get(n, f"{n}天后")
+
+
+def _whose(child: str | None) -> str:
+    return f"{child}借的" if child else "您借的"
+
+
+def due_soon(title: str, due: date, today: date, *, child: str | None, renew_days: int | None) -> str:
+    when = f"{relative(due, today)}（{md(due)}）到期"
+    if renew_days:
+        span = "一周" if renew_days == 7 else f"{renew_days}天"
+        tail = f"，可回复“续借”延长{span}" if not child else f"，请提醒孩子按时归还，也可回复“续借”延长{span}"
+    else:
+        tail = "，请按时还到图书室" if not child else "，请提醒孩子按时还到图书室"
+    return f"{_whose(child)}《{title}》{when}{tail}。"
+
+
+def overdue(title: str, due: date, days_late: int, *, child: str | None) -> str:
+    ask = "请提醒孩子尽快还到图书室" if child else "请尽快还到图书室"
+    return f"{_whose(child)}《{title}》已逾期{days_late}天（应于{md(due)}归还），{ask}；如已归还，请忽略本消息。"
+
+
+def class_weekly(class_name: str, rows: Sequence[tuple[str, str, int]]) -> str:
+    """rows: (student, title, days late); the class teacher sees names, the class group never does."""
+    lines = [f"{class_name}逾期未还的图书（{len(rows)}本）："]
+    lines += [f"{i}. {name}《{title}》逾期{days}天" for i, (name, title, days) in enumerate(rows, 1)]
+    lines.append("请提醒同学们尽快还到图书室，谢谢！")
+    return "\n".join(lines)
+
+
+def class_group_counts(class_name: str, books: int, students: int) -> str:
+    return (f"{class_name}本周有{students}位同学的{books}本图书逾期未还，"
+            "请同学们检查书包，尽快还到图书室，谢谢配合！")
+
+
+def reservation_ready(title: str, hold_until: date, *, child: str | None) -> str:
+    who = f"{child}预约的" if child else "您预约的"
+    return f"{who}《{title}》已到馆，请在{md_week(hold_until)}前到图书室借阅，过期将取消预约。"
+
+
+def new_books(books: Sequence[tuple[str, str, str, int | None, int | None]], *, limit: int = 10) -> str:
+    """books: (title, author, one-line introduction, min grade, max grade)."""
+    lines = [f"本周新书推荐（{len(books)}本）："]
+    for title, author, summary, lo, hi in books[:limit]:
+        intro = f" —— {summary.strip()}" if summary.strip() else ""
+        lines.append(f"《{title}》{author}{intro}（{grades(lo, hi)}）")
+    if len(books) > limit:
+        lines.append(f"……还有{len(books) - limit}本，回复“新书”查看全部。")
+    lines.append("回复书名可以查询或预约。")
+    return "\n".join(lines)
+
+
+def grades(lo: int | None, hi: int | None) -> str:
+    if lo is None and hi is None:
+        return "各年级"
+    if lo == 0 and hi == 0:
+        return "教师"
+    lo, hi = lo or 1, hi or 9
+    return f"适合{lo}年级" if lo == hi else f"适合{lo}–{hi}年级"
+
+
+def activity(title: str, body: str, starts_on: date) -> str:
+    return f"【活动通知】{title}（{md_week(starts_on)}）：{body.strip()}"
+
+
+def term_end(term_end_day: date, titles: Sequence[str], *, child: str | None) -> str:
+    books = "、".join(f"《{t}》" for t in titles[:5]) + ("等" if len(titles) > 5 else "")
+    who = f"{child}还有" if child else "您还有"
+    return (f"本学期{md(term_end_day)}结束，{who}{len(titles)}本书未还：{books}。"
+            "请在期末前还到图书室，假期里就不用惦记啦。")
+
+
+def unreachable(user_id: str, channel: str, reason: str) -> str:
+    return f"有一条推送无法送达用户 {user_id}（{channel}：{reason}），已改用其他渠道；请核对该用户的绑定。"

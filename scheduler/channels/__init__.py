@@ -1,0 +1,1 @@
+"""Push channels behind one small async interface (`Channel.send`)."""
