@@ -4,17 +4,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import timedelta
 
-from bot.handlers import ROUTES
+from bot.handlers import ROUTES, codes
 from bot.handlers.base import Context, Pending, Routes
 from bot.handlers.confirm import gate
 from bot.handlers.info import fallback, menu
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser
-from core import accounts, queries
+from core import accounts, conversations, queries
 from core.library import Library
 from core.search import CatalogueSearch
 
@@ -29,7 +28,7 @@ CONTINUING_SLOTS = ("indexes", "all", "confirm")
 
 
 class Router:
-    """A Responder: one message in, one Chinese reply out; remembers one open question per user."""
+    """A Responder: one message in, one Chinese reply out; one open question per user, in the database."""
 
     def __init__(self, library: Library, parser: Parser, search: CatalogueSearch,
                  routes: Sequence[Routes] = ROUTES, *, pending_timeout: timedelta = PENDING_TIMEOUT) -> None:
@@ -38,7 +37,6 @@ class Router:
         self.search = search
         self.routes = tuple(routes)
         self.pending_timeout = pending_timeout
-        self._pending: dict[str, Pending] = {}
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
@@ -60,13 +58,13 @@ class Router:
             return OOPS
 
     def _take_pending(self, user_id: str) -> Pending | None:
-        pending = self._pending.pop(user_id, None)
-        if pending is None or pending.expires_at is None or pending.expires_at < self.library.now():
-            return None
-        return pending
+        # Taken (deleted) by every message: any new request drops the old question.
+        state = conversations.take(self.library, user_id)
+        return Pending.from_state(state) if state is not None else None
 
     def _handle(self, message: IncomingMessage) -> str:
-        parse = self.parser.parse(message.text)
+        # Strict whole-message commands the parser does not know yet come first (see handlers/codes.py).
+        parse = codes.recognise(message.text) or self.parser.parse(message.text)
         if not message.text.strip():
             return "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"
         pending = self._take_pending(message.user_id)
@@ -74,7 +72,8 @@ class Router:
         ctx = Context(self.library, self.search, message, parse, identity, pending)
         reply = self._dispatch(ctx)
         if ctx.asked is not None:
-            self._pending[message.user_id] = replace(ctx.asked, expires_at=self.library.now() + self.pending_timeout)
+            conversations.put(self.library, message.user_id, ctx.asked.to_state(),
+                              self.library.now() + self.pending_timeout)
         return reply
 
     def _dispatch(self, ctx: Context) -> str:

@@ -149,18 +149,76 @@ def issue_code(library: Library, card_no: str, *, for_guardian: bool = False, ac
                code: str | None = None) -> str:
     """A new one-time binding code for a card (for its holder, or for a student's parents)."""
     now = library.now()
-    code = code or "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     with library.uow() as uow:
-        session = uow.session
-        reader = session.scalar(select(Reader).where(Reader.card_no == normalise_card(card_no)))
+        reader = uow.session.scalar(select(Reader).where(Reader.card_no == normalise_card(card_no)))
         if reader is None:
             raise LookupError(card_no)
-        session.add(BindingCode(reader_id=reader.id, code_hash=_hash(code), for_guardian=for_guardian,
-                                created_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS),
-                                issued_by=actor))
-        audit(session, now, "binding_code", actor, reader_id=reader.id, for_guardian=for_guardian)
+        code = _add_code(uow.session, now, reader, for_guardian=for_guardian, actor=actor, code=code)
         uow.commit()
     return code
+
+
+def _add_code(session: Session, now: datetime, reader: Reader, *, for_guardian: bool, actor: str,
+              code: str | None = None) -> str:
+    code = code or "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    session.add(BindingCode(reader_id=reader.id, code_hash=_hash(code), for_guardian=for_guardian,
+                            created_at=now, expires_at=now + timedelta(days=CODE_VALID_DAYS), issued_by=actor[:60]))
+    audit(session, now, "binding_code", actor, reader_id=reader.id, for_guardian=for_guardian)
+    return code
+
+
+class IssueFailure(enum.StrEnum):
+    NOT_ALLOWED = "not_allowed"  # neither the librarian nor a class teacher
+    PARENTS_ONLY = "parents_only"  # a class teacher asked for a reader's own code
+    NOT_IN_CLASS = "not_in_class"  # a class teacher: no such student in their class (unknown cards too)
+    NO_SUCH_CARD = "no_such_card"  # the librarian only
+    NOT_A_STUDENT = "not_a_student"  # a parent code asked for a teacher's card
+    CARD_INACTIVE = "card_inactive"  # lost or left: binding would fail anyway
+
+
+class IssueRefused(Exception):
+    """No code was issued; `failure` says why."""
+
+    def __init__(self, failure: IssueFailure) -> None:
+        self.failure = failure
+        super().__init__(failure)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code to hand out, with whose card it binds and until when."""
+
+    code: str
+    card_no: str
+    reader_name: str
+    for_guardian: bool
+    expires_at: datetime
+
+
+def issue_code_as(library: Library, issuer: Identity, card_no: str, *, for_guardian: bool) -> IssuedCode:
+    """A code asked for by message: the librarian for any card, a class teacher for their own class's parents."""
+    if not issuer.is_librarian and issuer.class_teacher_of is None:
+        raise IssueRefused(IssueFailure.NOT_ALLOWED)
+    if not issuer.is_librarian and not for_guardian:
+        raise IssueRefused(IssueFailure.PARENTS_ONLY)
+    now = library.now()
+    with library.uow() as uow:
+        reader = uow.session.scalar(select(Reader).where(Reader.card_no == normalise_card(card_no)))
+        if not issuer.is_librarian:
+            assert issuer.class_teacher_of is not None
+            if reader is None or reader.class_id != issuer.class_teacher_of[0]:
+                raise IssueRefused(IssueFailure.NOT_IN_CLASS)  # never says whether the card exists
+        if reader is None:
+            raise IssueRefused(IssueFailure.NO_SUCH_CARD)
+        if for_guardian and reader.reader_type != ReaderType.STUDENT:
+            raise IssueRefused(IssueFailure.NOT_A_STUDENT)
+        if reader.status != ReaderStatus.ACTIVE:
+            raise IssueRefused(IssueFailure.CARD_INACTIVE)
+        code = _add_code(uow.session, now, reader, for_guardian=for_guardian, actor=f"wechat:{issuer.user_id}")
+        issued = IssuedCode(code, reader.card_no, reader.name, for_guardian, now + timedelta(days=CODE_VALID_DAYS))
+        uow.commit()
+    log.info("binding code issued by=%s card=%s parent=%s", issuer.user_id, issued.card_no, for_guardian)
+    return issued
 
 
 def _recent_failures(session: Session, now: datetime, *, user_id: str, card_no: str) -> tuple[int, int]:

@@ -1,12 +1,26 @@
 """One module per intent; ROUTES is the priority order the router tries (the fallback is last, in router)."""
 from __future__ import annotations
 
-from bot.handlers import account, books, cards, classes, confirm, desk, info, loans, renew, reserve, search
+from bot.handlers import (
+    account,
+    books,
+    cards,
+    classes,
+    codes,
+    confirm,
+    desk,
+    info,
+    loans,
+    renew,
+    reserve,
+    search,
+)
 from bot.handlers.base import Routes
 
 ROUTES: tuple[Routes, ...] = (
     confirm.routes,
     account.routes,
+    codes.routes,
     desk.routes,
     loans.routes,
     renew.routes,

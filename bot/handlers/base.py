@@ -23,6 +23,20 @@ class Pending:
     parse: ParseResult | None = None  # for "confirm": the request to run on yes
     data: dict[str, Any] = field(default_factory=dict)
 
+    def to_state(self) -> dict[str, Any]:
+        """The JSON the conversation store keeps (the expiry is stored beside it)."""
+        parse = None if self.parse is None else {
+            "intent": self.parse.intent, "slots": self.parse.slots, "confidence": self.parse.confidence}
+        return {"kind": self.kind, "options": list(self.options), "parse": parse, "data": self.data}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], expires_at: datetime | None = None) -> Pending:
+        """Back from to_state()."""
+        parse = state.get("parse")
+        return cls(state["kind"], tuple(state.get("options") or ()), expires_at,
+                   ParseResult(parse["intent"], dict(parse["slots"]), parse["confidence"]) if parse else None,
+                   dict(state.get("data") or {}))
+
 
 @dataclass
 class Context:

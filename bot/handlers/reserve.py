@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import not_bound_reply
+from bot.handlers.people import not_bound_reply, people
 from bot.handlers.texts import day, refusal
 from core import queries
+from core.accounts import Person
 from core.circulation import CancelReservation, PlaceReservation, cancel_reservation, place_reservation
 from core.errors import Refused
 
@@ -20,34 +21,63 @@ def _place(ctx: Context, reader_id: int, title_id: int) -> str:
     return f"已预约《{placed.title}》，您排第{placed.position}位{when}。书到了会通知您来取。"
 
 
+def _for_whom(ctx: Context, title_id: int, holders: list[Person]) -> str:
+    """Place it on the only card, or ask which child (numbered; "1" / "第二个" answers)."""
+    if len(holders) == 1:
+        return _place(ctx, holders[0].reader_id, title_id)
+    ctx.ask("reserve_for", tuple(p.reader_id for p in holders), title_id=title_id)
+    names = "\n".join(f"{i}.{p.name}" + (f"（{p.class_name}）" if p.class_name else "")
+                      for i, p in enumerate(holders, 1))
+    return f"给谁预约？\n{names}\n请回复序号，比如“1”。"
+
+
 @routes.on("reserve")
 def reserve(ctx: Context) -> str:
-    """Reserve the title the message names (the user's own card; parents: the first child)."""
-    if ctx.identity is None or not (ctx.identity.reader or ctx.identity.children):
+    """Reserve the title the message names; with several cards (children) ask whose."""
+    holders = people(ctx)
+    if not holders:
         return not_bound_reply(ctx)
-    reader = ctx.identity.reader or ctx.identity.children[0]
     query = ctx.slots.get("query")
     if not query:
         return "想预约哪本书？请发送“预约 书名”，比如：预约 三体。"
     hits = ctx.search.search(query, limit=3).hits
     exact = [h for h in hits if h.title == query]
     if exact or len(hits) == 1:
-        return _place(ctx, reader.reader_id, (exact or hits)[0].id)
+        return _for_whom(ctx, (exact or hits)[0].id, holders)
     if not hits:
         return f"没有找到“{query}”，请核对书名后再试。"
-    ctx.ask("reserve", tuple(h.id for h in hits), reader_id=reader.reader_id)
+    ctx.ask("reserve", tuple(h.id for h in hits))
     return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(hits, 1)) \
         + "\n请回复序号。"
 
 
-@routes.resume("reserve")
-def reserve_answer(ctx: Context) -> str | None:
+def _one_choice(ctx: Context) -> int | None:
+    """The single 1-based position answered, if it is one of the options shown."""
     assert ctx.pending is not None
     indexes = ctx.slots.get("indexes") or []
-    options = ctx.pending.options
-    if len(indexes) != 1 or not 1 <= indexes[0] <= len(options):
+    if len(indexes) != 1 or not 1 <= indexes[0] <= len(ctx.pending.options):
+        return None
+    return ctx.pending.options[indexes[0] - 1]
+
+
+@routes.resume("reserve")
+def reserve_answer(ctx: Context) -> str | None:
+    """The answer to "预约哪一本？"; then whose card, when there are several."""
+    title_id = _one_choice(ctx)
+    holders = people(ctx)
+    if title_id is None or not holders:
         return "好的，先不预约。需要时发送“预约 书名”。"
-    return _place(ctx, ctx.pending.data["reader_id"], options[indexes[0] - 1])
+    return _for_whom(ctx, title_id, holders)
+
+
+@routes.resume("reserve_for")
+def reserve_for_answer(ctx: Context) -> str | None:
+    """The answer to "给谁预约？": a child (or own card) still among the user's people."""
+    assert ctx.pending is not None
+    reader_id = _one_choice(ctx)
+    if reader_id is None or reader_id not in {p.reader_id for p in people(ctx)}:
+        return "好的，先不预约。需要时发送“预约 书名”。"
+    return _place(ctx, reader_id, int(ctx.pending.data["title_id"]))
 
 
 @routes.on("cancel_reservation")

@@ -1,6 +1,7 @@
 """Shared wording: dates, money, refusal reasons, and the replies for unbound users."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -25,36 +26,39 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元"
 
 
+# Each reason says what happened and what to do next. "[...]" is a detail shown only when core sent
+# every value in it (dates, limits), so a missing detail never breaks the sentence.
 _REASONS: dict[Reason, str] = {
-    Reason.READER_NOT_FOUND: "没有找到这张借阅证",
-    Reason.CARD_LOST: "借阅证已挂失，补办新证后才能办理",
-    Reason.READER_LEFT: "借阅证已注销",
-    Reason.SUSPENDED: "借阅权限暂停到{suspended_until}",
-    Reason.UNPAID_CHARGES: "还有未缴清的欠款，请先到图书室处理",
-    Reason.HAS_OVERDUE: "有逾期未还的书，请先归还",
-    Reason.ITEM_NOT_FOUND: "没有这个条码的书",
-    Reason.TITLE_NOT_FOUND: "没有找到这本书",
-    Reason.LOAN_NOT_FOUND: "没有找到这笔借阅",
-    Reason.NOT_FOR_LOAN: "这本书只能在阅览室看，不外借",
-    Reason.ITEM_UNAVAILABLE: "这本书现在不在架上",
-    Reason.HELD_FOR_ANOTHER: "这本书正为预约的读者保留",
-    Reason.LIMIT_REACHED: "已达到可借数量（最多{max_items}本），请先还一本",
-    Reason.NOT_ON_LOAN: "这本书没有借出",
-    Reason.OVERDUE: "已逾期{days_late}天，不能续借，请尽快归还",
-    Reason.RECALLED: "图书室已催还这本书，不能续借，请尽快归还",
-    Reason.RESERVED_BY_OTHER: "有人预约了这本书，不能续借，请按时归还",
-    Reason.RENEWALS_USED_UP: "已续借过，每本最多续借{renewals}次",
-    Reason.TERM_END: "已到本学期最后还书日（{term_end}），期末需全部归还",
-    Reason.ALREADY_RESERVED: "您已经预约过这本书了",
-    Reason.ALREADY_BORROWED: "这本书您正借着呢",
-    Reason.COPY_AVAILABLE: "架上就有，不用预约，直接来借吧",
-    Reason.RESERVATION_LIMIT: "预约数已满（最多{max_reservations}本），可先取消一个",
-    Reason.RESERVATION_NOT_FOUND: "没有找到这个预约",
-    Reason.HAS_OPEN_LOANS: "还有没还的书",
-    Reason.CHARGE_NOT_FOUND: "没有找到这笔欠款",
-    Reason.CHARGE_SETTLED: "这笔欠款已处理",
-    Reason.CARD_IN_USE: "这个证号已被使用",
+    Reason.READER_NOT_FOUND: "没有找到这张借阅证，请核对证号，或问问图书室老师",
+    Reason.CARD_LOST: "借阅证已挂失，暂时不能办理，请到图书室补办新证（借阅记录都保留）",
+    Reason.READER_LEFT: "借阅证已注销（调离、转学或毕业），不能再借书，有疑问请联系图书室老师",
+    Reason.SUSPENDED: "借阅权限暂停中[，{suspended_until}恢复]，期间可以还书，恢复后就能再借",
+    Reason.UNPAID_CHARGES: "还有没缴清的欠款，请先到图书室缴清（发送“欠款”看金额）",
+    Reason.HAS_OVERDUE: "有逾期没还的书，请先归还（发送“我的借阅”看是哪本）",
+    Reason.ITEM_NOT_FOUND: "没有这个条码的书，请核对条码",
+    Reason.TITLE_NOT_FOUND: "没有找到这本书，发送“查 书名”再找找",
+    Reason.LOAN_NOT_FOUND: "没有找到这笔借阅，发送“我的借阅”看看现在借的书",
+    Reason.NOT_FOR_LOAN: "这本书只能在阅览室看，不外借，欢迎到阅览室阅读",
+    Reason.ITEM_UNAVAILABLE: "这本书现在不在架上，可以发送“预约 书名”排队",
+    Reason.HELD_FOR_ANOTHER: "这本书正为预约的读者保留，可以发送“预约 书名”排在后面",
+    Reason.LIMIT_REACHED: "已经借满[{max_items}本]了，请先还一本再借",
+    Reason.NOT_ON_LOAN: "这本书没有借出，请核对条码",
+    Reason.OVERDUE: "已逾期[{days_late}天]，不能续借，请尽快归还",
+    Reason.RECALLED: "图书室要提前收回这本书，不能续借，请按新的还书日归还",
+    Reason.RESERVED_BY_OTHER: "有人预约了这本书，不能续借，请按时归还，之后可以再预约",
+    Reason.RENEWALS_USED_UP: "已续借过[，每本最多续借{renewals}次]，请按时归还，还了可以再借",
+    Reason.TERM_END: "已到本学期最后还书日[（{term_end}）]，期末要全部归还，下学期可以再借",
+    Reason.ALREADY_RESERVED: "您已经预约过这本书了，书到了会通知您",
+    Reason.ALREADY_BORROWED: "这本书您正借着呢，想多看几天可以发送“续借 书名”",
+    Reason.COPY_AVAILABLE: "架上就有，不用预约，直接来图书室借吧",
+    Reason.RESERVATION_LIMIT: "预约数已满[（最多{max_reservations}本）]，可以先发送“取消预约 书名”",
+    Reason.RESERVATION_NOT_FOUND: "没有找到这个预约，发送“我的预约”看看",
+    Reason.HAS_OPEN_LOANS: "还有没还的书，请先全部归还",
+    Reason.CHARGE_NOT_FOUND: "没有找到这笔欠款，请核对后再试",
+    Reason.CHARGE_SETTLED: "这笔欠款已经处理过了，不用再缴",
+    Reason.CARD_IN_USE: "这个证号已被别的读者使用，请换一个证号",
 }
+_DETAIL = re.compile(r"\[([^\[\]]*)\]")
 
 
 def _fmt(value: Any) -> str:
@@ -62,13 +66,15 @@ def _fmt(value: Any) -> str:
 
 
 def reason_text(reason: Reason, context: dict[str, Any]) -> str:
-    """One reason in plain Chinese, with the details core gave (dates, limits)."""
-    template = _REASONS.get(reason, "暂时不能办理")
+    """One reason in plain Chinese, with the details core gave (dates, limits) where it gave them."""
     values = {key: _fmt(value) for key, value in context.items() if value is not None}
-    try:
-        return template.format(**values)
-    except KeyError:  # a detail core did not send: drop the sentence's tail, keep the reason
-        return template.split("（")[0].split("{")[0].rstrip("，到")
+
+    def detail(match: re.Match[str]) -> str:
+        try:
+            return match.group(1).format(**values)
+        except KeyError:
+            return ""
+    return _DETAIL.sub(detail, _REASONS.get(reason, "暂时不能办理，请联系图书室老师"))
 
 
 def refusal(exc: Refused) -> str:
