@@ -11,16 +11,16 @@ from core.calendar import SchoolCalendar
 from core.circulation.commands import CheckinItem
 from core.circulation.fines import overdue_fine_fen, overdue_open_days
 from core.circulation.holds import shelve_or_hold
-from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item, reader_by_id
+from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item
 from core.circulation.results import LoanReturned
 from core.errors import Reason, Refused
 from core.library import Library
 from core.models import Charge, ChargeKind, Item, Loan
 from core.policy import Policy
 
-_CLOSE_LOAN = (update(Loan).where(Loan.id == bindparam("loan_id"))
-               .values(returned_at=bindparam("now"), is_open=False)
-               .execution_options(synchronize_session=False))
+_LOANS = Loan.__table__
+_CLOSE_LOAN = (update(_LOANS).where(_LOANS.c.id == bindparam("loan_id"))
+               .values(returned_at=bindparam("now"), is_open=False))
 
 
 def checkin(library: Library, cmd: CheckinItem) -> LoanReturned:
@@ -41,7 +41,7 @@ def checkin(library: Library, cmd: CheckinItem) -> LoanReturned:
 def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today: date,
                calendar: SchoolCalendar, policy: Policy, actor: str, shelve: bool = True) -> LoanReturned:
     """Close an open loan: fine, suspension after a renewed loan came back late, then the queue."""
-    reader = reader_by_id(session, loan.reader_id, lock=True)
+    reader = loan.reader  # loaded and locked together with the loan
     days_late = overdue_open_days(calendar, loan.due_date, today)
     fine = overdue_fine_fen(policy, days_late, item.price_fen)
     session.execute(_CLOSE_LOAN, {"loan_id": loan.id, "now": now})

@@ -28,7 +28,7 @@ _READER_STATE = select(
     select(Reservation.id).where(Reservation.title_id == bindparam("title_id"), Reservation.reader_id == _READER,
                                  Reservation.status == ReservationStatus.WAITING).limit(1).scalar_subquery(),
 )
-_INSERT_LOAN = insert(Loan).returning(Loan.id)
+_INSERT_LOAN = insert(Loan.__table__).returning(Loan.__table__.c.id)
 
 
 def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
@@ -72,9 +72,9 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
 
         due = calendar.due_date(today, rule.loan_days)
         try:
-            loan_id = session.execute(_INSERT_LOAN, [{
+            loan_id = session.execute(_INSERT_LOAN, {
                 "item_id": item.id, "reader_id": reader.id, "loaned_at": now, "due_date": due, "is_open": True,
-                "renewal_count": 0}]).scalar_one()
+                "renewal_count": 0}).scalar_one()
         except IntegrityError:
             # The partial unique index saw another open loan on this copy (a race we lost).
             raise Refused(Reason.ITEM_UNAVAILABLE) from None

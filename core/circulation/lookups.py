@@ -36,10 +36,13 @@ _READER_BY_CARD = select(Reader).where(Reader.card_no == bindparam("card_no"))
 _READER_BY_ID = select(Reader).where(Reader.id == bindparam("reader_id"))
 _ITEM_BY_BARCODE = (select(Item).where(Item.barcode == bindparam("barcode"))
                     .options(joinedload(Item.title, innerjoin=True)))  # every result names the book
-_OPEN_LOAN_OF_ITEM = select(Loan).where(Loan.item_id == bindparam("item_id"), Loan.is_open.is_(True))
-_AUDIT_INSERT = insert(AuditEntry)
-_SET_ITEM_STATUS = (update(Item).where(Item.id == bindparam("item_id")).values(status=bindparam("status"))
-                    .execution_options(synchronize_session=False))
+# The borrower comes with the loan (and is locked with it): closing a loan always needs both.
+_OPEN_LOAN_OF_ITEM = (select(Loan).where(Loan.item_id == bindparam("item_id"), Loan.is_open.is_(True))
+                      .options(joinedload(Loan.reader, innerjoin=True)))
+# Writes go to the Table, not the mapped class: Core statements skip the ORM's bulk machinery.
+_AUDIT_INSERT = insert(AuditEntry.__table__)
+_ITEMS = Item.__table__
+_SET_ITEM_STATUS = update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id")).values(status=bindparam("status"))
 
 
 _LOCKED: dict[int, Select] = {}
@@ -104,9 +107,9 @@ def unpaid_fen(session: Session, reader_id: int) -> int:
 def audit(session: Session, at: datetime, action: str, actor: str, *, reader_id: int | None = None,
           item_id: int | None = None, loan_id: int | None = None, **detail: Any) -> None:
     """Record a circulation action (written in the same transaction as the action)."""
-    session.execute(_AUDIT_INSERT, [{"at": at, "action": action, "actor": actor, "reader_id": reader_id,
-                                     "item_id": item_id, "loan_id": loan_id,
-                                     "detail": {k: str(v) for k, v in detail.items()}}])
+    session.execute(_AUDIT_INSERT, {"at": at, "action": action, "actor": actor, "reader_id": reader_id,
+                                    "item_id": item_id, "loan_id": loan_id,
+                                    "detail": {k: str(v) for k, v in detail.items()}})
 
 
 def set_item_status(session: Session, item: Item, status: ItemStatus) -> None:
