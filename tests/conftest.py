@@ -103,3 +103,12 @@ def library(db_url: str, clock: FixedClock) -> Iterator[Library]:
     lib = Library.open(db_url, clock=clock, migrate=False)
     yield lib
     lib.close()
+
+
+@pytest.fixture
+def lib(library: Library) -> Library:
+    """The library with the autumn term of tests/factories.py (DEFAULT_NOW falls inside it)."""
+    from tests.factories import add_term
+
+    add_term(library)
+    return library

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
+
+import pytest
 
 from core import versions
+from core.errors import Reason, Refused
 from core.library import Library
 from core.models import (
     CalendarDay,
@@ -107,3 +112,10 @@ def weekday_after(day: date, weekday: int) -> date:
     while day.weekday() != weekday:
         day += timedelta(days=1)
     return day
+
+
+def refused(fn: Callable[..., Any], *args: Any) -> tuple[Reason, ...]:
+    """The reasons a service call was refused with (fails the test if it was not refused)."""
+    with pytest.raises(Refused) as info:
+        fn(*args)
+    return info.value.reasons

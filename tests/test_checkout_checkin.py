@@ -18,21 +18,9 @@ from core.circulation import (
     renew,
     report_card_lost,
 )
-from core.errors import Reason, Refused
+from core.errors import Reason
 from core.models import AuditEntry, Charge, Item, ItemStatus, ItemType, Reader, ReaderType, Reservation
-from tests.factories import add_closed_days, add_reader, add_term, add_title
-
-
-@pytest.fixture
-def lib(library):
-    add_term(library)
-    return library
-
-
-def refused(fn, *args) -> tuple[Reason, ...]:
-    with pytest.raises(Refused) as info:
-        fn(*args)
-    return info.value.reasons
+from tests.factories import add_closed_days, add_reader, add_title, refused
 
 
 def test_teacher_borrows_a_general_book_for_seven_days(lib) -> None:

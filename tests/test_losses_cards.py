@@ -1,7 +1,6 @@
 """Lost and damaged copies, charges, 挂失 and a new card, leaving clearance."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from core.circulation import (
@@ -26,21 +25,9 @@ from core.circulation import (
     report_card_lost,
     settle_charge,
 )
-from core.errors import Reason, Refused
+from core.errors import Reason
 from core.models import Charge, ChargeKind, ChargeStatus, Item, ItemStatus, Loan, Reader, ReaderStatus
-from tests.factories import add_reader, add_term, add_title
-
-
-@pytest.fixture
-def lib(library):
-    add_term(library)
-    return library
-
-
-def refused(fn, *args) -> tuple[Reason, ...]:
-    with pytest.raises(Refused) as info:
-        fn(*args)
-    return info.value.reasons
+from tests.factories import add_reader, add_title, refused
 
 
 def test_lost_copy_is_charged_at_its_price_and_closes_the_loan(lib) -> None:

@@ -24,21 +24,9 @@ from core.circulation import (
     renew,
     report_card_lost,
 )
-from core.errors import Reason, Refused
+from core.errors import Reason
 from core.models import Item, ItemStatus, ItemType, Reader, Reservation, ReservationStatus
-from tests.factories import add_reader, add_term, add_title
-
-
-@pytest.fixture
-def lib(library):
-    add_term(library)
-    return library
-
-
-def refused(fn, *args) -> tuple[Reason, ...]:
-    with pytest.raises(Refused) as info:
-        fn(*args)
-    return info.value.reasons
+from tests.factories import add_reader, add_title, refused
 
 
 def lend(lib, title="草房子", copies=1, **kw):
