@@ -1,31 +1,48 @@
-"""挂失: the user's own card stops working at once (a parent with one child: that child's card)."""
+"""挂失: the card stops working at once; with several cards (own, children) ask whose."""
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import not_bound_reply
+from bot.handlers.people import not_bound_reply, people
 from bot.handlers.texts import refusal
+from core.accounts import Person
 from core.circulation import ReportCardLost, report_card_lost
 from core.errors import Refused
 
 routes = Routes("cards")
 
 
-@routes.on("report_lost_card")
-def report_lost(ctx: Context) -> str:
-    """Report the card lost; with several cards to choose from, say how to name one."""
-    identity = ctx.identity
-    if identity is None:
-        return not_bound_reply(ctx)
-    cards = ([identity.reader] if identity.reader else []) + list(identity.children)
-    name = ctx.slots.get("name")
-    chosen = [p for p in cards if p.name == name] if name else cards
-    if len(chosen) != 1:
-        names = "、".join(p.name for p in cards)
-        return f"要挂失谁的借阅证？请发送“挂失 姓名”，比如：挂失 {cards[0].name}（可选：{names}）"
-    person = chosen[0]
+def _report(ctx: Context, person: Person) -> str:
     try:
         report_card_lost(ctx.library, ReportCardLost(person.card_no, actor=ctx.message.user_id))
     except Refused as exc:
-        return f"没能挂失：{refusal(exc)}。请联系图书室老师。"
-    return (f"{person.name}的借阅证（{person.card_no}）已挂失，马上停止使用，借阅记录都保留着。"
-            "请到图书室补办新证。")
+        return f"没能挂失：{refusal(exc)}。"
+    return (f"{person.name}的借阅证（{person.card_no}）已挂失，马上停止使用，别人捡到也借不了书；"
+            "借阅记录和在借的书都保留着。\n下一步：请到图书室补办新证，补办后不用重新绑定，马上就能继续借书。")
+
+
+@routes.on("report_lost_card")
+def report_lost(ctx: Context) -> str:
+    """Report the named (or only) card lost; otherwise a numbered question."""
+    cards = people(ctx)
+    if not cards:
+        return not_bound_reply(ctx)
+    # Only the user's own cards are compared, so a name in the message reveals nothing about others.
+    named = [p for p in cards if p.name == ctx.slots.get("name") or p.name in ctx.text]
+    chosen = named or cards
+    if len(chosen) == 1:
+        return _report(ctx, chosen[0])
+    ctx.ask("report_lost_card", tuple(p.reader_id for p in chosen))
+    names = "\n".join(f"{i}.{p.name}（{p.card_no}）" for i, p in enumerate(chosen, 1))
+    return f"挂失谁的借阅证？\n{names}\n请回复序号；挂失后这张证马上停用。"
+
+
+@routes.resume("report_lost_card")
+def report_lost_answer(ctx: Context) -> str | None:
+    """The answer to "挂失谁的借阅证？"."""
+    assert ctx.pending is not None
+    by_id = {p.reader_id: p for p in people(ctx)}
+    shown = [by_id[i] for i in ctx.pending.options if i in by_id]
+    indexes = ctx.slots.get("indexes") or []
+    if len(indexes) != 1 or not 1 <= indexes[0] <= len(shown):
+        return "好的，先不挂失。需要时发送“挂失”。"
+    return _report(ctx, shown[indexes[0] - 1])
