@@ -13,6 +13,10 @@ SUBCOMMANDS: dict[str, str] = {
     "chat": "bot.cli_chat:chat",
     "jobs": "scheduler.cli:jobs",
     "outbox": "scheduler.cli:outbox",
+    "import": "bot.cli_import:import_group",
+    "desk": "bot.cli_desk:desk",
+    "inventory": "bot.cli_desk:inventory",
+    "report": "bot.cli_report:report",
 }
 
 

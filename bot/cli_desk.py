@@ -1,0 +1,372 @@
+"""`shuxiang desk` (借还 at the front desk, scanner friendly) and `shuxiang inventory` (期末清点, 剔除)."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from bot.handlers.texts import day, refusal, yuan
+from core.circulation import (
+    CheckinItem,
+    CheckoutItem,
+    ClearReader,
+    FinishRepair,
+    MarkItemDamaged,
+    MarkItemLost,
+    RecallLoan,
+    ReplaceCard,
+    ReportCardLost,
+    SettleCharge,
+    checkin,
+    checkout,
+    clear_reader,
+    finish_repair,
+    mark_damaged,
+    mark_lost,
+    recall,
+    replace_card,
+    report_card_lost,
+    settle_charge,
+)
+from core.circulation.results import LoanCreated, LoanReturned
+from core.clock import system_clock
+from core.db import DEFAULT_DB_URL
+from core.desk import (
+    DeskState,
+    NeedReader,
+    ReaderSummary,
+    UnknownCode,
+    reader_summary,
+    renew_by_barcode,
+    scan,
+)
+from core.errors import Refused
+from core.imports.values import price_to_fen
+from core.library import Library
+
+HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本借出中的书就是归还。
+其他操作（先写动作，再写条码或证号）：
+  续借 条码        催还 条码        丢失 条码        损坏 条码 金额 [说明]      修好 条码
+  缴费 欠款号      免除 欠款号      查 证号          挂失 证号      补证 旧证号 新证号
+  清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出"""
+
+KIND_NAMES = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补"}
+STATUS_NAMES = {"card_lost": "（此证已挂失，不能借书；补证后可继续）", "left": "（已注销）", "active": ""}
+
+
+def _db_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, envvar="SHUXIANG_DATABASE_URL",
+                        help="SQLAlchemy URL or a SQLite file path.")(func)
+
+
+class Desk:
+    """One desk session: turns typed or scanned lines into circulation calls and Chinese answers."""
+
+    def __init__(self, library: Library, actor: str = "desk") -> None:
+        self.library, self.actor, self.state = library, actor, DeskState()
+        self.commands: dict[str, Callable[[list[str]], str]] = {}
+        for names, handler in (
+            (("续借", "续", "renew"), self._renew), (("催还", "催", "recall"), self._recall),
+            (("丢失", "丢", "lost"), self._lost), (("损坏", "损", "damaged"), self._damaged),
+            (("修好", "repaired"), self._repaired), (("缴费", "缴", "pay"), self._pay),
+            (("免除", "免", "waive"), self._waive), (("查", "读者", "reader"), self._reader),
+            (("挂失", "card-lost"), self._card_lost), (("补证", "replace-card"), self._replace),
+            (("清退", "clear"), self._clear), (("还", "归还", "checkin"), self._checkin),
+            (("借", "借出", "checkout"), self._checkout), (("完", "下一位", "next"), self._next),
+            (("帮助", "help", "?"), lambda _: HELP),
+        ):
+            for name in names:
+                self.commands[name] = handler
+
+    def handle(self, line: str) -> str:
+        """Answer one line; refusals become their Chinese reasons, never a traceback."""
+        words = line.split()
+        if not words:
+            return ""
+        handler = self.commands.get(words[0].lower())
+        try:
+            if handler is None:
+                return self._scan(words[0])
+            if len(words) < 2 and handler not in (self._next,) and words[0] not in ("帮助", "help", "?"):
+                return f"请在“{words[0]}”后面写上条码或证号。输入“帮助”查看用法。"
+            return handler(words[1:])
+        except Refused as exc:
+            return f"✗ 没办成：{refusal(exc)}。"
+
+    def _scan(self, code: str) -> str:
+        outcome = scan(self.library, self.state, code, actor=self.actor)
+        if isinstance(outcome, ReaderSummary):
+            return _summary(outcome) + "\n请扫描要借的书。"
+        if isinstance(outcome, LoanCreated):
+            return _lent(outcome)
+        if isinstance(outcome, LoanReturned):
+            return _returned(outcome)
+        if isinstance(outcome, NeedReader):
+            return f"《{outcome.title}》在馆。要借出请先扫读者证。"
+        assert isinstance(outcome, UnknownCode)
+        return f"？没有找到条码或证号“{outcome.code}”。输入“帮助”查看用法。"
+
+    def _checkout(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return "请写：借出 证号 条码 [条码…]"
+        summary = reader_summary(self.library, args[0])
+        self.state.card_no = summary.card_no
+        lines = [_summary(summary).split("\n")[0]]
+        for code in args[1:]:
+            lines.append(self._each(code, lambda c: _lent(checkout(
+                self.library, CheckoutItem(summary.card_no, c, actor=self.actor)))))
+        return "\n".join(lines)
+
+    def _checkin(self, args: list[str]) -> str:
+        return "\n".join(self._each(code, lambda c: _returned(checkin(self.library, CheckinItem(c, actor=self.actor))))
+                         for code in args)
+
+    def _each(self, code: str, action: Callable[[str], str]) -> str:
+        """One book of several: a refusal is reported for that book and the others go on."""
+        try:
+            return action(code)
+        except Refused as exc:
+            return f"✗ {code} 没办成：{refusal(exc)}。"
+
+    def _renew(self, args: list[str]) -> str:
+        renewed = renew_by_barcode(self.library, args[0], actor=self.actor)
+        return f"✓ 续借《{renewed.title}》：{day(renewed.old_due)} → {day(renewed.new_due)}。"
+
+    def _recall(self, args: list[str]) -> str:
+        done = recall(self.library, RecallLoan(args[0], actor=self.actor))
+        return f"✓ 已催还《{done.title}》，新的还书日{day(done.new_due)}，会通知借书人。"
+
+    def _lost(self, args: list[str]) -> str:
+        lost = mark_lost(self.library, MarkItemLost(args[0], actor=self.actor))
+        return f"✓ 登记《{lost.title}》丢失，照价赔偿{yuan(lost.compensation_fen)}（记为欠款）。"
+
+    def _damaged(self, args: list[str]) -> str:
+        fee = price_to_fen(args[1]) if len(args) > 1 else 0
+        if fee is None:
+            return f"金额“{args[1]}”看不懂，例如：损坏 B0001 5元"
+        done = mark_damaged(self.library, MarkItemDamaged(args[0], fee, " ".join(args[2:]), actor=self.actor))
+        lines = [f"✓ 登记《{done.title}》损坏，送修补" + (f"，修补费{yuan(done.repair_fee_fen)}。" if fee else "。")]
+        if done.returned is not None:
+            lines.append(_returned(done.returned))
+        return "\n".join(lines)
+
+    def _repaired(self, args: list[str]) -> str:
+        finish_repair(self.library, FinishRepair(args[0], actor=self.actor))
+        return f"✓ {args[0]} 修好了，可以上架。"
+
+    def _settle(self, args: list[str], waive: bool) -> str:
+        if not args[0].isdigit():
+            return "请写欠款号（扫读者证或“查 证号”可以看到），例如：缴费 12"
+        charge = settle_charge(self.library, SettleCharge(int(args[0]), waive=waive, note=" ".join(args[1:]),
+                                                          actor=self.actor))
+        return f"✓ 欠款{charge.id}（{yuan(charge.amount_fen)}）已{'免除' if waive else '缴清'}。"
+
+    def _pay(self, args: list[str]) -> str:
+        return self._settle(args, waive=False)
+
+    def _waive(self, args: list[str]) -> str:
+        return self._settle(args, waive=True)
+
+    def _reader(self, args: list[str]) -> str:
+        summary = reader_summary(self.library, args[0])
+        self.state.card_no = summary.card_no
+        return _summary(summary)
+
+    def _card_lost(self, args: list[str]) -> str:
+        report_card_lost(self.library, ReportCardLost(args[0], actor=self.actor))
+        return f"✓ 借书证 {args[0].upper()} 已挂失，立即停用。补办请用：补证 {args[0].upper()} 新证号"
+
+    def _replace(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return "请写：补证 旧证号 新证号"
+        done = replace_card(self.library, ReplaceCard(args[0], args[1], actor=self.actor))
+        return f"✓ 已补办新证 {done.new_card_no}（旧证 {done.old_card_no} 作废），借阅记录保留。"
+
+    def _clear(self, args: list[str]) -> str:
+        done = clear_reader(self.library, ClearReader(args[0], actor=self.actor))
+        extra = f"，取消了{done.cancelled_reservations}个预约" if done.cancelled_reservations else ""
+        return f"✓ {done.name} 已结清注销{extra}。"
+
+    def _next(self, _: list[str]) -> str:
+        self.state.card_no = None
+        return "好的，请扫下一位读者的证。"
+
+
+def _summary(s: ReaderSummary) -> str:
+    who = f"{s.class_name}{s.name}（{s.card_no}）{STATUS_NAMES.get(s.status.value, '')}"
+    lines = [f"读者：{who}，在借{len(s.loans)}本"]
+    lines += [f"  {'逾期 ' if o.overdue else ''}《{o.title}》{o.barcode} {day(o.due_date)}到期" for o in s.loans]
+    if s.suspended_until:
+        lines.append(f"  暂停借阅到{day(s.suspended_until)}")
+    for c in s.charges:
+        lines.append(f"  欠款{c.charge_id}：{KIND_NAMES.get(c.kind, c.kind)} {yuan(c.amount_fen)} {c.note}".rstrip())
+    return "\n".join(lines)
+
+
+def _lent(loan: LoanCreated) -> str:
+    return f"✓ 借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}前归还。"
+
+
+def _returned(r: LoanReturned) -> str:
+    lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
+    if r.overdue_days:
+        lines.append(f"  逾期{r.overdue_days}天，罚款{yuan(r.fine_fen)}（记为欠款）。")
+    if r.suspended_until:
+        lines.append(f"  续借后再次逾期，暂停借阅到{day(r.suspended_until)}。")
+    if r.reservation_ready is not None:
+        lines.append(f"  有人预约：请放到预约架，保留到{day(r.reservation_ready.hold_until)}。")
+    return "\n".join(lines)
+
+
+@click.group(invoke_without_command=True)
+@_db_option
+@click.pass_context
+def desk(ctx: click.Context, db_url: str) -> None:
+    """借还台：扫证选读者，扫条码借出/归还；也可以一行一个命令从文件或管道输入。"""
+    ctx.obj = db_url
+    if ctx.invoked_subcommand is not None:
+        return
+    library = Library.open(db_url, clock=system_clock)
+    counter = Desk(library)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(HELP)
+    try:
+        while True:
+            try:
+                line = input("借还> " if interactive else "")
+            except (EOFError, KeyboardInterrupt):
+                break
+            if line.strip() in ("退出", "q", "quit", "exit"):
+                break
+            answer = counter.handle(line)
+            if answer:
+                click.echo(answer)
+    finally:
+        library.close()
+
+
+def _one(line_of: Callable[..., str]) -> Callable[..., None]:
+    def run(**kwargs: object) -> None:
+        db_url = click.get_current_context().obj
+        library = Library.open(db_url, clock=system_clock)
+        try:
+            answer = Desk(library).handle(line_of(**kwargs))
+        finally:
+            library.close()
+        click.echo(answer)
+        if answer.startswith(("✗", "？")):
+            raise SystemExit(1)
+    run.__doc__ = line_of.__doc__
+    return run
+
+
+def _add(name: str, params: list[click.Parameter], line_of: Callable[..., str]) -> None:
+    desk.add_command(click.Command(name, callback=_one(line_of), params=params, help=line_of.__doc__))
+
+
+_BARCODES = [click.Argument(["barcodes"], nargs=-1, required=True)]
+_CARD = [click.Argument(["card"])]
+_add("checkout", [click.Argument(["card"]), *_BARCODES], lambda card, barcodes: f"借出 {card} {' '.join(barcodes)}")
+_add("checkin", _BARCODES, lambda barcodes: f"归还 {' '.join(barcodes)}")
+_add("renew", [click.Argument(["barcode"])], lambda barcode: f"续借 {barcode}")
+_add("recall", [click.Argument(["barcode"])], lambda barcode: f"催还 {barcode}")
+_add("lost", [click.Argument(["barcode"])], lambda barcode: f"丢失 {barcode}")
+_add("damaged", [click.Argument(["barcode"]), click.Argument(["fee"])], lambda barcode, fee: f"损坏 {barcode} {fee}")
+_add("repaired", [click.Argument(["barcode"])], lambda barcode: f"修好 {barcode}")
+_add("pay", [click.Argument(["charge_id"])], lambda charge_id: f"缴费 {charge_id}")
+_add("waive", [click.Argument(["charge_id"])], lambda charge_id: f"免除 {charge_id}")
+_add("reader", _CARD, lambda card: f"查 {card}")
+_add("card-lost", _CARD, lambda card: f"挂失 {card}")
+_add("replace-card", [click.Argument(["old"]), click.Argument(["new"])], lambda old, new: f"补证 {old} {new}")
+_add("clear", _CARD, lambda card: f"清退 {card}")
+
+
+@click.group()
+def inventory() -> None:
+    """期末清点（扫描架上的书，找出缺失、错架、不该在架上的书）与剔除注销。"""
+
+
+@inventory.command("start")
+@click.argument("name")
+@click.option("--location", default="", help="只清点这个馆藏地（前缀匹配，如“二楼”）；默认全馆。")
+@_db_option
+def inventory_start(name: str, location: str, db_url: str) -> None:
+    """开始一次清点，打印清点号。"""
+    from core.inventory import start_inventory
+
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        number = start_inventory(library, name, location)
+    finally:
+        library.close()
+    click.echo(f"已开始清点“{name}”，清点号 {number}。扫描：shuxiang inventory scan {number} --shelf 书架 [条码文件]")
+
+
+@inventory.command("scan")
+@click.argument("session_id", type=int)
+@click.argument("file", type=click.Path(path_type=Path, exists=True), required=False)
+@click.option("--shelf", default="", help="这些书是在哪个书架上扫到的（用来发现错架）。")
+@_db_option
+def inventory_scan(session_id: int, file: Path | None, shelf: str, db_url: str) -> None:
+    """记录扫到的条码：从文件（扫描枪导出的一行一个条码）或直接扫（回车结束一本，Ctrl-D 结束）。"""
+    from core.inventory import record_scans
+
+    text = file.read_text(encoding="utf-8-sig") if file else sys.stdin.read()
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        new, repeated = record_scans(library, session_id, text.split(), shelf)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        library.close()
+    click.echo(f"记录了{new}本" + (f"，{repeated}本之前已扫过" if repeated else "") + "。")
+
+
+@inventory.command("report")
+@click.argument("session_id", type=int)
+@_db_option
+def inventory_report(session_id: int, db_url: str) -> None:
+    """清点结果：缺失、错架、意外在架。"""
+    from core.inventory import stock_take
+
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        result = stock_take(library, session_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        library.close()
+    click.echo(f"清点“{result.name}”：应在架{result.expected}本，扫到{result.scanned}本，"
+               f"缺失{len(result.missing)}本，错架{len(result.misplaced)}本，异常{len(result.unexpected)}本。")
+    for c in result.missing:
+        click.echo(f"  缺失 {c.barcode}《{c.title}》{c.call_number} 应在{c.location}")
+    for c, shelf in result.misplaced:
+        click.echo(f"  错架 {c.barcode}《{c.title}》在{shelf}，应在{c.location}")
+    for barcode, title, why in result.unexpected:
+        click.echo(f"  异常 {barcode}{'《' + title + '》' if title else ''}：{why}")
+
+
+@inventory.command("weed")
+@click.argument("barcodes", nargs=-1)
+@click.option("--reason", required=True, help="剔除原因，如：破损无法修补、内容过时、丢失注销。")
+@click.option("--batch", default="", help="批次（如“2026秋剔旧”），便于资产账目核对。")
+@click.option("--from-file", type=click.Path(path_type=Path, exists=True), default=None, help="一行一个条码。")
+@_db_option
+def inventory_weed(barcodes: tuple[str, ...], reason: str, batch: str, from_file: Path | None, db_url: str) -> None:
+    """剔除/注销图书：状态改为已注销，并留下剔除记录。"""
+    from core.inventory import weed
+
+    codes = list(barcodes) + (from_file.read_text(encoding="utf-8-sig").split() if from_file else [])
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        result = weed(library, codes, reason, batch=batch)
+    finally:
+        library.close()
+    for c in result.withdrawn:
+        click.echo(f"✓ 注销 {c.barcode}《{c.title}》")
+    for barcode, exc in result.refused:
+        click.echo(f"✗ {barcode}：{refusal(exc)}")
+    click.echo(f"共注销{len(result.withdrawn)}本" + (f"，{len(result.refused)}本未处理" if result.refused else "") + "。")

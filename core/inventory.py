@@ -1,0 +1,207 @@
+"""期末清点 and 剔除: scan the shelves, find missing, misplaced and unexpected copies; withdraw with a record."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.catalogue import bump_catalogue_version
+from core.circulation.lookups import normalise_barcode
+from core.errors import Reason, Refused
+from core.library import Library
+from core.models import AuditEntry, Base, Item, ItemStatus, Title, UTCDateTime
+
+ON_SHELF = (ItemStatus.AVAILABLE, ItemStatus.HELD)  # copies the shelves (or the hold shelf) should have
+
+
+class InventorySession(Base):
+    """One stock-take, of the whole library or of the locations starting with `location`."""
+
+    __tablename__ = "inventory_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(String(100), default="")  # "" = every location
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InventoryScan(Base):
+    """A barcode seen on a shelf during a stock-take (scanning it twice keeps the first)."""
+
+    __tablename__ = "inventory_scans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("inventory_sessions.id"))
+    barcode: Mapped[str] = mapped_column(String(40))
+    shelf: Mapped[str] = mapped_column(String(100), default="")  # where it was found ("" = not said)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("session_id", "barcode", name="uq_inventory_scans_session_barcode"),)
+
+
+class WeedingRecord(Base):
+    """剔除/注销: a copy withdrawn from the collection, with what it was and why (for the asset register)."""
+
+    __tablename__ = "weeding_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    barcode: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    call_number: Mapped[str] = mapped_column(String(60), default="")
+    price_fen: Mapped[int] = mapped_column(Integer, default=0)
+    previous_status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(String(100))
+    batch: Mapped[str] = mapped_column(String(100), default="")
+    actor: Mapped[str] = mapped_column(String(60), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+@dataclass(frozen=True)
+class CopyLine:
+    barcode: str
+    title: str
+    call_number: str
+    location: str
+    status: str
+
+
+@dataclass
+class StockTake:
+    """The result of comparing what was scanned with what the catalogue says should be there."""
+
+    session_id: int
+    name: str
+    expected: int = 0
+    scanned: int = 0
+    found: int = 0
+    missing: list[CopyLine] = field(default_factory=list)
+    misplaced: list[tuple[CopyLine, str]] = field(default_factory=list)  # (copy, shelf it was found on)
+    unexpected: list[tuple[str, str, str]] = field(default_factory=list)  # (barcode, title, why)
+
+
+def start_inventory(library: Library, name: str, location: str = "") -> int:
+    """Open a stock-take; returns its id."""
+    with library.uow() as uow:
+        session = InventorySession(name=name, location=location.strip(), started_at=library.now())
+        uow.session.add(session)
+        uow.session.flush()
+        uow.commit()
+        return session.id
+
+
+def record_scans(library: Library, session_id: int, barcodes: Iterable[str], shelf: str = "") -> tuple[int, int]:
+    """Store scanned barcodes (blank lines ignored); returns (new, already scanned)."""
+    with library.uow() as uow:
+        s = uow.session
+        if s.get(InventorySession, session_id) is None:
+            raise LookupError(f"没有第{session_id}次清点")
+        seen = set(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id)))
+        rows, repeated, now = [], 0, library.now()
+        for raw in barcodes:
+            barcode = normalise_barcode(raw)
+            if not barcode:
+                continue
+            if barcode in seen:
+                repeated += 1
+                continue
+            seen.add(barcode)
+            rows.append({"session_id": session_id, "barcode": barcode[:40], "shelf": shelf.strip(),
+                         "scanned_at": now})
+        if rows:
+            s.execute(insert(InventoryScan), rows)
+        uow.commit()
+        return len(rows), repeated
+
+
+def _in_scope(location: str, scope: str) -> bool:
+    return not scope or location == scope or location.startswith(scope)
+
+
+def stock_take(library: Library, session_id: int) -> StockTake:
+    """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected."""
+    with library.uow() as uow:
+        s = uow.session
+        inv = s.get(InventorySession, session_id)
+        if inv is None:
+            raise LookupError(f"没有第{session_id}次清点")
+        name, scope = inv.name, inv.location
+        scans = dict(s.execute(select(InventoryScan.barcode, InventoryScan.shelf)
+                               .where(InventoryScan.session_id == session_id)).all())
+        copies = {row.barcode: CopyLine(row.barcode, row.title, row.call_number, row.location, row.status.value)
+                  for row in s.execute(select(Item.barcode, Title.title, Item.call_number, Item.location,
+                                              Item.status).join(Title, Title.id == Item.title_id))}
+    result = StockTake(session_id, name, scanned=len(scans))
+    for barcode, copy in copies.items():
+        if _in_scope(copy.location, scope) and copy.status in ON_SHELF:
+            result.expected += 1
+            if barcode not in scans:
+                result.missing.append(copy)
+    for barcode, shelf in scans.items():
+        copy = copies.get(barcode)
+        why = _unexpected(copy, scope)
+        if why:
+            result.unexpected.append((barcode, copy.title if copy else "", why))
+            continue
+        result.found += 1
+        if shelf and copy is not None and shelf != copy.location:
+            result.misplaced.append((copy, shelf))
+    result.missing.sort(key=lambda c: (c.location, c.call_number, c.barcode))
+    return result
+
+
+_WHY = {ItemStatus.ON_LOAN.value: "系统显示已借出：请办理归还",
+        ItemStatus.LOST.value: "已登记丢失：书找到了，请核对赔偿",
+        ItemStatus.WITHDRAWN.value: "已注销剔除，却还在架上",
+        ItemStatus.IN_REPAIR.value: "登记在修补中"}
+
+
+def _unexpected(copy: CopyLine | None, scope: str) -> str:
+    if copy is None:
+        return "不在馆藏目录中"
+    if copy.status in _WHY:
+        return _WHY[copy.status]
+    if not _in_scope(copy.location, scope):
+        return f"属于{copy.location or '未登记位置'}，不在本次清点范围"
+    return ""
+
+
+@dataclass
+class Weeding:
+    withdrawn: list[CopyLine] = field(default_factory=list)
+    refused: list[tuple[str, Refused]] = field(default_factory=list)
+
+
+def weed(library: Library, barcodes: Iterable[str], reason: str, *, batch: str = "",
+         actor: str = "desk") -> Weeding:
+    """Withdraw copies (剔除/注销) in one transaction: each gets a WeedingRecord and an audit entry.
+
+    Copies on loan or already withdrawn are refused (reported, not fatal); lost copies may be written off.
+    """
+    result, now = Weeding(), library.now()
+    with library.uow() as uow:
+        s = uow.session
+        for raw in barcodes:
+            barcode = normalise_barcode(raw)
+            if not barcode:
+                continue
+            item = s.scalar(select(Item).where(Item.barcode == barcode).with_for_update())
+            if item is None:
+                result.refused.append((barcode, Refused(Reason.ITEM_NOT_FOUND, barcode=barcode)))
+                continue
+            if item.status in (ItemStatus.ON_LOAN, ItemStatus.WITHDRAWN, ItemStatus.HELD):
+                result.refused.append((barcode, Refused(Reason.ITEM_UNAVAILABLE, barcode=barcode,
+                                                        item_status=item.status.value)))
+                continue
+            previous = item.status.value
+            item.status = ItemStatus.WITHDRAWN
+            s.add(WeedingRecord(item_id=item.id, barcode=item.barcode, title=item.title.title,
+                                call_number=item.call_number, price_fen=item.price_fen, previous_status=previous,
+                                reason=reason[:100], batch=batch[:100], actor=actor[:60], at=now))
+            s.add(AuditEntry(at=now, action="weed", actor=actor[:60], item_id=item.id,
+                             detail={"reason": reason, "batch": batch, "previous_status": previous}))
+            result.withdrawn.append(CopyLine(item.barcode, item.title.title, item.call_number, item.location, previous))
+        if result.withdrawn:
+            bump_catalogue_version(s)
+            uow.commit()
+    return result

@@ -1,0 +1,84 @@
+"""The front desk: a scanner types a code and Enter; cards select the reader, barcodes lend or return."""
+from __future__ import annotations
+
+import pytest
+
+from bot.cli_desk import Desk
+from core.circulation.results import LoanCreated, LoanReturned
+from core.desk import DeskState, NeedReader, ReaderSummary, UnknownCode, reader_summary, scan
+from core.errors import Reason, Refused
+from core.library import Library
+from core.models import ReaderType
+from tests.factories import add_reader, add_term, add_title
+
+
+@pytest.fixture
+def desk_library(library: Library) -> Library:
+    add_term(library)
+    return library
+
+
+def test_card_then_barcodes_lend_and_a_lent_barcode_returns(desk_library: Library) -> None:
+    _, barcodes = add_title(desk_library, "草房子", copies=3)
+    _, card = add_reader(desk_library, "王小明", ReaderType.STUDENT, class_name="三年级2班")
+    state = DeskState()
+    assert isinstance(scan(desk_library, state, barcodes[0]), NeedReader)
+    selected = scan(desk_library, state, card.lower())  # scanners and hands mix cases
+    assert isinstance(selected, ReaderSummary) and selected.name == "王小明" and state.card_no == card
+    assert isinstance(scan(desk_library, state, barcodes[0]), LoanCreated)
+    assert isinstance(scan(desk_library, state, barcodes[1]), LoanCreated)
+    with pytest.raises(Refused) as refused:
+        scan(desk_library, state, barcodes[2])
+    assert refused.value.reasons == (Reason.LIMIT_REACHED,)
+    returned = scan(desk_library, DeskState(), barcodes[0])
+    assert isinstance(returned, LoanReturned) and returned.reader_name == "王小明"
+    assert isinstance(scan(desk_library, state, "NOPE"), UnknownCode)
+    assert [o.barcode for o in reader_summary(desk_library, card).loans] == [barcodes[1]]
+
+
+def test_desk_lines_answer_in_chinese(desk_library: Library) -> None:
+    _, barcodes = add_title(desk_library, "城南旧事", copies=2, price_fen=1800)
+    _, card = add_reader(desk_library, "张老师")
+    desk = Desk(desk_library)
+    assert "读者：张老师" in desk.handle(card)
+    assert desk.handle(barcodes[0]).startswith("✓ 借出《城南旧事》给张老师")
+    assert "续借《城南旧事》" in desk.handle(f"续借 {barcodes[0]}")
+    assert "已续借过" in desk.handle(f"续借 {barcodes[0]}")
+    assert "丢失，照价赔偿18.00元" in desk.handle(f"丢失 {barcodes[0]}")
+    summary = desk.handle(f"查 {card}")
+    assert "欠款1：丢书赔偿 18.00元" in summary
+    assert desk.handle("缴费 1") == "✓ 欠款1（18.00元）已缴清。"
+    assert "这笔欠款已处理" in desk.handle("免除 1")
+    assert "损坏" in desk.handle(f"损坏 {barcodes[1]} 5元 封面撕破")
+    assert "修好了" in desk.handle(f"修好 {barcodes[1]}")
+    assert desk.handle("续借").startswith("请在“续借”后面写上")
+    assert "没有找到条码或证号" in desk.handle("ZZZ")
+
+
+def test_card_lost_replaced_and_clearance(desk_library: Library) -> None:
+    _, barcodes = add_title(desk_library, "小王子", copies=1)
+    _, card = add_reader(desk_library, "李老师")
+    desk = Desk(desk_library)
+    desk.handle(f"借出 {card} {barcodes[0]}")
+    assert "已挂失" in desk.handle(f"挂失 {card}")
+    assert "此证已挂失，不能借书" in desk.handle(card)
+    assert "借阅证已挂失" in desk.handle(f"借出 {card} {barcodes[0]}")
+    assert "已补办新证 NEW01" in desk.handle(f"补证 {card} NEW01")
+    assert "还有没还的书" in desk.handle("清退 NEW01")
+    assert "归还《小王子》" in desk.handle(barcodes[0])
+    assert "已结清注销" in desk.handle("清退 NEW01")
+
+
+def test_desk_command_line_from_a_pipe(desk_library: Library, db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    _, barcodes = add_title(desk_library, "三体", copies=1)
+    _, card = add_reader(desk_library, "赵老师")
+    runner = CliRunner()
+    result = runner.invoke(main, ["desk", "--db", db_url], input=f"{card}\n{barcodes[0]}\n完\n{barcodes[0]}\n退出\n")
+    assert result.exit_code == 0, result.output
+    assert "借出《三体》给赵老师" in result.output and "归还《三体》（赵老师）" in result.output
+    one = runner.invoke(main, ["desk", "--db", db_url, "checkin", barcodes[0]])
+    assert one.exit_code == 1 and "这本书没有借出" in one.output
