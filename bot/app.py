@@ -50,11 +50,12 @@ KEY_RETENTION = timedelta(days=2)  # WeChat retries within ~15 s; two days also 
 
 def create_app(settings: Settings, *, responder: Responder, clock: Clock, library: Library | None = None,
                simulator: bool | None = None, contexts: Sequence[CleanupCtx] = (),
-               delivery_interval: float = 5.0) -> web.Application:
+               delivery_interval: float = 5.0, scheduler: bool = False) -> web.Application:
     """Build the app; the database, HTTP session and delivery pump start in cleanup_ctx, in order.
 
     `library` given: the caller owns it (tests); otherwise it is opened from settings and closed here.
-    `contexts` run last (e.g. the scheduler). The simulator defaults to on in demo mode only:
+    `scheduler` starts the notice jobs and their delivery loop ([jobs] in the config); `contexts`
+    run last. The simulator defaults to on in demo mode only:
     it lets anyone speak as any user, so it must never face the internet.
     """
     _check_keys(settings)
@@ -63,6 +64,8 @@ def create_app(settings: Settings, *, responder: Responder, clock: Clock, librar
     app.cleanup_ctx.append(_database(library))
     app.cleanup_ctx.append(_http_session)
     app.cleanup_ctx.append(_pipeline(delivery_interval))
+    if scheduler:
+        app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.extend(contexts)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/wechat", _wechat_get)
@@ -165,6 +168,15 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         if stop is not None:
             await stop()
     return ctx
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    # Imported here: the server without jobs (tests, `shuxiang chat`) does not load APScheduler.
+    from scheduler.wiring import start_scheduler
+
+    service = await start_scheduler(app[SETTINGS], app[LIBRARY], app[HTTP], app[CLOCK])
+    yield
+    await service.stop()
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -42,5 +42,6 @@ class ConsoleChannel:
     def inbox(self, user_id: str, *, after: int = 0, limit: int = 50) -> list[Push]:
         """The user's pushes, oldest first, newer than id `after`."""
         rows = self._queue.history(CONSOLE, user_id, limit=limit)
-        return [Push(r.id, r.kind, r.title, r.text, (r.sent_at or r.created_at).isoformat())
-                for r in rows if r.id > after]
+        # Notices wait in the outbox (quiet hours, closed days) until the scheduler delivers them.
+        return [Push(r.id, r.kind, r.title, r.text, r.sent_at.isoformat())
+                for r in rows if r.id > after and r.sent_at is not None]
