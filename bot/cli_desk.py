@@ -34,10 +34,12 @@ from core.circulation.results import LoanCreated, LoanReturned
 from core.clock import system_clock
 from core.db import DEFAULT_DB_URL
 from core.desk import (
+    BadClassName,
     DeskState,
     NeedReader,
     ReaderSummary,
     UnknownCode,
+    issue_card,
     reader_summary,
     renew_by_barcode,
     scan,
@@ -50,7 +52,7 @@ HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本�
 其他操作（先写动作，再写条码或证号）：
   续借 条码        催还 条码        丢失 条码        损坏 条码 金额 [说明]      修好 条码
   缴费 欠款号      免除 欠款号      查 证号          挂失 证号      补证 旧证号 新证号
-  清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出"""
+  办证 证号 姓名 [班级]            清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出"""
 
 KIND_NAMES = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补"}
 STATUS_NAMES = {"card_lost": "（此证已挂失，不能借书；补证后可继续）", "left": "（已注销）", "active": ""}
@@ -73,7 +75,7 @@ class Desk:
             (("修好", "repaired"), self._repaired), (("缴费", "缴", "pay"), self._pay),
             (("免除", "免", "waive"), self._waive), (("查", "读者", "reader"), self._reader),
             (("挂失", "card-lost"), self._card_lost), (("补证", "replace-card"), self._replace),
-            (("清退", "clear"), self._clear), (("还", "归还", "checkin"), self._checkin),
+            (("清退", "clear"), self._clear), (("办证", "issue-card"), self._issue), (("还", "归还", "checkin"), self._checkin),
             (("借", "借出", "checkout"), self._checkout), (("完", "下一位", "next"), self._next),
             (("帮助", "help", "?"), lambda _: HELP),
         ):
@@ -184,6 +186,18 @@ class Desk:
         done = replace_card(self.library, ReplaceCard(args[0], args[1], actor=self.actor))
         return f"✓ 已补办新证 {done.new_card_no}（旧证 {done.old_card_no} 作废），借阅记录保留。"
 
+    def _issue(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return "请写：办证 证号 姓名 [班级]，例如：办证 S2026001 王小明 三年级2班（不写班级为教师证）"
+        try:
+            summary = issue_card(self.library, args[0], args[1], class_name=args[2] if len(args) > 2 else None,
+                                 actor=self.actor)
+        except BadClassName as exc:
+            return f"班级“{exc}”看不懂，例如：三年级2班、3(2)班。"
+        self.state.card_no = summary.card_no
+        who = summary.class_name or "教师"
+        return f"✓ 已办证：{summary.name}（{who}），证号 {summary.card_no}。可以直接扫书借出。"
+
     def _clear(self, args: list[str]) -> str:
         done = clear_reader(self.library, ClearReader(args[0], actor=self.actor))
         extra = f"，取消了{done.cancelled_reservations}个预约" if done.cancelled_reservations else ""
@@ -282,6 +296,8 @@ _add("reader", _CARD, lambda card: f"查 {card}")
 _add("card-lost", _CARD, lambda card: f"挂失 {card}")
 _add("replace-card", [click.Argument(["old"]), click.Argument(["new"])], lambda old, new: f"补证 {old} {new}")
 _add("clear", _CARD, lambda card: f"清退 {card}")
+_add("issue-card", [click.Argument(["card"]), click.Argument(["name"]), click.Argument(["class_name"], required=False)],
+     lambda card, name, class_name: f"办证 {card} {name} {class_name or ''}")
 
 
 @click.group()

@@ -17,8 +17,21 @@ from core.circulation import (
 from core.circulation.lookups import normalise_barcode, normalise_card, reader_by_card
 from core.circulation.results import LoanCreated, LoanRenewed, LoanReturned
 from core.errors import Reason, Refused
+from core.imports.values import parse_class
 from core.library import Library
-from core.models import Charge, ChargeStatus, Item, Loan, Reader, ReaderStatus, RetiredCard, Title
+from core.models import (
+    AuditEntry,
+    Charge,
+    ChargeStatus,
+    Item,
+    Loan,
+    Reader,
+    ReaderStatus,
+    ReaderType,
+    RetiredCard,
+    SchoolClass,
+    Title,
+)
 
 
 @dataclass(frozen=True)
@@ -135,3 +148,41 @@ def renew_by_barcode(library: Library, barcode: str, *, actor: str = "desk") -> 
     if row is None:
         raise Refused(Reason.NOT_ON_LOAN, barcode=barcode)
     return renew(library, RenewLoan(row.reader_id, row.id, actor=actor))
+
+
+class BadClassName(ValueError):
+    """A class name we cannot read (e.g. 火星班)."""
+
+
+def issue_card(library: Library, card_no: str, name: str, *, class_name: str | None = None,
+               reader_type: ReaderType | None = None, actor: str = "desk") -> ReaderSummary:
+    """办证: a new reader at the desk (a student when a class is given, else a teacher).
+
+    Raises Refused(CARD_IN_USE) when the number is taken or was retired, BadClassName for an unreadable class.
+    """
+    card = normalise_card(card_no)
+    parsed = parse_class(class_name) if class_name else None
+    if class_name and parsed is None:
+        raise BadClassName(class_name)
+    with library.uow() as uow:
+        s = uow.session
+        taken = s.scalar(select(Reader.id).where(Reader.card_no == card)) is not None
+        if taken or s.get(RetiredCard, card) is not None:
+            raise Refused(Reason.CARD_IN_USE, card_no=card)
+        class_id = None
+        if parsed is not None:
+            cls = s.scalar(select(SchoolClass).where(SchoolClass.name == parsed[0]))
+            if cls is None:
+                cls = SchoolClass(name=parsed[0], grade=parsed[1])
+                s.add(cls)
+                s.flush()
+            class_id = cls.id
+        kind = reader_type or (ReaderType.STUDENT if class_id else ReaderType.TEACHER)
+        reader = Reader(card_no=card, name=name.strip()[:60], reader_type=kind, class_id=class_id,
+                        created_at=library.now())
+        s.add(reader)
+        s.flush()
+        s.add(AuditEntry(at=library.now(), action="issue_card", actor=actor[:60], reader_id=reader.id,
+                         detail={"card_no": card}))
+        uow.commit()
+    return reader_summary(library, card)

@@ -82,3 +82,13 @@ def test_desk_command_line_from_a_pipe(desk_library: Library, db_url: str) -> No
     assert "借出《三体》给赵老师" in result.output and "归还《三体》（赵老师）" in result.output
     one = runner.invoke(main, ["desk", "--db", db_url, "checkin", barcodes[0]])
     assert one.exit_code == 1 and "这本书没有借出" in one.output
+
+
+def test_issue_card_at_the_desk(desk_library: Library) -> None:
+    _, barcodes = add_title(desk_library, "狼王梦", copies=1)
+    desk = Desk(desk_library)
+    assert desk.handle("办证 s2026001 王小明 3(2)班") == "✓ 已办证：王小明（三年级2班），证号 S2026001。可以直接扫书借出。"
+    assert "借出《狼王梦》给王小明" in desk.handle(barcodes[0])
+    assert "这个证号" in desk.handle("办证 S2026001 李四")
+    assert "看不懂" in desk.handle("办证 S2026002 李四 火星班")
+    assert "（教师）" in desk.handle("办证 T9 刘老师")
