@@ -109,7 +109,7 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
     _students(report, readers, classes, counts)
     report.top_titles = [TitleRow(*titles[tid], n) for tid, n in Counter(f.title_id for f in loans)
                          .most_common(TOP_TITLES) if tid in titles]
-    report.weeks = _weeks(period, loans)
+    report.weeks = _weeks(period, min(period.end, as_of), loans)
     return report
 
 
@@ -167,8 +167,9 @@ def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dic
                     for grade, group in sorted(by_grade.items())}
 
 
-def _weeks(period: Period, loans: list[facts.LoanFact]) -> list[tuple[date, int]]:
+def _weeks(period: Period, last: date, loans: list[facts.LoanFact]) -> list[tuple[date, int]]:
+    """Loans per Monday-based week, up to the week of `last` (weeks still to come are not zeros)."""
     first = period.start - timedelta(days=period.start.weekday())
     per_week = Counter((f.loaned_on - first).days // 7 for f in loans)
-    n_weeks = (period.end - first).days // 7 + 1
+    n_weeks = max(0, (last - first).days // 7 + 1)
     return [(first + timedelta(weeks=i), per_week[i]) for i in range(n_weeks)]
