@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from bot.dedupe import dedupe_key
 from bot.keywriter import BatchedKeys
@@ -21,7 +22,15 @@ LateHandler = Callable[[IncomingMessage, Reply, str], Awaitable[None]]
 
 
 class Dispatcher:
-    """Runs each message once (database key), answers within the deadline or hands off to `later`."""
+    """Runs each message once (database key), answers within the deadline or hands off to `later`.
+
+    A responder may say that a message has no side effects (`needs_run_once(message) -> False`,
+    e.g. 我的借阅 or a search): such a message runs without a database write; a retry simply runs
+    it again (WeChat shows one reply). It claims its key only when it misses the deadline, so the late
+    answer is still pushed once, and a copy that finds the key taken answers like a retry. Without
+    the hook, or when it says True, the key is claimed before the responder runs: an action never
+    runs twice.
+    """
 
     def __init__(self, responder: Responder, keys: BatchedKeys, later: LateHandler, *,
                  deadline: float, holding_text: str = HOLDING_TEXT) -> None:
@@ -31,35 +40,77 @@ class Dispatcher:
         self._deadline = deadline
         self._holding = holding_text
         self._tasks: set[asyncio.Task[Reply]] = set()
+        self._needs_run_once: Callable[[IncomingMessage], bool] | None = getattr(responder, "needs_run_once", None)
 
     async def dispatch(self, message: IncomingMessage) -> Reply:
         """The reply for this message; a retry gets the first answer, the holding text, or nothing."""
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        until = loop.time() + self._deadline
         key = dedupe_key(message)
+        if not self._run_once(message):
+            return await self._dispatch_read_only(message, key, until)
         if not await self._keys.claim(key):
             log.info("retry key=%s", _short(key))
-            return await self._first_answer(key, started + self._deadline)
-        task = asyncio.create_task(self._run(message, key))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        remaining = max(0.0, started + self._deadline - loop.time())
+            return await self._first_answer(key, until)
+        return await self._answer(message, key, self._track(self._respond(message)), until)
+
+    def _run_once(self, message: IncomingMessage) -> bool:
+        if self._needs_run_once is None:
+            return True
         try:
-            return await asyncio.wait_for(asyncio.shield(task), remaining)
+            return bool(self._needs_run_once(message))
+        except Exception:  # when unsure, claim first
+            log.exception("needs_run_once failed channel=%s kind=%s", message.channel, message.kind)
+            return True
+
+    async def _dispatch_read_only(self, message: IncomingMessage, key: str, until: float) -> Reply:
+        """No side effects: answer without touching the key; claim it only to hand a late answer off once."""
+        task = self._track(self._respond(message))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(task), max(0.0, until - asyncio.get_running_loop().time()))
+        except TimeoutError:
+            pass
+        else:
+            # An earlier copy that missed its deadline owns the key and pushes the answer: say what it
+            # said instead (one batched read, no write). WeChat retries after 5 s, later than any deadline.
+            if await self._keys.peek(key) is None:
+                return reply
+            log.info("retry key=%s (read-only, answered by an earlier copy)", _short(key))
+            return await self._first_answer(key, until)
+        if not await self._keys.claim(key):  # another copy missed the deadline first: it pushes the answer
+            log.info("retry key=%s (read-only, late)", _short(key))
+            return await self._first_answer(key, until)
+        return await self._answer(message, key, task, until)
+
+    async def _answer(self, message: IncomingMessage, key: str, task: asyncio.Task[Reply], until: float) -> Reply:
+        """We own the key: the answer within the deadline, else the holding text and a push later."""
+        settled = self._track(self._settle(message, key, task))
+        try:
+            return await asyncio.wait_for(asyncio.shield(settled), max(0.0, until - asyncio.get_running_loop().time()))
         except TimeoutError:
             pass
         holding = Reply(self._holding)
         if await self._keys.hand_off(key, {"state": "later", "text": holding.text}):
             log.info("deadline key=%s: holding reply, answer follows as a push", _short(key))
             return holding
-        return await task  # the answer was stored just as the deadline passed: send it now
+        return await settled  # the answer was stored just as the deadline passed: send it now
 
-    async def _run(self, message: IncomingMessage, key: str) -> Reply:
+    def _track(self, coro: Coroutine[Any, Any, Reply]) -> asyncio.Task[Reply]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _respond(self, message: IncomingMessage) -> Reply:
         try:
-            reply = await self._responder.respond(message)
+            return await self._responder.respond(message)
         except Exception:  # one bad handler must not leave the user (or WeChat's retries) hanging
             log.exception("responder failed channel=%s kind=%s", message.channel, message.kind)
-            reply = Reply(SORRY_TEXT)
+            return Reply(SORRY_TEXT)
+
+    async def _settle(self, message: IncomingMessage, key: str, task: asyncio.Task[Reply]) -> Reply:
+        """Store the answer on the key; if the holding text went out instead, push the answer."""
+        reply = await task
         if await self._keys.finish(key, {"state": "done", "text": reply.text}):
             return reply
         if not reply.is_empty:  # the request was answered with the holding text: push the answer

@@ -18,7 +18,7 @@ MAX_BATCH = 500  # keeps one INSERT under SQLite's bound-parameter limit
 
 
 class BatchedKeys:
-    """Async front of IdempotencyStore: `claim` and `finish` are batched, the rest pass through."""
+    """Async front of IdempotencyStore: `claim` and `finish` share write batches, `peek` read batches."""
 
     def __init__(self, store: IdempotencyStore) -> None:
         self.store = store
@@ -26,6 +26,8 @@ class BatchedKeys:
         self._results: list[tuple[str, dict[str, Any], asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._peeks: list[tuple[str, asyncio.Future[dict[str, Any] | object | None]]] = []
+        self._reader: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -60,6 +62,29 @@ class BatchedKeys:
 
     async def result(self, key: str) -> dict[str, Any] | object | None:
         return await asyncio.to_thread(self.store.result, key)
+
+    async def peek(self, key: str) -> dict[str, Any] | object | None:
+        """Like `result`, but lookups arriving while one is in flight share the next query."""
+        future: asyncio.Future[dict[str, Any] | object | None] = asyncio.get_running_loop().create_future()
+        self._peeks.append((key, future))
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read())  # ends when no lookup is left
+        return await future
+
+    async def _read(self) -> None:
+        while self._peeks:
+            batch, self._peeks = self._peeks[:MAX_BATCH], self._peeks[MAX_BATCH:]
+            try:
+                found = await asyncio.to_thread(self.store.results, [k for k, _ in batch])
+            except Exception as exc:
+                log.exception("reading %d run-once keys failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for key, future in batch:
+                if not future.done():
+                    future.set_result(found.get(key))
 
     async def _run(self) -> None:
         while True:

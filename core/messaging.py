@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.clock import Clock
+from core.db import READ_ONLY
 from core.models import Base, IdempotencyKey, UTCDateTime
 
 LEASE = timedelta(seconds=60)  # a claimed outbound row is someone else's for this long
@@ -110,6 +111,7 @@ class IdempotencyStore:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self._factory = session_factory
         self._clock = clock
+        self._reader = session_factory.kw["bind"].execution_options(**{READ_ONLY: True})  # plain BEGIN
 
     def claim(self, key: str) -> bool:
         """Insert the key; True when this caller owns the request, False when it is a retry."""
@@ -150,11 +152,16 @@ class IdempotencyStore:
 
     def result(self, key: str) -> dict[str, Any] | object | None:
         """The stored answer, PENDING while the first request runs, None for an unknown key."""
-        with self._factory() as session:
-            row = session.execute(select(IdempotencyKey.result).where(IdempotencyKey.key == key)).first()
-        if row is None:
-            return None
-        return PENDING if row[0] is None else json.loads(row[0])
+        return self.results([key]).get(key)
+
+    def results(self, keys: Sequence[str]) -> dict[str, dict[str, Any] | object]:
+        """The known keys among `keys`: answer or PENDING. One read-only query (no write lock on SQLite)."""
+        if not keys:
+            return {}
+        table = IdempotencyKey.__table__
+        with self._reader.begin() as conn:
+            rows = conn.execute(select(table.c.key, table.c.result).where(table.c.key.in_(list(dict.fromkeys(keys)))))
+            return {k: PENDING if r is None else json.loads(r) for k, r in rows}
 
     def purge(self, older_than: timedelta) -> int:
         """Forget keys older than this (WeChat retries within seconds); returns how many."""
