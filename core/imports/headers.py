@@ -43,8 +43,14 @@ def _index(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {_key(alias): field for field, names in aliases.items() for alias in names}
 
 
+def _ranks(aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """How preferred each alias is within its field (0 = best): 借书证号 beats 学号, 条码 beats 登录号."""
+    return {_key(alias): rank for names in aliases.values() for rank, alias in enumerate(names)}
+
+
 _CATALOGUE = _index(CATALOGUE_HEADERS)
 _READERS = _index(READER_HEADERS)
+_RANKS = {**_ranks(CATALOGUE_HEADERS), **_ranks(READER_HEADERS)}
 
 
 def match_header(text: object, kind: str) -> str | None:
@@ -63,10 +69,13 @@ def match_header(text: object, kind: str) -> str | None:
 
 
 def map_columns(cells: list[object], kind: str) -> dict[int, str]:
-    """Column index → field for a header row; the first column wins when a field repeats."""
-    found: dict[int, str] = {}
+    """Column index → field for a header row; when two columns name one field the preferred name wins."""
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
     for index, cell in enumerate(cells):
         field = match_header(cell, kind)
-        if field is not None and field not in found.values():
-            found[index] = field
-    return found
+        if field is None:
+            continue
+        rank = _RANKS.get(_key(str(cell)), 99)
+        if field not in best or rank < best[field][0]:
+            best[field] = (rank, index)
+    return {index: field for field, (_, index) in sorted(best.items(), key=lambda kv: kv[1][1])}

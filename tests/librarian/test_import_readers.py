@@ -86,3 +86,11 @@ def test_roster_from_excel(library: Library, tmp_path: Path) -> None:
     assert report.committed and report.counts["新增读者"] == 1
     with library.uow() as uow:
         assert uow.session.scalar(select(Reader.card_no)) == "20230101"
+
+
+def test_card_number_column_is_preferred_over_student_number(library: Library, tmp_path: Path) -> None:
+    path = files.write_csv(tmp_path / "a.csv", ["学号", "借书证号", "姓名", "班级"],
+                           [["2023001", "S2023001", "王小明", "三年级2班"]])
+    assert run(library, path).committed
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Reader.card_no)) == "S2023001"
