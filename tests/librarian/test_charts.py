@@ -56,3 +56,24 @@ def test_term_charts_are_pngs_with_chinese_labels(library: Library, tmp_path) ->
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 600
     assert bar_chart("测试", ["9月"], [1]).startswith(b"\x89PNG")
+
+
+def _pixels(text: str) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(1, 1), dpi=60)
+    fig.text(0.1, 0.3, text, fontsize=30)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return bytes(canvas.buffer_rgba())
+
+
+def test_different_characters_render_differently_so_they_are_not_boxes() -> None:
+    use_chinese_font()
+    blank = _pixels("")
+    shu, xiang, star = _pixels("书"), _pixels("香"), _pixels("星")
+    assert len({shu, xiang, star}) == 3 and blank not in (shu, xiang, star)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the private-use characters below really are missing
+        assert _pixels("\ue000") == _pixels("\ue001")  # what boxes look like: all the same
