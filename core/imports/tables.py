@@ -29,7 +29,9 @@ class SourceRow:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
+    """Text and encoding name: UTF-16 with a BOM (Excel's "Unicode 文本"), UTF-8, then GB18030 (⊃ GBK)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else "gbk"

@@ -132,3 +132,12 @@ def test_iso2709_cnmarc_and_marc21_records(library: Library, tmp_path: Path) -> 
         assert santi is not None and santi.title.title == "三体" and santi.price_fen == 2300
         assert santi.status is ItemStatus.AVAILABLE and santi.location == "三楼科幻架"
     assert run(library, path, accept_partial=True).counts == {"unchanged": 3}
+
+
+def test_excel_unicode_text_export_is_utf16_with_tabs(library: Library, tmp_path: Path) -> None:
+    text = "条码\t书名\t作者\t定价\r\nU1\t草房子\t曹文轩\t25.00\r\n"
+    path = tmp_path / "导出.txt"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    source = open_source(path, "catalogue")
+    assert source.encoding == "utf-16"
+    assert import_catalogue(library, source.rows).counts == {"titles_created": 1, "items_created": 1}
