@@ -228,7 +228,8 @@ def top_titles(library: Library, *, since: date, limit: int = 5) -> list[Ranked]
         return [Ranked(name, n) for name, n in rows]
 
 
-def top_classes(library: Library, *, since: date, grade: int | None = None, limit: int = 5) -> list[Ranked]:
+def top_classes(library: Library, *, since: date, grade: int | None = None,
+                limit: int | None = 5) -> list[Ranked]:
     """Classes whose students borrowed most since a day (counts only, never names)."""
     start = school_datetime(since)
     with library.uow() as uow:
@@ -239,6 +240,16 @@ def top_classes(library: Library, *, since: date, grade: int | None = None, limi
         rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
                                    .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
         return [Ranked(name, n) for name, n in rows]
+
+
+def class_standing(library: Library, *, since: date, class_id: int) -> tuple[int, Ranked] | None:
+    """A class's place among all classes by loans since a day (for its class teacher), or None if it has none."""
+    with library.uow() as uow:
+        name = uow.session.scalar(select(SchoolClass.name).where(SchoolClass.id == class_id))
+    for place, ranked in enumerate(top_classes(library, since=since, limit=None), 1):
+        if ranked.name == name:
+            return place, ranked
+    return None
 
 
 def term_start(library: Library) -> date:

@@ -51,7 +51,11 @@ def recommend(ctx: Context) -> str:
 
 @routes.on("ranking")
 def ranking(ctx: Context) -> str:
-    """This term's most borrowed titles and most reading classes (counts only, no children's names)."""
+    """This term's most borrowed titles and most reading classes: counts only, never a reader's name.
+
+    Names stay out even for 阅读之星 (the parser maps it here): the reply reaches parents and
+    other classes, and a child's reading is their own. A class teacher also sees their class's place.
+    """
     since = queries.term_start(ctx.library)
     titles = queries.top_titles(ctx.library, since=since)
     classes = queries.top_classes(ctx.library, since=since, grade=ctx.slots.get("grade"))
@@ -60,6 +64,11 @@ def ranking(ctx: Context) -> str:
     lines = ["本学期借阅排行："] + [f"{i}.《{r.name}》{r.count}次" for i, r in enumerate(titles, 1)]
     if classes:
         lines += ["借书最多的班级："] + [f"{i}.{r.name} {r.count}本" for i, r in enumerate(classes, 1)]
+    own = ctx.identity.class_teacher_of if ctx.identity is not None else None
+    if own is not None and (standing := queries.class_standing(ctx.library, since=since, class_id=own[0])):
+        place, ranked = standing
+        lines.append(f"您的{ranked.name}本学期借了{ranked.count}本，全校第{place}。")
+    lines.append("为保护同学隐私，排行只统计书和班级，不公布个人名单。")
     return "\n".join(lines)
 
 

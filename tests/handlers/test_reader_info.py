@@ -119,6 +119,8 @@ async def test_ranking_shows_titles_and_classes_by_count_never_a_childs_name(lib
         reply = await say(user, "我们学校的阅读之星是谁")
         assert "1.《草房子》3次" in reply and "1.三年级2班 3本" in reply and "2.一年级1班 1本" in reply
         assert not any(name in reply for name in ("王小明", "李小红", "赵小刚"))
+        assert "不公布个人名单" in reply
+        assert ("您的三年级2班本学期借了3本，全校第1" in reply) == (user == "wx-head")
 
 
 async def test_opening_hours_come_from_the_school_settings(library: Library, say: Say) -> None:
