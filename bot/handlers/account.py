@@ -39,7 +39,7 @@ def bind(ctx: Context) -> str:
     if bound.role == Role.PARENT:
         return (f"绑定成功！您现在可以查看{bound.reader_name}的借阅了。\n"
                 "发送“我的借阅”看孩子借的书；还有其他孩子也可以继续绑定。")
-    extra = "\n您是图书管理员，可以发送：借出 条码 证号 / 归还 条码 / 催还 条码 / 丢失 条码。" \
+    extra = "\n您是图书管理员，可以发送：借出 条码 证号 / 归还 条码 / 催还 条码 / 丢失 条码 / 验证码 证号。" \
         if bound.role == Role.LIBRARIAN else ""
     return f"绑定成功，{bound.reader_name}您好！发送“我的借阅”看借的书，发送“帮助”看全部用法。{extra}"
 

@@ -12,19 +12,22 @@ from core.errors import Refused
 routes = Routes("reserve")
 
 
-def _place(ctx: Context, reader_id: int, title_id: int) -> str:
+def _place(ctx: Context, reader_id: int, title_id: int, who: str = "") -> str:
     try:
         placed = place_reservation(ctx.library, PlaceReservation(reader_id, title_id, actor=ctx.message.user_id))
     except Refused as exc:
         return f"没能预约：{refusal(exc)}。"
     when = f"，最早{day(placed.earliest_due)}还回" if placed.earliest_due else ""
+    if who:
+        return f"已为{who}预约《{placed.title}》，排第{placed.position}位{when}。书到了会通知您来取。"
     return f"已预约《{placed.title}》，您排第{placed.position}位{when}。书到了会通知您来取。"
 
 
 def _for_whom(ctx: Context, title_id: int, holders: list[Person]) -> str:
     """Place it on the only card, or ask which child (numbered; "1" / "第二个" answers)."""
     if len(holders) == 1:
-        return _place(ctx, holders[0].reader_id, title_id)
+        own = ctx.identity is not None and ctx.identity.reader is not None
+        return _place(ctx, holders[0].reader_id, title_id, "" if own else holders[0].name)
     ctx.ask("reserve_for", tuple(p.reader_id for p in holders), title_id=title_id)
     names = "\n".join(f"{i}.{p.name}" + (f"（{p.class_name}）" if p.class_name else "")
                       for i, p in enumerate(holders, 1))
@@ -77,7 +80,8 @@ def reserve_for_answer(ctx: Context) -> str | None:
     reader_id = _one_choice(ctx)
     if reader_id is None or reader_id not in {p.reader_id for p in people(ctx)}:
         return "好的，先不预约。需要时发送“预约 书名”。"
-    return _place(ctx, reader_id, int(ctx.pending.data["title_id"]))
+    names = {p.reader_id: p.name for p in people(ctx)}
+    return _place(ctx, reader_id, int(ctx.pending.data["title_id"]), names[reader_id])
 
 
 @routes.on("cancel_reservation")

@@ -25,7 +25,7 @@ async def test_parent_reserving_is_asked_which_child(library: Library, say: Say)
     girl, boy = _family(library)
     question = await say("wx-p", "预约 狼王梦")
     assert "给谁预约" in question and "1.陈思雨（三年级2班）" in question and "2.陈思远（一年级1班）" in question
-    assert "已预约《狼王梦》，您排第1位" in await say("wx-p", "第二个")
+    assert "已为陈思远预约《狼王梦》，排第1位" in await say("wx-p", "第二个")
     assert [r.title for r in queries.reservations(library, boy)] == ["狼王梦"]
     assert queries.reservations(library, girl) == []
     assert "陈思远：《狼王梦》排第1位" in await say("wx-p", "我的预约")
@@ -36,7 +36,7 @@ async def test_an_unclear_title_then_the_child_are_asked_in_turn(library: Librar
     assert "预约哪一本" in await say("wx-p", "预约 狼")
     assert "给谁预约" in await say("wx-p", "1")
     placed = await say("wx-p", "1")
-    assert "已预约《" in placed
+    assert "已为陈思雨预约《" in placed
     assert len(queries.reservations(library, girl)) == 1
 
 
@@ -46,7 +46,7 @@ async def test_a_parent_with_one_child_is_not_asked(library: Library, say: Say) 
     _, holder = add_reader(library, "李红", ReaderType.TEACHER, card_no="T0002")
     _, copies = add_title(library, "狼王梦", "沈石溪", copies=1)
     checkout(library, CheckoutItem(holder, copies[0]))
-    assert "已预约《狼王梦》" in await say("wx-one", "预约 狼王梦")
+    assert "已为王小明预约《狼王梦》" in await say("wx-one", "预约 狼王梦")
 
 
 async def test_a_stale_answer_cannot_reserve_for_someone_else(library: Library, say: Say) -> None:
