@@ -3,6 +3,8 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import core.accounts  # noqa: F401  (every module with tables registers them on Base.metadata)
+import core.imports.batches  # noqa: F401
+import core.inventory  # noqa: F401
 import core.messaging  # noqa: F401
 from core.db import normalise_url
 from core.models import Base
