@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import not_bound_reply
 from bot.handlers.texts import day
 from bot.nlp import ParseResult
 from core import accounts
@@ -23,7 +22,7 @@ _REQUEST = re.compile(
     r"(?P<card>[A-Za-z]{0,3}\d{3,12})[\s，,]*(?P<after>(?:给|发给)?家长(?:用)?)?[\s。！!]*")
 
 _REFUSED = {
-    IssueFailure.NOT_ALLOWED: "验证码由图书室老师或班主任发放。需要绑定的话，请向他们领取。",
+    IssueFailure.NOT_ALLOWED: "验证码由图书室老师或班主任发放，需要绑定的话请向他们领取。",
     IssueFailure.PARENTS_ONLY: "班主任可以为本班学生的家长发验证码，请发送：验证码 学生证号 家长",
     IssueFailure.NOT_IN_CLASS: "只能为本班学生的家长发验证码。请核对证号，其他班级请找图书室老师。",
     IssueFailure.NO_SUCH_CARD: "没有这张借阅证，请核对证号。",
@@ -44,8 +43,8 @@ def recognise(text: str) -> ParseResult | None:
 @routes.on(INTENT)
 def issue(ctx: Context) -> str:
     """Issue a one-time code and say who should send what."""
-    if ctx.identity is None:
-        return not_bound_reply(ctx)
+    if ctx.identity is None:  # most likely someone who wants a code for themselves
+        return _REFUSED[IssueFailure.NOT_ALLOWED] + "\n拿到后发送：绑定 借阅证号 姓名 验证码"
     try:
         issued = accounts.issue_code_as(ctx.library, ctx.identity, ctx.slots["card_no"],
                                         for_guardian=bool(ctx.slots.get("for_parent")))
