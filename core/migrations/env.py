@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import core.accounts  # noqa: F401  (every module with tables registers them on Base.metadata)
+import core.conversations  # noqa: F401
 import core.imports.batches  # noqa: F401
 import core.inventory  # noqa: F401
 import core.messaging  # noqa: F401
