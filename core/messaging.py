@@ -256,13 +256,12 @@ class OutboundQueue:
                  "text": m.text, "created_at": now, "attempts": 0, "last_error": "", "status": PENDING_STATUS,
                  "topic": m.topic, "ref": m.ref[:120], "audience": m.audience, "batch": batch[:60],
                  "next_attempt_at": max(now, m.not_before) if m.not_before else now} for m in messages]
-        new = 0
         with self._factory.kw["bind"].begin() as conn:
             insert_ignore = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            for start in range(0, len(rows), 2000):  # keeps PostgreSQL's bind-parameter count in range
-                stmt = insert_ignore(table).values(rows[start:start + 2000]).on_conflict_do_nothing()
-                new += len(conn.scalars(stmt.returning(table.c.id)).all())
-        return new
+            # executemany with one compiled statement (SQLAlchemy batches it as "insertmanyvalues");
+            # a multi-VALUES statement would be recompiled per call and dominate the time.
+            stmt = insert_ignore(table).on_conflict_do_nothing().returning(table.c.id)
+            return len(conn.execute(stmt, rows).all())
 
     def claim_due(self, channels: list[str], limit: int = 20, *, kinds: Sequence[str] | None = None) -> list[Outbound]:
         """Rows due now on these channels, each leased to this caller (others skip it).
@@ -294,6 +293,15 @@ class OutboundQueue:
         """Delivered: never try again."""
         with self._factory() as session:
             session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                            .values(sent_at=self._clock(), next_attempt_at=None, last_error="", status=SENT))
+            session.commit()
+
+    def mark_sent_many(self, message_ids: Sequence[int]) -> None:
+        """Delivered, for a whole batch in one transaction."""
+        if not message_ids:
+            return
+        with self._factory() as session:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(list(message_ids)))
                             .values(sent_at=self._clock(), next_attempt_at=None, last_error="", status=SENT))
             session.commit()
 

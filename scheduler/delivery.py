@@ -133,11 +133,16 @@ class NoticeDelivery:
         return list(zip(rows, outcomes, strict=True))
 
     def _record(self, outcomes: list[tuple[Outbound, Outcome]], report: Report) -> None:
+        sent = [row.id for row, outcome in outcomes if outcome.ok]
+        if len(sent) == 1:
+            self.queue.mark_sent(sent[0])
+        else:
+            self.queue.mark_sent_many(sent)
+        report.sent += len(sent)
         for row, outcome in outcomes:
             if outcome.ok:
-                self.queue.mark_sent(row.id)
-                report.sent += 1
-            elif outcome.hold:
+                continue
+            if outcome.hold:
                 self.queue.release(row.id, self.clock() + (outcome.delay or timedelta(minutes=1)), outcome.error)
                 report.held += 1
             elif outcome.unreachable:
@@ -149,9 +154,8 @@ class NoticeDelivery:
                     report.retried += 1
                 else:
                     report.failed += 1
-            if not outcome.ok:
-                key = outcome.error.split(":")[0]
-                report.errors[key] = report.errors.get(key, 0) + 1
+            key = outcome.error.split(":")[0]
+            report.errors[key] = report.errors.get(key, 0) + 1
 
     def _fall_back(self, row: Outbound, reason: str) -> None:
         """Mark the user unreachable on this channel, move the row to the next one, tell the librarian."""
