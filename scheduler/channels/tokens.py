@@ -36,15 +36,19 @@ class SharedTokens:
         with self._factory() as session:
             return session.get(SharedToken, name)
 
-    def _try_claim_refresh(self, name: str, now: datetime) -> bool:
+    def _try_claim_refresh(self, name: str, now: datetime, stale: str | None) -> bool:
+        """Become the refresher, unless someone is, or someone just stored a token that is not `stale`."""
         engine = self._factory.kw["bind"]
         table = SharedToken.__table__
         with engine.begin() as conn:
             ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             conn.execute(ins(table).values(name=name, token="", expires_at=None, refreshing_until=None)
                          .on_conflict_do_nothing())
-            done = conn.execute(update(table).where(table.c.name == name, or_(
-                table.c.refreshing_until.is_(None), table.c.refreshing_until < now))
+            done = conn.execute(update(table).where(
+                table.c.name == name,
+                or_(table.c.refreshing_until.is_(None), table.c.refreshing_until < now),
+                or_(table.c.token == "", table.c.token == (stale or ""), table.c.expires_at.is_(None),
+                    table.c.expires_at <= now))
                 .values(refreshing_until=now + REFRESH_LEASE))
             return done.rowcount == 1
 
@@ -64,7 +68,7 @@ class SharedTokens:
                 if (row is not None and row.token and row.token != stale and row.expires_at is not None
                         and row.expires_at > now):
                     return row.token
-                if await asyncio.to_thread(self._try_claim_refresh, name, now):
+                if await asyncio.to_thread(self._try_claim_refresh, name, now, stale):
                     try:
                         token, expires_in = await fetch()
                     except BaseException:
