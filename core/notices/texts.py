@@ -73,7 +73,7 @@ def grades(lo: int | None, hi: int | None) -> str:
     if lo is None and hi is None:
         return "各年级"
     if lo == 0 and hi == 0:
-        return "教师"
+        return "教师用书"
     lo, hi = lo or 1, hi or 9
     return f"适合{lo}年级" if lo == hi else f"适合{lo}–{hi}年级"
 
