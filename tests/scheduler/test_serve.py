@@ -49,3 +49,18 @@ def test_jobs_run_dry_run_prints_and_writes_nothing_then_outbox_list_shows_the_r
     listed = [json.loads(line) for line in
               runner.invoke(main, ["outbox", "list", "--json", "--db", db_url]).output.splitlines()]
     assert [(r["user_id"], r["status"], r["topic"]) for r in listed] == [("t-zhang", "pending", "due_soon")]
+
+
+def test_add_activity_then_the_job_announces_it(library: Library, school: School, db_url: str) -> None:
+    runner = CliRunner()
+    added = runner.invoke(main, ["jobs", "add-activity", "--title", "故事会", "--body", "周三午休在图书室讲故事。",
+                                 "--starts-on", "2099-06-01", "--class", "三年级2班", "--audience", "parents",
+                                 "--db", db_url])
+    assert added.exit_code == 0, added.output
+    ran = runner.invoke(main, ["jobs", "run", "activities", "--db", db_url, "--now", "2099-07-01T10:00",
+                               "--dry-run"])
+    assert "0 条通知" in ran.output  # past its start: not announced any more
+    ran = runner.invoke(main, ["jobs", "run", "activities", "--db", db_url, "--now", "2099-05-31T10:00",
+                               "--dry-run"])
+    lines = [line for line in ran.output.splitlines() if "故事会" in line]
+    assert sorted(line.split("]")[1].split(":")[0].strip() for line in lines) == ["p-chen", "p-liu", "p-wang"]
