@@ -40,6 +40,7 @@ from core.clock import Clock
 from core.library import Library
 from core.messaging import IdempotencyStore, OutboundQueue
 from core.settings import Settings, SettingsError
+from scheduler.channels.tokens import SharedTokens
 
 log = logging.getLogger("shuxiang.app")
 access = logging.getLogger("shuxiang.access")
@@ -120,16 +121,17 @@ async def _http_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def build_senders(settings: Settings, session: aiohttp.ClientSession) -> dict[str, Sender]:
-    """Customer-service senders for the channels whose API secrets are configured."""
+def build_senders(settings: Settings, session: aiohttp.ClientSession,
+                  shared: SharedTokens | None = None) -> dict[str, Sender]:
+    """Customer-service senders for the channels whose API secrets are configured (tokens shared if given)."""
     senders: dict[str, Sender] = {}
     wc, wx = settings.wechat, settings.wecom
     if wc.appid and wc.appsecret:
         senders["wechat"] = WeChatCustomerService(session, appid=wc.appid, appsecret=wc.appsecret,
-                                                  api_base=wc.api_base)
+                                                  api_base=wc.api_base, shared=shared)
     if wx.corp_id and wx.secret and wx.agent_id:
         senders["wecom"] = WeComAppSender(session, corp_id=wx.corp_id, secret=wx.secret, agent_id=wx.agent_id,
-                                          api_base=wx.api_base)
+                                          api_base=wx.api_base, shared=shared)
     return senders
 
 
@@ -138,7 +140,8 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         settings, clock, lib = app[SETTINGS], app[CLOCK], app[LIBRARY]
         store = IdempotencyStore(lib.session_factory, clock)
         queue = OutboundQueue(lib.session_factory, clock)
-        pump = DeliveryPump(queue, build_senders(settings, app[HTTP]), interval=delivery_interval)
+        shared = SharedTokens(lib.session_factory, clock)  # one token per app for every process and the jobs
+        pump = DeliveryPump(queue, build_senders(settings, app[HTTP], shared), interval=delivery_interval)
         responder = app[RESPONDER]
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from scheduler.channels.tokens import SharedTokens
 
 log = logging.getLogger("shuxiang.senders")
 
@@ -32,19 +35,30 @@ class Sender(Protocol):
 
 
 class _TokenClient:
-    """access_token fetch and cache shared by both APIs (one refresh at a time)."""
+    """access_token fetch and cache (one refresh at a time); with `shared`, the database cache every process uses.
 
-    def __init__(self, session: aiohttp.ClientSession, api_base: str) -> None:
+    The notices use the same names ("wechat:<appid>", "wecom:<corp>:<agent>"): a refresh by the
+    scheduler does not invalidate the token late answers hold, and the other way round.
+    """
+
+    token_name = ""
+
+    def __init__(self, session: aiohttp.ClientSession, api_base: str, shared: SharedTokens | None = None) -> None:
         self._session = session
         self._base = api_base.rstrip("/")
         self._token: str | None = None
         self._expires = 0.0
         self._lock = asyncio.Lock()
+        self._shared = shared
 
     async def _fetch_token(self) -> tuple[str, int]:
         raise NotImplementedError
 
     async def token(self, *, refresh: bool = False) -> str:
+        if self._shared is not None:
+            self._token = await self._shared.get(self.token_name, self._fetch_token,
+                                                 stale=self._token if refresh else None)
+            return self._token
         async with self._lock:
             if refresh or self._token is None or time.monotonic() >= self._expires:
                 token, expires_in = await self._fetch_token()
@@ -87,9 +101,11 @@ class WeChatCustomerService(_TokenClient):
 
     channel = "wechat"
 
-    def __init__(self, session: aiohttp.ClientSession, *, appid: str, appsecret: str, api_base: str) -> None:
-        super().__init__(session, api_base)
+    def __init__(self, session: aiohttp.ClientSession, *, appid: str, appsecret: str, api_base: str,
+                 shared: SharedTokens | None = None) -> None:
+        super().__init__(session, api_base, shared)
         self._appid, self._secret = appid, appsecret
+        self.token_name = f"wechat:{appid}"
 
     async def _fetch_token(self) -> tuple[str, int]:
         data = await self._get_json("/cgi-bin/token", {"grant_type": "client_credential", "appid": self._appid,
@@ -111,9 +127,10 @@ class WeComAppSender(_TokenClient):
     channel = "wecom"
 
     def __init__(self, session: aiohttp.ClientSession, *, corp_id: str, secret: str, agent_id: str,
-                 api_base: str) -> None:
-        super().__init__(session, api_base)
+                 api_base: str, shared: SharedTokens | None = None) -> None:
+        super().__init__(session, api_base, shared)
         self._corp_id, self._secret, self._agent_id = corp_id, secret, agent_id
+        self.token_name = f"wecom:{corp_id}:{agent_id}"
 
     async def _fetch_token(self) -> tuple[str, int]:
         data = await self._get_json("/cgi-bin/gettoken", {"corpid": self._corp_id, "corpsecret": self._secret})
