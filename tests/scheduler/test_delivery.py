@@ -212,3 +212,22 @@ async def test_a_slow_server_times_out_and_is_retried(library: Library, school: 
     await deps.delivery.drain()  # type: ignore[union-attr]
     assert rows(library)[0].status == "sent" and len(api.texts_to("t-zhang")) == 1
     assert OutboundQueue(library.session_factory, clock).counts() == {"sent": 1}
+
+
+async def test_a_user_who_writes_again_is_reachable_again(library: Library, school: School, fake: Fake,
+                                                          clock: FixedClock, http) -> None:  # type: ignore[no-untyped-def]
+    from core.notices.reachability import mark_reachable, refusals
+    from scheduler.channels.build import build_channels
+    from scheduler.channels.tokens import SharedTokens
+    from tests.scheduler.conftest import push_settings
+
+    api, base = fake
+    settings = push_settings(base, staff_channels="wechat_cs wecom_app")
+    channels = build_channels(settings, http, SharedTokens(library.session_factory, clock), clock)
+    deps = Deps(library, settings, clock, channels, NoticeDelivery(library, settings, channels, clock))
+    api.refuse["t-zhang"] = 45015  # outside the 48 h window
+    add_loan(library, school.teacher, "草房子", TODAY + timedelta(days=1))
+    await run_due_reminders(deps, at(TODAY))
+    await deps.delivery.drain()  # type: ignore[union-attr]
+    assert [(r.channel, r.user_id) for r in refusals(library)] == [("wechat_cs", "t-zhang")]
+    assert mark_reachable(library, "t-zhang", "wechat_cs") == 1 and refusals(library) == []
