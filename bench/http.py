@@ -292,7 +292,7 @@ async def main() -> int:
             if os.environ.get("BENCH_PID_FILE"):  # for profiling: py-spy record --pid $(cat file)
                 Path(os.environ["BENCH_PID_FILE"]).write_text(str(real.pid))
             sample = await _check_answer(f"http://127.0.0.1:{real_port}/wechat", ids)
-            if "借了" not in sample:
+            if os.environ.get("BENCH_RESPONDER") != "help" and "借了" not in sample:
                 raise RuntimeError(f"the real server did not answer with loans: {sample[:80]!r}")
             print(f"bench/http.py: {REQUESTS} signed “{TEXT}” per run, {USERS} bound readers, concurrency "
                   f"{CONCURRENCY}, one server process each (cpus: {os.cpu_count()})")
