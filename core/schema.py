@@ -21,6 +21,6 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the database to the newest schema (idempotent).
 
     "heads" rather than "head": features developed side by side may add migrations on
-    parallel branches until a merge revision joins them; every branch is applied.
+    parallel branches until a merge revision (like 0007) joins them; every branch is applied.
     """
     command.upgrade(alembic_config(engine), revision)

@@ -7,6 +7,7 @@ import core.conversations  # noqa: F401
 import core.imports.batches  # noqa: F401
 import core.inventory  # noqa: F401
 import core.messaging  # noqa: F401
+import core.notices.models  # noqa: F401
 from core.db import normalise_url
 from core.models import Base
 
