@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 ACTION_INTENTS: frozenset[str] = frozenset({
     "renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card",
-    "checkout", "checkin", "recall", "mark_lost", "publish_activity", "unsubscribe",
+    "checkout", "checkin", "recall", "mark_lost", "publish_activity", "unsubscribe", "resubscribe",
+    "issue_code",
 })
 
 CODE = r"(?<![A-Za-z0-9])[A-Za-z]{0,4}\d{4,}[A-Za-z0-9-]*(?![A-Za-z0-9])"
@@ -15,6 +16,8 @@ OWE = r"(?:逾期|超期|过期|没还|未还|没有还|欠书|欠着|拖欠|到
 CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|卡)"
 LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
 FINE = r"(?:罚款|罚金|罚钱|欠款|欠费|滞纳金|赔款|罚了|罚多少)"
+# The pushes by name, so "退订新书推荐" / "恢复到书通知" are about pushes, not books.
+NOTICE_NAMES = r"(?:新书推荐|到期提醒|还书提醒|催还通知|催书|到书通知|活动通知|期末提醒)"
 NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|帮我|给我)?$")
 
 
@@ -32,8 +35,14 @@ def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
 # Order is the priority. Specific before general: "取消预约" before "预约", "续借规则" before
 # "续借", "本班逾期" before "我的借阅", librarian commands (need a barcode) before reader ones.
 RULES: tuple[Rule, ...] = (
-    _r("unsubscribe", r"(?:退订|取消订阅|不再接收|屏蔽|关闭|关掉|停止|取消|不要再?|别再?|不用再?)(?:给我)?"
-                      r".{0,8}(?:提醒|通知|推送|消息|周报)"),
+    # A librarian or class teacher asking for a binding code for a card: 验证码 + a card number and
+    # no 绑定 (a reader binding themselves writes 绑定 and the code's digits, not 验证码 + card).
+    _r("issue_code", rf"^(?!.*(?:绑定(?!验证码)|没收到|收不到|没有收到)).*"
+                     rf"(?:验证码.{{0,12}}{CODE}|{CODE}.{{0,8}}验证码)"),
+    _r("resubscribe", r"重新订阅|恢复订阅|(?:恢复|重新|继续|再次|开启|打开|开通)(?:订阅|接收|推送|发送|打开|开启)?(?:给我)?"
+                      rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
+    _r("unsubscribe", r"退订|取消订阅|不再接收|(?:屏蔽|关闭|关掉|停止|取消|不要再?|别再?|不用再?)(?:给我)?"
+                      rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
     _r("cancel_reservation", r"(?:取消|撤销|撤回|退掉|删除|删掉|去掉|不要|不想|不用|不需要)了?.{0,12}?(?:预约|预定|预订)"),
     _r("cancel_reservation", r"(?:预约|预定|预订).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉)"),
     _r("checkout", rf"(?:借出|办理借阅|借给).{{0,4}}{CODE}"),

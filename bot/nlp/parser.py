@@ -154,9 +154,14 @@ class Parser:
                 out["class_no"] = class_no
             if intent == "publish_activity" and (body := sl.extract_activity_text(text)):
                 out["text"] = body
-        elif intent == "unsubscribe":
+        elif intent in ("unsubscribe", "resubscribe"):
             if kind := sl.extract_kind(text):
                 out["kind"] = kind
+        elif intent == "issue_code":
+            codes = sl.extract_codes(text)
+            if codes:
+                out["card_no"] = codes[0]
+            out["for_parent"] = "家长" in text
         elif intent in ("checkout", "checkin", "recall", "mark_lost"):
             codes = sl.extract_codes(text)
             if codes:

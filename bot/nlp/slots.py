@@ -114,10 +114,11 @@ def wants_all(text: str) -> bool:
 def extract_bind(text: str) -> dict[str, str]:
     """Card number (upper-cased) and the card holder's name for binding."""
     slots: dict[str, str] = {}
-    m = _CARD_RE.search(text)
+    # "验证码是123456" names the code, never the card: look for the card elsewhere.
+    m = _CARD_RE.search(re.sub(r"验证码\s*[是为:：]?\s*\d{4,8}", " ", text))
     if m:
         slots["card_no"] = m.group(1).upper()
-        text = text[: m.start()] + " " + text[m.end():]
+        text = text.replace(m.group(1), " ", 1)
     owner = re.search(r"(?:我是|是)?([\u4e00-\u9fff]{2,4}?)的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
     if owner:
         slots["name"] = owner.group(1)
