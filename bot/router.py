@@ -6,15 +6,16 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.handlers import ROUTES, codes
+from bot.handlers import ROUTES
 from bot.handlers.base import Context, Pending, Routes
 from bot.handlers.confirm import gate
 from bot.handlers.info import fallback, menu
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
-from bot.nlp import Parser
+from bot.nlp import Parser, ParseResult
 from core import accounts, conversations, queries
 from core.library import Library
+from core.notices import reachability
 from core.search import CatalogueSearch
 
 log = logging.getLogger("shuxiang.router")
@@ -25,6 +26,11 @@ WELCOME = ("欢迎关注书香图书室！先绑定借阅证，就能查借阅�
 NOT_TEXT = "这类消息我还看不懂😊 请用文字或语音告诉我，比如：查 城南旧事、我的借阅。"
 OOPS = "抱歉，刚才出了点小问题，请稍后再试；着急的话可以直接找图书室老师。"
 CONTINUING_SLOTS = ("indexes", "all", "confirm")
+# Intents that only read: the transport answers them without a run-once claim, so a WeChat retry
+# may run them again. Everything else — actions, 验证码, answers to a pending question, and any
+# intent added later — is claimed first and never runs twice.
+READ_ONLY_INTENTS = frozenset({"my_loans", "history", "fines", "search", "hours", "rules", "help", "new_books",
+                               "recommend", "ranking", "activities", "class_overdue"})
 
 
 class Router:
@@ -49,6 +55,23 @@ class Router:
             return Reply(NOT_TEXT)
         return Reply(await asyncio.to_thread(self.handle, message))
 
+    def needs_run_once(self, message: IncomingMessage) -> bool:
+        """The transport's question: may this message act? False only for read-only intents."""
+        if message.kind == "event":
+            as_text = click_as_text(message)
+            if as_text is None:
+                return message.event not in ("subscribe", "subscribe_scan")  # unsubscribe stops pushes
+            message = as_text
+        if message.kind not in ("text", "voice") or not message.text.strip():
+            return False  # fixed answers
+        parse = self._parse(message.text)
+        if parse.intent == "unknown":  # "1", "好的", "全部" may continue a pending action
+            return any(slot in parse.slots for slot in CONTINUING_SLOTS)
+        return parse.intent not in READ_ONLY_INTENTS
+
+    def _parse(self, text: str) -> ParseResult:
+        return self.parser.parse(text)
+
     def handle(self, message: IncomingMessage) -> str:
         """Synchronous core of respond(): usable from the terminal chat and tests."""
         try:
@@ -63,10 +86,12 @@ class Router:
         return Pending.from_state(state) if state is not None else None
 
     def _handle(self, message: IncomingMessage) -> str:
-        # Strict whole-message commands the parser does not know yet come first (see handlers/codes.py).
-        parse = codes.recognise(message.text) or self.parser.parse(message.text)
+        parse = self._parse(message.text)
         if not message.text.strip():
             return "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"
+        if message.channel == "wechat":
+            # A message to the Official Account reopens its 48-hour customer-service window.
+            reachability.mark_reachable(self.library, message.user_id, "wechat_cs")
         pending = self._take_pending(message.user_id)
         identity = accounts.identify(self.library, message.user_id)
         ctx = Context(self.library, self.search, message, parse, identity, pending)

@@ -329,7 +329,7 @@ def _person(reader: Reader) -> Person:
 
 def identify(library: Library, user_id: str) -> Identity | None:
     """The bound identity of a user, or None; a lost card or a reader who left gives no access."""
-    with library.uow() as uow:
+    with library.read_uow() as uow:
         session = uow.session
         rows = list(session.scalars(select(Binding).where(Binding.user_id == user_id)))
         reader_row = None

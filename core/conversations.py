@@ -42,6 +42,9 @@ def put(library: Library, user_id: str, state: dict[str, Any], expires_at: datet
 
 def take(library: Library, user_id: str) -> dict[str, Any] | None:
     """Remove the user's open question and return it, or None when there is none or it expired."""
+    with library.read_uow() as uow:  # most messages answer no question: no write lock for them
+        if uow.session.scalar(select(ConversationState.user_id).where(ConversationState.user_id == user_id)) is None:
+            return None
     stmt = (delete(ConversationState).where(ConversationState.user_id == user_id)
             .returning(ConversationState.state, ConversationState.expires_at))
     with library.uow() as uow:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from core.circulation.fines import overdue_fine_fen, overdue_open_days
 from core.clock import SCHOOL_TZ, school_datetime
@@ -46,10 +47,11 @@ class LoanView:
 def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     """A reader's open loans, soonest due first (positions 1, 2, ... refer to this order)."""
     today = library.today()
-    with library.uow() as uow:
+    with library.read_uow() as uow:
         session = uow.session
         calendar = library.calendar(session)
         loans = session.scalars(select(Loan).where(Loan.reader_id == reader_id, Loan.is_open.is_(True))
+                                .options(joinedload(Loan.item).joinedload(Item.title))
                                 .order_by(Loan.due_date, Loan.id))
         views = []
         for loan in loans:

@@ -11,6 +11,7 @@ from bot.handlers import (
     desk,
     info,
     loans,
+    notices,
     renew,
     reserve,
     search,
@@ -29,5 +30,6 @@ ROUTES: tuple[Routes, ...] = (
     cards.routes,
     search.routes,
     books.routes,
+    notices.routes,
     info.routes,
 )

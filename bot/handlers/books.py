@@ -1,4 +1,4 @@
-"""新书、推荐 (by grade and topic, with one-line introductions), 排行, 活动."""
+"""新书、推荐 (by grade and topic, with one-line introductions), 排行."""
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
@@ -70,10 +70,3 @@ def ranking(ctx: Context) -> str:
         lines.append(f"您的{ranked.name}本学期借了{ranked.count}本，全校第{place}。")
     lines.append("为保护同学隐私，排行只统计书和班级，不公布个人名单。")
     return "\n".join(lines)
-
-
-@routes.on("activities")
-def activities(ctx: Context) -> str:
-    """No activity store yet: say where announcements come from."""
-    return (f"读书活动会由图书室推送通知给大家，请留意消息。想了解近期安排，"
-            f"可以联系{ctx.library.school.librarian_contact}。发送“推荐”看看适合的好书。")

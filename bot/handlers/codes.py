@@ -1,25 +1,18 @@
 """发验证码: the librarian (any card) or a class teacher (their class's parents) gets a binding code by message.
 
-The parser has no intent for this yet, so `recognise` matches the whole message strictly
-("验证码 T0012", "发验证码 S30201 家长", "家长验证码 S30201") and the router asks it first.
+The parser's `issue_code` intent ("验证码 T0012", "发验证码 S30201 家长", "家长验证码 S30201") carries
+the card number and whether the code is for the student's parent.
 """
 from __future__ import annotations
 
-import re
-
 from bot.handlers.base import Context, Routes
 from bot.handlers.texts import day
-from bot.nlp import ParseResult
 from core import accounts
 from core.accounts import IssueFailure, IssueRefused
 from core.clock import SCHOOL_TZ, school_today
 
 routes = Routes("codes")
 INTENT = "issue_code"
-
-_REQUEST = re.compile(
-    r"(?:请|帮我)?(?:发|生成|开|要|给我)?(?:一个|个)?(?P<before>家长)?(?:绑定)?验证码[\s:：]*"
-    r"(?P<card>[A-Za-z]{0,3}\d{3,12})[\s，,]*(?P<after>(?:给|发给)?家长(?:用)?)?[\s。！!]*")
 
 _REFUSED = {
     IssueFailure.NOT_ALLOWED: "验证码由图书室老师或班主任发放，需要绑定的话请向他们领取。",
@@ -29,15 +22,6 @@ _REFUSED = {
     IssueFailure.NOT_A_STUDENT: "家长验证码只用于学生的借阅证；老师本人的验证码请发送：验证码 证号",
     IssueFailure.CARD_INACTIVE: "这张借阅证已挂失或注销，先补办新证再发验证码。",
 }
-
-
-def recognise(text: str) -> ParseResult | None:
-    """The whole message is a code request, or None (then the parser decides)."""
-    match = _REQUEST.fullmatch(text.strip())
-    if match is None:
-        return None
-    for_parent = bool(match.group("before") or match.group("after"))
-    return ParseResult(INTENT, {"card_no": match.group("card").upper(), "for_parent": for_parent}, 1.0)
 
 
 @routes.on(INTENT)

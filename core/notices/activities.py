@@ -1,7 +1,10 @@
 """活动通知: the librarian records an activity; the `activities` job announces it once."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+
+from sqlalchemy import select
 
 from core.library import Library
 from core.notices.models import Activity
@@ -26,3 +29,34 @@ def add_activity(library: Library, *, title: str, body: str, starts_on: date, gr
         uow.session.add(row)
         uow.commit()
         return row.id
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    title: str
+    body: str
+    starts_on: date
+    grades: tuple[int, ...]
+    classes: tuple[str, ...]
+
+
+def upcoming_activities(library: Library, *, grades: set[int] | None = None, classes: set[str] | None = None,
+                        everyone: bool = False, limit: int = 5) -> list[ActivityView]:
+    """Activities from today on for these grades/classes (whole-school ones always); soonest first.
+
+    `everyone` (the librarian) sees every activity whatever its audience.
+    """
+    grades, classes = grades or set(), classes or set()
+    with library.read_uow() as uow:
+        rows = uow.session.scalars(select(Activity).where(Activity.starts_on >= library.today())
+                                   .order_by(Activity.starts_on, Activity.id))
+        views = []
+        for row in rows:
+            row_grades = tuple(int(g) for g in row.grades.split())
+            row_classes = tuple(row.classes.split())
+            whole_school = not row_grades and not row_classes
+            if everyone or whole_school or grades & set(row_grades) or classes & set(row_classes):
+                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes))
+            if len(views) >= limit:
+                break
+        return views

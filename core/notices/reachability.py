@@ -27,6 +27,12 @@ def refusals(library: Library) -> list[Refusal]:
 
 def mark_reachable(library: Library, user_id: str, channel: str | None = None) -> int:
     """Forget refusals (e.g. the user wrote to the Official Account: its 48 h window is open again)."""
+    with library.read_uow() as uow:  # called for every incoming message: no write lock unless needed
+        query = select(Unreachable.user_id).where(Unreachable.user_id == user_id)
+        if channel is not None:
+            query = query.where(Unreachable.channel == channel)
+        if uow.session.scalar(query.limit(1)) is None:
+            return 0
     with library.uow() as uow:
         stmt = delete(Unreachable).where(Unreachable.user_id == user_id)
         if channel is not None:

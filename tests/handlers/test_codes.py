@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.handlers.codes import recognise
+from bot.nlp import Parser
 from core import accounts
 from core.library import Library
 from core.models import ReaderType
@@ -36,14 +36,14 @@ def _code(reply: str) -> str:
 @pytest.mark.parametrize(("text", "card", "parent"), [
     ("验证码 T0012", "T0012", False), ("发验证码 S30201 家长", "S30201", True),
     ("家长验证码 s30201", "S30201", True), ("验证码：S30201 给家长", "S30201", True)])
-def test_code_requests_are_recognised_strictly(text: str, card: str, parent: bool) -> None:
-    parse = recognise(text)
-    assert parse is not None and parse.slots == {"card_no": card, "for_parent": parent}
+def test_code_requests_are_parsed_as_issue_code(parser: Parser, text: str, card: str, parent: bool) -> None:
+    parse = parser.parse(text)
+    assert (parse.intent, parse.slots) == ("issue_code", {"card_no": card, "for_parent": parent})
 
 
 @pytest.mark.parametrize("text", ["绑定 T0001 张静 123456", "验证码是多少", "我没收到验证码 T0012 怎么办"])
-def test_other_messages_about_codes_are_left_to_the_parser(text: str) -> None:
-    assert recognise(text) is None
+def test_other_messages_about_codes_are_not_code_requests(parser: Parser, text: str) -> None:
+    assert parser.parse(text).intent != "issue_code"
 
 
 async def test_librarian_gets_a_code_that_binds_once(library: Library, say: Say) -> None:
