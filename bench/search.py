@@ -272,7 +272,7 @@ def main() -> None:
         n_items = session.query(Item).count()
     print(f"catalogue: {n_titles:,} titles, {n_items:,} copies ({path.name})")
 
-    search = CatalogueSearch(lib.session_factory, background=False)
+    search = CatalogueSearch(lib.read_session_factory, background=False)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     search.refresh()
@@ -283,10 +283,10 @@ def main() -> None:
     rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
     print(f"index build: {cold:.2f} s cold, {warm:.2f} s rebuild (pinyin cached); peak RSS +{rss:.0f} MB")
 
-    qs = queries(lib.session_factory, random.Random(7))
+    qs = queries(lib.read_session_factory, random.Random(7))
     for _, text in qs:  # warm-up: compile statements, fill SQLite's page cache
         search.search(text)
-    ours, like = timed(search.search, like_search(lib.session_factory), qs, repeat=3)
+    ours, like = timed(search.search, like_search(lib.read_session_factory), qs, repeat=3)
     print(f"\n{len(qs)} queries × 3 runs (index) and × 1 run (LIKE)")
     print(f"{'kind':<10}{'n':>4}{'p50 ms':>9}{'p95 ms':>9}{'LIKE p50':>10}{'ratio':>8}")
     for kind in ours:

@@ -119,4 +119,4 @@ def build_router(library: Library, *, parser: Parser | None = None,
                  search: CatalogueSearch | None = None) -> Router:
     """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
     parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library))
-    return Router(library, parser, search or CatalogueSearch(library.session_factory))
+    return Router(library, parser, search or CatalogueSearch(library.read_session_factory))

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Boolean, func, literal_column, select
+from sqlalchemy import Boolean, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from core.catalogue import catalogue_version
@@ -58,15 +58,19 @@ class Availability:
         return self.copies_total > 0 and self.loanable_total == 0
 
 
+# Built once: per search, constructing the statement cost as much as SQLite running it.
+_AVAILABILITY = (
+    select(Item.title_id, Item.status, Item.item_type, Item.call_number, Item.location, Loan.due_date)
+    .outerjoin(Loan, (Loan.item_id == Item.id) & _LOAN_IS_OPEN)
+    .where(Item.title_id.in_(bindparam("title_ids", expanding=True)))
+)
+
+
 def load_availability(session: Session, title_ids: list[int]) -> dict[int, Availability]:
     """Availability of a few titles in one query: every copy, with its open loan if any."""
     if not title_ids:
         return {}
-    rows = session.execute(
-        select(Item.title_id, Item.status, Item.item_type, Item.call_number, Item.location, Loan.due_date)
-        .outerjoin(Loan, (Loan.item_id == Item.id) & _LOAN_IS_OPEN)
-        .where(Item.title_id.in_(title_ids))
-    ).all()
+    rows = session.execute(_AVAILABILITY, {"title_ids": title_ids}).all()
     per_title: dict[int, list[tuple[ItemStatus, ItemType, str, str, date | None]]] = {}
     for title_id, status, item_type, call_number, location, due in rows:
         per_title.setdefault(title_id, []).append((status, item_type, call_number, location, due))
