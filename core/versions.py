@@ -1,7 +1,7 @@
 """Change counters that caches watch (one row each in the `catalogue_version` table)."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ScalarSelect, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from core.models import CatalogueVersion
@@ -22,4 +22,18 @@ _CURRENT = select(CatalogueVersion.version).where(CatalogueVersion.id == bindpar
 
 
 def current(session: Session, counter: int) -> int:
+    """The counter's value, as already read in this transaction when a query brought it along."""
+    known = session.info.get(("version", counter))
+    if known is not None:
+        return known
     return session.scalar(_CURRENT, {"counter": counter}) or 0
+
+
+def column(counter: int) -> ScalarSelect[int]:
+    """The counter as a column to add to another query (saves a round trip on hot paths)."""
+    return select(CatalogueVersion.version).where(CatalogueVersion.id == counter).scalar_subquery()
+
+
+def remember(session: Session, counter: int, value: int | None) -> None:
+    """Record a value read by another query, for current() in the same transaction."""
+    session.info[("version", counter)] = value or 0

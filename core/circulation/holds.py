@@ -13,8 +13,9 @@ from core.models import Item, ItemStatus, Reader, ReaderStatus, Reservation, Res
 from core.policy import Policy
 
 # The first reader in the title's queue whose account is still open (built once: hot path).
+# Selects the id only: most returns find no queue, and a bare column skips building an entity.
 _FIRST_WAITING = (
-    select(Reservation).join(Reader, Reader.id == Reservation.reader_id)
+    select(Reservation.id).join(Reader, Reader.id == Reservation.reader_id)
     .where(Reservation.title_id == bindparam("title_id"), Reservation.status == ReservationStatus.WAITING,
            Reader.status == ReaderStatus.ACTIVE)
     .order_by(Reservation.id).limit(1).with_for_update(of=Reservation)
@@ -24,10 +25,11 @@ _FIRST_WAITING = (
 def shelve_or_hold(session: Session, item: Item, *, now: datetime, today: date, calendar: SchoolCalendar,
                    policy: Policy, actor: str) -> ReservationReady | None:
     """Hold the copy for the first waiting reader of its title, else put it back on the shelf."""
-    waiting = session.scalars(_FIRST_WAITING, {"title_id": item.title_id}).first()
-    if waiting is None:
+    waiting_id = session.scalar(_FIRST_WAITING, {"title_id": item.title_id})
+    if waiting_id is None:
         set_item_status(session, item, ItemStatus.AVAILABLE)
         return None
+    waiting = session.get_one(Reservation, waiting_id)  # already locked by the query above
     # The hold runs for N open days from the next open day, so it never ends on a closed day.
     hold_until = calendar.add_open_days(calendar.previous_open_day(today), policy.hold_open_days)
     waiting.status = ReservationStatus.READY

@@ -8,6 +8,7 @@ from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import versions
 from core.errors import Reason, Refused
 from core.models import (
     AuditEntry,
@@ -19,6 +20,7 @@ from core.models import (
     Reader,
     ReaderStatus,
     RetiredCard,
+    Title,
 )
 
 
@@ -34,8 +36,10 @@ def normalise_barcode(barcode: str) -> str:
 # construction cost more than SQLite executing them (bench/circulation.py).
 _READER_BY_CARD = select(Reader).where(Reader.card_no == bindparam("card_no"))
 _READER_BY_ID = select(Reader).where(Reader.id == bindparam("reader_id"))
-_ITEM_BY_BARCODE = (select(Item).where(Item.barcode == bindparam("barcode"))
-                    .options(joinedload(Item.title, innerjoin=True)))  # every result names the book
+# Every result names the book, and every service then asks for the calendar: its change counter
+# rides along so the cached calendar is checked without another round trip.
+_ITEM_BY_BARCODE = (select(Item, versions.column(versions.CALENDAR)).where(Item.barcode == bindparam("barcode"))
+                    .options(joinedload(Item.title, innerjoin=True).load_only(Title.id, Title.title)))
 # The borrower comes with the loan (and is locked with it): closing a loan always needs both.
 _OPEN_LOAN_OF_ITEM = (select(Loan).where(Loan.item_id == bindparam("item_id"), Loan.is_open.is_(True))
                       .options(joinedload(Loan.reader, innerjoin=True)))
@@ -77,9 +81,11 @@ def reader_by_id(session: Session, reader_id: int, *, lock: bool = False) -> Rea
 
 
 def item_by_barcode(session: Session, barcode: str, *, lock: bool = True) -> Item:
-    item = session.scalar(_locked(_ITEM_BY_BARCODE, lock), {"barcode": normalise_barcode(barcode)})
-    if item is None:
+    row = session.execute(_locked(_ITEM_BY_BARCODE, lock), {"barcode": normalise_barcode(barcode)}).first()
+    if row is None:
         raise Refused(Reason.ITEM_NOT_FOUND, barcode=barcode)
+    item, calendar_version = row
+    versions.remember(session, versions.CALENDAR, calendar_version)
     return item
 
 
