@@ -1,10 +1,14 @@
-"""What the two callback endpoints share: bounded body reading and refusing without detail."""
+"""What the two callback endpoints share: bounded body reading, refusing without detail, answering."""
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.dispatch import Dispatcher
+from bot.messages import IncomingMessage
+from bot.reply import SUCCESS, render_text
 from bot.wxml import BadRequest
 
 log = logging.getLogger("shuxiang.callback")
@@ -36,3 +40,19 @@ def xml_response(xml: str) -> web.Response:
 
 def plain_response(text: str) -> web.Response:
     return web.Response(text=text, content_type="text/plain")
+
+
+class Encrypter(Protocol):
+    def encrypt_message(self, msg: str, nonce: str, timestamp: str | None = None) -> str: ...
+
+
+async def answer(request: web.Request, dispatcher: Dispatcher, message: IncomingMessage, raw: dict[str, Any],
+                 crypto: Encrypter | None) -> web.Response:
+    """Run the message, then reply as WeChat expects: `success` for nothing, XML (encrypted if asked)."""
+    reply = await dispatcher.dispatch(message)
+    if reply.is_empty:
+        return plain_response(SUCCESS)
+    xml = render_text(reply, to_user=message.user_id, from_user=str(raw.get("ToUserName") or ""))
+    if crypto is not None:
+        xml = crypto.encrypt_message(xml, request.query.get("nonce", ""), request.query.get("timestamp") or None)
+    return xml_response(xml)

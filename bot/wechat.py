@@ -10,9 +10,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from bot.callback import plain_response, read_body, refuse, xml_response
+from bot.callback import answer, plain_response, read_body, refuse
 from bot.dispatch import Dispatcher
-from bot.reply import SUCCESS, render_text
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeChatSettings
 
@@ -66,14 +65,7 @@ class WeChatEndpoint:
             message = to_message("wechat", raw)
         except BadRequest as exc:
             return refuse(request, exc)
-        reply = await self._dispatcher.dispatch(message)
-        if reply.is_empty:
-            return plain_response(SUCCESS)
-        xml = render_text(reply, to_user=message.user_id, from_user=str(raw.get("ToUserName") or ""))
-        if encrypted and self._crypto is not None:
-            xml = self._crypto.encrypt_message(xml, request.query.get("nonce", ""),
-                                               request.query.get("timestamp") or None)
-        return xml_response(xml)
+        return await answer(request, self._dispatcher, message, raw, self._crypto if encrypted else None)
 
     def _decrypt(self, request: web.Request, outer: dict[str, object]) -> dict[str, object]:
         assert self._crypto is not None

@@ -8,9 +8,8 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.callback import plain_response, read_body, refuse, xml_response
+from bot.callback import answer, plain_response, read_body, refuse
 from bot.dispatch import Dispatcher
-from bot.reply import SUCCESS, render_text
 from bot.wechat import CIPHER_ERRORS
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeComSettings
@@ -67,10 +66,4 @@ class WeComEndpoint:
             message = to_message("wecom", raw)
         except BadRequest as exc:
             return refuse(request, exc)
-        reply = await self._dispatcher.dispatch(message)
-        if reply.is_empty:
-            return plain_response(SUCCESS)
-        xml = render_text(reply, to_user=message.user_id, from_user=str(raw.get("ToUserName") or ""))
-        assert self._crypto is not None
-        return xml_response(self._crypto.encrypt_message(xml, request.query.get("nonce", ""),
-                                                         request.query.get("timestamp") or None))
+        return await answer(request, self._dispatcher, message, raw, self._crypto)
