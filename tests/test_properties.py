@@ -7,6 +7,7 @@ first served).
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -46,7 +47,9 @@ _TEMPLATE: str | None = None
 def _template() -> str:
     global _TEMPLATE
     if _TEMPLATE is None:
-        path = os.path.join(tempfile.mkdtemp(prefix="shuxiang-prop-"), "template.db")
+        folder = tempfile.mkdtemp(prefix="shuxiang-prop-")
+        atexit.register(shutil.rmtree, folder, True)  # the state machine cannot use pytest's tmp_path
+        path = os.path.join(folder, "template.db")
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
         engine.dispose()
