@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, str] = {
     "chat": "bot.cli_chat:chat",
     "jobs": "scheduler.cli:jobs",
     "outbox": "scheduler.cli:outbox",
+    "contacts": "scheduler.cli_contacts:contacts",
     "import": "bot.cli_import:import_group",
     "desk": "bot.cli_desk:desk",
     "inventory": "bot.cli_desk:inventory",

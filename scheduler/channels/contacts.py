@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.contacts_sync import RosterParent, RosterStudent
 from scheduler.channels.api import WeixinApi
 
 
@@ -47,3 +48,9 @@ class SchoolContacts:
         """Class name → its students with their parents (classes are departments of type 1)."""
         classes = [d for d in await self.departments() if d.type == 1]
         return {c.name: await self.students(c.id) for c in classes}
+
+
+def roster_students(roster: dict[str, list[Student]]) -> list[RosterStudent]:
+    """The roster as core's plain rows for `core.contacts_sync.sync_school_contacts`."""
+    return [RosterStudent(s.name, class_name, tuple(RosterParent(*p) for p in s.parents))
+            for class_name, students in roster.items() for s in students]
