@@ -86,6 +86,10 @@ class Router:
         return Pending.from_state(state) if state is not None else None
 
     def _handle(self, message: IncomingMessage) -> str:
+        with self.library.read_scope():  # one read transaction for the whole message
+            return self._handle_in_scope(message)
+
+    def _handle_in_scope(self, message: IncomingMessage) -> str:
         parse = self._parse(message.text)
         if not message.text.strip():
             return "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"

@@ -6,6 +6,9 @@ their own with a fixed clock. Nothing here is created at import time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,7 +22,10 @@ from core.db import make_engine, make_read_session_factory, make_session_factory
 from core.policy import Policy
 from core.schema import upgrade
 from core.settings import SchoolSettings
-from core.uow import UnitOfWork
+from core.uow import SharedReadUnitOfWork, UnitOfWork
+
+# The read session shared by one request's reads (see Library.read_scope), per thread/task context.
+_READ_SCOPE: ContextVar[tuple[Library, Session] | None] = ContextVar("shuxiang_read_scope", default=None)
 
 
 @dataclass
@@ -46,12 +52,37 @@ class Library:
             self.read_session_factory = make_read_session_factory(self.engine)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, on_commit=self._after_write)
 
     def read_uow(self) -> UnitOfWork:
         """A unit of work for queries only: never blocks or is blocked by writers on SQLite."""
+        scope = _READ_SCOPE.get()
+        if scope is not None and scope[0] is self:
+            return SharedReadUnitOfWork(scope[1])
         assert self.read_session_factory is not None
         return UnitOfWork(self.read_session_factory)
+
+    @contextmanager
+    def read_scope(self) -> Iterator[None]:
+        """Let every read of one request share one read session: one BEGIN/ROLLBACK, not one per query.
+
+        A write committed meanwhile ends the shared transaction, so later reads see it.
+        """
+        assert self.read_session_factory is not None
+        session = self.read_session_factory()
+        token = _READ_SCOPE.set((self, session))
+        try:
+            yield
+        finally:
+            _READ_SCOPE.reset(token)
+            session.rollback()
+            session.close()
+
+    def _after_write(self) -> None:
+        scope = _READ_SCOPE.get()
+        if scope is not None and scope[0] is self:
+            scope[1].rollback()  # the next read begins a new snapshot that includes this write
+            scope[1].info.clear()  # and re-reads the change counters
 
     def now(self) -> datetime:
         return self.clock()

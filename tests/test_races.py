@@ -104,3 +104,24 @@ def test_a_reader_is_not_blocked_by_a_writer_holding_the_sqlite_write_lock(sqlit
             thread.join()
     finally:
         lib.close()
+
+
+def test_reads_in_a_read_scope_share_one_session_and_see_writes_committed_meanwhile(sqlite_url: str,
+                                                                                   clock) -> None:
+    lib = Library.open(sqlite_url, clock=clock, migrate=False)
+    add_term(lib)
+    _, [barcode] = add_title(lib, "草房子")
+    _, card = add_reader(lib, "张静")
+    try:
+        with lib.read_scope():
+            with lib.read_uow() as first:
+                shared = first.session
+                assert first.session.scalar(select(func.count()).select_from(Loan)) == 0
+            checkout(lib, CheckoutItem(card, barcode))  # a write inside the scope
+            with lib.read_uow() as second:
+                assert second.session is shared
+                assert second.session.scalar(select(func.count()).select_from(Loan)) == 1
+        with lib.read_uow() as outside:
+            assert outside.session is not shared
+    finally:
+        lib.close()
