@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.calendar import SchoolCalendar
+from core.circulation.fines import overdue_open_days
 from core.clock import school_today
 from core.library import Library
 from core.messaging import NewMessage, OutboundQueue
@@ -86,12 +87,14 @@ _OPEN_LOANS = (select(Loan.id, Loan.reader_id, Loan.due_date, Loan.renewal_count
 def due_soon(run: Run) -> None:
     """到期提醒: open loans due within `due_soon_days` (today included: a missed run still reminds)."""
     policy = run.library.policy
-    horizon = run.today + timedelta(days=policy.due_soon_days)
+    # Counted in open days: on a Friday, a book due Monday is "two days" away, and the reminder must
+    # go out before the weekend, not on the due day itself.
+    horizon = run.calendar.add_open_days(run.today, policy.due_soon_days)
     rows = run.session.execute(_OPEN_LOANS.where(Loan.due_date >= run.today, Loan.due_date <= horizon))
     for loan_id, reader_id, due, renewals, name, rtype, _cls, title, item_type in rows:
         rule = policy.rule(ReaderType(rtype), item_type)
         renew_days = rule.renew_days if renewals < rule.renewals else None
-        text = texts.due_soon(title, due, run.today, child=_child(rtype, name), renew_days=renew_days)
+        text = texts.due_soon(title, due, child=_child(rtype, name), renew_days=renew_days)
         run.add(f"due:{reader_id}:{loan_id}:{due.isoformat()}", topics.DUE_SOON, f"loan:{loan_id}:{due.isoformat()}",
                 run.for_reader(reader_id, rtype), text, "到期提醒")
 
@@ -103,12 +106,18 @@ def overdue_bucket(days_late: int, repeat: int) -> int:
 
 def overdue(run: Run) -> None:
     """催书: the first overdue day, then every `overdue_repeat_days` while the book is out."""
+    if not run.calendar.is_open(run.today):
+        # Nothing is late on a closed day, and notices written during a vacation would all
+        # arrive together on the first school day: the first open day's run writes one.
+        return
     repeat = run.settings.notices.overdue_repeat_days
     for loan_id, reader_id, due, _r, name, rtype, _cls, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date < run.today)):
-        days_late = (run.today - due).days
+        days_late = overdue_open_days(run.calendar, due, run.today)  # as the fine and 我的借阅 count
+        if days_late == 0:
+            continue
         text = texts.overdue(title, due, days_late, child=_child(rtype, name))
-        bucket = overdue_bucket(days_late, repeat)
+        bucket = overdue_bucket((run.today - due).days, repeat)
         run.add(f"overdue:{reader_id}:{loan_id}:{due.isoformat()}:{bucket}", topics.OVERDUE, f"loan:{loan_id}",
                 run.for_reader(reader_id, rtype), text, "催还通知")
 

@@ -15,17 +15,13 @@ def md_week(day: date) -> str:
     return f"{md(day)}（周{WEEKDAYS[day.weekday()]}）"
 
 
-def relative(day: date, today: date) -> str:
-    n = (day - today).days
-    return {0: "今天", 1: "明天", 2: "后天"}.get(n, f"{n}天后")
-
-
 def _whose(child: str | None) -> str:
     return f"{child}借的" if child else "您借的"
 
 
-def due_soon(title: str, due: date, today: date, *, child: str | None, renew_days: int | None) -> str:
-    when = f"{relative(due, today)}（{md(due)}）到期"
+def due_soon(title: str, due: date, *, child: str | None, renew_days: int | None) -> str:
+    # An absolute date: the notice may be held (quiet hours, closed days) and read days later.
+    when = f"将于{md_week(due)}到期"
     if renew_days:
         span = "一周" if renew_days == 7 else f"{renew_days}天"
         tail = f"，可回复“续借”延长{span}" if not child else f"，请提醒孩子按时归还，也可回复“续借”延长{span}"

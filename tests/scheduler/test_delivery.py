@@ -60,7 +60,7 @@ async def test_a_due_soon_notice_is_dropped_after_a_renewal_and_the_new_date_rem
     result = await run_due_reminders(deps, at(later))
     await deps.delivery.drain()  # type: ignore[union-attr]
     assert result.written == 1 and fake[0].texts_to("t-zhang") == [
-        "您借的《草房子》后天（11月27日）到期，可回复“续借”延长一周。"]
+        "您借的《草房子》将于11月27日（周五）到期，可回复“续借”延长一周。"]
 
 
 async def test_unsubscribed_users_are_marked_and_not_sent(library: Library, school: School, deps: Deps,

@@ -36,8 +36,8 @@ async def test_due_reminder_goes_to_the_teacher_and_to_both_parents_of_a_student
     add_loan(library, school.other_student, "小王子", TODAY + timedelta(days=3))  # not yet
     result = await run_due_reminders(deps, at(TODAY))
     texts = _by_user(result)
-    assert texts["t-zhang"] == ["您借的《草房子》后天（11月20日）到期，可回复“续借”延长一周。"]
-    assert texts["p-liu"] == texts["p-chen"] == ["陈思雨借的《夏洛的网》明天（11月19日）到期，请提醒孩子按时还到图书室。"]
+    assert texts["t-zhang"] == ["您借的《草房子》将于11月20日（周五）到期，可回复“续借”延长一周。"]
+    assert texts["p-liu"] == texts["p-chen"] == ["陈思雨借的《夏洛的网》将于11月19日（周四）到期，请提醒孩子按时还到图书室。"]
     assert "p-wang" not in texts
     channels = {m.user_id: m.channel for m in result.messages}
     assert channels == {"t-zhang": "wecom_app", "p-liu": "wecom_school", "p-chen": "wecom_school"}
@@ -46,7 +46,7 @@ async def test_due_reminder_goes_to_the_teacher_and_to_both_parents_of_a_student
 async def test_a_missed_run_still_reminds_a_loan_due_today(library: Library, school: School, deps: Deps) -> None:
     add_loan(library, school.teacher, "城南旧事", TODAY)
     result = await run_due_reminders(deps, at(TODAY))
-    assert [m.text for m in result.messages] == ["您借的《城南旧事》今天（11月18日）到期，可回复“续借”延长一周。"]
+    assert [m.text for m in result.messages] == ["您借的《城南旧事》将于11月18日（周三）到期，可回复“续借”延长一周。"]
 
 
 async def test_overdue_first_day_then_every_seven_days(library: Library, school: School, deps: Deps,
@@ -58,7 +58,7 @@ async def test_overdue_first_day_then_every_seven_days(library: Library, school:
     for days in range(1, 7):  # the following six days: nothing new
         assert (await run_overdue(deps, at(TODAY + timedelta(days=days)))).written == 0
     second = await run_overdue(deps, at(TODAY + timedelta(days=7)))
-    assert second.written == 1 and "已逾期8天" in second.messages[0].text
+    assert second.written == 1 and "已逾期6天" in second.messages[0].text  # open days, like the fine
 
 
 async def test_class_teacher_list_holds_students_from_their_second_notice_and_the_group_gets_counts(
@@ -126,8 +126,40 @@ async def test_notices_computed_on_a_holiday_wait_for_the_next_open_morning(
         library: Library, school: School, deps: Deps) -> None:
     friday = date(2026, 11, 20)
     add_closed_days(library, friday)  # a holiday, then the weekend
-    add_loan(library, school.teacher, "小王子", date(2026, 11, 19))
-    result = await run_overdue(deps, at(friday, 10))
+    add_loan(library, school.teacher, "小王子", date(2026, 11, 24))
+    result = await run_due_reminders(deps, at(friday, 10))
     assert result.messages[0].not_before == at(date(2026, 11, 23), 7, 30)
     queue = OutboundQueue(library.session_factory, deps.clock)
     assert queue.listing()[0].next_attempt_at == at(date(2026, 11, 23), 7, 30)
+
+
+async def test_a_book_due_on_monday_is_reminded_on_friday_before_the_weekend(
+        library: Library, school: School, deps: Deps) -> None:
+    friday, monday = date(2026, 11, 20), date(2026, 11, 23)
+    add_loan(library, school.teacher, "草房子", monday)
+    result = await run_due_reminders(deps, at(friday, 16))
+    assert [m.text for m in result.messages] == ["您借的《草房子》将于11月23日（周一）到期，可回复“续借”延长一周。"]
+
+
+async def test_overdue_notices_do_not_pile_up_over_a_holiday(library: Library, school: School, deps: Deps) -> None:
+    holiday = [date(2026, 11, 23) + timedelta(days=n) for n in range(14)]  # two closed weeks
+    add_closed_days(library, *holiday)
+    add_loan(library, school.teacher, "狼王梦", date(2026, 11, 20))
+    for day in holiday:  # the job still runs every day
+        assert (await run_overdue(deps, at(day, 7, 30))).written == 0
+    back = await run_overdue(deps, at(date(2026, 12, 7), 7, 30))
+    assert back.written == 1
+    assert "已逾期1天" in back.messages[0].text  # closed days are not late days, as with the fine
+
+
+async def test_unbinding_stops_pushes_already_queued_for_that_user(library: Library, school: School,
+                                                                   deps: Deps) -> None:
+    from core import accounts
+    from core.messaging import SKIPPED, OutboundMessage
+
+    add_loan(library, school.student, "夏洛的网", TODAY + timedelta(days=1))
+    await run_due_reminders(deps, at(date(2026, 11, 18), 22))  # quiet hours: written, held till morning
+    assert accounts.unbind(library, "p-liu") >= 1
+    with library.uow() as uow:
+        rows = {m.user_id: m.status for m in uow.session.query(OutboundMessage)}
+    assert rows["p-liu"] == SKIPPED and rows["p-chen"] != SKIPPED

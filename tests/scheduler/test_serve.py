@@ -30,7 +30,7 @@ async def test_demo_server_runs_the_jobs_and_shows_the_push_in_the_simulator(
         if pushes:
             break
         await asyncio.sleep(0.05)
-    assert "您借的《草房子》后天（11月20日）到期，可回复“续借”延长一周。" in [p["text"] for p in pushes]
+    assert "您借的《草房子》将于11月20日（周五）到期，可回复“续借”延长一周。" in [p["text"] for p in pushes]
 
 
 def test_jobs_run_dry_run_prints_and_writes_nothing_then_outbox_list_shows_the_rows(
@@ -40,7 +40,7 @@ def test_jobs_run_dry_run_prints_and_writes_nothing_then_outbox_list_shows_the_r
     dry = runner.invoke(main, ["jobs", "run", "due-reminders", "--db", db_url, "--now", "2026-11-18T10:00",
                                "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "《草房子》明天（11月19日）到期" in dry.output and "新写入 0 条" in dry.output
+    assert "《草房子》将于11月19日（周四）到期" in dry.output and "新写入 0 条" in dry.output
     assert runner.invoke(main, ["outbox", "list", "--json", "--db", db_url]).output == ""
     real = runner.invoke(main, ["jobs", "run", "due-reminders", "--db", db_url, "--now", "2026-11-18T10:00"])
     assert "新写入 1 条" in real.output, real.output
