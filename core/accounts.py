@@ -13,11 +13,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.circulation.lookups import audit, normalise_card
 from core.library import Library
+from core.messaging import PENDING_STATUS, SENDING, SKIPPED, OutboundMessage
 from core.models import (
     Base,
     Guardian,
@@ -318,6 +319,12 @@ def unbind(library: Library, user_id: str) -> int:
             uow.session.delete(row)
         if rows:
             audit(uow.session, now, "unbind", user_id, count=len(rows))
+            # Notices already queued (held for quiet hours or a closed day) name the reader or the
+            # child: after 解绑 they must not arrive.
+            uow.session.execute(update(OutboundMessage).where(
+                OutboundMessage.user_id == user_id, OutboundMessage.kind == "push",
+                OutboundMessage.status.in_((PENDING_STATUS, SENDING)))
+                .values(status=SKIPPED, next_attempt_at=None, last_error="已解绑"))
         uow.commit()
     return len(rows)
 

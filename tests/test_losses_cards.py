@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.circulation import (
+    CheckinItem,
     CheckoutItem,
     ClearReader,
     FinishRepair,
@@ -14,6 +15,7 @@ from core.circulation import (
     ReplaceCard,
     ReportCardLost,
     SettleCharge,
+    checkin,
     checkout,
     clear_reader,
     finish_repair,
@@ -26,7 +28,18 @@ from core.circulation import (
     settle_charge,
 )
 from core.errors import Reason
-from core.models import Charge, ChargeKind, ChargeStatus, Item, ItemStatus, Loan, Reader, ReaderStatus
+from core.models import (
+    Charge,
+    ChargeKind,
+    ChargeStatus,
+    Item,
+    ItemStatus,
+    Loan,
+    Reader,
+    ReaderStatus,
+    Reservation,
+    ReservationStatus,
+)
 from tests.factories import add_reader, add_title, refused
 
 
@@ -108,3 +121,32 @@ def test_leaving_requires_everything_returned_and_paid(lib) -> None:
     assert clear_reader(lib, ClearReader(card)).reader_id == reader_id
     _, [other] = add_title(lib, "别的书")
     assert refused(checkout, lib, CheckoutItem(card, other)) == (Reason.READER_LEFT,)
+
+
+def test_a_held_copy_marked_lost_puts_the_reader_back_in_the_queue_in_their_place(lib) -> None:
+    title_id, [barcode] = add_title(lib)
+    _, lender = add_reader(lib, "借书人")
+    waiting_id, _ = add_reader(lib, "李老师")
+    checkout(lib, CheckoutItem(lender, barcode))
+    placed = place_reservation(lib, PlaceReservation(waiting_id, title_id))
+    checkin(lib, CheckinItem(barcode))  # held for 李老师
+    mark_lost(lib, MarkItemLost(barcode))
+    with lib.uow() as uow:
+        reservation = uow.session.get(Reservation, placed.reservation_id)
+        assert (reservation.status, reservation.item_id, reservation.hold_until) == (
+            ReservationStatus.WAITING, None, None)
+
+
+def test_clearance_passes_a_copy_held_for_the_leaving_reader_to_the_next_in_the_queue(lib) -> None:
+    title_id, [barcode] = add_title(lib)
+    _, lender = add_reader(lib, "借书人")
+    leaving_id, leaving_card = add_reader(lib, "调离的老师")
+    next_id, _ = add_reader(lib, "李老师")
+    checkout(lib, CheckoutItem(lender, barcode))
+    place_reservation(lib, PlaceReservation(leaving_id, title_id))
+    place_reservation(lib, PlaceReservation(next_id, title_id))
+    checkin(lib, CheckinItem(barcode))  # held for the leaving teacher
+    assert clear_reader(lib, ClearReader(leaving_card)).cancelled_reservations == 1
+    with lib.uow() as uow:
+        ready = uow.session.scalar(select(Reservation).where(Reservation.status == ReservationStatus.READY))
+        assert ready is not None and ready.reader_id == next_id

@@ -4,11 +4,21 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.circulation.commands import ClearReader, ReplaceCard, ReportCardLost
+from core.circulation.holds import shelve_or_hold
 from core.circulation.lookups import audit, normalise_card, reader_by_card, unpaid_fen
 from core.circulation.results import CardReplaced, ReaderCleared
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Loan, Reader, ReaderStatus, Reservation, ReservationStatus, RetiredCard
+from core.models import (
+    Item,
+    ItemStatus,
+    Loan,
+    Reader,
+    ReaderStatus,
+    Reservation,
+    ReservationStatus,
+    RetiredCard,
+)
 
 
 def report_card_lost(library: Library, cmd: ReportCardLost) -> int:
@@ -62,11 +72,21 @@ def clear_reader(library: Library, cmd: ClearReader) -> ReaderCleared:
         if reasons:
             raise Refused(*reasons, open_loans=open_loans, unpaid_fen=owed)
         cancelled = 0
-        for reservation in session.scalars(select(Reservation).where(
-                Reservation.reader_id == reader.id, Reservation.status == ReservationStatus.WAITING)):
+        held_items = []
+        for reservation in list(session.scalars(select(Reservation).where(
+                Reservation.reader_id == reader.id,
+                Reservation.status.in_((ReservationStatus.WAITING, ReservationStatus.READY))))):
+            if reservation.status == ReservationStatus.READY and reservation.item_id is not None:
+                held_items.append(reservation.item_id)
             reservation.status = ReservationStatus.CANCELLED
             reservation.closed_at = now
             cancelled += 1
+        session.flush()
+        for item_id in held_items:  # a copy held for someone who is leaving goes to the next reader
+            item = session.get(Item, item_id)
+            if item is not None and item.status == ItemStatus.HELD:
+                shelve_or_hold(session, item, now=now, today=library.today(), calendar=library.calendar(session),
+                               policy=library.policy, actor=cmd.actor)
         reader.status = ReaderStatus.LEFT
         audit(session, now, "cleared", cmd.actor, reader_id=reader.id)
         uow.commit()

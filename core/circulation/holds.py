@@ -41,3 +41,19 @@ def shelve_or_hold(session: Session, item: Item, *, now: datetime, today: date, 
           reservation_id=waiting.id, hold_until=hold_until)
     return ReservationReady(waiting.id, waiting.reader_id, item.title_id, item.title.title, item.barcode,
                             hold_until)
+
+
+def release_hold(session: Session, item: Item, *, actor: str, now: datetime) -> int | None:
+    """A held copy leaves circulation (lost, damaged): its reader goes back to waiting, keeping
+    their place (same reservation id), instead of being told to collect a book that is not there."""
+    reservation = session.scalar(select(Reservation).where(
+        Reservation.item_id == item.id, Reservation.status == ReservationStatus.READY).with_for_update())
+    if reservation is None:
+        return None
+    reservation.status = ReservationStatus.WAITING
+    reservation.item_id = None
+    reservation.ready_at = None
+    reservation.hold_until = None
+    audit(session, now, "hold_released", actor, reader_id=reservation.reader_id, item_id=item.id,
+          reservation_id=reservation.id)
+    return reservation.id

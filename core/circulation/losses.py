@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from core.circulation.checkin import close_loan
 from core.circulation.commands import FinishRepair, MarkItemDamaged, MarkItemLost, SettleCharge
-from core.circulation.holds import shelve_or_hold
+from core.circulation.holds import release_hold, shelve_or_hold
 from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item
 from core.circulation.results import ItemDamaged, ItemLost
 from core.errors import Reason, Refused
@@ -22,6 +22,8 @@ def mark_lost(library: Library, cmd: MarkItemLost) -> ItemLost:
         if item.status == ItemStatus.LOST:
             raise Refused(Reason.ITEM_UNAVAILABLE, barcode=item.barcode, item_status=item.status.value)
         loan = open_loan_of_item(session, item.id)
+        if item.status == ItemStatus.HELD:
+            release_hold(session, item, actor=cmd.actor, now=now)
         item.status = ItemStatus.LOST
         reader_id = None
         if loan is not None:
@@ -55,6 +57,8 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
                                   policy=library.policy, actor=cmd.actor, shelve=False)
             reader_id = loan.reader_id
         else:  # last borrower pays, if the damage is found on the shelf after a return
+            if item.status == ItemStatus.HELD:
+                release_hold(session, item, actor=cmd.actor, now=now)
             last = session.scalar(select(Loan).where(Loan.item_id == item.id).order_by(Loan.id.desc()).limit(1))
             reader_id = last.reader_id if last else None
         item.status = ItemStatus.IN_REPAIR
