@@ -131,6 +131,14 @@ class _Roster:
             if row.card_no in self.retired:
                 self.report.problems.append(RowProblem(row.line, row.where, f"证号 {row.card_no} 已挂失作废，请用新证号"))
                 continue
+            existing = self.readers.get(row.card_no)
+            if existing is not None and existing.name != row.name and self.links.get(existing.id):
+                # A card number now given to another child: renaming in place would show this
+                # child's loans to the previous child's parents. The librarian must decide.
+                self.report.problems.append(RowProblem(
+                    row.line, row.where, f"证号 {row.card_no} 已属于{existing.name}（已关联家长），"
+                                         f"请确认是否换了学生；如是新学生请用新证号"))
+                continue
             reader = self._reader(row)
             if row.guardian_name or row.guardian_phone:
                 self._guardian(row, reader)

@@ -94,3 +94,21 @@ def test_card_number_column_is_preferred_over_student_number(library: Library, t
     assert run(library, path).committed
     with library.uow() as uow:
         assert uow.session.scalar(select(Reader.card_no)) == "S2023001"
+
+
+def test_a_card_number_given_to_another_child_is_not_renamed_under_the_old_parents(library: Library,
+                                                                                   tmp_path: Path) -> None:
+    run(library, files.write_csv(tmp_path / "a.csv", STUDENTS, ROSTER))
+    reused = [["三年级2班", "S2023001", "赵新同学", "赵妈妈", "13900139000"], *ROSTER[1:]]
+    report = run(library, files.write_csv(tmp_path / "b.csv", STUDENTS, reused))
+    assert not report.committed and [p.line for p in report.problems] == [2]
+    assert "已属于王小明" in report.problems[0].reason
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Reader.name).where(Reader.card_no == "S2023001")) == "王小明"
+
+
+def test_a_renamed_student_without_parents_is_simply_updated(library: Library, tmp_path: Path) -> None:
+    run(library, files.write_csv(tmp_path / "a.csv", STUDENTS, ROSTER))
+    renamed = [*ROSTER[:2], ["初一3班", "S2021001", "李桦", "", ""]]  # a typo fixed in the school's list
+    report = run(library, files.write_csv(tmp_path / "b.csv", STUDENTS, renamed))
+    assert report.committed and not report.problems and [c.action for c in report.changes] == ["更新读者"]
