@@ -36,13 +36,18 @@ def serve(demo: bool, host: str | None, port: int | None, config: str | None, db
         library = open_library(settings, clock)  # migrate (and build the demo) before listening
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    library.close()  # the app opens its own in cleanup_ctx
-    app = create_app(settings, responder=build_responder(settings, library), clock=clock, scheduler=not no_jobs)
+    # One library for the responder and the app: opening the demo a second time would rebuild its
+    # database under connections the responder already holds.
+    app = create_app(settings, responder=build_responder(settings, library), clock=clock, library=library,
+                     scheduler=not no_jobs)
     base = f"http://{settings.server.host}:{settings.server.port}"
     click.echo(f"书香 Shuxiang 服务已启动：{base}/wechat  {base}/wecom  {base}/healthz")
     if settings.demo:
         click.echo(f"演示模式：在浏览器打开 {base}/simulator 试聊（Token {settings.wechat.token}）")
-    web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None, print=None)
+    try:
+        web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None, print=None)
+    finally:
+        library.close()
 
 
 def _clock(now_text: str | None, speed: float | None) -> Clock:
