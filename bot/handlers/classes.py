@@ -17,12 +17,23 @@ def class_overdue(ctx: Context) -> str:
         return "本班逾期名单只提供给班主任查看哦。想看自己的借阅，请发送“我的借阅”。"
     class_id, class_name = ctx.identity.class_teacher_of
     rows = queries.class_overdue(ctx.library, class_id)
+    # Asked about another class ("三年级一班的超期名单"): say so, then show their own.
+    asked_other = _names_other_class(ctx, class_name)
+    note = f"您是{class_name}的班主任，只能查看本班名单。\n" if asked_other else ""
     if not rows:
-        return f"{class_name}现在没有逾期未还的书👍"
-    lines = [f"{class_name}逾期未还{len(rows)}本："]
+        return f"{note}{class_name}现在没有逾期未还的书👍"
+    lines = [f"{note}{class_name}逾期未还{len(rows)}本："]
     for row in rows[:15]:
         lines.append(f"· {row.student}《{row.title}》逾期{row.overdue_days}天")
     if len(rows) > 15:
         lines.append(f"……另有{len(rows) - 15}本，请到图书室查看完整名单")
     lines.append("麻烦提醒同学们尽快还书，谢谢！")
     return "\n".join(lines)
+
+
+def _names_other_class(ctx: Context, own: str) -> bool:
+    """True when the message names a grade/class that is not the teacher's own."""
+    grade, class_no = ctx.slots.get("grade"), ctx.slots.get("class_no")
+    own_grade = "一二三四五六七八九".find(own[0]) + 1
+    own_no = int("".join(ch for ch in own if ch.isdigit()) or 0)
+    return bool((grade and grade != own_grade) or (class_no and class_no != own_no))

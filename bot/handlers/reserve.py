@@ -124,5 +124,11 @@ def cancel_answer(ctx: Context) -> str | None:
     shown = [by_id[i] for i in ctx.pending.options if i in by_id]
     if ctx.slots.get("all"):
         return _cancel_each(ctx, shown)
-    chosen = [shown[i - 1] for i in ctx.slots.get("indexes") or [] if 1 <= i <= len(shown)]
-    return _cancel_each(ctx, chosen) if chosen else "好的，预约都保留着。"
+    indexes = ctx.slots.get("indexes") or []
+    chosen = [shown[i - 1] for i in indexes if 1 <= i <= len(shown)]
+    if chosen:
+        return _cancel_each(ctx, chosen)
+    if indexes:  # "第二个" when the list had one: ask again rather than pretend it was a no
+        ctx.ask("cancel_reservation", ctx.pending.options)
+        return f"列表里只有{len(shown)}个预约，请回复1到{len(shown)}之间的序号，或回复“全部”。"
+    return "好的，预约都保留着。"

@@ -28,7 +28,9 @@ async def test_reserve_a_title_that_is_all_out_then_list_it(library: Library, sa
     accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
     assert "已预约《狼王梦》，您排第1位" in await say("wx-t", "预约 狼王梦")
     assert "排第1位" in await say("wx-t", "我的预约")
-    assert "已取消《狼王梦》的预约" in await say("wx-t", "取消预约 狼王梦")
+    assert "取消哪一个预约" in await say("wx-t", "取消预约")
+    assert "只有1个预约" in await say("wx-t", "第二个")  # out of range: asked again, nothing cancelled
+    assert "已取消《狼王梦》的预约" in await say("wx-t", "1")
 
 
 async def test_unknown_message_gets_the_menu(say: Say) -> None:

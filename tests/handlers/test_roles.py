@@ -52,6 +52,8 @@ async def test_class_teacher_sees_own_class_and_others_are_refused(library: Libr
     assert "三年级2班逾期未还1本" in reply and "王小明《草房子》逾期" in reply
     refused = await say("wx-t", "我们班谁还没还书")
     assert "只提供给班主任" in refused and "王小明" not in refused
+    other = await say("wx-head", "三年级一班的超期名单")
+    assert "只能查看本班名单" in other and "三年级2班逾期未还1本" in other
 
 
 async def test_stranger_asking_for_loans_is_asked_to_bind(library: Library, say: Say) -> None:
