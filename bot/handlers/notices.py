@@ -95,10 +95,17 @@ def publish(ctx: Context) -> str:
     classes = _CLASS.findall(text)
     grade = ctx.slots.get("grade")
     grades = [grade] if grade and not classes else []
-    title = DATE_WORDS.sub("", _CLASS.sub("", text))
-    title = re.sub(r"^[\s，,。:：]+|(?:[一二三四五六七八九]年级|初[一二三])", "", title).strip(" ，,。") or "读书活动"
-    activities.add_activity(ctx.library, title=title[:40], body=text, starts_on=when, grades=grades,
+    rest = re.sub(r"[一二三四五六七八九]年级|初[一二三]", "", DATE_WORDS.sub("", _CLASS.sub("", text)))
+    title, details = _title_and_details(rest.strip(" ，,。:："))
+    activities.add_activity(ctx.library, title=title[:40], body=details, starts_on=when, grades=grades,
                             classes=classes)
     who = "、".join(classes) if classes else (f"{GRADE_NAMES[grade - 1]}年级" if grades else "全校")
     return (f"已发布：{day(when)} {title[:40]}（面向{who}的家长和老师）。\n"
             "活动通知会在下一次推送时发出（夜间和闭馆日会等到开馆时间）。")
+
+
+def _title_and_details(text: str) -> tuple[str, str]:
+    """'故事会：请家长陪孩子一起来' → ('故事会', '请家长陪孩子一起来'): the name, then what to know."""
+    parts = re.split(r"[：:，,。；;]", text, maxsplit=1)
+    title = parts[0].strip() or "读书活动"
+    return title, parts[1].strip() if len(parts) > 1 else ""

@@ -85,8 +85,14 @@ def renew_answer(ctx: Context) -> str | None:
         return "好的，不续借了。"
     loans = {o.loan.loan_id: o for o in numbered_loans(ctx)}
     shown = [loans[i] for i in ctx.pending.options if i in loans]  # returned meanwhile: dropped
-    if ctx.slots.get("all") or ctx.slots.get("confirm") is True:
-        return _renew_each(ctx, shown) if shown else "这些书已经不在借了。"
+    if not shown:
+        return "这些书已经不在借了。"
+    # "好的" renews the one book shown; with several it is not a choice, and renewing them all
+    # would be an action the user did not ask for.
+    if ctx.slots.get("all") or (ctx.slots.get("confirm") is True and len(shown) == 1):
+        return _renew_each(ctx, shown)
+    if ctx.slots.get("confirm") is True:
+        return _ask(ctx, shown, "请回复要续借的序号，比如“1”或“1、3”；都续借请回复“全部”：")
     chosen = _by_positions(shown, ctx.slots.get("indexes") or [])
     if not chosen:
         return _ask(ctx, shown, "没有这个序号哦，请从下面选：")

@@ -48,3 +48,20 @@ async def test_a_long_unclear_sentence_still_gets_the_menu(library: Library, say
     add_title(library, "草房子", "曹文轩")
     reply = await say("wx-a", "周末你们一家打算去哪里玩耍")
     assert "您是不是要找" not in reply and "查书" in reply
+
+
+async def test_a_bare_yes_to_a_list_of_several_loans_renews_nothing(library: Library, say: Say) -> None:
+    from sqlalchemy import func, select
+
+    from core.models import Renewal
+
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    for name in ("草房子", "三体"):
+        _, copies = add_title(library, name, copies=1)
+        checkout(library, CheckoutItem("T0001", copies[0]))
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    assert "续借哪一本" in await say("wx-t", "续借")
+    assert "请回复要续借的序号" in await say("wx-t", "好的")
+    with library.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Renewal)) == 0
+    assert "已续借" in await say("wx-t", "1")

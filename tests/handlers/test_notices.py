@@ -61,7 +61,8 @@ async def test_librarian_publishes_an_activity_for_a_grade(library: Library, say
     assert "已发布" in reply and "11月28日" in reply and "三年级" in reply
     with library.uow() as uow:
         row = uow.session.query(Activity).one()
-        assert (row.starts_on.isoformat(), row.grades, "读书分享会" in row.title) == ("2026-11-28", "3", True)
+        assert (row.starts_on.isoformat(), row.grades, row.title, row.body) == (
+            "2026-11-28", "3", "读书分享会", "请带一本最喜欢的书")
 
 
 @pytest.mark.parametrize("text", ["发布活动 读书分享会", "发布活动 11月1日 读书分享会"])
