@@ -41,6 +41,9 @@ def desk(ctx: Context) -> str:
             return _checkin(ctx, barcode, actor)
         if intent == "recall":
             recalled = recall(ctx.library, RecallLoan(barcode, actor=actor))
+            if recalled.new_due < ctx.library.today():  # already overdue: the date stays, it is just chased
+                return (f"《{recalled.title}》已逾期（应于{day(recalled.new_due)}归还），已登记催还，"
+                        "会提醒借书人尽快归还。")
             return f"已催还《{recalled.title}》，新的还书日{day(recalled.new_due)}，会通知借书人。"
         if intent == "mark_lost":
             lost = mark_lost(ctx.library, MarkItemLost(barcode, actor=actor))

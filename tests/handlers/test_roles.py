@@ -91,3 +91,19 @@ async def test_brute_forcing_a_binding_code_is_stopped(library: Library, say: Sa
     assert "尝试次数太多" in await say("wx-y", f"绑定 T0001 张静 {code}")
     assert await say("wx-z", "绑定 T9999 张静 111111") == wrong[0]
     assert "还没有绑定" in await say("wx-x", "我的借阅")
+
+
+async def test_librarian_recalls_a_loan_and_an_overdue_one_is_chased_not_given_a_past_date(
+        library: Library, say: Say, clock: FixedClock) -> None:
+    add_reader(library, "王芳", ReaderType.TEACHER, card_no="L0001")
+    with library.uow() as uow:
+        uow.session.scalar(select(Reader).where(Reader.card_no == "L0001")).is_librarian = True
+        uow.commit()
+    accounts.bind(library, "wx-lib", "L0001", "王芳", accounts.issue_code(library, "L0001"))
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    _, first = add_title(library, "三体", "刘慈欣", copies=1)
+    checkout(library, CheckoutItem("T0001", first[0]))  # due Wednesday 11-25
+    assert "新的还书日11月23日（周一）" in await say("wx-lib", f"催还 {first[0]}")
+    clock.advance(days=11)  # 11-29: the recalled loan is now overdue
+    chased = await say("wx-lib", f"催还 {first[0]}")
+    assert "已逾期（应于11月23日（周一）归还）" in chased and "新的还书日" not in chased
