@@ -4,7 +4,7 @@ Each query opens its own read-only unit of work and returns plain frozen datacla
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -68,6 +68,7 @@ class History:
     this_term: int
     total: int
     recent: list[tuple[str, date]]  # (title, borrowed on), newest first
+    by_month: list[tuple[int, int]] = field(default_factory=list)  # this term: (month, books), in order
 
 
 def history(library: Library, reader_id: int, *, limit: int = 5) -> History:
@@ -79,12 +80,15 @@ def history(library: Library, reader_id: int, *, limit: int = 5) -> History:
         loans = list(session.scalars(select(Loan).where(Loan.reader_id == reader_id)
                                      .order_by(Loan.loaned_at.desc(), Loan.id.desc())))
         in_term = 0
+        months: dict[tuple[int, int], int] = {}
         for loan in loans:
             day = loan.loaned_at.astimezone(SCHOOL_TZ).date()
             if term is not None and term.start <= day <= term.end:
                 in_term += 1
+                months[day.year, day.month] = months.get((day.year, day.month), 0) + 1
         recent = [(loan.item.title.title, loan.loaned_at.astimezone(SCHOOL_TZ).date()) for loan in loans[:limit]]
-        return History(in_term, len(loans), recent)
+        by_month = [(month, months[year, month]) for year, month in sorted(months)]
+        return History(in_term, len(loans), recent, by_month)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,8 @@ def history(ctx: Context) -> str:
     for person in holders:
         h = queries.history(ctx.library, person.reader_id)
         lines.append(f"{person.name}本学期借了{h.this_term}本，累计{h.total}本。")
+        if h.by_month:  # a small chart that fits in a chat message: one bar per month
+            lines.append("每月：" + "  ".join(f"{m}月{'▇' * min(n, 8)}{n}" for m, n in h.by_month))
         lines += [f"· 《{title}》（{d.month}月{d.day}日借）" for title, d in h.recent]
     return _fit(lines, "发送“推荐”找下一本好书。")
 

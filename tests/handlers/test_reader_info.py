@@ -39,6 +39,7 @@ async def test_history_counts_this_term_only_and_lists_the_latest(library: Libra
         checkout(library, CheckoutItem("T0001", copies[0]))
     reply = await say("wx-t", "借阅历史")
     assert "张静本学期借了2本，累计3本" in reply
+    assert "每月：11月▇▇2" in reply  # the term's books per month; the spring loan is not in it
     assert "《三体》" in reply and "《城南旧事》（5月6日借）" in reply
 
 
