@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -77,7 +78,8 @@ class Router:
         try:
             return self._handle(message)
         except Exception:  # a stack trace is never an answer
-            log.exception("handler failed for %s: %r", message.user_id, message.text)
+            # No message text or openid in the logs (personal data): a short hash ties lines together.
+            log.exception("handler failed for user#%s (%d characters)", _tag(message.user_id), len(message.text))
             return OOPS
 
     def _take_pending(self, user_id: str) -> Pending | None:
@@ -117,6 +119,10 @@ class Router:
             if (reply := routes.handle(ctx)) is not None:
                 return reply
         return fallback.handle(ctx) or menu(ctx)
+
+
+def _tag(user_id: str) -> str:
+    return hashlib.sha256(user_id.encode()).hexdigest()[:8]
 
 
 def build_router(library: Library, *, parser: Parser | None = None,

@@ -84,7 +84,7 @@ class Parser:
         try:
             return self._parse(text if isinstance(text, str) else str(text))
         except Exception:  # the bot must answer something, whatever came in
-            log.exception("parser failed on %r", text)
+            log.exception("parser failed on a %d-character message", len(text))  # the text may be personal
             return ParseResult("unknown", {}, 0.0)
 
     def _parse(self, raw: str) -> ParseResult:
