@@ -14,6 +14,7 @@ from bot.handlers.info import fallback, menu
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser, ParseResult
+from bot.parser_refresh import ParserRefresher
 from core import accounts, conversations, queries
 from core.library import Library
 from core.notices import reachability
@@ -38,12 +39,14 @@ class Router:
     """A Responder: one message in, one Chinese reply out; one open question per user, in the database."""
 
     def __init__(self, library: Library, parser: Parser, search: CatalogueSearch,
-                 routes: Sequence[Routes] = ROUTES, *, pending_timeout: timedelta = PENDING_TIMEOUT) -> None:
+                 routes: Sequence[Routes] = ROUTES, *, pending_timeout: timedelta = PENDING_TIMEOUT,
+                 refresher: ParserRefresher | None = None) -> None:
         self.library = library
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
         self.pending_timeout = pending_timeout
+        self.refresher = refresher
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
@@ -92,6 +95,8 @@ class Router:
             return self._handle_in_scope(message)
 
     def _handle_in_scope(self, message: IncomingMessage) -> str:
+        if self.refresher is not None:
+            self.refresher.maybe_refresh()  # new books become words the parser knows
         parse = self._parse(message.text)
         if not message.text.strip():
             return "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"
@@ -129,4 +134,5 @@ def build_router(library: Library, *, parser: Parser | None = None,
                  search: CatalogueSearch | None = None) -> Router:
     """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
     parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library))
-    return Router(library, parser, search or CatalogueSearch(library.read_session_factory))
+    return Router(library, parser, search or CatalogueSearch(library.read_session_factory),
+                  refresher=ParserRefresher(library, parser))

@@ -1,0 +1,25 @@
+"""New books become words the parser knows, without restarting the server."""
+from __future__ import annotations
+
+from bot.nlp import Parser
+from bot.parser_refresh import ParserRefresher
+from core.catalogue import bump_catalogue_version
+from core.library import Library
+from tests.factories import add_title
+
+
+def test_a_title_added_after_start_is_found_as_a_bare_message_once_the_counter_moves(library: Library) -> None:
+    parser = Parser(catalogue_terms=[])
+    clock = [0.0]
+    refresher = ParserRefresher(library, parser, recheck_seconds=30, background=False, monotonic=lambda: clock[0])
+    assert parser.parse("小猪唏哩呼噜").intent == "unknown"  # not a known title yet
+    add_title(library, "小猪唏哩呼噜", "孙幼军")
+    with library.uow() as uow:
+        bump_catalogue_version(uow.session)
+        uow.commit()
+    refresher.maybe_refresh()  # within 30 s of the last check: nothing read yet
+    assert parser.parse("小猪唏哩呼噜").intent == "unknown"
+    clock[0] = 31
+    refresher.maybe_refresh()
+    parsed = parser.parse("小猪唏哩呼噜")
+    assert (parsed.intent, parsed.slots.get("query")) == ("search", "小猪唏哩呼噜")
