@@ -288,3 +288,24 @@ def reader_name(library: Library, reader_id: int) -> str:
     with library.uow() as uow:
         reader = uow.session.get(Reader, reader_id)
         return f"{reader.name}（{reader.card_no}）" if reader is not None else "读者"
+
+
+@dataclass(frozen=True)
+class OpeningStatus:
+    today: date
+    open_today: bool
+    next_open_day: date  # today when open
+    closed_weekdays: list[date]  # holidays and other closures on weekdays in the next two weeks
+    term_end: date | None
+
+
+def opening_status(library: Library, *, days_ahead: int = 14) -> OpeningStatus:
+    """Is the library open today, when next, which weekdays soon are closed, when the term ends."""
+    today = library.today()
+    with library.read_uow() as uow:
+        calendar = library.calendar(uow.session)
+    ahead = [today + timedelta(days=n) for n in range(1, days_ahead + 1)]
+    closed = [d for d in ahead if d.weekday() < 5 and not calendar.is_open(d)]
+    term = calendar.term_of(today) or calendar.current_or_next_term(today)
+    return OpeningStatus(today, calendar.is_open(today), calendar.next_open_day(today), closed,
+                         term.end if term else None)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
+from bot.handlers.texts import WEEKDAYS, day
+from core import queries
 from core.accounts import Role
 from core.models import ItemType, ReaderType
 from core.policy import Policy
@@ -43,8 +45,18 @@ def help_(ctx: Context) -> str:
 def hours(ctx: Context) -> str:
     """开放时间 and where the library is, from the school settings."""
     school = ctx.library.school
-    return (f"{school.name}开放时间：{school.hours}\n地点：{school.location}\n"
-            f"节假日和寒暑假闭馆，期间不计逾期。有事可以找{school.librarian_contact}。")
+    status = queries.opening_status(ctx.library)
+    if status.open_today:
+        today = "今天开放。"
+    else:
+        today = f"今天（周{WEEKDAYS[status.today.weekday()]}）闭馆，{day(status.next_open_day)}开门。"
+    lines = [f"{school.name}开放时间：{school.hours}", today, f"地点：{school.location}"]
+    if status.closed_weekdays:  # from the school calendar: holidays the reader might not expect
+        lines.append("近期闭馆：" + "、".join(day(d) for d in status.closed_weekdays[:5]))
+    if status.term_end is not None:
+        lines.append(f"本学期最后还书日：{day(status.term_end)}。")
+    lines.append(f"闭馆日不计逾期。有事可以找{school.librarian_contact}。")
+    return "\n".join(lines)
 
 
 _READERS = {ReaderType.TEACHER: "老师", ReaderType.STUDENT: "学生"}

@@ -127,6 +127,22 @@ async def test_ranking_shows_titles_and_classes_by_count_never_a_childs_name(lib
 async def test_opening_hours_come_from_the_school_settings(library: Library, say: Say) -> None:
     reply = await say("wx-a", "图书室几点开门")
     assert library.school.hours in reply and library.school.location in reply
+    assert "今天开放" in reply and "本学期最后还书日：1月22日（周五）" in reply  # Wednesday, autumn term
+
+
+async def test_opening_hours_say_when_closed_today_and_which_weekdays_are_closed_soon(
+        library: Library, say: Say, clock: FixedClock) -> None:
+    from datetime import date
+
+    from tests.factories import add_closed_days
+
+    say_before = await say("wx-a", "开放时间")  # warms the router (and its calendar cache)
+    assert "近期闭馆" not in say_before
+    add_closed_days(library, date(2026, 11, 23), date(2026, 11, 24), reason="运动会")
+    clock.advance(days=3)  # Saturday 11-21
+    reply = await say("wx-a", "开放时间")
+    assert "今天（周六）闭馆，11月25日（周三）开门" in reply
+    assert "近期闭馆：11月23日（周一）、11月24日（周二）" in reply
 
 
 async def test_a_weak_action_is_asked_first_then_done_on_yes_and_dropped_on_no(library: Library, say: Say) -> None:
