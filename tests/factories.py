@@ -40,17 +40,17 @@ def add_term(lib: Library, start: date = TERM_START, end: date = TERM_END, name:
 
 
 def add_closed_days(lib: Library, *days: date, reason: str = "节假日") -> None:
-    with lib.uow() as uow:
-        for day in days:
-            uow.session.add(CalendarDay(day=day, is_open=False, reason=reason))
-        versions.bump(uow.session, versions.CALENDAR)
-        uow.commit()
+    _add_calendar_days(lib, days, is_open=False, reason=reason)
 
 
 def add_open_days(lib: Library, *days: date, reason: str = "调休") -> None:
+    _add_calendar_days(lib, days, is_open=True, reason=reason)
+
+
+def _add_calendar_days(lib: Library, days: tuple[date, ...], *, is_open: bool, reason: str) -> None:
     with lib.uow() as uow:
         for day in days:
-            uow.session.add(CalendarDay(day=day, is_open=True, reason=reason))
+            uow.session.add(CalendarDay(day=day, is_open=is_open, reason=reason))
         versions.bump(uow.session, versions.CALENDAR)
         uow.commit()
 
