@@ -12,7 +12,7 @@ from core.catalogue import bump_catalogue_version
 from core.imports.batches import ImportBatch
 from core.imports.report import Change, ImportReport, RowProblem
 from core.imports.tables import SourceRow
-from core.imports.values import parse_year, price_to_fen
+from core.imports.values import identifier_problem, parse_year, price_to_fen
 from core.isbn import normalise_isbn
 from core.library import Library
 from core.models import Item, ItemStatus, ItemType, Title
@@ -56,12 +56,8 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> Copy
     f = row.fields
     reasons = [f["_error"]] if "_error" in f else []
     barcode = f.get("barcode", "").replace(" ", "").upper()
-    if not barcode:
-        reasons.append("缺少条形码")
-    elif len(barcode) > 40:
-        reasons.append("条形码太长（最多40位）")
-    elif barcode in seen:
-        reasons.append(f"条形码 {barcode} 与第{seen[barcode]}{row.unit}重复")
+    if problem := identifier_problem(barcode, seen, missing="缺少条形码", label="条形码", unit=row.unit):
+        reasons.append(problem)
     raw_isbn = f.get("isbn", "")
     isbn = normalise_isbn(raw_isbn) if raw_isbn else None
     title = f.get("title", "")[:300]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.imports.batches import ImportBatch
 from core.imports.report import Change, ImportReport, RowProblem
 from core.imports.tables import SourceRow
-from core.imports.values import clean_phone, parse_class
+from core.imports.values import clean_phone, identifier_problem, parse_class
 from core.library import Library
 from core.models import Guardian, GuardianStudent, Reader, ReaderType, RetiredCard, SchoolClass
 
@@ -49,12 +49,8 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teacher
     reasons: list[str] = []
     card = f.get("card_no", "").replace(" ", "").upper()
     name = f.get("name", "").replace(" ", "")
-    if not card:
-        reasons.append("缺少借书证号/学号")
-    elif len(card) > 40:
-        reasons.append("证号太长（最多40位）")
-    elif card in seen:
-        reasons.append(f"证号 {card} 与第{seen[card]}行重复")
+    if problem := identifier_problem(card, seen, missing="缺少借书证号/学号", label="证号", unit="行"):
+        reasons.append(problem)
     if not name:
         reasons.append("缺少姓名")
     reader_type = _reader_type(f.get("reader_type", ""), bool(f.get("class_name")), teachers)

@@ -78,3 +78,14 @@ def clean_phone(raw: str) -> str | None:
 def parse_year(raw: str) -> int | None:
     match = re.search(r"(1[5-9]\d\d|20\d\d)", raw)
     return int(match.group(1)) if match else None
+
+
+def identifier_problem(value: str, seen: dict[str, int], *, missing: str, label: str, unit: str) -> str | None:
+    """Why a barcode or card number cannot identify its row (missing, too long, repeated), or None."""
+    if not value:
+        return missing
+    if len(value) > 40:
+        return f"{label}太长（最多40位）"
+    if value in seen:
+        return f"{label} {value} 与第{seen[value]}{unit}重复"
+    return None
