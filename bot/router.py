@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -74,6 +75,11 @@ class Router:
         return parse.intent not in READ_ONLY_INTENTS
 
     def _parse(self, text: str) -> ParseResult:
+        # The transport asks needs_run_once() and then respond() about the same message: parse once.
+        return self._parse_with(text, self.parser.generation)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one router per process, it lives as long
+    def _parse_with(self, text: str, generation: int) -> ParseResult:
         return self.parser.parse(text)
 
     def handle(self, message: IncomingMessage) -> str:

@@ -74,6 +74,7 @@ class Parser:
         cleaned = clean_terms(terms)
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
+        self.generation = getattr(self, "generation", 0) + 1  # results of older dictionaries are stale
 
     def tokenize(self, text: str) -> list[str]:
         """jieba words of text using the library and catalogue dictionary."""

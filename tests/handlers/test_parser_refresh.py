@@ -23,3 +23,15 @@ def test_a_title_added_after_start_is_found_as_a_bare_message_once_the_counter_m
     refresher.maybe_refresh()
     parsed = parser.parse("小猪唏哩呼噜")
     assert (parsed.intent, parsed.slots.get("query")) == ("search", "小猪唏哩呼噜")
+
+
+def test_the_routers_parse_cache_does_not_outlive_a_dictionary_reload(library: Library) -> None:
+    from bot.router import Router
+    from core.search import CatalogueSearch
+
+    parser = Parser(catalogue_terms=[])
+    router = Router(library, parser, CatalogueSearch(library.session_factory, background=False))
+    assert router._parse("小猪唏哩呼噜").intent == "unknown"
+    assert router._parse("小猪唏哩呼噜") is router._parse("小猪唏哩呼噜")  # parsed once per message text
+    parser.update_catalogue(["小猪唏哩呼噜"])
+    assert router._parse("小猪唏哩呼噜").intent == "search"
