@@ -45,7 +45,7 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
             "reader_id": reader.id, "today": today, "item_type": item.item_type, "title_id": item.title_id,
         }).one()
 
-        reasons = account_reasons(session, reader, today)
+        reasons = account_reasons(reader, today)
         if unpaid > library.policy.max_unpaid_fen:
             reasons.append(Reason.UNPAID_CHARGES)
         if library.policy.block_checkout_when_overdue and overdue:

@@ -93,7 +93,7 @@ def open_loan_of_item(session: Session, item_id: int, *, lock: bool = True) -> L
     return session.scalar(_locked(_OPEN_LOAN_OF_ITEM, lock), {"item_id": item_id})
 
 
-def account_reasons(session: Session, reader: Reader, today: date) -> list[Reason]:
+def account_reasons(reader: Reader, today: date) -> list[Reason]:
     """Reasons on the reader's account itself that stop borrowing, renewing and reserving."""
     reasons = []
     if reader.status == ReaderStatus.CARD_LOST:

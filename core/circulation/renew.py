@@ -26,7 +26,7 @@ def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
         calendar = library.calendar(session)
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
-        reasons = account_reasons(session, reader, today)
+        reasons = account_reasons(reader, today)
         days_late = overdue_open_days(calendar, loan.due_date, today)
         if days_late > library.policy.renew_grace_days:
             reasons.append(Reason.OVERDUE)

@@ -23,7 +23,7 @@ def place_reservation(library: Library, cmd: PlaceReservation) -> ReservationPla
         title = session.scalar(select(Title).where(Title.id == cmd.title_id).with_for_update())
         if title is None:
             raise Refused(Reason.TITLE_NOT_FOUND, title_id=cmd.title_id)
-        reasons = account_reasons(session, reader, today)
+        reasons = account_reasons(reader, today)
         items = list(session.scalars(select(Item).where(Item.title_id == title.id)))
         loanable = [i for i in items if library.policy.rule(reader.reader_type, i.item_type).loanable
                     and i.item_type != ItemType.REFERENCE and i.status != ItemStatus.WITHDRAWN]
