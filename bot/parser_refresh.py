@@ -38,9 +38,9 @@ class ParserRefresher:
         now = self._monotonic()
         if self._reloading or now - self._checked_at < self._recheck:
             return
-        self._checked_at = now
-        with self._library.read_uow() as uow:
+        with self._library.read_uow() as uow:  # may raise WouldBlock on the event loop: check again then
             version = catalogue_version(uow.session)
+        self._checked_at = now
         if version == self._version:
             return
         self._reloading = True  # two messages racing here would only reload twice: harmless

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.circulation.lookups import audit, normalise_card
 from core.library import Library
+from core.live import Tag
 from core.messaging import PENDING_STATUS, SENDING, SKIPPED, OutboundMessage
 from core.models import (
     Base,
@@ -336,36 +337,44 @@ def _person(reader: Reader) -> Person:
 
 def identify(library: Library, user_id: str) -> Identity | None:
     """The bound identity of a user, or None; a lost card or a reader who left gives no access."""
-    with library.read_uow() as uow:
-        session = uow.session
-        rows = list(session.scalars(select(Binding).where(Binding.user_id == user_id)))
-        reader_row = None
-        guardian_id = None
-        for row in rows:
-            if row.reader_id is not None and reader_row is None:
+    return library.cached(("identity", user_id), lambda session: _load_identity(session, user_id))
+
+
+def _load_identity(session: Session, user_id: str) -> tuple[Identity | None, list[Tag]]:
+    """The identity and what it was read from (a change to any of these forgets it)."""
+    tags: list[Tag] = [("user", user_id)]
+    rows = list(session.scalars(select(Binding).where(Binding.user_id == user_id)))
+    reader_row = None
+    guardian_id = None
+    for row in rows:
+        if row.reader_id is not None:
+            tags.append(("reader", str(row.reader_id)))  # also inactive ones: they may come back
+            if reader_row is None:
                 candidate = session.get(Reader, row.reader_id)
                 if candidate is not None and candidate.status == ReaderStatus.ACTIVE:
                     reader_row = candidate
-            if row.guardian_id is not None:
-                guardian_id = row.guardian_id
-        children: tuple[Person, ...] = ()
-        if guardian_id is not None:
-            students = session.scalars(
-                select(Reader).join(GuardianStudent, GuardianStudent.student_id == Reader.id)
-                .where(GuardianStudent.guardian_id == guardian_id, Reader.status != ReaderStatus.LEFT)
-                .order_by(Reader.id))
-            children = tuple(_person(s) for s in students)
-        if reader_row is None and guardian_id is None:
-            return None
-        class_teacher_of = None
-        if reader_row is not None:
-            cls = session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == reader_row.id)
-                                 .order_by(SchoolClass.id))
-            if cls is not None:
-                class_teacher_of = (cls.id, cls.name)
-        return Identity(user_id=user_id, reader=_person(reader_row) if reader_row is not None else None,
+        if row.guardian_id is not None:
+            guardian_id = row.guardian_id
+    children: tuple[Person, ...] = ()
+    if guardian_id is not None:
+        tags.append(("guardian", str(guardian_id)))
+        students = list(session.scalars(
+            select(Reader).join(GuardianStudent, GuardianStudent.student_id == Reader.id)
+            .where(GuardianStudent.guardian_id == guardian_id).order_by(Reader.id)))
+        tags += [("reader", str(s.id)) for s in students]  # a child who left may be re-admitted
+        children = tuple(_person(s) for s in students if s.status != ReaderStatus.LEFT)
+    if reader_row is None and guardian_id is None:
+        return None, tags
+    class_teacher_of = None
+    if reader_row is not None:
+        cls = session.scalar(select(SchoolClass).where(SchoolClass.class_teacher_id == reader_row.id)
+                             .order_by(SchoolClass.id))
+        if cls is not None:
+            class_teacher_of = (cls.id, cls.name)
+    identity = Identity(user_id=user_id, reader=_person(reader_row) if reader_row is not None else None,
                         is_librarian=bool(reader_row is not None and reader_row.is_librarian),
                         class_teacher_of=class_teacher_of, guardian_id=guardian_id, children=children)
+    return identity, tags
 
 
 def has_inactive_binding(library: Library, user_id: str) -> bool:

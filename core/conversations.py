@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import JSON, String, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.library import Library
+from core.live import Tag
 from core.models import Base, UTCDateTime
 
 
@@ -42,9 +43,8 @@ def put(library: Library, user_id: str, state: dict[str, Any], expires_at: datet
 
 def take(library: Library, user_id: str) -> dict[str, Any] | None:
     """Remove the user's open question and return it, or None when there is none or it expired."""
-    with library.read_uow() as uow:  # most messages answer no question: no write lock for them
-        if uow.session.scalar(select(ConversationState.user_id).where(ConversationState.user_id == user_id)) is None:
-            return None
+    if not _has_question(library, user_id):  # most messages answer no question: no write lock for them
+        return None
     stmt = (delete(ConversationState).where(ConversationState.user_id == user_id)
             .returning(ConversationState.state, ConversationState.expires_at))
     with library.uow() as uow:
@@ -53,6 +53,13 @@ def take(library: Library, user_id: str) -> dict[str, Any] | None:
     if row is None or row.expires_at <= library.now():
         return None
     return dict(row.state)
+
+
+def _has_question(library: Library, user_id: str) -> bool:
+    def load(session: Session) -> tuple[bool, list[Tag]]:
+        found = session.scalar(select(ConversationState.user_id).where(ConversationState.user_id == user_id))
+        return found is not None, [("conv", user_id)]
+    return library.cached(("has_question", user_id), load)
 
 
 def peek(library: Library, user_id: str) -> dict[str, Any] | None:

@@ -1,6 +1,9 @@
 """Engines and sessions. SQLite gets WAL, foreign keys and write-locking transactions."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///shuxiang.db"
 READ_ONLY = "shuxiang_read_only"  # execution option marking read-only sessions
+_MEMORY_ONLY: ContextVar[bool] = ContextVar("shuxiang_memory_only", default=False)
+
+
+class WouldBlock(Exception):
+    """Database work inside memory_only(): the caller runs the same work again where it may block."""
+
+
+@contextmanager
+def memory_only() -> Iterator[None]:
+    """Refuse every database call in this block: code on the event loop answering from memory."""
+    token = _MEMORY_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _MEMORY_ONLY.reset(token)
+
+
+def ensure_may_block(what: str) -> None:
+    """Raise WouldBlock inside memory_only(); called before anything that waits on the database."""
+    if _MEMORY_ONLY.get():
+        raise WouldBlock(what)
+
+
+def _refuse_in_memory_only(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    # The backstop for code that reaches the engine without going through Library (e.g. search).
+    ensure_may_block(statement[:40])
 
 
 def normalise_url(url: str) -> str:
@@ -26,8 +55,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _refuse_in_memory_only)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

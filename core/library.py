@@ -6,11 +6,12 @@ their own with a fixed clock. Nothing here is created at import time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,14 +19,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import versions
 from core.calendar import SchoolCalendar
 from core.clock import SCHOOL_TZ, Clock, school_today
-from core.db import make_engine, make_read_session_factory, make_session_factory
+from core.db import ensure_may_block, make_engine, make_read_session_factory, make_session_factory
+from core.live import ChangeWatcher, LiveCache, Tag
 from core.policy import Policy
 from core.schema import upgrade
 from core.settings import SchoolSettings
 from core.uow import SharedReadUnitOfWork, UnitOfWork
 
-# The read session shared by one request's reads (see Library.read_scope), per thread/task context.
-_READ_SCOPE: ContextVar[tuple[Library, Session] | None] = ContextVar("shuxiang_read_scope", default=None)
+T = TypeVar("T")
+
+
+@dataclass
+class _ReadScope:
+    """One request's reads (see Library.read_scope)."""
+
+    library: Library
+    session: Session | None = None  # opened by the first read that needs the database
+    synced: bool = False  # the read model has applied the change feed since the scope's last write
+
+
+# The current read scope, per thread/task context.
+_READ_SCOPE: ContextVar[_ReadScope | None] = ContextVar("shuxiang_read_scope", default=None)
 
 
 @dataclass
@@ -36,31 +50,63 @@ class Library:
     policy: Policy = field(default_factory=Policy)
     school: SchoolSettings = field(default_factory=SchoolSettings)
     read_session_factory: sessionmaker[Session] | None = None  # defaults to one on the same engine
+    live: LiveCache | None = None  # identities, open loans, ... kept in memory (see core/live)
     _calendar_cache: tuple[int, SchoolCalendar] | None = field(default=None, init=False, repr=False)
     _calendar_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, url: str, *, clock: Clock, policy: Policy | None = None,
-             school: SchoolSettings | None = None, migrate: bool = True, echo: bool = False) -> Library:
+             school: SchoolSettings | None = None, migrate: bool = True, echo: bool = False,
+             live: bool = True) -> Library:
         engine = make_engine(url, echo=echo)
         if migrate:
             upgrade(engine)
-        return cls(engine, make_session_factory(engine), clock, policy or Policy(), school or SchoolSettings())
+        return cls(engine, make_session_factory(engine), clock, policy or Policy(), school or SchoolSettings(),
+                   live=LiveCache(ChangeWatcher(engine)) if live else None)
 
     def __post_init__(self) -> None:
         if self.read_session_factory is None:
             self.read_session_factory = make_read_session_factory(self.engine)
 
     def uow(self) -> UnitOfWork:
+        ensure_may_block("write")
         return UnitOfWork(self.session_factory, on_commit=self._after_write)
 
     def read_uow(self) -> UnitOfWork:
         """A unit of work for queries only: never blocks or is blocked by writers on SQLite."""
-        scope = _READ_SCOPE.get()
-        if scope is not None and scope[0] is self:
-            return SharedReadUnitOfWork(scope[1])
         assert self.read_session_factory is not None
+        ensure_may_block("read")
+        scope = self._scope()
+        if scope is None:
+            return UnitOfWork(self.read_session_factory)
+        if scope.session is None:
+            scope.session = self.read_session_factory()
+        return SharedReadUnitOfWork(scope.session)
+
+    def _scope(self) -> _ReadScope | None:
+        scope = _READ_SCOPE.get()
+        return scope if scope is not None and scope.library is self else None
+
+    def fresh_read_uow(self) -> UnitOfWork:
+        """A read in a transaction of its own, begun now (the read model's loads need that)."""
+        assert self.read_session_factory is not None
+        ensure_may_block("read")
         return UnitOfWork(self.read_session_factory)
+
+    def cached(self, key: Hashable, load: Callable[[Session], tuple[T, Iterable[Tag]]]) -> T:
+        """`load(session)` → (value, tags), kept in memory until the change feed names a tag."""
+        def fresh() -> tuple[T, Iterable[Tag]]:
+            with self.fresh_read_uow() as uow:
+                return load(uow.session)
+        if self.live is None:
+            return fresh()[0]
+        scope = self._scope()
+        if scope is None:
+            return self.live.get(key, fresh)
+        # Within one request the feed is read once, and again after the request's own writes.
+        value = self.live.get(key, fresh, sync=not scope.synced)
+        scope.synced = True
+        return value
 
     @contextmanager
     def read_scope(self) -> Iterator[None]:
@@ -68,27 +114,36 @@ class Library:
 
         A write committed meanwhile ends the shared transaction, so later reads see it.
         """
-        assert self.read_session_factory is not None
-        session = self.read_session_factory()
-        token = _READ_SCOPE.set((self, session))
+        scope = _ReadScope(self)
+        token = _READ_SCOPE.set(scope)
         try:
             yield
         finally:
             _READ_SCOPE.reset(token)
-            session.rollback()
-            session.close()
+            if scope.session is not None:
+                scope.session.rollback()
+                scope.session.close()
 
     def _after_write(self) -> None:
-        scope = _READ_SCOPE.get()
-        if scope is not None and scope[0] is self:
-            scope[1].rollback()  # the next read begins a new snapshot that includes this write
-            scope[1].info.clear()  # and re-reads the change counters
+        scope = self._scope()
+        if scope is None:
+            return
+        scope.synced = False  # the read model must see this write
+        if scope.session is not None:
+            scope.session.rollback()  # the next read begins a new snapshot that includes this write
+            scope.session.info.clear()  # and re-reads the change counters
 
     def now(self) -> datetime:
         return self.clock()
 
     def today(self) -> date:
         return school_today(self.clock(), SCHOOL_TZ)
+
+    def school_calendar(self) -> SchoolCalendar:
+        """The calendar for reads outside a transaction: from memory until terms or days change."""
+        def load(session: Session) -> tuple[SchoolCalendar, list[Tag]]:
+            return self.calendar(session), [("version", str(versions.CALENDAR))]
+        return self.cached(("calendar",), load)
 
     def calendar(self, session: Session) -> SchoolCalendar:
         """The school calendar, reloaded only when its change counter moved (one tiny query)."""
@@ -102,4 +157,6 @@ class Library:
         return calendar
 
     def close(self) -> None:
+        if self.live is not None:
+            self.live.close()
         self.engine.dispose()

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from core.circulation.fines import overdue_fine_fen, overdue_open_days
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
+from core.live import Tag
 from core.models import (
     Charge,
     ChargeKind,
@@ -44,23 +45,45 @@ class LoanView:
     recalled: bool
 
 
+@dataclass(frozen=True)
+class _OpenLoan:
+    """What the read model keeps of an open loan; overdue days and fines depend on today."""
+
+    loan_id: int
+    title_id: int
+    title: str
+    barcode: str
+    due_date: date
+    price_fen: int
+    renewal_count: int
+    recalled: bool
+
+
+_OPEN_LOANS = (select(Loan.id, Item.title_id, Title.title, Item.barcode, Loan.due_date, Item.price_fen,
+                      Loan.renewal_count, Loan.recalled_at.is_not(None))
+               .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
+               .where(Loan.reader_id == bindparam("reader_id"), Loan.is_open.is_(True))
+               .order_by(Loan.due_date, Loan.id))
+
+
+def _load_open_loans(session: Session, reader_id: int) -> tuple[tuple[_OpenLoan, ...], list[Tag]]:
+    rows = session.execute(_OPEN_LOANS, {"reader_id": reader_id})
+    return tuple(_OpenLoan(*row) for row in rows), [("reader", str(reader_id))]
+
+
 def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     """A reader's open loans, soonest due first (positions 1, 2, ... refer to this order)."""
+    loans = library.cached(("open_loans", reader_id), lambda session: _load_open_loans(session, reader_id))
     today = library.today()
-    with library.read_uow() as uow:
-        session = uow.session
-        calendar = library.calendar(session)
-        loans = session.scalars(select(Loan).where(Loan.reader_id == reader_id, Loan.is_open.is_(True))
-                                .options(joinedload(Loan.item).joinedload(Item.title))
-                                .order_by(Loan.due_date, Loan.id))
-        views = []
-        for loan in loans:
-            days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
-            views.append(LoanView(loan.id, loan.item.title_id, loan.item.title.title, loan.item.barcode,
-                                  loan.due_date, days,
-                                  overdue_fine_fen(library.policy, days, loan.item.price_fen),
-                                  loan.renewal_count, loan.recalled_at is not None))
-        return views
+    calendar = library.school_calendar() if loans else None
+    views = []
+    for loan in loans:
+        assert calendar is not None
+        days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
+        views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
+                              overdue_fine_fen(library.policy, days, loan.price_fen),
+                              loan.renewal_count, loan.recalled))
+    return views
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import core.accounts  # noqa: F401  (every module with tables registers them on 
 import core.conversations  # noqa: F401
 import core.imports.batches  # noqa: F401
 import core.inventory  # noqa: F401
+import core.live.feed  # noqa: F401
 import core.messaging  # noqa: F401
 import core.notices.models  # noqa: F401
 from core.db import normalise_url

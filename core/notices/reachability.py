@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from core.library import Library
+from core.live import Tag
 from core.messaging import Unreachable
 
 
@@ -25,14 +27,19 @@ def refusals(library: Library) -> list[Refusal]:
         return [Refusal(r.channel, r.user_id, r.reason, r.since) for r in rows]
 
 
-def mark_reachable(library: Library, user_id: str, channel: str | None = None) -> int:
-    """Forget refusals (e.g. the user wrote to the Official Account: its 48 h window is open again)."""
-    with library.read_uow() as uow:  # called for every incoming message: no write lock unless needed
+def _is_refused(library: Library, user_id: str, channel: str | None) -> bool:
+    def load(session: Session) -> tuple[bool, list[Tag]]:
         query = select(Unreachable.user_id).where(Unreachable.user_id == user_id)
         if channel is not None:
             query = query.where(Unreachable.channel == channel)
-        if uow.session.scalar(query.limit(1)) is None:
-            return 0
+        return session.scalar(query.limit(1)) is not None, [("unreach", user_id)]
+    return library.cached(("refused", user_id, channel), load)
+
+
+def mark_reachable(library: Library, user_id: str, channel: str | None = None) -> int:
+    """Forget refusals (e.g. the user wrote to the Official Account: its 48 h window is open again)."""
+    if not _is_refused(library, user_id, channel):  # called for every incoming message: usually no
+        return 0
     with library.uow() as uow:
         stmt = delete(Unreachable).where(Unreachable.user_id == user_id)
         if channel is not None:
