@@ -17,6 +17,7 @@ from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser, ParseResult
 from bot.parser_refresh import ParserRefresher
 from core import accounts, conversations, queries
+from core.db import WouldBlock, memory_only
 from core.library import Library
 from core.notices import reachability
 from core.search import CatalogueSearch
@@ -48,6 +49,7 @@ class Router:
         self.routes = tuple(routes)
         self.pending_timeout = pending_timeout
         self.refresher = refresher
+        self.ran_in_thread = 0  # queries that could not be answered from memory
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
@@ -58,6 +60,15 @@ class Router:
             message = as_text
         if message.kind not in ("text", "voice"):
             return Reply(NOT_TEXT)
+        if not self.needs_run_once(message):
+            # A query is usually answered from the read model in memory: try on the event loop
+            # first (no thread hop). Whatever needs the database raises WouldBlock before touching
+            # it, and the whole message runs again in a thread; a query has nothing to undo.
+            try:
+                with memory_only():
+                    return Reply(self.handle(message))
+            except WouldBlock:
+                self.ran_in_thread += 1
         return Reply(await asyncio.to_thread(self.handle, message))
 
     def needs_run_once(self, message: IncomingMessage) -> bool:
@@ -86,6 +97,8 @@ class Router:
         """Synchronous core of respond(): usable from the terminal chat and tests."""
         try:
             return self._handle(message)
+        except WouldBlock:
+            raise  # not an error: respond() runs the message again in a thread
         except Exception:  # a stack trace is never an answer
             # No message text or openid in the logs (personal data): a short hash ties lines together.
             log.exception("handler failed for user#%s (%d characters)", _tag(message.user_id), len(message.text))
