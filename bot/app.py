@@ -149,7 +149,7 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         keys = BatchedKeys(store)
         keys.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
-                                deadline=settings.server.reply_deadline_seconds)
+                                deadline=settings.server.reply_deadline_seconds, clock=clock)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
         max_body = settings.server.max_body_bytes
         app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, max_body=max_body)

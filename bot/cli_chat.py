@@ -40,7 +40,7 @@ async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> No
         keys = BatchedKeys(IdempotencyStore(library.session_factory, system_clock))
         keys.start()
         dispatcher = Dispatcher(build_responder(settings, library), keys, LateReplies(queue, DeliveryPump(queue, {})),
-                                deadline=3600)
+                                deadline=3600, clock=system_clock)
         seen = max((p.id for p in console.inbox(user)), default=0)
         click.echo(f"你现在是 {user}。输入消息后回车；空行或 Ctrl-D 结束。")
         while True:

@@ -10,6 +10,7 @@ from bot.dedupe import dedupe_key
 from bot.keywriter import BatchedKeys
 from bot.messages import IncomingMessage, Reply
 from bot.responder import Responder
+from core.clock import Clock
 from core.messaging import PENDING
 
 log = logging.getLogger("shuxiang.dispatch")
@@ -17,6 +18,9 @@ log = logging.getLogger("shuxiang.dispatch")
 HOLDING_TEXT = "正在为你查询，结果稍后发给你～"
 SORRY_TEXT = "抱歉，系统开小差了，请稍后再试，或联系图书室老师。"
 POLL_SECONDS = 0.05
+# How far behind WeChat's our clock may run (NTP keeps servers well within this). Used to tell a
+# fresh message from one that may have a copy that already missed its deadline (see _may_be_late).
+CLOCK_SKEW_SECONDS = 1.0
 
 LateHandler = Callable[[IncomingMessage, Reply, str], Awaitable[None]]
 
@@ -33,8 +37,9 @@ class Dispatcher:
     """
 
     def __init__(self, responder: Responder, keys: BatchedKeys, later: LateHandler, *,
-                 deadline: float, holding_text: str = HOLDING_TEXT) -> None:
+                 deadline: float, clock: Clock, holding_text: str = HOLDING_TEXT) -> None:
         self._responder = responder
+        self._clock = clock
         self._keys = keys
         self._later = later
         self._deadline = deadline
@@ -73,7 +78,7 @@ class Dispatcher:
         else:
             # An earlier copy that missed its deadline owns the key and pushes the answer: say what it
             # said instead (one batched read, no write). WeChat retries after 5 s, later than any deadline.
-            if await self._keys.peek(key) is None:
+            if not self._may_have_late_copy(message) or await self._keys.peek(key) is None:
                 return reply
             log.info("retry key=%s (read-only, answered by an earlier copy)", _short(key))
             return await self._first_answer(key, until)
@@ -81,6 +86,19 @@ class Dispatcher:
             log.info("retry key=%s (read-only, late)", _short(key))
             return await self._first_answer(key, until)
         return await self._answer(message, key, task, until)
+
+    def _may_have_late_copy(self, message: IncomingMessage) -> bool:
+        """False when the message is too fresh for any copy of it to have missed its deadline yet.
+
+        A copy arrives after the message's CreateTime and claims the key only when its deadline
+        passes, so a message younger than the deadline has no late copy: its key needs no lookup.
+        Messages without a CreateTime are always looked up. If our clock ran more than
+        CLOCK_SKEW_SECONDS behind WeChat's, the worst case is a query answered twice, never an action.
+        """
+        if message.create_time <= 0:
+            return True
+        age = self._clock().timestamp() - message.create_time
+        return age >= self._deadline - CLOCK_SKEW_SECONDS
 
     async def _answer(self, message: IncomingMessage, key: str, task: asyncio.Task[Reply], until: float) -> Reply:
         """We own the key: the answer within the deadline, else the holding text and a push later."""

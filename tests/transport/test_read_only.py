@@ -6,6 +6,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from bot.dispatch import HOLDING_TEXT
+from bot.keys import DISPATCHER
 from bot.messages import IncomingMessage
 from core.library import Library
 from core.messaging import PENDING, IdempotencyStore
@@ -66,6 +67,7 @@ async def test_a_slow_read_only_answer_is_pushed_once_and_retries_get_the_holdin
     responder = ReadOnlyAware(gate)
     wechat = WeChatTestClient(await make_client(library, responder, deadline=0.3), mode="aes")
     fields = text_fields("o-slow", "我的借阅", msg_id=990004)
+    fields["CreateTime"] = int(library.now().timestamp()) - 6  # the retry comes after 5 s (fixed clock)
     assert (await wechat.send(fields)).text == HOLDING_TEXT  # missed the deadline: it took the key
     retry = asyncio.create_task(wechat.send(fields))  # WeChat retries: runs again, finds the key taken
     await asyncio.sleep(0.1)
@@ -84,12 +86,35 @@ async def test_a_read_only_copy_answered_by_an_earlier_copy_repeats_that_answer(
     responder = ReadOnlyAware()
     wechat = WeChatTestClient(await make_client(library, responder))
     fields = text_fields("o-1", "我的借阅", msg_id=990005)
+    fields["CreateTime"] = int(library.now().timestamp()) - 6  # WeChat retries a message after 5 s
     # An earlier copy (say in another process) missed its deadline, took the key and stored its answer.
     store = IdempotencyStore(library.session_factory, library.clock)
     key = "wechat:m:990005"
     assert store.claim(key)
     assert store.finish(key, {"state": "done", "text": "更早的答案"})
     assert (await wechat.send(fields)).text == "更早的答案"
+
+
+async def test_a_fresh_read_only_message_looks_up_no_key_an_older_one_does(
+        make_client: AppFactory, library: Library) -> None:
+    # No copy can miss a 4-second deadline within the message's first 3 seconds (1 s for clock skew):
+    # a fresh query is answered without reading its run-once key; a 5-second-old copy is checked.
+    client = await make_client(library, ReadOnlyAware(), deadline=4.0)
+    keys = client.app[DISPATCHER]._keys
+    looked_up: list[str] = []
+    peek = keys.peek
+
+    async def counting_peek(key: str) -> object:
+        looked_up.append(key)
+        return await peek(key)
+    keys.peek = counting_peek  # type: ignore[method-assign]
+    wechat = WeChatTestClient(client)
+    now = int(library.now().timestamp())
+    for msg_id, age in ((990006, 0), (990007, 2), (990008, 5)):
+        fields = text_fields("o-1", "我的借阅", msg_id=msg_id)
+        fields["CreateTime"] = now - age
+        assert (await wechat.send(fields)).text == "收到：我的借阅"
+    assert looked_up == ["wechat:m:990008"]
 
 
 async def test_results_reads_many_keys_in_one_query(library: Library) -> None:
