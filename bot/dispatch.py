@@ -30,10 +30,11 @@ class Dispatcher:
 
     A responder may say that a message has no side effects (`needs_run_once(message) -> False`,
     e.g. 我的借阅 or a search): such a message runs without a database write; a retry simply runs
-    it again (WeChat shows one reply). It claims its key only when it misses the deadline, so the late
-    answer is still pushed once, and a copy that finds the key taken answers like a retry. Without
-    the hook, or when it says True, the key is claimed before the responder runs: an action never
-    runs twice.
+    it again (WeChat shows one reply). It is first offered to the responder's `answer_now(message)`,
+    if it has one (a reply from memory, without a task or a timer), then to `respond`. It claims its
+    key only when it misses the deadline, so the late answer is still pushed once, and a copy that
+    finds the key taken answers like a retry. Without the hook, or when it says True, the key is
+    claimed before the responder runs: an action never runs twice.
     """
 
     def __init__(self, responder: Responder, keys: BatchedKeys, later: LateHandler, *,
@@ -46,6 +47,8 @@ class Dispatcher:
         self._holding = holding_text
         self._tasks: set[asyncio.Task[Reply]] = set()
         self._needs_run_once: Callable[[IncomingMessage], bool] | None = getattr(responder, "needs_run_once", None)
+        self._answer_now_hook: Callable[[IncomingMessage], Reply | None] | None = getattr(
+            responder, "answer_now", None)
 
     async def dispatch(self, message: IncomingMessage) -> Reply:
         """The reply for this message; a retry gets the first answer, the holding text, or nothing."""
@@ -70,22 +73,32 @@ class Dispatcher:
 
     async def _dispatch_read_only(self, message: IncomingMessage, key: str, until: float) -> Reply:
         """No side effects: answer without touching the key; claim it only to hand a late answer off once."""
-        task = self._track(self._respond(message))
+        reply = self._answer_now(message)  # from memory: no task, no timer
+        if reply is None:
+            task = self._track(self._respond(message))
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(task),
+                                               max(0.0, until - asyncio.get_running_loop().time()))
+            except TimeoutError:
+                if not await self._keys.claim(key):  # another copy missed the deadline first: it pushes
+                    log.info("retry key=%s (read-only, late)", _short(key))
+                    return await self._first_answer(key, until)
+                return await self._answer(message, key, task, until)
+        # An earlier copy that missed its deadline owns the key and pushes the answer: say what it
+        # said instead (one batched read, no write). WeChat retries after 5 s, later than any deadline.
+        if not self._may_have_late_copy(message) or await self._keys.peek(key) is None:
+            return reply
+        log.info("retry key=%s (read-only, answered by an earlier copy)", _short(key))
+        return await self._first_answer(key, until)
+
+    def _answer_now(self, message: IncomingMessage) -> Reply | None:
+        if self._answer_now_hook is None:
+            return None
         try:
-            reply = await asyncio.wait_for(asyncio.shield(task), max(0.0, until - asyncio.get_running_loop().time()))
-        except TimeoutError:
-            pass
-        else:
-            # An earlier copy that missed its deadline owns the key and pushes the answer: say what it
-            # said instead (one batched read, no write). WeChat retries after 5 s, later than any deadline.
-            if not self._may_have_late_copy(message) or await self._keys.peek(key) is None:
-                return reply
-            log.info("retry key=%s (read-only, answered by an earlier copy)", _short(key))
-            return await self._first_answer(key, until)
-        if not await self._keys.claim(key):  # another copy missed the deadline first: it pushes the answer
-            log.info("retry key=%s (read-only, late)", _short(key))
-            return await self._first_answer(key, until)
-        return await self._answer(message, key, task, until)
+            return self._answer_now_hook(message)
+        except Exception:  # the responder's own path still answers
+            log.exception("answer_now failed channel=%s kind=%s", message.channel, message.kind)
+            return None
 
     def _may_have_late_copy(self, message: IncomingMessage) -> bool:
         """False when the message is too fresh for any copy of it to have missed its deadline yet.

@@ -47,6 +47,16 @@ class RunOnceAware(Protocol):
     def needs_run_once(self, message: IncomingMessage) -> bool: ...
 
 
+class AnswersNow(Protocol):
+    """A responder that can often answer a query at once, from memory, on the event loop.
+
+    Called only for messages `needs_run_once` said False to; returns the reply, or None when the
+    answer needs the database (or anything that waits): the dispatcher then awaits `respond`.
+    """
+
+    def answer_now(self, message: IncomingMessage) -> Reply | None: ...
+
+
 class HelpResponder:
     """Answers every request with help, welcome or a friendly hint; the router replaces it."""
 

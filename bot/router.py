@@ -53,6 +53,32 @@ class Router:
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
+        text = self._text_or_fixed_reply(message)
+        if isinstance(text, Reply):
+            return text
+        return Reply(await asyncio.to_thread(self.handle, text))
+
+    def answer_now(self, message: IncomingMessage) -> Reply | None:
+        """The transport's fast path for a query: its reply from memory, or None to respond() instead.
+
+        Runs on the event loop under memory_only(): whatever needs the database raises WouldBlock
+        before touching it, and the message then goes through respond() in a thread (a query has
+        nothing to undo). Actions are never answered here.
+        """
+        text = self._text_or_fixed_reply(message)
+        if isinstance(text, Reply):
+            return text
+        if self.needs_run_once(text):
+            return None
+        try:
+            with memory_only():
+                return Reply(self.handle(text))
+        except WouldBlock:
+            self.ran_in_thread += 1
+            return None
+
+    def _text_or_fixed_reply(self, message: IncomingMessage) -> IncomingMessage | Reply:
+        """A menu click as the text it stands for; the fixed reply for other events and non-text."""
         if message.kind == "event":
             as_text = click_as_text(message)
             if as_text is None:
@@ -60,16 +86,7 @@ class Router:
             message = as_text
         if message.kind not in ("text", "voice"):
             return Reply(NOT_TEXT)
-        if not self.needs_run_once(message):
-            # A query is usually answered from the read model in memory: try on the event loop
-            # first (no thread hop). Whatever needs the database raises WouldBlock before touching
-            # it, and the whole message runs again in a thread; a query has nothing to undo.
-            try:
-                with memory_only():
-                    return Reply(self.handle(message))
-            except WouldBlock:
-                self.ran_in_thread += 1
-        return Reply(await asyncio.to_thread(self.handle, message))
+        return message
 
     def needs_run_once(self, message: IncomingMessage) -> bool:
         """The transport's question: may this message act? False only for read-only intents."""
