@@ -38,6 +38,7 @@ from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
 from core.library import Library
+from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
 from core.settings import Settings, SettingsError
 from scheduler.channels.tokens import SharedTokens
@@ -155,8 +156,9 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, max_body=max_body)
         app[WECOM] = WeComEndpoint(settings.wecom, dispatcher, max_body=max_body)
         purged = await asyncio.to_thread(store.purge, KEY_RETENTION)
-        log.info("ready: wechat=%s wecom=%s senders=%s purged_keys=%d", bool(settings.wechat.token),
-                 bool(settings.wecom.token), ",".join(pump.channels) or "none", purged)
+        purged_feed = await asyncio.to_thread(purge_old_rows, lib.session_factory)
+        log.info("ready: wechat=%s wecom=%s senders=%s purged_keys=%d purged_changes=%d", bool(settings.wechat.token),
+                 bool(settings.wecom.token), ",".join(pump.channels) or "none", purged, purged_feed)
         task = asyncio.create_task(pump.run())
         app[READINESS].responder = True
         yield

@@ -7,7 +7,7 @@ changed, ("user", openid) after a binding changed, and so on. Readers of the fee
 from __future__ import annotations
 
 from sqlalchemy import String, delete, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.models import Base
 
@@ -28,3 +28,9 @@ def purge(session: Session, keep: int = KEEP_ROWS) -> int:
     if newest is None:
         return 0
     return session.execute(delete(ChangeRow).where(ChangeRow.seq <= newest - keep)).rowcount
+
+
+def purge_old_rows(session_factory: sessionmaker[Session], keep: int = KEEP_ROWS) -> int:
+    """purge() in a transaction of its own (at server start-up, like the run-once keys)."""
+    with session_factory.begin() as session:
+        return purge(session, keep)
