@@ -247,25 +247,38 @@ ORDER = [("echo", False), ("real", False), ("echo", True), ("real", True),
 NAMES = {"echo": "echo endpoint", "real": "shuxiang server"}
 
 
-async def _measure_all(urls: dict[str, str], ids: itertools.count[int]) -> dict[tuple[str, bool], dict[str, float]]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _measure_all(urls: dict[str, str], pids: dict[str, int],
+                       ids: itertools.count[int]) -> dict[tuple[str, bool], dict[str, float]]:
     for server, aes in ORDER[:4]:
         await _drive(urls[server], _requests(WARMUP, aes, ids))
-    runs: dict[tuple[str, bool], list[tuple[float, list[float], int, float]]] = {}
+    runs: dict[tuple[str, bool], list[tuple[float, list[float], int, float, float]]] = {}
     for server, aes in ORDER:
         reqs = _requests(REQUESTS // 2, aes, ids)
         sent = sum(len(q) + len(b) for q, b in reqs) / len(reqs)
+        cpu = _cpu_seconds(pids[server])
         elapsed, lat, received = await _drive(urls[server], reqs)
-        runs.setdefault((server, aes), []).append((elapsed, lat, received, sent))
+        cpu = _cpu_seconds(pids[server]) - cpu
+        runs.setdefault((server, aes), []).append((elapsed, lat, received, sent, cpu))
     res = {}
     for (server, aes), halves in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lat = [x for h in halves for x in h[1]]
         rps = len(lat) / sum(h[0] for h in halves)
-        res[server, aes] = {"rps": rps, "p50": _pct(lat, 50), "p99": _pct(lat, 99)}
+        cpu_us = sum(h[4] for h in halves) / len(lat) * 1e6
+        res[server, aes] = {"rps": rps, "p50": _pct(lat, 50), "p99": _pct(lat, 99), "cpu_us": cpu_us}
         name = f"{NAMES[server]}, {'safe mode' if aes else 'plaintext'}"
         halves_rps = " / ".join(f"{len(h[1]) / h[0]:.0f}" for h in halves)
         print(f"  {name:<28} {rps:7.0f} req/s ({halves_rps})   p50 {res[server, aes]['p50']:6.1f} ms"
-              f"   p99 {res[server, aes]['p99']:6.1f} ms   (query+body {halves[0][3]:.0f} B, "
-              f"answer {sum(h[2] for h in halves) / len(lat):.0f} B)")
+              f"   p99 {res[server, aes]['p99']:6.1f} ms   server CPU {cpu_us:4.0f} µs/msg"
+              f"   (query+body {halves[0][3]:.0f} B, answer {sum(h[2] for h in halves) / len(lat):.0f} B)")
     return res
 
 
@@ -298,7 +311,8 @@ async def main() -> int:
                   f"{CONCURRENCY}, one server process each (cpus: {os.cpu_count()})")
             print(f"  sample answer: {sample.splitlines()[0]} …")
             res = await _measure_all({"echo": f"http://127.0.0.1:{echo_port}/wechat",
-                                      "real": f"http://127.0.0.1:{real_port}/wechat"}, ids)
+                                      "real": f"http://127.0.0.1:{real_port}/wechat"},
+                                     {"echo": echo.pid, "real": real.pid}, ids)
         finally:
             for p in (real, echo):
                 p.terminate()
@@ -317,6 +331,9 @@ async def main() -> int:
     ok &= overhead <= 0.20
     print(f"  safe mode costs {overhead:+.0%} time per message vs plaintext (≤ +20%): {_verdict(overhead <= 0.20)}"
           f"   (echo endpoint: {echo_overhead:+.0%})")
+    extra = {name: res[name, True]["cpu_us"] - res[name, False]["cpu_us"] for name in ("real", "echo")}
+    print(f"  safe mode's extra server CPU per message: shuxiang {extra['real']:+.0f} µs, echo endpoint "
+          f"{extra['echo']:+.0f} µs (wechatpy's decrypt + encrypt and the larger bodies)")
     print("PASS" if ok else "MISSED A TARGET")
     return 0 if ok else 1
 
