@@ -118,7 +118,7 @@ def naive_day(lib: Library) -> int:
             else:
                 users = list(s.scalars(select(Binding.user_id).where(Binding.reader_id == reader.id)))
             kind = "due" if loan.due_date >= TODAY else "overdue"
-            text = (texts.due_soon(title.title, loan.due_date, TODAY, child=None, renew_days=7) if kind == "due"
+            text = (texts.due_soon(title.title, loan.due_date, child=None, renew_days=7) if kind == "due"
                     else texts.overdue(title.title, loan.due_date, (TODAY - loan.due_date).days, child=None))
             for user in users:
                 key = f"naive:{kind}:{loan.id}:{user}"
