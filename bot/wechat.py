@@ -6,11 +6,11 @@ import logging
 import struct
 
 from aiohttp import web
-from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from bot.callback import answer, plain_response, read_body, refuse
+from bot.crypto import OfficialAccountCrypto
 from bot.dispatch import Dispatcher
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeChatSettings
@@ -30,7 +30,7 @@ class WeChatEndpoint:
         self._settings = settings
         self._dispatcher = dispatcher
         self._max_body = max_body
-        self._crypto = WeChatCrypto(settings.token, settings.aes_key, settings.appid) if settings.aes_key else None
+        self._crypto = OfficialAccountCrypto(settings.token, settings.aes_key, settings.appid) if settings.aes_key else None
 
     def _check_sender(self, request: web.Request) -> None:
         if not self._settings.token:

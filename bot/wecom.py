@@ -4,11 +4,11 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.callback import answer, plain_response, read_body, refuse
+from bot.crypto import WeComCrypto
 from bot.dispatch import Dispatcher
 from bot.wechat import CIPHER_ERRORS
 from bot.wxml import BadRequest, parse_xml, to_message
@@ -25,7 +25,7 @@ class WeComEndpoint:
         self._dispatcher = dispatcher
         self._max_body = max_body
         configured = settings.token and settings.aes_key and settings.corp_id
-        self._crypto = WeChatCrypto(settings.token, settings.aes_key, settings.corp_id) if configured else None
+        self._crypto = WeComCrypto(settings.token, settings.aes_key, settings.corp_id) if configured else None
 
     def _open(self, request: web.Request, encrypted: str) -> str:
         """Verify msg_signature over `encrypted` and decrypt it; BadRequest on any failure."""

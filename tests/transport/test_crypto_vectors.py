@@ -63,3 +63,24 @@ async def test_wecom_url_verification_returns_the_exact_plaintext(make_client: A
                                               "nonce": WECOM_NONCE, "echostr": WECOM_ECHO})
     assert resp.status == 200
     assert await resp.read() == b"1616140317555161061"  # no quotes, BOM or newline
+
+
+def test_our_crypto_decrypts_the_published_samples_and_stock_wechatpy_reads_what_it_encrypts() -> None:
+    from wechatpy.enterprise.crypto import WeChatCrypto as StockWeCom
+
+    from bot.crypto import OfficialAccountCrypto, WeComCrypto
+
+    ours = OfficialAccountCrypto(OA_TOKEN, OA_KEY, OA_APPID)
+    plain = ours.decrypt_message({"Encrypt": OA_ENCRYPT}, OA_SIG, OA_TS, OA_NONCE)
+    assert "<Content><![CDATA[abcdteT]]></Content>" in plain
+    assert WeComCrypto(WECOM_TOKEN, WECOM_KEY, WECOM_CORP).check_signature(
+        WECOM_SIG, WECOM_TS, WECOM_NONCE, WECOM_ECHO) == "1616140317555161061"
+    reply = "<xml><Content><![CDATA[续借成功]]></Content></xml>"
+    for mine, stock in ((ours, WeChatCrypto(OA_TOKEN, OA_KEY, OA_APPID)),
+                        (WeComCrypto(WECOM_TOKEN, WECOM_KEY, WECOM_CORP),
+                         StockWeCom(WECOM_TOKEN, WECOM_KEY, WECOM_CORP))):
+        first, second = (xmltodict.parse(mine.encrypt_message(reply, "42", "1700000000"))["xml"] for _ in range(2))
+        assert first["Encrypt"] != second["Encrypt"]  # a fresh random prefix each time
+        for envelope in (first, second):
+            assert stock.decrypt_message({"Encrypt": envelope["Encrypt"]}, envelope["MsgSignature"],
+                                         "1700000000", "42") == reply
