@@ -276,3 +276,18 @@ def test_version_is_read_at_most_once_per_recheck_interval(library: Library,
     assert search.search("狼王梦").hits == []
     now[0] += 6
     assert search.search("狼王梦").hits[0].title == "狼王梦"
+
+
+def test_on_the_event_loop_search_never_waits_for_the_first_build(library: Library) -> None:
+    # memory_only() is how the router answers on the event loop: a search that would wait for the
+    # index build (held here by "another thread") or read the database gives up at once instead.
+    from core.db import WouldBlock, memory_only
+
+    search = CatalogueSearch(library.session_factory, recheck_seconds=0, background=False)
+    search._build_lock.acquire()
+    try:
+        with memory_only(), pytest.raises(WouldBlock):
+            search.search("草房子")
+    finally:
+        search._build_lock.release()
+    assert search.search("草房子").hits == []  # and works normally off the event loop

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.catalogue import catalogue_version
+from core.db import ensure_may_block
 from core.search.index import CatalogueRow, SearchIndex
 from core.search.loader import Availability, load_availability, load_catalogue
 from core.search.matcher import match
@@ -69,6 +70,7 @@ class CatalogueSearch:
     def _fresh_index(self) -> SearchIndex:
         index = self._index
         if index is None:
+            ensure_may_block("search index build")  # never wait for the lock on the event loop
             with self._build_lock:  # first use: everyone waits for the one build
                 if self._index is None:
                     self._rebuild()
@@ -77,9 +79,9 @@ class CatalogueSearch:
         now = self._monotonic()
         if now - self._checked_at < self._recheck_seconds:
             return index
-        self._checked_at = now
-        with self._session_factory() as session:
+        with self._session_factory() as session:  # may raise WouldBlock on the event loop: check again then
             version = catalogue_version(session)
+        self._checked_at = now
         if version != index.version and self._build_lock.acquire(blocking=False):
             if self._background:
                 self._builder = threading.Thread(target=self._rebuild_locked, name="catalogue-search-index",
