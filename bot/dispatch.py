@@ -19,7 +19,7 @@ HOLDING_TEXT = "正在为你查询，结果稍后发给你～"
 SORRY_TEXT = "抱歉，系统开小差了，请稍后再试，或联系图书室老师。"
 POLL_SECONDS = 0.05
 # How far behind WeChat's our clock may run (NTP keeps servers well within this). Used to tell a
-# fresh message from one that may have a copy that already missed its deadline (see _may_be_late).
+# fresh message from one that may have a copy that already missed its deadline (_may_have_late_copy).
 CLOCK_SKEW_SECONDS = 1.0
 
 LateHandler = Callable[[IncomingMessage, Reply, str], Awaitable[None]]
