@@ -19,7 +19,7 @@ from core.clock import FixedClock
 from core.db import WouldBlock, memory_only
 from core.library import Library
 from core.live import ChangeWatcher, LiveCache
-from core.live.feed import ChangeRow, purge_old_rows
+from core.live.feed import NEWEST_SEQ, ChangeRow, purge_old_rows
 from core.messaging import Unreachable
 from core.models import Item, Reader, ReaderStatus, ReaderType, SchoolClass, Title
 from core.notices import reachability
@@ -248,8 +248,7 @@ def test_the_watcher_waits_for_a_sequence_number_committed_late(library: Library
     now[0] = 61.0
     watcher.changes()
     with library.engine.connect() as conn:
-        newest = conn.scalar(select(ChangeRow.seq).order_by(ChangeRow.seq.desc()).limit(1))
-    assert watcher._low == newest  # gave up on the rolled-back seq
+        assert watcher._low == conn.scalar(NEWEST_SEQ)  # gave up on the rolled-back seq
     watcher.close()
 
 
@@ -265,12 +264,11 @@ def test_a_watcher_far_behind_starts_afresh(library: Library) -> None:
 
 
 def test_a_checkout_is_in_the_feed_on_both_databases(lib: Library) -> None:
-    library = lib
-    reader_id, card = add_reader(library)
-    with library.engine.connect() as conn:
-        before = conn.scalar(select(ChangeRow.seq).order_by(ChangeRow.seq.desc()).limit(1)) or 0
-    _, [barcode] = add_title(library)
-    checkout(library, CheckoutItem(card, barcode))
-    with library.engine.connect() as conn:
+    reader_id, card = add_reader(lib)
+    with lib.engine.connect() as conn:
+        before = conn.scalar(NEWEST_SEQ)
+    _, [barcode] = add_title(lib)
+    checkout(lib, CheckoutItem(card, barcode))
+    with lib.engine.connect() as conn:
         rows = conn.execute(select(ChangeRow.topic, ChangeRow.ref).where(ChangeRow.seq > before)).all()
     assert ("reader", str(reader_id)) in [tuple(r) for r in rows]

@@ -22,11 +22,12 @@ class ChangeRow(Base):
     ref: Mapped[str | None] = mapped_column(String(128))
 
 
+NEWEST_SEQ = select(func.coalesce(func.max(ChangeRow.seq), 0))  # 0 while the feed is empty
+
+
 def purge(session: Session, keep: int = KEEP_ROWS) -> int:
     """Delete all but the newest `keep` rows; a watcher that fell further behind starts afresh."""
-    newest = session.scalar(select(func.max(ChangeRow.seq)))
-    if newest is None:
-        return 0
+    newest = session.scalar(NEWEST_SEQ) or 0
     return session.execute(delete(ChangeRow).where(ChangeRow.seq <= newest - keep)).rowcount
 
 

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from core.db import READ_ONLY, ensure_may_block
-from core.live.feed import ChangeRow
+from core.live.feed import NEWEST_SEQ, ChangeRow
 
 MAX_ROWS = 5_000  # more than this behind: forget everything rather than read on
 
@@ -69,7 +69,7 @@ class ChangeWatcher:
         with self._engine.connect() as conn:
             if self._low is None:  # first call: start at the end, nothing cached yet
                 self._signal.changed()  # the baseline: commits from now on move it
-                self._low = conn.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0)))
+                self._low = conn.scalar(NEWEST_SEQ)
                 return []
             rows = conn.execute(select(ChangeRow.seq, ChangeRow.topic, ChangeRow.ref)
                                 .where(ChangeRow.seq > self._low).order_by(ChangeRow.seq)
