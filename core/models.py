@@ -317,3 +317,28 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     result: Mapped[str | None] = mapped_column(Text)
+    # A claim is a lease: its holder (process + request) and until when. A pending key whose lease ran
+    # out belongs to a holder that died before finishing; the next copy of the message takes it over.
+    owner: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallbackNonce(Base):
+    """A (channel, nonce) pair a signed callback carried: accepted once while its timestamp is in the window.
+
+    Kept in the database so every server process refuses a replay. `timestamp` is the callback's
+    own (UTC); rows are purged only once that timestamp is outside the window for good.
+    """
+
+    __tablename__ = "callback_nonces"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InstallFact(Base):
+    """Facts about this installation as key/value rows, e.g. ("demo_school", "1") written by the demo builder."""
+
+    __tablename__ = "install_facts"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), default="")
