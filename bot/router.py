@@ -155,7 +155,8 @@ class Router:
             reachability.mark_reachable(self.library, message.user_id, "wechat_cs")
         pending = self._take_pending(message.user_id)
         identity = accounts.identify(self.library, message.user_id)
-        ctx = Context(self.library, self.search, message, parse, identity, pending)
+        ctx = Context(self.library, self.search, message, parse, identity, pending,
+                      question_lifetime=self.pending_timeout)
         reply = self._dispatch(ctx)
         if ctx.asked is not None:
             conversations.put(self.library, message.user_id, ctx.asked.to_state(),
