@@ -50,9 +50,10 @@ async def test_a_long_message_does_not_hold_other_users_replies(
     answer = await long_task
     assert answer.status == 200
     added = max(during) - statistics.median(alone)
-    # Before: ~5 s (the whole parse ran on the event loop). A few tens of ms leave room for a
-    # loaded 2-core CI machine; bench/nlp.py reports the exact figure.
-    assert added < 0.08, f"others waited up to {added * 1000:.0f} ms longer than usual"
+    # Before: 5.3-5.9 s (the whole parse ran on the event loop); now 11-37 ms here, where the clients
+    # share the server's event loop. 100 ms leaves room for a loaded 2-core CI machine; bench/nlp.py
+    # measures the exact figure with the server in its own process.
+    assert added < 0.1, f"others waited up to {added * 1000:.0f} ms longer than usual"
 
 
 async def test_the_reply_to_a_cut_message_says_only_the_head_was_read(library: Library, say: Say) -> None:
