@@ -6,6 +6,7 @@ import functools
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.handlers import ROUTES
@@ -15,6 +16,7 @@ from bot.handlers.info import fallback, menu
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser, ParseResult
+from bot.nlp.limits import CUT_NOTE, cut
 from bot.parser_refresh import ParserRefresher
 from core import accounts, conversations, queries
 from core.db import WouldBlock, memory_only
@@ -104,14 +106,26 @@ class Router:
 
     def _parse(self, text: str) -> ParseResult:
         # The transport asks needs_run_once() and then respond() about the same message: parse once.
-        return self._parse_with(text, self.parser.generation)
+        # Cut first, so the cache holds short keys and every path reads the same head of the text.
+        return self._parse_with(cut(text)[0], self.parser.generation)
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - one router per process, it lives as long
     def _parse_with(self, text: str, generation: int) -> ParseResult:
         return self.parser.parse(text)
 
     def handle(self, message: IncomingMessage) -> str:
-        """Synchronous core of respond(): usable from the terminal chat and tests."""
+        """Synchronous core of respond(): usable from the terminal chat and tests.
+
+        Only the first MAX_MESSAGE_CHARS characters are read (bot.nlp.limits); the reply to a
+        longer message ends with a note saying so, since what came later was not done.
+        """
+        text, was_cut = cut(message.text)
+        if was_cut:
+            message = replace(message, text=text)
+        reply = self._handle_safely(message)
+        return f"{reply}\n{CUT_NOTE}" if was_cut and reply else reply
+
+    def _handle_safely(self, message: IncomingMessage) -> str:
         try:
             return self._handle(message)
         except WouldBlock:
@@ -141,7 +155,8 @@ class Router:
             reachability.mark_reachable(self.library, message.user_id, "wechat_cs")
         pending = self._take_pending(message.user_id)
         identity = accounts.identify(self.library, message.user_id)
-        ctx = Context(self.library, self.search, message, parse, identity, pending)
+        ctx = Context(self.library, self.search, message, parse, identity, pending,
+                      question_lifetime=self.pending_timeout)
         reply = self._dispatch(ctx)
         if ctx.asked is not None:
             conversations.put(self.library, message.user_id, ctx.asked.to_state(),

@@ -5,7 +5,7 @@ Each query opens its own read-only unit of work and returns plain frozen datacla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from core.models import (
     Loan,
     Reader,
     ReaderStatus,
+    Renewal,
     Reservation,
     ReservationStatus,
     SchoolClass,
@@ -84,6 +85,21 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
                               overdue_fine_fen(library.policy, days, loan.price_fen),
                               loan.renewal_count, loan.recalled))
     return views
+
+
+def loans_changed_since(library: Library, reader_ids: list[int], since: datetime) -> bool:
+    """True when any of these readers' loans was lent, renewed, recalled, returned or lost at or
+    after `since` (UTC): then positions read from a list before that may name other books now."""
+    if not reader_ids:
+        return False
+    mine = Loan.reader_id.in_(reader_ids)
+    moved = or_(Loan.loaned_at >= since, Loan.returned_at >= since, Loan.lost_at >= since,
+                Loan.recalled_at >= since)
+    renewed = select(Renewal.id).join(Loan, Loan.id == Renewal.loan_id).where(mine, Renewal.renewed_at >= since)
+    with library.read_uow() as uow:
+        if uow.session.scalar(select(Loan.id).where(mine, moved).limit(1)) is not None:
+            return True
+        return uow.session.scalar(renewed.limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.messages import IncomingMessage
@@ -49,6 +49,7 @@ class Context:
     identity: Identity | None
     pending: Pending | None = None
     asked: Pending | None = None  # set by a handler that asks a question
+    question_lifetime: timedelta = timedelta(minutes=5)  # how long an open question (and a shown list) holds
 
     @property
     def text(self) -> str:

@@ -1,6 +1,7 @@
 """Whose loans a user may see and act on: their own card, then each child, numbered together."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.handlers.base import Context
@@ -47,3 +48,40 @@ def numbered_loans(ctx: Context) -> list[OwnedLoan]:
 def is_parent_view(ctx: Context) -> bool:
     """True when the list mixes holders or is about children: then each line names the child."""
     return ctx.identity is not None and bool(ctx.identity.children)
+
+
+# The open-question kind that only remembers a numbered loan list the user acted on (the list an
+# earlier "续借第1本" or answer used): it asks nothing, but "续借第2本" within its lifetime means
+# the second book of that list, even after a renewal moved the books' order (docs/conversations.md).
+# 我的借阅 does not store its list (that would be a write on the read-only fast path); instead a
+# position with no list open is trusted only when none of the user's loans changed within the
+# lifetime, since then every list shown within it had today's order (numbers_may_have_moved).
+SHOWN_LOANS = "loans_shown"
+_LOAN_LISTS = (SHOWN_LOANS, "renew")  # open questions whose options are loan ids as numbered
+
+
+def remember_shown(ctx: Context, loan_ids: Sequence[int]) -> None:
+    """Keep the numbered list (loan ids in the order shown) for the user's next positions."""
+    ctx.ask(SHOWN_LOANS, tuple(loan_ids))
+
+
+def shown_ids(ctx: Context) -> tuple[int, ...] | None:
+    """Loan ids of the numbered list the user was last shown, if it is still open, else None."""
+    pending = ctx.pending
+    if pending is None or pending.kind not in _LOAN_LISTS or not pending.options:
+        return None
+    return pending.options
+
+
+def as_shown(ids: Sequence[int], loans: list[OwnedLoan]) -> list[OwnedLoan | None]:
+    """The shown list against today's open loans: one entry per number shown, None for a loan
+    no longer open (returned meanwhile), so the other numbers keep meaning what the user read."""
+    by_id = {o.loan.loan_id: o for o in loans}
+    return [by_id.get(i) for i in ids]
+
+
+def numbers_may_have_moved(ctx: Context, loans: list[OwnedLoan]) -> bool:
+    """True when a list shown to the user within the question lifetime may differ from today's
+    order: one of their loans was lent, renewed, recalled, returned or lost since then."""
+    since = ctx.library.now() - ctx.question_lifetime
+    return queries.loans_changed_since(ctx.library, [p.reader_id for p in people(ctx)], since)

@@ -10,8 +10,12 @@ ACTION_INTENTS: frozenset[str] = frozenset({
     "issue_code",
 })
 
-CODE = r"(?<![A-Za-z0-9])[A-Za-z]{0,4}\d{4,}[A-Za-z0-9-]*(?![A-Za-z0-9])"
-CLASS = r"(?:本班|我们班|我班|咱班|咱们班|班上|班里|班级|全班|[0-9一二三四五六七八九十]+\s*[班(（]|各班|学生们?|同学们?|孩子们)"
+# A barcode or card number. Atomic, so a code once read is not re-split (digits between \d{4,} and
+# the tail: O(n²) splits of a long digit run when what follows does not match); the tail after the
+# digits is bounded, since a code may start after each "-" and "1111-1111-…" would otherwise be
+# rescanned to its end from every piece. Real codes are far shorter than 4 + digits + 24.
+CODE = r"(?<![A-Za-z0-9])(?>[A-Za-z]{0,4}\d{4,}[A-Za-z0-9-]{0,24})(?![A-Za-z0-9])"
+CLASS = r"(?:本班|我们班|我班|咱班|咱们班|班上|班里|班级|全班|[0-9一二三四五六七八九十]{1,4}\s*[班(（]|各班|学生们?|同学们?|孩子们)"
 OWE = r"(?:逾期|超期|过期|没还|未还|没有还|欠书|欠着|拖欠|到期未还|催还|催书|没交|未归还)"
 CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|卡)"
 LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
@@ -32,6 +36,8 @@ def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
     return Rule(intent, re.compile(pattern, re.IGNORECASE), weak)
 
 
+# Every pattern is linear in the text: repeats are bounded ({0,12}, {1,4}) or anchored, so no
+# search rescans the rest of the message from each position (tests/nlp/test_long_text.py).
 # Order is the priority. Specific before general: "取消预约" before "预约", "续借规则" before
 # "续借", "本班逾期" before "我的借阅", librarian commands (need a barcode) before reader ones.
 RULES: tuple[Rule, ...] = (

@@ -19,6 +19,7 @@ _BARE_RUN = re.compile(rf"^{NUM}\s*{_UNIT}?(?:{_SEP}{NUM}\s*{_UNIT}?)*$")
 _FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")
 _LAST = re.compile(r"最后\s*(?:一|1)\s*" + _UNIT)
 _NUM_RE = re.compile(NUM)
+_SPACES = re.compile(r"\s+")
 MAX_POSITION = 50  # nobody has 50 loans; bigger numbers are barcodes, ISBNs or years
 
 
@@ -65,7 +66,9 @@ def find_indexes(text: str) -> tuple[list[int], list[tuple[int, int]]]:
 
 def bare_indexes(text: str) -> list[int] | None:
     """Positions when text is nothing but numbers ("1 3", "2、4", "一和三"), else None."""
-    stripped = text.strip()
+    # One space per gap: _SEP's "\s*…\s\s*" could otherwise split a long run of spaces (left where
+    # command words were blanked out) in O(k²) ways before failing.
+    stripped = _SPACES.sub(" ", text.strip())
     if not stripped or not _BARE_RUN.match(stripped):
         return None
     values = _positions(stripped)

@@ -19,6 +19,7 @@ from bot.nlp.lexicon import (
     PINYIN_COMMANDS,
     TYPO_FIXES,
 )
+from bot.nlp.limits import MAX_MESSAGE_CHARS, cut
 from bot.nlp.normalise import is_only_question_mark, normalise
 from bot.nlp.numerals import bare_indexes, find_indexes
 
@@ -35,7 +36,9 @@ _PINYIN_ONLY = re.compile(r"^[a-z][a-z ']{1,40}$")
 _SELECT_NOISE = re.compile(r"[\s,，、吧的这那是要选就呢啊好]")
 _BARE_ALL = re.compile(r"^(?:全部|全都|都|都要|全要|所有|所有的|全部都要|两本都要|都续|全选)了?吧?$")
 _ABOUT_BOOKS = re.compile(r"^(?:.{1,10})(?:的|类|方面的|相关的)(?:书|书籍|绘本|小说|读物)$")
-_SEP_AFTER_GREETING = re.compile(r"^[\s,，!！.。~～]+")
+_SEP_AFTER_GREETING = re.compile(r"[\s,，!！.。~～]*")  # used with match(text, pos): no "^"
+# Titles people mark; the content excludes the opening mark so unclosed marks cost O(n), not O(n²).
+_MARKED = re.compile(r"《[^《》]*》|“[^“”]*”|\"[^\"]*\"|「[^「」]*」|『[^『』]*』|【[^【】]*】")
 _NOT_TITLES = frozenset(LIBRARY_WORDS) | frozenset(GREETINGS)
 
 
@@ -80,10 +83,16 @@ class Parser:
         """jieba words of text using the library and catalogue dictionary."""
         return self._tokenizer.lcut(text, HMM=False) if text else []  # type: ignore[union-attr]
 
-    def parse(self, text: str) -> ParseResult:
-        """Parse one message; never raises (a bad message is `unknown`)."""
+    def parse(self, text: str, *, limit: int | None = MAX_MESSAGE_CHARS) -> ParseResult:
+        """Parse one message; never raises (a bad message is `unknown`).
+
+        Only the first `limit` characters are read (bot.nlp.limits: a request is short, and the
+        parse must stay bounded); `limit=None` reads everything, for benchmarks of the algorithm,
+        which is linear in the text.
+        """
         try:
-            return self._parse(text if isinstance(text, str) else str(text))
+            text = text if isinstance(text, str) else str(text)
+            return self._parse(text if limit is None else cut(text, limit)[0])
         except Exception:  # the bot must answer something, whatever came in
             log.exception("parser failed on a %d-character message", len(text))  # the text may be personal
             return ParseResult("unknown", {}, 0.0)
@@ -112,7 +121,7 @@ class Parser:
     def _mask(self, text: str) -> tuple[str, list[str], list[str]]:
         """Replace bracketed titles and catalogue terms by one MASK char so keywords inside them
         ("查理九世", "《新书》") cannot trigger an intent; returns masked text, its tokens, hits."""
-        masked = re.sub(r"《[^》]*》|“[^”]*”|\"[^\"]*\"|「[^」]*」|『[^』]*』|【[^】]*】", sl.MASK, text)
+        masked = _MARKED.sub(sl.MASK, text)
         tokens = self.tokenize(masked)
         hits: list[str] = []
         out: list[str] = []
@@ -204,20 +213,24 @@ def _fix_typos(text: str) -> str:
 
 
 def _strip_greeting(text: str) -> str | None:
-    """Remove a leading greeting; None when the message was nothing but greetings."""
+    """Remove a leading greeting; None when the message was nothing but greetings.
+
+    Moves an index instead of slicing, so "你好，你好，…" costs O(n), not O(n²).
+    """
+    pos = 0
     while True:
-        lowered = text.lower()
         for word in _GREETINGS:
-            if lowered.startswith(word):
-                rest = text[len(word):]
+            end = pos + len(word)
+            if text[pos:end].lower() == word:
                 single = len(word) == 1 or word.isascii()
-                if single and rest and not _SEP_AFTER_GREETING.match(rest):
+                after = _SEP_AFTER_GREETING.match(text, end)
+                if single and end < len(text) and not after.group():  # type: ignore[union-attr]
                     continue  # "早点还" is not a greeting; "hiking" is not "hi"
-                text = _SEP_AFTER_GREETING.sub("", rest)
+                pos = after.end()  # type: ignore[union-attr]
                 break
         else:
-            return text
-        if not text:
+            return text[pos:]
+        if pos >= len(text):
             return None
 
 
@@ -234,10 +247,7 @@ def _short_reply(text: str) -> ParseResult | None:
         return ParseResult("unknown", {"indexes": indexes}, 0.8)
     found, spans = find_indexes(text)
     if found:
-        rest = text
-        for start, end in reversed(spans):
-            rest = rest[:start] + rest[end:]
-        if not _SELECT_NOISE.sub("", rest):
+        if not _SELECT_NOISE.sub("", sl.blank_spans(text, spans, "")):
             return ParseResult("unknown", {"indexes": found}, 0.8)
     return None
 

@@ -27,10 +27,26 @@ _COMMAND_RE = re.compile("|".join(re.escape(w) for w in _COMMAND_WORDS), re.IGNO
 _SEGMENT_SPLIT = re.compile(r"[\s,，、;；:：!！?？。]+")
 _LEAD = sorted(LEAD_FILLERS + ("查", "找", "搜", "续", "借", "有", "有关于", "关于", "借阅", "的"), key=len, reverse=True)
 _TRAIL = sorted(TRAIL_FILLERS, key=len, reverse=True)
+
+
+def _by_char(words: list[str], index: int) -> dict[str, tuple[str, ...]]:
+    """Words grouped by their first (index 0) or last (-1) character, longest first as in words."""
+    out: dict[str, list[str]] = {}
+    for word in words:
+        out.setdefault(word[index], []).append(word)
+    return {ch: tuple(ws) for ch, ws in out.items()}
+
+
+# Only fillers that start (end) with the segment's first (last) character can match: one dict
+# look-up per peeled filler instead of trying all ~90 of them.
+_LEAD_BY_FIRST = _by_char(_LEAD, 0)
+_TRAIL_BY_LAST = _by_char(_TRAIL, -1)
 _AUTHOR_OF = re.compile(r"^(.{2,8}?)(?:写的|著的|编的|老师写的|的作品|的著作|的小说|作品)")
 _ABOUT = re.compile(r"^(.{2,10}?)(?:的|类的|方面的|相关的|之类的|有关的)(?:科普|科幻|历史|儿童|课外|图画|漫画)?"
                     r"(?:书|书籍|绘本|小说|读物|故事|图书)$")
-_BRACKETS = re.compile(r"《([^》]+)》|“([^”]+)”|\"([^\"]+)\"|「([^」]+)」|『([^』]+)』|【([^】]+)】|‘([^’]+)’")
+# The content excludes the opening mark too: an unclosed 《 then stops at the next 《 instead of
+# scanning to the end for every one of them (O(n²) on "《《《…").
+_BRACKETS = re.compile(r"《([^《》]+)》|“([^“”]+)”|\"([^\"]+)\"|「([^「」]+)」|『([^『』]+)』|【([^【】]+)】|‘([^‘’]+)’")
 _ALL_RE = re.compile(r"全部|所有|全都|都|统统|通通|一起|每一?本|两本都|全续")
 _CODE_RE = re.compile(CODE)
 _CARD_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,3}\d{3,}[A-Za-z0-9]*)(?![A-Za-z0-9])")
@@ -50,23 +66,89 @@ def bracketed(text: str) -> list[str]:
     return [next(g for g in m.groups() if g is not None).strip() for m in _BRACKETS.finditer(text)]
 
 
+# jieba decides whether a character is a word from its neighbours. A segment up to this long is
+# re-read whole at each step (exactly as jieba sees it); a longer one through a window of this
+# size at the edge, re-read only when fewer than _MIN_CONTEXT characters of it are left, so peeling
+# n fillers costs O(n) instead of re-segmenting the whole text for each one (O(n²)).
+_TOKEN_WINDOW = 24
+_MIN_CONTEXT = 8
+
+
+class _EdgeWords:
+    """The first and last jieba word of seg[start:end] while fillers are peeled off both ends."""
+
+    def __init__(self, seg: str, tokenize: Tokenize) -> None:
+        self.seg, self.tokenize = seg, tokenize
+        self.head: tuple[int, list[str]] | None = None  # (start, words from start on, reversed)
+        self.tail: tuple[int, list[str]] | None = None  # (end, words up to end)
+
+    def first(self, start: int, end: int) -> str:
+        if end - start <= _TOKEN_WINDOW:
+            return self.tokenize(self.seg[start:end])[0]
+        if self.head is None or self.head[0] != start or sum(map(len, self.head[1])) < _MIN_CONTEXT:
+            self.head = (start, self.tokenize(self.seg[start:start + _TOKEN_WINDOW])[::-1])
+        return self.head[1][-1]
+
+    def last(self, start: int, end: int) -> str:
+        if end - start <= _TOKEN_WINDOW:
+            return self.tokenize(self.seg[start:end])[-1]
+        if self.tail is None or self.tail[0] != end or sum(map(len, self.tail[1])) < _MIN_CONTEXT:
+            self.tail = (end, self.tokenize(self.seg[end - _TOKEN_WINDOW:end]))
+        return self.tail[1][-1]
+
+    def peeled_front(self, old: int, new: int) -> None:
+        """start moved from old to new: drop those words from the cached head, if they align."""
+        self.head = _drop(self.head, old, new - old)
+
+    def peeled_back(self, old: int, new: int) -> None:
+        """end moved from old to new: drop those words from the cached tail, if they align."""
+        self.tail = _drop(self.tail, old, old - new, back=True)
+
+
+def _drop(cache: tuple[int, list[str]] | None, at: int, count: int,
+          back: bool = False) -> tuple[int, list[str]] | None:
+    if cache is None or cache[0] != at:
+        return None
+    words, gone = cache[1], 0
+    while words and gone < count:
+        gone += len(words.pop())
+    if gone != count:  # the peeled text ended inside a word: read the window again next time
+        return None
+    return (at - count if back else at + count), words
+
+
 def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
-    """Peel fillers off both ends; a one-character filler only goes when jieba sees it as a word."""
+    """Peel fillers off both ends; a one-character filler only goes when jieba sees it as a word.
+
+    Linear in the segment: indexes instead of slices, jieba asked about a bounded window (see
+    _EdgeWords).
+    """
+    edges = _EdgeWords(seg, tokenize)
+    start, end = 0, len(seg)
     changed = True
-    while seg and changed:
+    while start < end and changed:
         changed = False
-        for word in _LEAD:
-            if seg.startswith(word) and len(seg) > len(word):
-                if len(word) == 1 and tokenize(seg)[0] != word:
+        for word in _LEAD_BY_FIRST.get(seg[start], ()):
+            if seg.startswith(word, start, end) and end - start > len(word):
+                if len(word) == 1 and edges.first(start, end) != word:
                     continue
-                seg, changed = seg[len(word):].lstrip(), True
+                old, start = start, start + len(word)
+                while start < end and seg[start].isspace():
+                    start += 1
+                edges.peeled_front(old, start)
+                changed = True
                 break
-        for word in _TRAIL if trail else ():
-            if seg.endswith(word) and len(seg) > len(word):
-                if len(word) == 1 and tokenize(seg)[-1] != word:
+        for word in _TRAIL_BY_LAST.get(seg[end - 1], ()) if trail and start < end else ():
+            if seg.endswith(word, start, end) and end - start > len(word):
+                if len(word) == 1 and edges.last(start, end) != word:
                     continue
-                seg, changed = seg[: -len(word)].rstrip(), True
+                old, end = end, end - len(word)
+                while end > start and seg[end - 1].isspace():
+                    end -= 1
+                edges.peeled_back(old, end)
+                changed = True
                 break
+    seg = seg[start:end]
     if seg in _LEAD or seg in _TRAIL:
         return ""
     return seg
@@ -83,7 +165,7 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
         head = _strip_edges(seg.strip(), tokenize, trail=False)
-        head = re.sub(r"(?:吗|呢|吧|么)+$", "", head)
+        head = head.rstrip("吗呢吧么")  # a regex "(?:吗|…)+$" would rescan long runs: O(n²)
         if (m := _AUTHOR_OF.match(head)) or (m := _ABOUT.match(head)):
             seg = m.group(1)
         seg = _strip_edges(seg.strip(), tokenize)
@@ -101,9 +183,21 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
 def extract_indexes(text: str) -> tuple[list[int], str]:
     """Loan positions and the text with their mentions blanked out."""
     found, spans = find_indexes(text)
-    for start, end in reversed(spans):
-        text = text[:start] + " " + text[end:]
-    return found, text
+    return found, blank_spans(text, spans, " ")
+
+
+def blank_spans(text: str, spans: list[tuple[int, int]], filler: str) -> str:
+    """text with each (start, end) span replaced by filler, in one pass (spans in order, disjoint)."""
+    parts: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start < last:  # overlapping mentions ("前两本" inside a run): the earlier one already went
+            start = last
+        parts.append(text[last:start])
+        parts.append(filler)
+        last = max(last, end)
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def wants_all(text: str) -> bool:
