@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,11 +20,20 @@ from sqlalchemy.exc import IntegrityError
 from bot.cli import main
 from core import accounts, logtags
 from core.accounts import BindRefused
-from core.clock import FixedClock
+from core.clock import FixedClock, system_clock
 from core.library import Library
 from core.models import InstallFact, Reader, ReaderType
 from tests import privacy
 from tests.factories import add_reader
+from tests.transport.wechat_client import TOKEN, message_xml, sign, text_fields
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_a_tag_is_ten_hex_digits_and_depends_on_the_installations_secret(library: Library) -> None:
@@ -98,3 +115,51 @@ def test_the_privacy_check_finds_an_identifier_in_a_message_its_arguments_or_an_
     found = privacy.leaks(recorder.records, {"oLeaky-openid", "S30201", "陈思雨"})
     assert sorted(i for i, _ in found) == ["S30201", "oLeaky-openid"]
     assert not privacy.meaningful("2") and not privacy.meaningful("1、3") and privacy.meaningful("T0001")
+
+
+def _wait_ready(base: str, log: Path) -> None:
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(log.read_text(errors="replace")[-2000:])
+
+
+def _post_text(base: str, openid: str, text: str) -> str:
+    timestamp, nonce = str(int(time.time())), str(time.monotonic_ns())
+    query = urllib.parse.urlencode({"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp,
+                                    "nonce": nonce, "openid": openid})
+    request = urllib.request.Request(f"{base}/wechat?{query}", data=message_xml(text_fields(openid, text)).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def test_the_real_servers_log_names_no_user(tmp_path: Path) -> None:
+    """`shuxiang serve` as deployed (its own logging set-up, no aiohttp access log): a binding story."""
+    url = f"sqlite:///{tmp_path / 'school.db'}"
+    library = Library.open(url, clock=system_clock)  # the server's clock: the code must be valid for it
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    code = accounts.issue_code(library, "T0001")
+    secret_tag = logtags.tag("oServeLog-openid-1")
+    library.close()
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHUXIANG_WECHAT_TOKEN": TOKEN}
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--no-jobs", "--db", url, "--port",
+                                   str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, log)
+        assert "不对" in _post_text(base, "oServeLog-openid-1", "绑定 T0001 张静 000000")
+        assert "绑定成功" in _post_text(base, "oServeLog-openid-1", f"绑定 T0001 张静 {code}")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    text = log.read_text(errors="replace")
+    assert "POST /wechat 200" in text and f"binding attempt user#{secret_tag}" in text
+    for personal in ("oServeLog-openid-1", "T0001", "张静", code, "绑定"):
+        assert personal not in text, personal
