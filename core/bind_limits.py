@@ -58,14 +58,13 @@ def _lock_key(kind: str, value: str) -> int:
 def serialise(session: Session, user_id: str, card_no: str) -> None:
     """Make the rest of this transaction the only binding try of this user id and of this card.
 
-    PostgreSQL: transaction-level advisory locks, always the user's before the card's (one of
-    each per transaction, in one order: no deadlock), released at commit or rollback. SQLite:
-    nothing to do, the write transaction began with BEGIN IMMEDIATE (core/db.py) and is the only
-    writer of the whole file until it ends. Must be the transaction's first statement on SQLite's
-    side too, so that counts read afterwards include every earlier try.
+    Call it first in the transaction, before reading any count. PostgreSQL: transaction-level
+    advisory locks, always the user's before the card's (one of each per transaction, in one
+    order: no deadlock), released at commit or rollback; READ COMMITTED then lets the counts that
+    follow see every earlier try. SQLite: nothing to do, a write transaction begins with BEGIN
+    IMMEDIATE (core/db.py) and is the only writer of the whole file until it ends.
     """
     if session.get_bind().dialect.name != "postgresql":
-        session.execute(select(1))  # begins the transaction (BEGIN IMMEDIATE) now
         return
     for kind, value in (("user", user_id), ("card", card_no[:CARD_NO_MAX])):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(kind, value)})
