@@ -60,3 +60,36 @@ def test_100_users_guessing_one_card_at_once_get_exactly_the_cards_limit_checked
     outcomes = _storm(library, [f"wx-{n}" for n in range(ATTEMPTS)], "T0001", "000000")
     assert outcomes == {"no_match": accounts.CARD_LOCK_USERS, "rate_limited": ATTEMPTS - accounts.CARD_LOCK_USERS}
     assert _failures(library) == accounts.CARD_LOCK_USERS
+
+
+def _guess(lib: Library, user: str, card: str, code: str = "000000") -> str:
+    try:
+        accounts.bind(lib, user, card, "张静", code)
+        return "bound"
+    except BindRefused as refusal:
+        return refusal.failure.value
+
+
+def test_nine_strangers_guessing_to_their_limit_leave_the_owners_first_try_alone(library: Library,
+                                                                                  clock: FixedClock) -> None:
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    code = accounts.issue_code(library, "T0001", code="424242")
+    clock.advance(seconds=1)
+    for n in range(accounts.CARD_LOCK_USERS - 1):
+        outcomes = [_guess(library, f"wx-s{n}", "T0001") for _ in range(accounts.MAX_FAILURES_PER_USER + 3)]
+        assert outcomes.count("no_match") == accounts.MAX_FAILURES_PER_USER
+        assert _guess(library, f"wx-s{n}", "T0001", code) == "rate_limited"  # the right code, too late
+    assert _guess(library, "wx-owner", "T0001", code) == "bound"
+
+
+def test_a_card_locked_by_many_strangers_opens_again_after_an_hour(library: Library, clock: FixedClock) -> None:
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    code = accounts.issue_code(library, "T0001", code="424242")
+    clock.advance(seconds=1)
+    for n in range(accounts.CARD_LOCK_USERS):
+        assert _guess(library, f"wx-s{n}", "T0001") == "no_match"
+    assert _guess(library, "wx-owner", "T0001", code) == "rate_limited"
+    clock.advance(minutes=59)
+    assert _guess(library, "wx-owner", "T0001", code) == "rate_limited"
+    clock.advance(minutes=1, seconds=1)
+    assert _guess(library, "wx-owner", "T0001", code) == "bound"
