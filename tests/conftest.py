@@ -142,7 +142,9 @@ def no_personal_data_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
         root.removeHandler(recorder)
         root.setLevel(levels[0])
         engine_log.setLevel(levels[1])
-    identifiers = privacy.take_sent() | (privacy.database_identifiers(library) if library is not None else set())
+    identifiers = privacy.take_sent() | privacy.demo_identifiers()
+    if library is not None:
+        identifiers |= privacy.database_identifiers(library)
     found = privacy.leaks(recorder.records, identifiers)
     privacy.tally(request.node.nodeid, len(recorder.records), len(identifiers), found)
     assert not found, privacy.summary(found)

@@ -4,8 +4,9 @@ The end-to-end tests (tests/handlers, tests/transport, tests/scheduler) run with
 at DEBUG and SQLAlchemy's statement log on (what an operator turns on to debug); every record is
 kept, and at the end of the test each is formatted — message, arguments, exception and stack —
 and searched for every identifier: the openids and texts the test clients sent (registered by
-tests/transport/wechat_client.py), and every card number, name, phone and user id in the test's
-database (swept at the end, so the factories, the demo builder and the fixtures all count).
+tests/transport/wechat_client.py), the demo users' openids, cards and phone, and every card
+number, name, phone and user id in the test's database (swept at the end, so the factories, the
+demo builder and the fixtures all count).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts import Binding, BindingAttempt
 from core.conversations import ConversationState
+from core.demo import DEMO_USERS
 from core.library import Library
 from core.logredact import HideDatabaseValues
 from core.messaging import OutboundMessage
@@ -54,6 +56,12 @@ def take_sent() -> set[str]:
         values = set(_sent)
         _sent.clear()
         return values
+
+
+def demo_identifiers() -> set[str]:
+    """The demo users' openids, cards and the demo parent's phone (the simulator speaks as them)."""
+    values = {u.openid for u in DEMO_USERS} | {u.ref.removeprefix("guardian:") for u in DEMO_USERS}
+    return {v for v in values if meaningful(v)}
 
 
 def database_identifiers(library: Library) -> set[str]:
