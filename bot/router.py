@@ -117,7 +117,7 @@ class Router:
         except WouldBlock:
             raise  # not an error: respond() runs the message again in a thread
         except Exception:  # a stack trace is never an answer
-            # No message text or openid in the logs (personal data): a short hash ties lines together.
+            # No message text or openid in the logs (personal data): a keyed tag ties lines together.
             log.exception("handler failed for user#%s (%d characters)", tag(message.user_id), len(message.text))
             return OOPS
 
