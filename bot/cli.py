@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "desk": "bot.cli_desk:desk",
     "inventory": "bot.cli_desk:inventory",
     "report": "bot.cli_report:report",
+    "log-tag": "bot.cli_logtag:log_tag",
 }
 
 

@@ -5,6 +5,7 @@ import logging
 
 import click
 
+from core import logredact
 from core.clock import Clock, system_clock
 from core.settings import SettingsError
 
@@ -31,6 +32,7 @@ def serve(demo: bool, host: str | None, port: int | None, config: str | None, db
 
     clock = _clock(now_text, fast_clock)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logredact.install()  # database errors in tracebacks lose the values PostgreSQL quotes
     try:
         settings = build_settings(config, demo=demo, host=host, port=port, db=db)
         library = open_library(settings, clock)  # migrate (and build the demo) before listening

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -21,6 +20,7 @@ from bot.parser_refresh import ParserRefresher
 from core import accounts, conversations, queries
 from core.db import WouldBlock, memory_only
 from core.library import Library
+from core.logtags import tag
 from core.notices import reachability
 from core.search import CatalogueSearch
 
@@ -131,8 +131,8 @@ class Router:
         except WouldBlock:
             raise  # not an error: respond() runs the message again in a thread
         except Exception:  # a stack trace is never an answer
-            # No message text or openid in the logs (personal data): a short hash ties lines together.
-            log.exception("handler failed for user#%s (%d characters)", _tag(message.user_id), len(message.text))
+            # No message text or openid in the logs (personal data): a keyed tag ties lines together.
+            log.exception("handler failed for user#%s (%d characters)", tag(message.user_id), len(message.text))
             return OOPS
 
     def _take_pending(self, user_id: str) -> Pending | None:
@@ -175,10 +175,6 @@ class Router:
             if (reply := routes.handle(ctx)) is not None:
                 return reply
         return fallback.handle(ctx) or menu(ctx)
-
-
-def _tag(user_id: str) -> str:
-    return hashlib.sha256(user_id.encode()).hexdigest()[:8]
 
 
 def build_router(library: Library, *, parser: Parser | None = None,

@@ -2,7 +2,8 @@
 
 Binding needs the card number, the reader's name and a one-time code from the library (for a
 parent: the child's card and name and a code issued for parents). Wrong attempts are limited
-per user and per card and logged; every failure looks the same, so a guess learns nothing.
+per user id, and per card only across many user ids (core/bind_limits.py), and logged with
+keyed tags only (core/logtags.py); every failure looks the same, so a guess learns nothing.
 """
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func, select, update
+from sqlalchemy import Boolean, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import bind_limits
+from core.bind_limits import CARD_LOCK_USERS, MAX_FAILURES_PER_USER, BindingAttempt  # noqa: F401  (re-exported)
 from core.circulation.lookups import audit, normalise_card
 from core.library import Library
 from core.live import Tag
+from core.logtags import tag
 from core.messaging import PENDING_STATUS, SENDING, SKIPPED, OutboundMessage
 from core.models import (
     Base,
@@ -33,7 +37,6 @@ from core.models import (
 
 log = logging.getLogger("shuxiang.accounts")
 
-MAX_FAILURES_PER_HOUR = 5
 CODE_VALID_DAYS = 7
 CODE_DIGITS = 6
 
@@ -61,20 +64,6 @@ class BindingCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by: Mapped[str] = mapped_column(String(60), default="")
-
-
-class BindingAttempt(Base):
-    """Every binding attempt, kept for rate limiting and for the librarian to look at."""
-
-    __tablename__ = "binding_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    user_id: Mapped[str] = mapped_column(String(128))
-    card_no: Mapped[str] = mapped_column(String(40))
-    ok: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (Index("ix_binding_attempts_user_at", "user_id", "at"),
-                      Index("ix_binding_attempts_card_at", "card_no", "at"))
 
 
 class Role(enum.StrEnum):
@@ -219,40 +208,30 @@ def issue_code_as(library: Library, issuer: Identity, card_no: str, *, for_guard
         code = _add_code(uow.session, now, reader, for_guardian=for_guardian, actor=f"wechat:{issuer.user_id}")
         issued = IssuedCode(code, reader.card_no, reader.name, for_guardian, now + timedelta(days=CODE_VALID_DAYS))
         uow.commit()
-    log.info("binding code issued by=%s card=%s parent=%s", issuer.user_id, issued.card_no, for_guardian)
+    log.info("binding code issued by user#%s card#%s parent=%s", tag(issuer.user_id), tag(issued.card_no),
+             for_guardian)
     return issued
 
 
-def _recent_failures(session: Session, now: datetime, *, user_id: str, card_no: str) -> tuple[int, int]:
-    since = now - timedelta(hours=1)
-    base = select(func.count()).select_from(BindingAttempt).where(BindingAttempt.at > since,
-                                                                  BindingAttempt.ok.is_(False))
-    by_user = session.scalar(base.where(BindingAttempt.user_id == user_id)) or 0
-    by_card = session.scalar(base.where(BindingAttempt.card_no == card_no)) or 0
-    return by_user, by_card
-
-
-def _record_attempt(library: Library, user_id: str, card_no: str, ok: bool) -> None:
-    # Its own transaction: a failed attempt must be counted even though the binding rolls back.
-    with library.uow() as uow:
-        uow.session.add(BindingAttempt(at=library.now(), user_id=user_id, card_no=card_no[:40], ok=ok))
-        uow.commit()
-    log.info("binding attempt user=%s card=%s ok=%s", user_id, card_no, ok)
-
-
 def bind(library: Library, user_id: str, card_no: str, name: str, code: str) -> Bound:
-    """Bind a user to a card (or, with a parent code, to the student as a guardian)."""
+    """Bind a user to a card (or, with a parent code, to the student as a guardian).
+
+    One transaction checks the limits, the code, and records the try (core/bind_limits.py), so
+    simultaneous tries are counted exactly. Errors: BindRefused with RATE_LIMITED (nothing was
+    checked or recorded), NO_MATCH (recorded as a failure), ALREADY_BOUND (not a failure).
+    """
     now = library.now()
     card_no = normalise_card(card_no)
     with library.uow() as uow:
-        by_user, by_card = _recent_failures(uow.session, now, user_id=user_id, card_no=card_no)
-    if by_user >= MAX_FAILURES_PER_HOUR or by_card >= MAX_FAILURES_PER_HOUR:
-        log.warning("binding rate-limited user=%s card=%s", user_id, card_no)
-        _record_attempt(library, user_id, card_no, ok=False)
-        raise BindRefused(BindFailure.RATE_LIMITED)
-    with library.uow() as uow:
         session = uow.session
+        bind_limits.serialise(session, user_id, card_no)
         reader = session.scalar(select(Reader).where(Reader.card_no == card_no))
+        newest_code_at = None if reader is None else session.scalar(
+            select(func.max(BindingCode.created_at)).where(BindingCode.reader_id == reader.id))
+        limited = bind_limits.refusal(session, now, user_id=user_id, card_no=card_no, newest_code_at=newest_code_at)
+        if limited is not None:
+            log.warning("binding refused by the %s limit: user#%s card#%s", limited, tag(user_id), tag(card_no))
+            raise BindRefused(BindFailure.RATE_LIMITED)
         code_row = None
         if reader is not None and reader.status == ReaderStatus.ACTIVE and reader.name == name.strip():
             code_row = session.scalar(
@@ -260,16 +239,16 @@ def bind(library: Library, user_id: str, card_no: str, name: str, code: str) -> 
                                           BindingCode.code_hash == _hash(code), BindingCode.used_at.is_(None),
                                           BindingCode.expires_at > now).with_for_update())
         if reader is None or code_row is None:
-            failed = True
-        else:
-            failed = False
-            bound = _attach(session, now, user_id, reader, code_row)
-            code_row.used_at = now
-            audit(session, now, "bind", user_id, reader_id=reader.id, role=bound.role)
+            bind_limits.record(session, now, user_id=user_id, card_no=card_no, ok=False)
             uow.commit()
-    _record_attempt(library, user_id, card_no, ok=not failed)
-    if failed:
-        raise BindRefused(BindFailure.NO_MATCH)
+            log.info("binding attempt user#%s card#%s ok=False", tag(user_id), tag(card_no))
+            raise BindRefused(BindFailure.NO_MATCH)
+        bound = _attach(session, now, user_id, reader, code_row)
+        code_row.used_at = now
+        audit(session, now, "bind", user_id, reader_id=reader.id, role=bound.role)
+        bind_limits.record(session, now, user_id=user_id, card_no=card_no, ok=True)
+        uow.commit()
+    log.info("binding attempt user#%s card#%s ok=True", tag(user_id), tag(card_no))
     return bound
 
 

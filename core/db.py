@@ -51,12 +51,17 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; SQL parameters (openids, card numbers, names) never reach a log or an
+    error message unless `echo` (`[database] echo`, for debugging on a copy) is on."""
     url = normalise_url(url)
+    hide = not echo
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, echo=echo, hide_parameters=hide,
+                               connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, echo=echo, hide_parameters=hide, pool_pre_ping=True, pool_size=10,
+                               max_overflow=20)
     event.listen(engine, "before_cursor_execute", _refuse_in_memory_only)
     return engine
 

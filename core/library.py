@@ -21,6 +21,7 @@ from core.calendar import SchoolCalendar
 from core.clock import SCHOOL_TZ, Clock, school_today
 from core.db import ensure_may_block, make_engine, make_read_session_factory, make_session_factory
 from core.live import ChangeWatcher, LiveCache, Tag
+from core.logtags import load_secret_or_keep
 from core.policy import Policy
 from core.schema import upgrade
 from core.settings import SchoolSettings
@@ -61,6 +62,7 @@ class Library:
         engine = make_engine(url, echo=echo)
         if migrate:
             upgrade(engine)
+        load_secret_or_keep(engine)  # the log tags' per-install key (core/logtags.py)
         return cls(engine, make_session_factory(engine), clock, policy or Policy(), school or SchoolSettings(),
                    live=LiveCache(ChangeWatcher(engine)) if live else None)
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.clock import Clock
 from core.library import Library
+from core.logtags import tag
 from core.messaging import DROPPED, SKIPPED, NewMessage, Outbound, OutboundQueue, Unreachable, Unsubscribed
 from core.notices import texts
 from core.notices.preferences import is_stopped
@@ -178,4 +179,4 @@ class NoticeDelivery:
                             title="推送无法送达", topic="librarian")
                  for lib in librarians if lib != row.user_id]
         self.queue.enqueue_many(notes, batch="unreachable")
-        log.warning("user %s unreachable on %s (%s): %s", row.user_id, row.channel, reason, nxt)
+        log.warning("user#%s unreachable on %s (%s): %s", tag(row.user_id), row.channel, reason, nxt)

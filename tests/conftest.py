@@ -1,6 +1,7 @@
 """Shared fixtures: a real database per test (SQLite file, and PostgreSQL when available)."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ from core.db import make_engine, normalise_url
 from core.library import Library
 from core.models import Base
 from core.schema import upgrade
+from tests import privacy
 
 # A Wednesday in the autumn term, 10:00 in Shanghai.
 DEFAULT_NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -112,3 +114,37 @@ def lib(library: Library) -> Library:
 
     add_term(library)
     return library
+
+
+# The end-to-end folders: every test in them runs with logging at DEBUG and fails if a log record
+# names a user (tests/privacy.py).
+END_TO_END_DIRS = frozenset({"handlers", "transport", "scheduler"})
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Root logger at DEBUG and SQLAlchemy's statements on; afterwards no openid, card, name, phone or text."""
+    if request.node.path.parent.name not in END_TO_END_DIRS:
+        yield
+        return
+    # Set up first, torn down after this check: the test's database is still there to sweep.
+    library: Library | None = request.getfixturevalue("library") if "library" in request.fixturenames else None
+    recorder = privacy.Recorder()
+    root, engine_log = logging.getLogger(), logging.getLogger("sqlalchemy.engine")
+    levels = root.level, engine_log.level
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    engine_log.setLevel(logging.INFO)
+    privacy.take_sent()
+    try:
+        yield
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(levels[0])
+        engine_log.setLevel(levels[1])
+    identifiers = privacy.take_sent() | privacy.demo_identifiers()
+    if library is not None:
+        identifiers |= privacy.database_identifiers(library)
+    found = privacy.leaks(recorder.records, identifiers)
+    privacy.tally(request.node.nodeid, len(recorder.records), len(identifiers), found)
+    assert not found, privacy.summary(found)

@@ -13,6 +13,9 @@ HOW_TO_BIND = ("请发送：绑定 借阅证号 姓名 验证码\n"
                "例如：绑定 T0001 张老师 123456\n"
                "家长请用孩子的借阅证号和姓名：绑定 S30201 陈思雨 654321\n"
                "验证码向图书室老师或班主任领取。")
+# One text for both limits (this user's tries, or a card many users guessed at): a guess learns nothing.
+RATE_LIMITED = ("尝试次数太多了，为保护读者信息，请一小时后再试。\n"
+                "如果还是不行，请找图书室老师或班主任重新领一个验证码。")
 _CODE = re.compile(r"(?<![A-Za-z0-9])\d{4,8}(?![A-Za-z0-9])")
 
 
@@ -32,7 +35,7 @@ def bind(ctx: Context) -> str:
         bound = accounts.bind(ctx.library, ctx.message.user_id, card_no, name, code)
     except BindRefused as exc:
         if exc.failure == BindFailure.RATE_LIMITED:
-            return "尝试次数太多了，为保护读者信息，请一小时后再试，或请图书室老师帮忙绑定。"
+            return RATE_LIMITED
         if exc.failure == BindFailure.ALREADY_BOUND:
             return "这张借阅证已经绑定在您的微信上了。发送“我的借阅”看看吧。"
         return "证号、姓名或验证码不对，请核对后再试。验证码向图书室老师或班主任领取。"
