@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
+from bot.keys import CLOCK
 from bot.reply import cdata
 
 TOKEN = "shuxiang-test"
@@ -22,6 +24,19 @@ CORP_ID = "wwtestcorp000001"
 WECOM_TOKEN = "wecom-test"
 WECOM_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 _ids = itertools.count(6054768590064713728)
+# One nonce sequence for every client in the process: two clients on one database never collide.
+_nonces = itertools.count(random.randrange(10**9, 2 * 10**9))
+
+
+def fresh_nonce() -> str:
+    """A nonce no earlier callback of this test process used (WeChat's are about ten digits)."""
+    return str(next(_nonces))
+
+
+def app_timestamp(client: TestClient) -> str:
+    """Now on the app's injected clock, as WeChat's `timestamp` (Unix seconds): what the server checks."""
+    clock = client.app.get(CLOCK) if client.app is not None else None
+    return str(int(clock().timestamp() if clock is not None else time.time()))
 
 
 def sign(*parts: str) -> str:
@@ -59,10 +74,10 @@ class WeChatTestClient:
         self.token = token
         self.crypto = WeChatCrypto(token, aes_key, appid)
         self.mode = mode
-        self.nonces = itertools.count(1320562132)
 
     def query(self, body_encrypt: str | None = None, *, openid: str = "") -> dict[str, str]:
-        timestamp, nonce = str(int(time.time())), str(next(self.nonces))
+        """Signed query parameters with the app clock's time and a fresh nonce, as WeChat sends them."""
+        timestamp, nonce = app_timestamp(self.client), fresh_nonce()
         q = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         if openid:
             q["openid"] = openid
@@ -130,7 +145,7 @@ class WeComTestClient:
     async def send_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> Answer:
         fields = text_fields(user_id, text, msg_id, to=self.corp_id)
         fields["AgentID"] = 1000002
-        encrypted = self.crypto.encrypt_message(message_xml(fields), "263014780", str(int(time.time())))
+        encrypted = self.crypto.encrypt_message(message_xml(fields), fresh_nonce(), app_timestamp(self.client))
         doc = xmltodict.parse(encrypted)["xml"]
         body = (f"<xml><ToUserName>{cdata(self.corp_id)}</ToUserName><AgentID>1000002</AgentID>"
                 f"<Encrypt>{cdata(doc['Encrypt'])}</Encrypt></xml>")
