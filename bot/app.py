@@ -38,6 +38,7 @@ from bot.pushes import ConsoleChannel
 from bot.replay import ReplayGuard
 from bot.responder import Responder
 from bot.senders import Sender, WeChatCustomerService, WeComAppSender
+from bot.serving import RateLimit, is_out_of_resources, warn_out_of_resources
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
@@ -261,6 +262,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_OUT_OF_RESOURCES = RateLimit()
 
 
 @web.middleware
@@ -279,9 +281,13 @@ async def _access_log(request: web.Request, handler: Handler) -> web.StreamRespo
         response = web.Response(status=499, text="client closed request")
         response.force_close()
         return response
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        response = web.Response(status=500, text="internal error")
+    except Exception as exc:
+        if is_out_of_resources(exc):  # every request fails alike: one line a second, not a trace each
+            warn_out_of_resources(_OUT_OF_RESOURCES, exc)
+            response = web.Response(status=503, text="busy")
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = web.Response(status=500, text="internal error")
     access.info("%s %s %d %.1fms", request.method, request.path, response.status,
                 (time.perf_counter() - started) * 1000)
     return response
