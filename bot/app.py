@@ -172,7 +172,7 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         keys = BatchedKeys(store)
         keys.start()
         nonces = NonceStore(lib.session_factory, clock, timedelta(seconds=settings.server.callback_window_seconds))
-        guard = ReplayGuard(nonces)
+        guard = ReplayGuard(nonces, after_write=lib.live.sync if lib.live is not None else None)
         guard.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
                                 deadline=settings.server.reply_deadline_seconds, clock=clock)

@@ -10,7 +10,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from bot.keys import PURGE
+from bot.messages import IncomingMessage, Reply
 from core.clock import FixedClock
+from core.db import WouldBlock, memory_only
 from core.library import Library
 from core.models import CallbackNonce, IdempotencyKey
 from core.settings import Settings
@@ -226,3 +228,39 @@ async def test_wecom_get_verification_replay_is_refused(client: TestClient) -> N
     first = await client.get("/wecom", params=params)
     assert (first.status, await first.text()) == (200, "hello")
     assert (await client.get("/wecom", params=params)).status == 403
+
+
+class FromMemoryResponder(CountingResponder):
+    """Answers on the event loop when the read model needs no database read, like the router's answer_now."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.library = library
+        self.from_memory = self.needed_database = 0
+
+    def needs_run_once(self, message: IncomingMessage) -> bool:
+        return False  # a query: no run-once key is written
+
+    def answer_now(self, message: IncomingMessage) -> Reply | None:
+        assert self.library.live is not None
+        try:
+            with memory_only():
+                self.library.live.sync()
+        except WouldBlock:
+            self.needed_database += 1
+            return None
+        self.from_memory += 1
+        return Reply(f"即答：{message.text}")
+
+
+async def test_writing_nonces_keeps_queries_answered_from_memory(make_client: AppFactory, library: Library) -> None:
+    # On SQLite our own nonce commit moves data_version; without a sync after it every query would
+    # go to a thread to read the change feed. (PostgreSQL has no such signal: it always reads the feed.)
+    if library.engine.dialect.name != "sqlite" or library.live is None:
+        pytest.skip("the data_version signal is SQLite's")
+    responder = FromMemoryResponder(library)
+    wechat = WeChatTestClient(await make_client(library, responder), mode="aes")
+    library.live.sync()  # warm: the first look always reads the feed
+    for i in range(5):
+        assert (await wechat.send_text("o-1", f"我的借阅{i}")).text == f"即答：我的借阅{i}"
+    assert (responder.from_memory, responder.needed_database) == (5, 0)
