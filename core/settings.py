@@ -186,5 +186,14 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             env_name = f"SHUXIANG_{f.name}_{sf.name}".upper()
             if env_name in environ:
                 setattr(section, sf.name, _coerce(environ[env_name], hints[sf.name], env_name))
-    settings.wechat.effective_mode()  # an unknown mode stops start-up, not the first message
+    validate(settings)
     return settings
+
+
+def validate(settings: Settings) -> None:
+    """SettingsError for values no server can run with (checked at start-up, not at the first message)."""
+    settings.wechat.effective_mode()
+    server = settings.server
+    for name in ("callback_window_seconds", "idle_timeout_seconds", "body_timeout_seconds"):
+        if getattr(server, name) <= 0:
+            raise SettingsError(f"[server] {name} must be positive, got {getattr(server, name)}")

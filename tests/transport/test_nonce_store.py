@@ -57,3 +57,5 @@ def test_mode_setting_and_its_environment_override() -> None:
         load_settings(environ={"SHUXIANG_WECHAT_MODE": "safe"})
     with pytest.raises(SettingsError, match="plain, compat, safe"):
         load_settings(environ={"SHUXIANG_WECHAT_MODE": "secure"})
+    with pytest.raises(SettingsError, match="callback_window_seconds must be positive"):
+        load_settings(environ={"SHUXIANG_SERVER_CALLBACK_WINDOW_SECONDS": "0"})

@@ -91,18 +91,10 @@ async def test_a_nonce_is_accepted_once_in_every_mode(wechat: WeChatTestClient, 
 
 async def test_wecom_replays_are_refused(client: TestClient, responder: CountingResponder) -> None:
     wecom = WeComTestClient(client)
-    sent: list[tuple[dict[str, str], str]] = []
-    original = client.post
-
-    async def recording_post(path: str, *, params: dict[str, str], data: str):  # type: ignore[no-untyped-def]
-        sent.append((params, data))
-        return await original(path, params=params, data=data)
-    client.post = recording_post  # type: ignore[method-assign]
-    assert (await wecom.send_text("u-1", "我的借阅")).text == "收到：我的借阅"
-    client.post = original  # type: ignore[method-assign]
-    (params, body), = sent
-    resp = await client.post("/wecom", params=params, data=body)
-    assert (resp.status, await resp.text()) == (403, "forbidden")
+    q, body = wecom.build_text("u-1", "我的借阅")
+    assert (await wecom.post(q, body)).text == "收到：我的借阅"
+    replay = await wecom.post(q, body)
+    assert (replay.status, replay.body) == (403, "forbidden")
     assert len(responder.calls) == 1
 
 

@@ -142,14 +142,21 @@ class WeComTestClient:
         self.crypto = WeComCrypto(token, aes_key, corp_id)
         self.corp_id = corp_id
 
-    async def send_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> Answer:
+    def build_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> tuple[dict[str, str], str]:
+        """Query and body of one text message, signed with the app clock's time and a fresh nonce."""
         fields = text_fields(user_id, text, msg_id, to=self.corp_id)
         fields["AgentID"] = 1000002
         encrypted = self.crypto.encrypt_message(message_xml(fields), fresh_nonce(), app_timestamp(self.client))
         doc = xmltodict.parse(encrypted)["xml"]
         body = (f"<xml><ToUserName>{cdata(self.corp_id)}</ToUserName><AgentID>1000002</AgentID>"
                 f"<Encrypt>{cdata(doc['Encrypt'])}</Encrypt></xml>")
-        q = {"msg_signature": doc["MsgSignature"], "timestamp": doc["TimeStamp"], "nonce": doc["Nonce"]}
+        return {"msg_signature": doc["MsgSignature"], "timestamp": doc["TimeStamp"], "nonce": doc["Nonce"]}, body
+
+    async def send_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> Answer:
+        """Send a text message as `user_id`; returns the bot's (decrypted) reply."""
+        return await self.post(*self.build_text(user_id, text, msg_id=msg_id))
+
+    async def post(self, q: dict[str, str], body: str) -> Answer:
         resp = await self.client.post("/wecom", params=q, data=body)
         raw = await resp.text()
         if resp.status != 200 or raw == "success":
