@@ -74,7 +74,8 @@ class ReplayGuard:
         if self._after_write is not None:
             # Our own commit moves SQLite's data_version, so the in-memory read model would read the
             # change feed on the next message, from a thread. Syncing it here, in this thread, keeps
-            # queries answered from memory on the event loop (3× the CPU per message otherwise).
+            # queries answered from memory on the event loop (bench/http.py without it: 105 → 395 µs of
+            # server CPU per message).
             try:
                 self._after_write()
             except Exception:
