@@ -4,9 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from core.clock import FixedClock
 from core.library import Library
+from core.messaging import IdempotencyStore
+from core.models import IdempotencyKey
 from core.replay import MAX_NONCE, PURGE_MARGIN, NonceStore
 from core.settings import SettingsError, WeChatSettings, load_settings
 
@@ -59,3 +62,17 @@ def test_mode_setting_and_its_environment_override() -> None:
         load_settings(environ={"SHUXIANG_WECHAT_MODE": "secure"})
     with pytest.raises(SettingsError, match="callback_window_seconds must be positive"):
         load_settings(environ={"SHUXIANG_SERVER_CALLBACK_WINDOW_SECONDS": "0"})
+
+
+def test_run_once_keys_are_purged_by_age_but_never_while_leased(library: Library, clock: FixedClock) -> None:
+    store = IdempotencyStore(library.session_factory, clock)
+    for key in ("old-1", "leased", "old-2"):
+        store.claim(key)
+    with library.engine.begin() as conn:
+        conn.execute(update(IdempotencyKey).where(IdempotencyKey.key == "leased")
+                     .values(owner="p1", lease_until=clock() + timedelta(days=5)))
+    clock.advance(days=2, seconds=1)
+    store.claim("fresh")
+    assert store.purge(timedelta(days=2)) == 2  # old-1 and old-2; the leased one and the fresh one stay
+    with library.session_factory() as session:
+        assert set(session.scalars(select(IdempotencyKey.key))) == {"leased", "fresh"}
