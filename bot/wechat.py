@@ -68,12 +68,12 @@ class WeChatEndpoint:
         """One message or event: verify, decrypt if needed, dispatch, reply in the same mode."""
         try:
             when = self._check_sender(request)
-            body = await read_body(request, self._max_body, self._body_timeout)
-            outer = parse_xml(body)
             encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
             if not encrypted and self._mode != "plain":
                 # The plaintext body is covered by no signature: with a leaked URL anyone could write it.
                 raise BadRequest(403, f"plaintext callback refused in {self._mode} mode")
+            body = await read_body(request, self._max_body, self._body_timeout)
+            outer = parse_xml(body)
             if encrypted and self._crypto is None:
                 if "MsgType" not in outer:
                     raise BadRequest(400, "safe-mode message but no EncodingAESKey configured")
