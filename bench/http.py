@@ -117,6 +117,7 @@ def _run_real(port: int, db_url: str) -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = build_settings(db=db_url)
     settings.wechat.token, settings.wechat.aes_key, settings.wechat.appid = TOKEN, AES_KEY, APPID
+    settings.wechat.mode = "plain"  # plaintext and safe-mode requests go to the same server
     library = open_library(settings, system_clock)
     if os.environ.get("BENCH_RESPONDER") == "help":  # transport only: answers help, reads nothing
         from bot.responder import HelpResponder
@@ -169,10 +170,11 @@ def _requests(n: int, aes: bool, ids: itertools.count[int]) -> list[tuple[str, b
     ts = str(int(time.time()))
     for i in range(n):
         openid = f"o-bench-{i % USERS:05d}"
+        msg_id = next(ids)
         plain = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
                  f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[{TEXT}]]></Content><MsgId>{next(ids)}</MsgId></xml>")
-        nonce = str(100000 + i)
+                 f"<Content><![CDATA[{TEXT}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+        nonce = str(msg_id)  # unique across the run: the server accepts each nonce once
         q = {"signature": _sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce, "openid": openid}
         if aes:
             enc = crypto.encrypt_message(plain, nonce, ts)

@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.bootstrap import open_library
+from bot.callback import ClientGone
 from bot.delivery import DeliveryPump, LateReplies
 from bot.dispatch import Dispatcher
 from bot.keys import (
@@ -23,6 +24,7 @@ from bot.keys import (
     HTTP,
     LIBRARY,
     PUMP,
+    PURGE,
     QUEUE,
     READINESS,
     RESPONDER,
@@ -33,33 +35,49 @@ from bot.keys import (
 )
 from bot.keywriter import BatchedKeys
 from bot.pushes import ConsoleChannel
+from bot.replay import ReplayGuard
 from bot.responder import Responder
 from bot.senders import Sender, WeChatCustomerService, WeComAppSender
+from bot.serving import RateLimit, is_out_of_resources, warn_out_of_resources
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
 from core.library import Library
 from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
-from core.settings import Settings, SettingsError
+from core.replay import NonceStore
+from core.settings import Settings, SettingsError, validate
 from scheduler.channels.tokens import SharedTokens
 
 log = logging.getLogger("shuxiang.app")
 access = logging.getLogger("shuxiang.access")
 
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
-KEY_RETENTION = timedelta(days=2)  # WeChat retries within ~15 s; two days also covers clock trouble
+# Retention rule for run-once keys: a copy of a message is accepted only with a valid signature and
+# a timestamp within `window` of our clock. The first copy's timestamp was within `window` of the
+# key's created_at, so no copy can be accepted later than created_at + 2 × window. A key is purged
+# only after that plus a margin, and never before KEY_RETENTION (WeChat retries within ~15 s; two
+# days also cover clock trouble). Nonces follow the same logic (core/replay.py).
+KEY_RETENTION = timedelta(days=2)
+KEY_RETENTION_MARGIN = timedelta(hours=1)
+PURGE_INTERVAL = 600.0  # seconds between purges of old nonces and run-once keys (also once at start)
+
+
+def key_retention(window: timedelta) -> timedelta:
+    """How old a run-once key must be before it may be purged, for a callback window (see above)."""
+    return max(KEY_RETENTION, 2 * window + KEY_RETENTION_MARGIN)
 
 
 def create_app(settings: Settings, *, responder: Responder, clock: Clock, library: Library | None = None,
-               simulator: bool | None = None, contexts: Sequence[CleanupCtx] = (),
-               delivery_interval: float = 5.0, scheduler: bool = False) -> web.Application:
+               contexts: Sequence[CleanupCtx] = (), delivery_interval: float = 5.0,
+               scheduler: bool = False) -> web.Application:
     """Build the app; the database, HTTP session and delivery pump start in cleanup_ctx, in order.
 
     `library` given: the caller owns it (tests); otherwise it is opened from settings and closed here.
     `scheduler` starts the notice jobs and their delivery loop ([jobs] in the config); `contexts`
-    run last. The simulator defaults to on in demo mode only:
-    it lets anyone speak as any user, so it must never face the internet.
+    run last. The simulator is mounted when `settings.demo` is true and never otherwise: it lets
+    anyone speak as any user, so it must never face the internet (`serve --demo` refuses a
+    database that is not a demo school, see bot/bootstrap.py).
     """
     _check_keys(settings)
     app = web.Application(middlewares=[_access_log], client_max_size=settings.server.max_body_bytes)
@@ -75,7 +93,7 @@ def create_app(settings: Settings, *, responder: Responder, clock: Clock, librar
     app.router.add_post("/wechat", _wechat_post)
     app.router.add_get("/wecom", _wecom_get)
     app.router.add_post("/wecom", _wecom_post)
-    if settings.demo if simulator is None else simulator:
+    if settings.demo:
         from bot.simulator.views import add_routes
 
         add_routes(app)
@@ -100,6 +118,7 @@ async def _wecom_post(request: web.Request) -> web.Response:
 
 
 def _check_keys(settings: Settings) -> None:
+    validate(settings)  # settings built in code (tests, benches) skip load_settings
     for name, key in (("wechat.aes_key", settings.wechat.aes_key), ("wecom.aes_key", settings.wecom.aes_key)):
         if key and len(key) != 43:
             raise SettingsError(f"{name}: an EncodingAESKey has 43 characters, got {len(key)}")
@@ -150,17 +169,23 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
             await start()
         keys = BatchedKeys(store)
         keys.start()
+        nonces = NonceStore(lib.session_factory, clock, timedelta(seconds=settings.server.callback_window_seconds))
+        guard = ReplayGuard(nonces, after_write=lib.live.sync if lib.live is not None else None)
+        guard.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
                                 deadline=settings.server.reply_deadline_seconds, clock=clock)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
-        max_body = settings.server.max_body_bytes
-        app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, max_body=max_body)
-        app[WECOM] = WeComEndpoint(settings.wecom, dispatcher, max_body=max_body)
-        purged = await asyncio.to_thread(store.purge, KEY_RETENTION)
+        max_body, body_timeout = settings.server.max_body_bytes, settings.server.body_timeout_seconds
+        app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, guard, max_body=max_body, body_timeout=body_timeout)
+        app[WECOM] = WeComEndpoint(settings.wecom, dispatcher, guard, max_body=max_body, body_timeout=body_timeout)
+        app[PURGE] = purge = _purger(store, nonces)
+        purged, purged_nonces = await purge()
         purged_feed = await asyncio.to_thread(purge_old_rows, lib.session_factory)
-        log.info("ready: wechat=%s wecom=%s senders=%s purged_keys=%d purged_changes=%d", bool(settings.wechat.token),
-                 bool(settings.wecom.token), ",".join(pump.channels) or "none", purged, purged_feed)
+        log.info("ready: wechat=%s (%s mode) wecom=%s senders=%s purged_keys=%d purged_nonces=%d purged_changes=%d",
+                 bool(settings.wechat.token), settings.wechat.effective_mode(), bool(settings.wecom.token),
+                 ",".join(pump.channels) or "none", purged, purged_nonces, purged_feed)
         task = asyncio.create_task(pump.run())
+        purging = asyncio.create_task(_purge_every(purge, PURGE_INTERVAL))
         # What start-up built (jieba's and the catalogue's dictionaries, the search index: ~300,000
         # objects) lives as long as the process. Left to the garbage collector, each full collection
         # walks all of it: ~130 ms with every request on hold, the whole p99. Frozen, it is skipped
@@ -172,14 +197,37 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         app[READINESS].responder = False
         await dispatcher.drain()
         await keys.stop()
+        await guard.stop()
         await pump.run_once()  # late answers queued during shutdown
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for t in (task, purging):
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
         stop = getattr(responder, "stop", None)
         if stop is not None:
             await stop()
     return ctx
+
+
+Purge = Callable[[], Awaitable[tuple[int, int]]]
+
+
+def _purger(store: IdempotencyStore, nonces: NonceStore) -> Purge:
+    """One purge of run-once keys and nonces by the retention rule above; returns (keys, nonces) removed."""
+    async def purge() -> tuple[int, int]:
+        keys = await asyncio.to_thread(store.purge, key_retention(nonces.window))
+        return keys, await asyncio.to_thread(nonces.purge)
+    return purge
+
+
+async def _purge_every(purge: Purge, interval: float) -> None:
+    # Long-running servers must not grow the tables for ever; a failed round is retried next time.
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await purge()
+        except Exception:
+            log.exception("purging old nonces and run-once keys failed")
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -212,6 +260,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_OUT_OF_RESOURCES = RateLimit()
 
 
 @web.middleware
@@ -224,9 +273,19 @@ async def _access_log(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         access.info("%s %s %d", request.method, request.path, exc.status)
         raise
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        response = web.Response(status=500, text="internal error")
+    except ClientGone as exc:
+        # Routine on mobile networks and scanners: one line, no trace, no 500 (nothing can be sent).
+        access.info("%s %s client went away %s", request.method, request.path, exc)
+        response = web.Response(status=499, text="client closed request")
+        response.force_close()
+        return response
+    except Exception as exc:
+        if is_out_of_resources(exc):  # every request fails alike: one line a second, not a trace each
+            warn_out_of_resources(_OUT_OF_RESOURCES, exc)
+            response = web.Response(status=503, text="busy")
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = web.Response(status=500, text="internal error")
     access.info("%s %s %d %.1fms", request.method, request.path, response.status,
                 (time.perf_counter() - started) * 1000)
     return response

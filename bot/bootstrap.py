@@ -5,14 +5,11 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from bot.responder import Responder
 from core.clock import Clock
 from core.library import Library
-from core.models import Title
 from core.policy import Policy
-from core.settings import DatabaseSettings, Settings, load_settings
+from core.settings import DatabaseSettings, Settings, SettingsError, load_settings
 
 log = logging.getLogger("shuxiang.bootstrap")
 
@@ -20,6 +17,13 @@ DEMO_TOKEN = "shuxiang-demo"
 DEMO_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEMO_APPID = "wxdemo0000000000"
 DEMO_DB_URL = "sqlite:///var/demo.db"
+NOT_A_DEMO = ("--demo 只能用于演示数据库：这个数据库里已有书目或读者，但不是演示学校。"
+              "连接真实学校请去掉 --demo；想试用演示请去掉 --db，或换一个空的数据库文件。")
+
+
+class NotADemoDatabase(SettingsError):
+    """Demo mode asked for a database holding a real school (no demo marker): refused before anything runs."""
+
 
 def build_settings(config: str | None = None, *, demo: bool = False, host: str | None = None,
                    port: int | None = None, db: str | None = None) -> Settings:
@@ -54,17 +58,28 @@ def open_library(settings: Settings, clock: Clock) -> Library:
     library = Library.open(url, clock=clock, policy=Policy.from_config(settings.policy), school=settings.school,
                            echo=settings.database.echo)
     if settings.demo:
-        ensure_demo(library)
+        try:
+            ensure_demo(library)
+        except NotADemoDatabase:
+            library.close()
+            raise
     return library
 
 
 def ensure_demo(library: Library) -> None:
-    """Build the demo school into an empty database (a database holding other data is left alone)."""
-    from core.demo.builder import build_demo
+    """Build and mark the demo school in an empty database; keep a demo school as it is.
+
+    Raises NotADemoDatabase for a database that holds titles or readers but no demo marker: demo mode
+    publishes the demo token and mounts the unauthenticated simulator, so it must never run on a
+    real school's data.
+    """
+    from core.demo.builder import build_demo, holds_school_data, is_demo_school
 
     with library.session_factory() as session:
-        if session.scalar(select(func.count()).select_from(Title)):
+        if is_demo_school(session):
             return
+        if holds_school_data(session):
+            raise NotADemoDatabase(NOT_A_DEMO)
     log.info("demo school built: %s", build_demo(library))
 
 

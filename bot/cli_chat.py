@@ -19,7 +19,12 @@ from core.clock import system_clock
 @click.option("--db", "db", default=None, help="SQLAlchemy URL or SQLite file.")
 def chat(user: str, demo: bool, config: str | None, db: str | None) -> None:
     """Chat with the bot in the terminal; an empty line or Ctrl-D ends."""
-    asyncio.run(_chat(user, demo, config, db))
+    from core.settings import SettingsError
+
+    try:
+        asyncio.run(_chat(user, demo, config, db))
+    except SettingsError as exc:  # e.g. --demo on a real school's database: the message, not a trace
+        raise click.ClickException(str(exc)) from None
 
 
 async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> None:

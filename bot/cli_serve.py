@@ -25,10 +25,9 @@ from core.settings import SettingsError
 def serve(demo: bool, host: str | None, port: int | None, config: str | None, db: str | None,
           now_text: str | None, fast_clock: float | None, no_jobs: bool) -> None:
     """Start the server: /wechat, /wecom, /healthz (and /simulator with --demo)."""
-    from aiohttp import web
-
     from bot.app import create_app
     from bot.bootstrap import build_responder, build_settings, open_library
+    from bot.serving import run
 
     clock = _clock(now_text, fast_clock)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -47,7 +46,7 @@ def serve(demo: bool, host: str | None, port: int | None, config: str | None, db
     if settings.demo:
         click.echo(f"演示模式：在浏览器打开 {base}/simulator 试聊（Token {settings.wechat.token}）")
     try:
-        web.run_app(app, host=settings.server.host, port=settings.server.port, access_log=None, print=None)
+        run(app, settings)
     finally:
         library.close()
 

@@ -1,6 +1,7 @@
 """Typed application keys (aiohttp's "no singletons"): what the app holds and who reads it."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -38,3 +39,4 @@ PUMP = web.AppKey("pump", DeliveryPump)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 WECHAT = web.AppKey("wechat", WeChatEndpoint)
 WECOM = web.AppKey("wecom", WeComEndpoint)
+PURGE = web.AppKey("purge", Callable[[], Awaitable[tuple[int, int]]])  # one purge of old run-once keys and nonces

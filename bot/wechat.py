@@ -1,9 +1,16 @@
-"""Official Account callback: GET verification, POST in plaintext, compatible and safe mode."""
+"""Official Account callback: GET verification, POST in plaintext, compatible and safe mode.
+
+Order of checks: `signature` (token, timestamp, nonce), then the timestamp window, then the body and
+`msg_signature` when encrypted, and only then the nonce is recorded (bot/replay.py): an unsigned or
+forged request never writes a row. `[wechat] mode` says which bodies count: in "compat" and "safe"
+only the <Encrypt> part, the one `msg_signature` covers; in "plain" the plaintext body too.
+"""
 from __future__ import annotations
 
 import binascii
 import logging
 import struct
+from datetime import datetime
 
 from aiohttp import web
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
@@ -12,6 +19,7 @@ from wechatpy.utils import check_signature
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import OfficialAccountCrypto
 from bot.dispatch import Dispatcher
+from bot.replay import ReplayGuard
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeChatSettings
 
@@ -26,13 +34,18 @@ CIPHER_ERRORS = (ValueError, binascii.Error, IndexError, struct.error, TypeError
 class WeChatEndpoint:
     """Handles /wechat for one Official Account."""
 
-    def __init__(self, settings: WeChatSettings, dispatcher: Dispatcher, *, max_body: int) -> None:
+    def __init__(self, settings: WeChatSettings, dispatcher: Dispatcher, guard: ReplayGuard, *,
+                 max_body: int, body_timeout: float = 10.0) -> None:
         self._settings = settings
         self._dispatcher = dispatcher
+        self._guard = guard
         self._max_body = max_body
+        self._body_timeout = body_timeout
+        self._mode = settings.effective_mode()
         self._crypto = OfficialAccountCrypto(settings.token, settings.aes_key, settings.appid) if settings.aes_key else None
 
-    def _check_sender(self, request: web.Request) -> None:
+    def _check_sender(self, request: web.Request) -> datetime:
+        """Token configured, `signature` right, timestamp in the window: the timestamp, or BadRequest."""
         if not self._settings.token:
             raise BadRequest(404, "Official Account not configured (no token)")
         q = request.query
@@ -40,11 +53,13 @@ class WeChatEndpoint:
             check_signature(self._settings.token, q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
         except InvalidSignatureException:
             raise BadRequest(403, "bad or missing signature") from None
+        return self._guard.check_window(q.get("timestamp", ""))
 
     async def get(self, request: web.Request) -> web.Response:
-        """Server verification (配置服务器地址): echo `echostr` once the signature checks."""
+        """Server verification (配置服务器地址): echo `echostr` once the signature, window and nonce check."""
         try:
-            self._check_sender(request)
+            when = self._check_sender(request)
+            await self._guard.accept("wechat", request.query.get("nonce", ""), when)
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(request.query.get("echostr", ""))
@@ -52,16 +67,20 @@ class WeChatEndpoint:
     async def post(self, request: web.Request) -> web.Response:
         """One message or event: verify, decrypt if needed, dispatch, reply in the same mode."""
         try:
-            self._check_sender(request)
-            body = await read_body(request, self._max_body)
-            outer = parse_xml(body)
+            when = self._check_sender(request)
             encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
+            if not encrypted and self._mode != "plain":
+                # The plaintext body is covered by no signature: with a leaked URL anyone could write it.
+                raise BadRequest(403, f"plaintext callback refused in {self._mode} mode")
+            body = await read_body(request, self._max_body, self._body_timeout)
+            outer = parse_xml(body)
             if encrypted and self._crypto is None:
                 if "MsgType" not in outer:
                     raise BadRequest(400, "safe-mode message but no EncodingAESKey configured")
                 log.warning("compatible-mode message and no EncodingAESKey: using its plaintext part")
                 encrypted = False
             raw = self._decrypt(request, outer) if encrypted else outer
+            await self._guard.accept("wechat", request.query.get("nonce", ""), when)
             message = to_message("wechat", raw)
         except BadRequest as exc:
             return refuse(request, exc)

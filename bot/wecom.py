@@ -1,4 +1,8 @@
-"""WeCom (企业微信) self-built app callback: always encrypted, verified by msg_signature."""
+"""WeCom (企业微信) self-built app callback: always encrypted, verified by msg_signature.
+
+Order of checks: `msg_signature` over the ciphertext (and decryption), then the timestamp window,
+then the nonce is recorded (bot/replay.py); GET verification goes through the same three.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,6 +14,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import WeComCrypto
 from bot.dispatch import Dispatcher
+from bot.replay import ReplayGuard
 from bot.wechat import CIPHER_ERRORS
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeComSettings
@@ -20,15 +25,24 @@ log = logging.getLogger("shuxiang.wecom")
 class WeComEndpoint:
     """Handles /wecom for one WeCom app."""
 
-    def __init__(self, settings: WeComSettings, dispatcher: Dispatcher, *, max_body: int) -> None:
+    def __init__(self, settings: WeComSettings, dispatcher: Dispatcher, guard: ReplayGuard, *,
+                 max_body: int, body_timeout: float = 10.0) -> None:
         self._settings = settings
         self._dispatcher = dispatcher
+        self._guard = guard
         self._max_body = max_body
+        self._body_timeout = body_timeout
         configured = settings.token and settings.aes_key and settings.corp_id
         self._crypto = WeComCrypto(settings.token, settings.aes_key, settings.corp_id) if configured else None
 
-    def _open(self, request: web.Request, encrypted: str) -> str:
-        """Verify msg_signature over `encrypted` and decrypt it; BadRequest on any failure."""
+    async def _open(self, request: web.Request, encrypted: str) -> str:
+        """Verify msg_signature over `encrypted`, decrypt it, check window and nonce; BadRequest on any failure."""
+        plain = self._verify(request, encrypted)
+        when = self._guard.check_window(request.query.get("timestamp", ""))
+        await self._guard.accept("wecom", request.query.get("nonce", ""), when)
+        return plain
+
+    def _verify(self, request: web.Request, encrypted: str) -> str:
         if self._crypto is None:
             raise BadRequest(404, "WeCom app not configured")
         q = request.query
@@ -47,7 +61,7 @@ class WeComEndpoint:
     async def get(self, request: web.Request) -> web.Response:
         """URL verification: decrypt `echostr` and return the plaintext exactly (no quotes or newline)."""
         try:
-            plain = self._open(request, request.query.get("echostr", ""))
+            plain = await self._open(request, request.query.get("echostr", ""))
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(plain)
@@ -57,12 +71,12 @@ class WeComEndpoint:
         try:
             if self._crypto is None:
                 raise BadRequest(404, "WeCom app not configured")
-            body = await read_body(request, self._max_body)
+            body = await read_body(request, self._max_body, self._body_timeout)
             outer = parse_xml(body)
             encrypted = outer.get("Encrypt")
             if not isinstance(encrypted, str):
                 raise BadRequest(400, "no <Encrypt>")
-            raw = parse_xml(self._open(request, encrypted).encode("utf-8"))
+            raw = parse_xml((await self._open(request, encrypted)).encode("utf-8"))
             message = to_message("wecom", raw)
         except BadRequest as exc:
             return refuse(request, exc)

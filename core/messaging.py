@@ -164,9 +164,16 @@ class IdempotencyStore:
             return {k: PENDING if r is None else json.loads(r) for k, r in rows}
 
     def purge(self, older_than: timedelta) -> int:
-        """Forget keys older than this (WeChat retries within seconds); returns how many."""
+        """Forget keys older than `older_than` whose lease (if any) has run out; returns how many.
+
+        The caller picks `older_than` so that no copy of the message can still be accepted
+        (bot/app.py key_retention: twice the callback window plus a margin, at least two days).
+        """
+        now = self._clock()
         with self._factory() as session:
-            done = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < self._clock() - older_than))
+            done = session.execute(delete(IdempotencyKey).where(
+                IdempotencyKey.created_at < now - older_than,
+                (IdempotencyKey.lease_until.is_(None)) | (IdempotencyKey.lease_until < now)))
             session.commit()
             return done.rowcount
 

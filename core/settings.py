@@ -19,6 +19,9 @@ class ServerSettings:
     port: int = 8080
     reply_deadline_seconds: float = 4.0  # WeChat waits 5 s; answer later past this
     max_body_bytes: int = 65536
+    callback_window_seconds: int = 300  # a callback's timestamp may differ this much from our clock, either way
+    idle_timeout_seconds: float = 15.0  # a connection that sends no complete request headers for this long is closed
+    body_timeout_seconds: float = 10.0  # a request whose body has not fully arrived by then is dropped
 
 
 @dataclass
@@ -45,6 +48,25 @@ class WeChatSettings:
     appid: str = ""
     appsecret: str = ""
     api_base: str = "https://api.weixin.qq.com"
+    mode: str = ""  # 消息加解密方式 chosen in the admin page: plain | compat | safe; empty = see effective_mode
+
+    def effective_mode(self) -> str:
+        """The mode in force: `mode` if set, else "plain" without an EncodingAESKey and "compat" with one.
+
+        "compat" and "safe" both require an encrypted <Encrypt> part (the only part the signature
+        covers); "plain" also accepts plaintext bodies. SettingsError for an unknown or unusable mode.
+        """
+        mode = self.mode.strip().lower()
+        if not mode:
+            return "compat" if self.aes_key else "plain"
+        if mode not in WECHAT_MODES:
+            raise SettingsError(f"[wechat] mode: expected one of {', '.join(WECHAT_MODES)}, got {self.mode!r}")
+        if mode != "plain" and not self.aes_key:
+            raise SettingsError(f"[wechat] mode = {mode!r} needs the EncodingAESKey ([wechat] aes_key)")
+        return mode
+
+
+WECHAT_MODES = ("plain", "compat", "safe")
 
 
 @dataclass
@@ -164,4 +186,14 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             env_name = f"SHUXIANG_{f.name}_{sf.name}".upper()
             if env_name in environ:
                 setattr(section, sf.name, _coerce(environ[env_name], hints[sf.name], env_name))
+    validate(settings)
     return settings
+
+
+def validate(settings: Settings) -> None:
+    """SettingsError for values no server can run with (checked at start-up, not at the first message)."""
+    settings.wechat.effective_mode()
+    server = settings.server
+    for name in ("callback_window_seconds", "idle_timeout_seconds", "body_timeout_seconds"):
+        if getattr(server, name) <= 0:
+            raise SettingsError(f"[server] {name} must be positive, got {getattr(server, name)}")

@@ -255,3 +255,17 @@ def test_demo_is_the_same_on_every_build(sqlite_template: Path, tmp_path: Path, 
             lib.close()
 
     assert snapshot("a.db") == snapshot("b.db")
+
+
+def test_demo_builder_marks_the_database_and_demo_mode_reopens_it(demo: Library, db_url: str,
+                                                                  clock: FixedClock) -> None:
+    from bot.bootstrap import build_settings, open_library
+    from core.models import InstallFact
+
+    with demo.session_factory() as session:
+        assert session.get(InstallFact, "demo_school").value == "1"
+        titles = _count(session, Title)
+    again = open_library(build_settings(demo=True, db=db_url), clock)  # `serve --demo --db` on a demo school
+    with again.session_factory() as session:
+        assert _count(session, Title) == titles  # kept, not rebuilt
+    again.close()

@@ -29,6 +29,7 @@ from core.models import (
     ChargeStatus,
     Guardian,
     GuardianStudent,
+    InstallFact,
     Item,
     Loan,
     Reader,
@@ -43,6 +44,7 @@ __all__ = ["DEMO_USERS", "DemoUser", "DemoBuildError", "build_demo", "TARGET_TIT
 TARGET_TITLES = 2080
 NEW_TITLES = (15, 25)  # real and invented titles catalogued in the last ten days, for 新书推荐
 MARKER_ACTION = "demo_build"
+DEMO_FACT = "demo_school"  # install_facts key: this database holds the demo school (serve --demo checks it)
 SEED = 2024
 
 
@@ -56,7 +58,7 @@ def build_demo(library: Library) -> str:
         session = uow.session
         if session.scalar(select(AuditEntry.id).where(AuditEntry.action == MARKER_ACTION).limit(1)):
             return "演示数据已存在，未做改动。"
-        if session.scalar(select(Title.id).limit(1)) or session.scalar(select(Reader.id).limit(1)):
+        if holds_school_data(session):
             raise DemoBuildError("数据库里已有书目或读者，演示数据只写入空数据库。请换一个数据库文件。")
         summary = _build(session, library)
         uow.commit()
@@ -83,10 +85,23 @@ def _build(session: Session, library: Library) -> str:
     _insert_people(session, school, readers, now)
     _insert_circulation(session, planner, title_ids, now)
     bump_catalogue_version(session)
+    session.add(InstallFact(key=DEMO_FACT, value="1"))
     session.add(AuditEntry(at=now, action=MARKER_ACTION, actor="demo",
                            detail={"term": terms.current.name, "built_for": today.isoformat()}))
     session.flush()
     return _summary(session, planner, terms, today, sum(b.real for b in books))
+
+
+def is_demo_school(session: Session) -> bool:
+    """True when the demo builder filled this database (its install fact, or the audit marker of older builds)."""
+    if session.scalar(select(InstallFact.value).where(InstallFact.key == DEMO_FACT)) == "1":
+        return True
+    return session.scalar(select(AuditEntry.id).where(AuditEntry.action == MARKER_ACTION).limit(1)) is not None
+
+
+def holds_school_data(session: Session) -> bool:
+    """True when the database has any title or reader (a real school, or a demo)."""
+    return bool(session.scalar(select(Title.id).limit(1)) or session.scalar(select(Reader.id).limit(1)))
 
 
 def catalogue_books() -> list[BookSpec]:

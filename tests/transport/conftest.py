@@ -61,7 +61,9 @@ def settings(fake_api: tuple[FakeWeChatAPI, str]) -> Settings:
     _, base = fake_api
     return Settings(
         server=ServerSettings(reply_deadline_seconds=4.0),
-        wechat=WeChatSettings(token=TOKEN, aes_key=AES_KEY, appid=APPID, appsecret=APPSECRET, api_base=base),
+        # "plain" also accepts encrypted callbacks: one app serves the plaintext and the safe-mode tests.
+        wechat=WeChatSettings(token=TOKEN, aes_key=AES_KEY, appid=APPID, appsecret=APPSECRET, api_base=base,
+                              mode="plain"),
         wecom=WeComSettings(corp_id=CORP_ID, agent_id="1000002", secret=WECOM_SECRET, token=WECOM_TOKEN,
                             aes_key=WECOM_AES_KEY, api_base=base),
         demo=True,

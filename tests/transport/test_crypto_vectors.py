@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import xmltodict
 from aiohttp.test_utils import TestClient
 from wechatpy.crypto import WeChatCrypto
 
+from core.clock import FixedClock
 from core.library import Library
 from core.settings import Settings
 from tests.transport.conftest import AppFactory, CountingResponder
@@ -39,8 +41,14 @@ def _sample_settings(settings: Settings) -> Settings:
                    wecom=replace(settings.wecom, token=WECOM_TOKEN, aes_key=WECOM_KEY, corp_id=WECOM_CORP))
 
 
+def at(timestamp: str) -> datetime:
+    """The instant a published sample was signed: the server's clock is set there (the window is ±5 min)."""
+    return datetime.fromtimestamp(int(timestamp), UTC)
+
+
 async def test_official_account_sample_through_the_endpoint(make_client: AppFactory, library: Library,
-                                                            settings: Settings) -> None:
+                                                            settings: Settings, clock: FixedClock) -> None:
+    clock.set(at(OA_TS))
     responder = CountingResponder()
     client: TestClient = await make_client(library, responder, settings=_sample_settings(settings))
     resp = await client.post("/wechat", params={
@@ -57,7 +65,8 @@ async def test_official_account_sample_through_the_endpoint(make_client: AppFact
 
 
 async def test_wecom_url_verification_returns_the_exact_plaintext(make_client: AppFactory, library: Library,
-                                                                  settings: Settings) -> None:
+                                                                  settings: Settings, clock: FixedClock) -> None:
+    clock.set(at(WECOM_TS))
     client: TestClient = await make_client(library, CountingResponder(), settings=_sample_settings(settings))
     resp = await client.get("/wecom", params={"msg_signature": WECOM_SIG, "timestamp": WECOM_TS,
                                               "nonce": WECOM_NONCE, "echostr": WECOM_ECHO})

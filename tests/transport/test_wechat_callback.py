@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import xmltodict
 from aiohttp.test_utils import TestClient
 
 from bot.responder import HELP_TEXT, OTHER_TEXT, WELCOME_TEXT
+from core.clock import FixedClock
 from tests.transport.conftest import CountingResponder
 from tests.transport.wechat_client import ACCOUNT, TOKEN, WeChatTestClient, sign
 
 
-async def test_get_verification_echoes_echostr_when_signed(client: TestClient) -> None:
-    ts, nonce = "1409735669", "1320562132"
+async def test_get_verification_echoes_echostr_when_signed(client: TestClient, clock: FixedClock) -> None:
+    ts, nonce = "1409735669", "1320562132"  # the example in WeChat's docs: our clock stands at its time
+    clock.set(datetime.fromtimestamp(int(ts), UTC))
     resp = await client.get("/wechat", params={"signature": sign(TOKEN, ts, nonce), "timestamp": ts,
                                                "nonce": nonce, "echostr": "5837397520665436492"})
     assert resp.status == 200

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
+from bot.keys import CLOCK
 from bot.reply import cdata
 from tests.privacy import register_sent
 
@@ -23,6 +25,19 @@ CORP_ID = "wwtestcorp000001"
 WECOM_TOKEN = "wecom-test"
 WECOM_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 _ids = itertools.count(6054768590064713728)
+# One nonce sequence for every client in the process: two clients on one database never collide.
+_nonces = itertools.count(random.randrange(10**9, 2 * 10**9))
+
+
+def fresh_nonce() -> str:
+    """A nonce no earlier callback of this test process used (WeChat's are about ten digits)."""
+    return str(next(_nonces))
+
+
+def app_timestamp(client: TestClient) -> str:
+    """Now on the app's injected clock, as WeChat's `timestamp` (Unix seconds): what the server checks."""
+    clock = client.app.get(CLOCK) if client.app is not None else None
+    return str(int(clock().timestamp() if clock is not None else time.time()))
 
 
 def sign(*parts: str) -> str:
@@ -60,10 +75,10 @@ class WeChatTestClient:
         self.token = token
         self.crypto = WeChatCrypto(token, aes_key, appid)
         self.mode = mode
-        self.nonces = itertools.count(1320562132)
 
     def query(self, body_encrypt: str | None = None, *, openid: str = "") -> dict[str, str]:
-        timestamp, nonce = str(int(time.time())), str(next(self.nonces))
+        """Signed query parameters with the app clock's time and a fresh nonce, as WeChat sends them."""
+        timestamp, nonce = app_timestamp(self.client), fresh_nonce()
         q = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         if openid:
             q["openid"] = openid
@@ -129,15 +144,22 @@ class WeComTestClient:
         self.crypto = WeComCrypto(token, aes_key, corp_id)
         self.corp_id = corp_id
 
-    async def send_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> Answer:
+    def build_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> tuple[dict[str, str], str]:
+        """Query and body of one text message, signed with the app clock's time and a fresh nonce."""
         fields = text_fields(user_id, text, msg_id, to=self.corp_id)
         register_sent(user_id, text)  # tests/privacy.py: must not reach a log
         fields["AgentID"] = 1000002
-        encrypted = self.crypto.encrypt_message(message_xml(fields), "263014780", str(int(time.time())))
+        encrypted = self.crypto.encrypt_message(message_xml(fields), fresh_nonce(), app_timestamp(self.client))
         doc = xmltodict.parse(encrypted)["xml"]
         body = (f"<xml><ToUserName>{cdata(self.corp_id)}</ToUserName><AgentID>1000002</AgentID>"
                 f"<Encrypt>{cdata(doc['Encrypt'])}</Encrypt></xml>")
-        q = {"msg_signature": doc["MsgSignature"], "timestamp": doc["TimeStamp"], "nonce": doc["Nonce"]}
+        return {"msg_signature": doc["MsgSignature"], "timestamp": doc["TimeStamp"], "nonce": doc["Nonce"]}, body
+
+    async def send_text(self, user_id: str, text: str, *, msg_id: int | None = None) -> Answer:
+        """Send a text message as `user_id`; returns the bot's (decrypted) reply."""
+        return await self.post(*self.build_text(user_id, text, msg_id=msg_id))
+
+    async def post(self, q: dict[str, str], body: str) -> Answer:
         resp = await self.client.post("/wecom", params=q, data=body)
         raw = await resp.text()
         if resp.status != 200 or raw == "success":
