@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.bootstrap import open_library
+from bot.dbwork import DatabaseExecutor
 from bot.delivery import DeliveryPump, LateReplies
 from bot.dispatch import Dispatcher
 from bot.keys import (
@@ -38,6 +39,7 @@ from bot.senders import Sender, WeChatCustomerService, WeComAppSender
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
+from core.db import pool_size
 from core.library import Library
 from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
@@ -48,6 +50,7 @@ log = logging.getLogger("shuxiang.app")
 access = logging.getLogger("shuxiang.access")
 
 CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
+KEY_THREADS = 2  # the key writer's batches and the hand-offs/lookups beside it
 KEY_RETENTION = timedelta(days=2)  # WeChat retries within ~15 s; two days also covers clock trouble
 
 
@@ -148,10 +151,15 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:
             await start()
-        keys = BatchedKeys(store)
+        # Database threads of their own (bot.dbwork): handlers get as many as the engine has
+        # connections; run-once keys get two more, so claims and hand-offs never queue behind
+        # handlers stuck on a lock. asyncio's default executor stays free for everything else.
+        work = DatabaseExecutor(pool_size(lib.engine), "shuxiang-db")
+        key_threads = DatabaseExecutor(KEY_THREADS, "shuxiang-keys")
+        keys = BatchedKeys(store, key_threads)
         keys.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
-                                deadline=settings.server.reply_deadline_seconds, clock=clock)
+                                deadline=settings.server.reply_deadline_seconds, clock=clock, executor=work)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
         max_body = settings.server.max_body_bytes
         app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, max_body=max_body)
@@ -172,6 +180,8 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         app[READINESS].responder = False
         await dispatcher.drain()
         await keys.stop()
+        work.shutdown()
+        key_threads.shutdown()
         await pump.run_once()  # late answers queued during shutdown
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
