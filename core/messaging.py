@@ -239,10 +239,12 @@ class IdempotencyStore:
             state = _state(row.result)
             if (state is not None and state.get("state") == DONE) or not self._expired(row, now):
                 continue
-            conn.execute(update(table).where(table.c.key == key)
-                         .values(owner=owners[key], lease_until=now + self._lease))
             acted = state is not None and (state.get("state") == ACTING or bool(state.get("acted")))
             answer = state.get("answer") if state is not None else None
+            # The dead holder's hand-off was for its own reply: the new holder answers in its own.
+            conn.execute(update(table).where(table.c.key == key)
+                         .values(owner=owners[key], lease_until=now + self._lease,
+                                 result=_dump({"state": ACTING}) if acted else None))
             taken[key] = Claim(key, owners[key], took_over=True, acted=acted, answer=answer)
         return taken
 
