@@ -39,7 +39,7 @@ from bot.senders import Sender, WeChatCustomerService, WeComAppSender
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
-from core.db import pool_size
+from core.db import READ_ONLY, pool_size
 from core.library import Library
 from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
@@ -209,7 +209,8 @@ async def healthz(request: web.Request) -> web.Response:
         lib = request.app[LIBRARY]
 
         def ping() -> None:
-            with lib.engine.connect() as conn:
+            # Read-only: on SQLite a plain BEGIN, so a long write (an import) does not make us "down".
+            with lib.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
         try:
             await asyncio.to_thread(ping)

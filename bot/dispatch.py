@@ -148,8 +148,12 @@ class Dispatcher:
             return
         if claim is None:
             return  # another copy holds the key: it answers
-        held = _Held(claim)
-        await self._answer(message, held, running or self._track(self._run(message, held)), until=0.0)
+        held = _Held(claim, told_later=True)
+        try:  # retries meanwhile get the holding text too
+            await self._keys.hand_off(claim, {"state": "later", "text": self._holding})
+        except Exception:
+            log.warning("late claim key=%s: hand-off not recorded", _short(claim.key))
+        await self._settle(message, held, running or self._track(self._run(message, held)))
 
     async def _dispatch_read_only(self, message: IncomingMessage, key: str, until: float) -> Reply:
         """No side effects: answer without touching the key; claim it only to hand a late answer off once."""

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from bot.dbwork import DatabaseExecutor
 from core.messaging import Claim, IdempotencyStore, Outcome
 
@@ -121,6 +123,13 @@ class BatchedKeys:
             wanted.setdefault(claim.key, (claim, result))
         try:
             claimed, outcomes = await self._call(self.store.apply, [k for k, _ in claims], wanted)
+        except OperationalError as exc:  # locked or busy: the callers try again, no trace needed
+            log.warning("writing %d run-once keys failed: %s", len(claims) + len(results), type(exc.orig).__name__)
+            for _, future in claims:
+                _settle(future, exc=exc)
+            for _, _, future in results:
+                _settle(future, exc=exc)
+            return
         except Exception as exc:
             log.exception("writing %d run-once keys failed", len(claims) + len(results))
             for _, future in claims:
