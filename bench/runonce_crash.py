@@ -49,6 +49,7 @@ from sqlalchemy import create_engine, text
 BASE_NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # a Wednesday in the factories' autumn term
 TOKEN = "bench-token"
 RENEWALS_ALLOWED = 10
+KILL_POINTS = ("not claimed", "claimed", "committed", "answered")  # where each message was at SIGKILL
 
 
 # ---------------------------------------------------------------- server process
@@ -115,6 +116,7 @@ class Result:
     twice: int = 0
     unanswered: int = 0
     killed_rounds: int = 0
+    at_kill: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KILL_POINTS, 0))
     answers: dict[int, list[str]] = field(default_factory=dict)
 
 
@@ -182,6 +184,7 @@ async def run(url: str, users: int, batch: int, kill_after: list[float], no_take
             proc.wait()
             if any(not s.done() for s in sends):
                 result.killed_rounds += 1
+            where_killed(url, [700000 + i for i in group], result)
             for i, answer in zip(group, await asyncio.gather(*sends), strict=True):
                 result.answers[i] = [answer or ""]
             proc, port = start(url, shift + 30.0, no_takeover)  # past any lease of the dead process
@@ -195,6 +198,25 @@ async def run(url: str, users: int, batch: int, kill_after: list[float], no_take
             proc.wait(30)
     count(url, users, result)
     return result
+
+
+def where_killed(url: str, msg_ids: list[int], result: Result) -> None:
+    """Each message's state when the process died, from its run-once key."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("SELECT key, result FROM idempotency_keys")).all())
+    engine.dispose()
+    for msg_id in msg_ids:
+        key = f"wechat:m:{msg_id}"
+        if key not in states:
+            point = "not claimed"
+        elif states[key] is None:
+            point = "claimed"
+        elif '"done"' in states[key]:
+            point = "answered"
+        else:
+            point = "committed"
+        result.at_kill[point] += 1
 
 
 def count(url: str, users: int, result: Result) -> None:
@@ -254,6 +276,7 @@ def main() -> None:
             result = asyncio.run(run(url, args.renewals, args.batch, kill_after, no_takeover))
             print(f"{label:22} never ran {result.never:4d}   ran twice {result.twice:4d}   "
                   f"no answer {result.unanswered:4d}   ({time.perf_counter() - started:.0f} s)")
+            print(f"{'':22} at SIGKILL: " + ", ".join(f"{k} {v}" for k, v in result.at_kill.items()))
 
 
 if __name__ == "__main__":

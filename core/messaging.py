@@ -290,6 +290,9 @@ class IdempotencyStore:
         table = IdempotencyKey.__table__
 
         def guard(session: Session) -> None:
+            # The work's own statements first: the key's row lock is then the transaction's last
+            # wait, so holding it never waits on another lock (no deadlock with a takeover batch).
+            session.flush()
             row = session.execute(select(table.c.result, table.c.owner).where(table.c.key == claim.key)
                                   .with_for_update()).first()
             if row is None or row.owner != claim.owner:
