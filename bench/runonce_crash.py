@@ -1,7 +1,7 @@
 """Renewals lost (or run twice) when the server is killed with SIGKILL mid-request, then WeChat retries.
 
-Run: .venv/bin/python bench/runonce_crash.py [--renewals 200] [--batch 20] [--seed 1] [--pg URL]
-(~1–2 minutes on SQLite; loopback only).
+Run: .venv/bin/python bench/runonce_crash.py [--renewals 200] [--batch 20] [--seed 1] [--pg ADMIN_URL]
+(~2 minutes; loopback only; --pg creates two databases next to ADMIN_URL and drops them after).
 
 Set-up: a database with a term and N teachers, each bound to an openid with one open loan that the
 policy lets them renew up to 10 times (so a renewal run twice shows as two `renewals` rows instead
@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--port", type=int)
     parser.add_argument("--shift", type=float, default=0.0)
     parser.add_argument("--no-takeover", action="store_true")
+    parser.add_argument("--pg", help="run on PostgreSQL: an admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port, args.shift, args.no_takeover)
@@ -258,25 +259,69 @@ def main() -> None:
     rounds = (args.renewals + args.batch - 1) // args.batch
     kill_after = [rng.uniform(0.0, 0.3) for _ in range(rounds)]
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        from core.db import make_engine
-        from core.schema import upgrade
+        databases = pg_databases(args.pg, args.renewals) if args.pg else sqlite_databases(Path(tmp), args.renewals)
+        print(f"{args.renewals} renewals in {rounds} rounds of {args.batch}, SIGKILL after 0–300 ms, "
+              f"then 2 retries each to a fresh process ({'PostgreSQL' if args.pg else 'SQLite'})")
+        try:
+            for (label, no_takeover), url in zip((("before (no takeover)", True), ("after (leases)", False)),
+                                                 databases, strict=True):
+                random.seed(args.seed)
+                started = time.perf_counter()
+                result = asyncio.run(run(url, args.renewals, args.batch, kill_after, no_takeover))
+                print(f"{label:22} never ran {result.never:4d}   ran twice {result.twice:4d}   "
+                      f"no answer {result.unanswered:4d}   ({time.perf_counter() - started:.0f} s)")
+                print(f"{'':22} at SIGKILL: " + ", ".join(f"{k} {v}" for k, v in result.at_kill.items()))
+        finally:
+            if args.pg:
+                drop_pg(args.pg)
 
-        template = workdir / "template.db"
-        engine = make_engine(f"sqlite:///{template}")
+
+def sqlite_databases(workdir: Path, n: int) -> list[str]:
+    """Two copies of one seeded SQLite file: before and after."""
+    from core.db import make_engine
+    from core.schema import upgrade
+
+    template = workdir / "template.db"
+    engine = make_engine(f"sqlite:///{template}")
+    upgrade(engine)
+    engine.dispose()
+    seed(f"sqlite:///{template}", n)
+    return [fresh_copy(template, workdir, "before.db"), fresh_copy(template, workdir, "after.db")]
+
+
+PG_NAMES = ("bench_runonce_before", "bench_runonce_after")
+
+
+def pg_databases(base: str, n: int) -> list[str]:
+    """Two seeded PostgreSQL databases next to `base` (an admin URL), created here and dropped at the end."""
+    from core.db import make_engine, normalise_url
+    from core.schema import upgrade
+
+    base = normalise_url(base)
+    drop_pg(base)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    urls = []
+    for name in PG_NAMES:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = base.rsplit("/", 1)[0] + "/" + name
+        engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        seed(f"sqlite:///{template}", args.renewals)
-        print(f"{args.renewals} renewals in {rounds} rounds of {args.batch}, SIGKILL after 0–300 ms, "
-              "then 2 retries each to a fresh process (SQLite)")
-        for label, no_takeover in (("before (no takeover)", True), ("after (leases)", False)):
-            url = fresh_copy(template, workdir, f"{'before' if no_takeover else 'after'}.db")
-            random.seed(args.seed)
-            started = time.perf_counter()
-            result = asyncio.run(run(url, args.renewals, args.batch, kill_after, no_takeover))
-            print(f"{label:22} never ran {result.never:4d}   ran twice {result.twice:4d}   "
-                  f"no answer {result.unanswered:4d}   ({time.perf_counter() - started:.0f} s)")
-            print(f"{'':22} at SIGKILL: " + ", ".join(f"{k} {v}" for k, v in result.at_kill.items()))
+        seed(url, n)
+        urls.append(url)
+    admin.dispose()
+    return urls
+
+
+def drop_pg(base: str) -> None:
+    from core.db import normalise_url
+
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in PG_NAMES:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 CommitGuard = Callable[[Session], None]
 # Set by whoever runs a request exactly once (the transport's run-once key): every write this
-# request commits carries the key's "done" marker in the same transaction (see core.messaging).
+# request commits carries the key's "acting" mark in the same transaction (see core.messaging).
 _COMMIT_GUARD: ContextVar[CommitGuard | None] = ContextVar("shuxiang_commit_guard", default=None)
 
 
