@@ -151,15 +151,18 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:
             await start()
-        # Database threads of their own (bot.dbwork): handlers get as many as the engine has
-        # connections; run-once keys get two more, so claims and hand-offs never queue behind
-        # handlers stuck on a lock. asyncio's default executor stays free for everything else.
+        # Database threads of their own (bot.dbwork): actions and read-only messages each get as
+        # many as the engine keeps connections, run-once keys two more, so neither queries nor
+        # claims and hand-offs queue behind actions stuck on a lock (the pool's overflow covers the
+        # sum). asyncio's default executor stays free for everything else.
         work = DatabaseExecutor(pool_size(lib.engine), "shuxiang-db")
+        reads = DatabaseExecutor(pool_size(lib.engine), "shuxiang-db-read")
         key_threads = DatabaseExecutor(KEY_THREADS, "shuxiang-keys")
         keys = BatchedKeys(store, key_threads)
         keys.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
-                                deadline=settings.server.reply_deadline_seconds, clock=clock, executor=work)
+                                deadline=settings.server.reply_deadline_seconds, clock=clock,
+                                executor=work, read_executor=reads)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
         max_body = settings.server.max_body_bytes
         app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, max_body=max_body)
@@ -180,8 +183,8 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         app[READINESS].responder = False
         await dispatcher.drain()
         await keys.stop()
-        work.shutdown()
-        key_threads.shutdown()
+        for executor in (work, reads, key_threads):
+            executor.shutdown()
         await pump.run_once()  # late answers queued during shutdown
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -62,13 +62,13 @@ class Dispatcher:
     the holding reply in time and the answer later. While it runs, the responder's commits carry the
     key's "acting" mark (core.uow.commit_guard) and its lease is renewed; a copy arriving after the
     holder died takes the key over and runs the message, or, if its work was committed, only answers.
-    Blocking calls run on `executor` (the app's database threads). Nothing here raises: a database
-    error is a friendly reply, never an HTTP 500.
+    Blocking calls run on `executor` (the app's database threads; read-only messages on
+    `read_executor`). Nothing here raises: a database error is a friendly reply, never an HTTP 500.
     """
 
     def __init__(self, responder: Responder, keys: BatchedKeys, later: LateHandler, *,
                  deadline: float, clock: Clock, holding_text: str = HOLDING_TEXT,
-                 executor: DatabaseExecutor | None = None) -> None:
+                 executor: DatabaseExecutor | None = None, read_executor: DatabaseExecutor | None = None) -> None:
         self._responder = responder
         self._clock = clock
         self._keys = keys
@@ -76,6 +76,9 @@ class Dispatcher:
         self._deadline = deadline
         self._holding = holding_text
         self._executor = executor
+        # Read-only messages get threads of their own: a query must not queue behind actions that
+        # wait on a lock (on PostgreSQL and in SQLite's WAL mode reads do not wait on writers).
+        self._read_executor = read_executor or executor
         self._tasks: set[asyncio.Task[Any]] = set()
         self._needs_run_once: Callable[[IncomingMessage], bool] | None = getattr(responder, "needs_run_once", None)
         self._answer_now_hook: Callable[[IncomingMessage], Reply | None] | None = getattr(
@@ -159,7 +162,7 @@ class Dispatcher:
         """No side effects: answer without touching the key; claim it only to hand a late answer off once."""
         reply = self._answer_now(message)  # from memory: no task, no timer
         if reply is None:
-            task = self._track(self._respond(message))
+            task = self._track(self._respond(message, self._read_executor))
             try:
                 reply = await asyncio.wait_for(asyncio.shield(task),
                                                max(0.0, until - asyncio.get_running_loop().time()))
@@ -238,7 +241,7 @@ class Dispatcher:
         keeper = asyncio.create_task(self._keep_lease(claim))
         try:
             with commit_guard(self._keys.store.fence(claim)):
-                return await self._respond(message)
+                return await self._respond(message, self._executor)
         finally:
             keeper.cancel()
 
@@ -251,9 +254,9 @@ class Dispatcher:
             except Exception:  # a locked database: the next round tries again
                 log.warning("lease renewal failed key=%s", _short(claim.key))
 
-    async def _respond(self, message: IncomingMessage) -> Reply:
+    async def _respond(self, message: IncomingMessage, executor: DatabaseExecutor | None) -> Reply:
         try:
-            with using(self._executor):
+            with using(executor):
                 return await self._responder.respond(message)
         except Exception:  # one bad handler must not leave the user (or WeChat's retries) hanging
             log.exception("responder failed channel=%s kind=%s", message.channel, message.kind)

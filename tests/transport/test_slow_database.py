@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event, text, update
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import make_url
 
 from bot.dbwork import run_db
@@ -82,17 +82,22 @@ async def test_a_claim_stuck_behind_a_long_write_gets_the_holding_reply_in_time_
 
 
 class BlockedActions(CountingResponder):
-    """Actions write one row (they wait on the lock as a renewal would); 我的借阅 is answered from memory."""
+    """Actions write one row (they wait on the lock as a renewal would); 我的借阅 is answered from
+    memory; 查 reads the database (a read does not wait on the lock)."""
 
     def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
 
     def needs_run_once(self, message: IncomingMessage) -> bool:
-        return message.text != "我的借阅"
+        return message.text not in ("我的借阅", "查 草房子")
 
     def answer_now(self, message: IncomingMessage) -> Reply | None:
-        return Reply("从内存：我的借阅")
+        return Reply("从内存：我的借阅") if message.text == "我的借阅" else None
+
+    def _read(self) -> str:
+        with self.library.read_uow() as uow:
+            return str(uow.session.scalar(select(InstallFact.key).where(InstallFact.key == "probe")))
 
     def _write(self) -> None:
         with self.library.uow() as uow:
@@ -100,6 +105,8 @@ class BlockedActions(CountingResponder):
             uow.commit()
 
     async def respond(self, message: IncomingMessage) -> Reply:
+        if message.text == "查 草房子":
+            return Reply(f"读到：{await run_db(self._read)}")
         self.calls.append(message)
         await run_db(self._write)
         return Reply(f"收到：{message.text}")
@@ -125,7 +132,7 @@ def row_locked(library: Library) -> Iterator[None]:
     engine.dispose()
 
 
-async def test_actions_blocked_on_a_lock_do_not_hold_up_other_users_replies(
+async def test_actions_blocked_on_a_lock_do_not_hold_up_other_users_replies(  # queries, holding replies, health
         make_client: AppFactory, library: Library, fake_api: FakeAPI) -> None:
     api, _ = fake_api
     responder = BlockedActions(library)
@@ -137,11 +144,12 @@ async def test_actions_blocked_on_a_lock_do_not_hold_up_other_users_replies(
         for answer in await asyncio.gather(*stuck):
             assert (answer.status, answer.text) == (200, HOLDING_TEXT)
         started = time.perf_counter()
-        query, action = await asyncio.gather(wechat.send_text("o-other", "我的借阅"),
-                                             wechat.send_text("o-another", "续借全部"))
+        query, search, action = await asyncio.gather(wechat.send_text("o-other", "我的借阅"),
+                                                     wechat.send_text("o-reader", "查 草房子"),
+                                                     wechat.send_text("o-another", "续借全部"))
         took = time.perf_counter() - started
         health = await client.get("/healthz")
-    assert query.text == "从内存：我的借阅" and action.text == HOLDING_TEXT
+    assert query.text == "从内存：我的借阅" and search.text == "读到：probe" and action.text == HOLDING_TEXT
     assert took < IN_TIME
     assert health.status == 200
     for _ in range(blocked + 1):  # once the lock ends, every action's answer is pushed, once
