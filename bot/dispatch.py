@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.dbwork import DatabaseExecutor, using
 from bot.dedupe import dedupe_key
@@ -99,7 +100,7 @@ class Dispatcher:
                 return await self._first_answer(key, until)
             return await self._answer(message, held, self._track(self._run(message, held)), until)
         except Exception:  # a database that is down: a friendly answer, never a 500 (WeChat would retry)
-            log.exception("dispatch failed channel=%s kind=%s", message.channel, message.kind)
+            _log_failure("dispatch failed channel=%s kind=%s", message.channel, message.kind)
             return Reply(SORRY_TEXT)
 
     def _run_once(self, message: IncomingMessage) -> bool:
@@ -147,7 +148,7 @@ class Dispatcher:
         try:
             claim = await claiming
         except Exception:
-            log.exception("late claim failed channel=%s kind=%s: no answer follows", message.channel, message.kind)
+            _log_failure("late claim failed channel=%s kind=%s: no answer follows", message.channel, message.kind)
             return
         if claim is None:
             return  # another copy holds the key: it answers
@@ -268,7 +269,7 @@ class Dispatcher:
         try:
             outcome: Outcome | None = await self._keys.finish(held.claim, {"state": "done", "text": reply.text})
         except Exception:  # the answer is known; only the key could not record it
-            log.exception("storing the answer failed key=%s", _short(held.claim.key))
+            _log_failure("storing the answer failed key=%s", _short(held.claim.key))
             outcome = None
         if outcome in (Outcome.STORED, None) and not held.told_later:
             return reply  # (STORED after told_later: the hand-off failed to record, so push below)
@@ -296,6 +297,16 @@ class Dispatcher:
         """Let running answers finish (and queue their late pushes) before shutdown."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+def _log_failure(msg: str, *args: object) -> None:
+    # SQLAlchemy's errors print the statement's parameters (run-once keys hold openids): for them
+    # the error's class only; anything else with its trace.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, SQLAlchemyError):
+        log.error(msg + ": %s", *args, type(getattr(exc, "orig", None) or exc).__name__)
+    else:
+        log.exception(msg, *args)
 
 
 def _short(key: str) -> str:

@@ -296,7 +296,7 @@ class IdempotencyStore:
             row = session.execute(select(table.c.result, table.c.owner).where(table.c.key == claim.key)
                                   .with_for_update()).first()
             if row is None or row.owner != claim.owner:
-                raise LeaseLost(claim.key)
+                raise LeaseLost("the run-once key was taken over")  # no key: it may hold an openid
             state = _state(row.result)
             if state is None:
                 state = {"state": ACTING}
