@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bot.bootstrap import open_library
 from bot.callback import ClientGone
+from bot.dbwork import DatabaseExecutor
 from bot.delivery import DeliveryPump, LateReplies
 from bot.dispatch import Dispatcher
 from bot.keys import (
@@ -42,6 +43,7 @@ from bot.serving import RateLimit, is_out_of_resources, warn_out_of_resources
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
 from core.clock import Clock
+from core.db import READ_ONLY, pool_size
 from core.library import Library
 from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
@@ -66,6 +68,9 @@ PURGE_INTERVAL = 600.0  # seconds between purges of old nonces and run-once keys
 def key_retention(window: timedelta) -> timedelta:
     """How old a run-once key must be before it may be purged, for a callback window (see above)."""
     return max(KEY_RETENTION, 2 * window + KEY_RETENTION_MARGIN)
+
+
+KEY_THREADS = 2  # the key writer's batches and the hand-offs/lookups beside it
 
 
 def create_app(settings: Settings, *, responder: Responder, clock: Clock, library: Library | None = None,
@@ -167,13 +172,21 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:
             await start()
-        keys = BatchedKeys(store)
+        # Database threads of their own (bot.dbwork): actions and read-only messages each get as
+        # many as the engine keeps connections, run-once keys two more, so neither queries nor
+        # claims and hand-offs queue behind actions stuck on a lock (the pool's overflow covers the
+        # sum). asyncio's default executor stays free for everything else.
+        work = DatabaseExecutor(pool_size(lib.engine), "shuxiang-db")
+        reads = DatabaseExecutor(pool_size(lib.engine), "shuxiang-db-read")
+        key_threads = DatabaseExecutor(KEY_THREADS, "shuxiang-keys")
+        keys = BatchedKeys(store, key_threads)
         keys.start()
         nonces = NonceStore(lib.session_factory, clock, timedelta(seconds=settings.server.callback_window_seconds))
         guard = ReplayGuard(nonces, after_write=lib.live.sync if lib.live is not None else None)
         guard.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
-                                deadline=settings.server.reply_deadline_seconds, clock=clock)
+                                deadline=settings.server.reply_deadline_seconds, clock=clock,
+                                executor=work, read_executor=reads)
         app[QUEUE], app[CONSOLE], app[PUMP], app[DISPATCHER] = queue, ConsoleChannel(queue), pump, dispatcher
         max_body, body_timeout = settings.server.max_body_bytes, settings.server.body_timeout_seconds
         app[WECHAT] = WeChatEndpoint(settings.wechat, dispatcher, guard, max_body=max_body, body_timeout=body_timeout)
@@ -198,6 +211,8 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         await dispatcher.drain()
         await keys.stop()
         await guard.stop()
+        for executor in (work, reads, key_threads):
+            executor.shutdown()
         await pump.run_once()  # late answers queued during shutdown
         for t in (task, purging):
             t.cancel()
@@ -247,7 +262,8 @@ async def healthz(request: web.Request) -> web.Response:
         lib = request.app[LIBRARY]
 
         def ping() -> None:
-            with lib.engine.connect() as conn:
+            # Read-only: on SQLite a plain BEGIN, so a long write (an import) does not make us "down".
+            with lib.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
         try:
             await asyncio.to_thread(ping)

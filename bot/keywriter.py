@@ -9,21 +9,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
-from core.messaging import IdempotencyStore
+from sqlalchemy.exc import OperationalError
+
+from bot.dbwork import DatabaseExecutor
+from core.messaging import Claim, IdempotencyStore, Outcome
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 log = logging.getLogger("shuxiang.keys")
 MAX_BATCH = 500  # keeps one INSERT under SQLite's bound-parameter limit
 
 
 class BatchedKeys:
-    """Async front of IdempotencyStore: `claim` and `finish` share write batches, `peek` read batches."""
+    """Async front of IdempotencyStore: `claim` and `finish` share write batches, `peek` read batches.
 
-    def __init__(self, store: IdempotencyStore) -> None:
+    Its database calls run on `executor` (the app's key writer threads, apart from the handlers', so
+    claims keep flowing while handlers wait on a lock); without one, on asyncio's default executor.
+    """
+
+    def __init__(self, store: IdempotencyStore, executor: DatabaseExecutor | None = None) -> None:
         self.store = store
-        self._claims: list[tuple[str, asyncio.Future[bool]]] = []
-        self._results: list[tuple[str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._executor = executor
+        self._claims: list[tuple[str, asyncio.Future[Claim | None]]] = []
+        self._results: list[tuple[Claim, dict[str, Any], asyncio.Future[Outcome]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._peeks: list[tuple[str, asyncio.Future[dict[str, Any] | object | None]]] = []
@@ -42,26 +54,35 @@ class BatchedKeys:
         while self._claims or self._results:
             await self._flush()
 
-    async def claim(self, key: str) -> bool:
-        """True when this caller owns the request (see IdempotencyStore.claim)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    async def _call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._executor is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        return await self._executor.run(fn, *args, **kwargs)
+
+    async def claim(self, key: str) -> Claim | None:
+        """The claim when this caller owns the request, None for a retry (see IdempotencyStore.claim)."""
+        future: asyncio.Future[Claim | None] = asyncio.get_running_loop().create_future()
         self._claims.append((key, future))
         self._wake.set()
         return await future
 
-    async def finish(self, key: str, result: dict[str, Any]) -> bool:
-        """True when the answer was stored (see IdempotencyStore.finish)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._results.append((key, result, future))
+    async def finish(self, claim: Claim, result: dict[str, Any]) -> Outcome:
+        """Store the answer under the claim (see IdempotencyStore.apply and Outcome)."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._results.append((claim, result, future))
         self._wake.set()
         return await future
 
-    async def hand_off(self, key: str, result: dict[str, Any]) -> bool:
+    async def hand_off(self, claim: Claim, result: dict[str, Any]) -> bool:
         # Not batched: it races `finish` for the same key, and the database must order the two.
-        return await asyncio.to_thread(self.store.hand_off, key, result)
+        return await self._call(self.store.hand_off, claim, result)
+
+    async def renew(self, claim: Claim) -> bool:
+        """Extend the claim's lease: its holder is alive and still working."""
+        return await self._call(self.store.renew, claim)
 
     async def result(self, key: str) -> dict[str, Any] | object | None:
-        return await asyncio.to_thread(self.store.result, key)
+        return await self._call(self.store.result, key)
 
     async def peek(self, key: str) -> dict[str, Any] | object | None:
         """Like `result`, but lookups arriving while one is in flight share the next query."""
@@ -75,7 +96,7 @@ class BatchedKeys:
         while self._peeks:
             batch, self._peeks = self._peeks[:MAX_BATCH], self._peeks[MAX_BATCH:]
             try:
-                found = await asyncio.to_thread(self.store.results, [k for k, _ in batch])
+                found = await self._call(self.store.results, [k for k, _ in batch])
             except Exception as exc:
                 log.exception("reading %d run-once keys failed", len(batch))
                 for _, future in batch:
@@ -96,12 +117,19 @@ class BatchedKeys:
     async def _flush(self) -> None:
         claims, self._claims = self._claims[:MAX_BATCH], self._claims[MAX_BATCH:]
         results, self._results = self._results[:MAX_BATCH], self._results[MAX_BATCH:]
-        # Later answers for one key overwrite earlier ones in the dict; only the first can win anyway.
-        wanted: dict[str, dict[str, Any]] = {}
-        for key, result, _ in results:
-            wanted.setdefault(key, result)
+        # A second answer for one key in a batch waits for the next one (the first may win, not both).
+        wanted: dict[str, tuple[Claim, dict[str, Any]]] = {}
+        for claim, result, _ in results:
+            wanted.setdefault(claim.key, (claim, result))
         try:
-            claimed, stored = await asyncio.to_thread(self.store.apply, [k for k, _ in claims], wanted)
+            claimed, outcomes = await self._call(self.store.apply, [k for k, _ in claims], wanted)
+        except OperationalError as exc:  # locked or busy: the callers try again, no trace needed
+            log.warning("writing %d run-once keys failed: %s", len(claims) + len(results), type(exc.orig).__name__)
+            for _, future in claims:
+                _settle(future, exc=exc)
+            for _, _, future in results:
+                _settle(future, exc=exc)
+            return
         except Exception as exc:
             log.exception("writing %d run-once keys failed", len(claims) + len(results))
             for _, future in claims:
@@ -110,13 +138,15 @@ class BatchedKeys:
                 _settle(future, exc=exc)
             return
         for key, future in claims:
-            _settle(future, key in claimed)
-            claimed.discard(key)  # a key twice in one batch: only its first caller owns it
-        for key, result, future in results:
-            _settle(future, key in stored and wanted.get(key) is result)
+            _settle(future, claimed.pop(key, None))  # a key twice in one batch: only its first caller owns it
+        for claim, result, future in results:
+            if wanted[claim.key][1] is result:
+                _settle(future, outcomes[claim.key])
+            else:
+                self._results.append((claim, result, future))
 
 
-def _settle(future: asyncio.Future[bool], value: bool = False, *, exc: Exception | None = None) -> None:
+def _settle(future: asyncio.Future[Any], value: Any = None, *, exc: Exception | None = None) -> None:
     if future.done():  # the caller was cancelled (client went away)
         return
     if exc is not None:

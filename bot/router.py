@@ -1,13 +1,13 @@
 """The handlers' Responder: parse → pending question → handler by intent (small routers, in order)."""
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.dbwork import run_db
 from bot.handlers import ROUTES
 from bot.handlers.base import Context, Pending, Routes
 from bot.handlers.confirm import gate
@@ -58,7 +58,7 @@ class Router:
         text = self._text_or_fixed_reply(message)
         if isinstance(text, Reply):
             return text
-        return Reply(await asyncio.to_thread(self.handle, text))
+        return Reply(await run_db(self.handle, text))  # the app's database threads (bot.dbwork)
 
     def answer_now(self, message: IncomingMessage) -> Reply | None:
         """The transport's fast path for a query: its reply from memory, or None to respond() instead.

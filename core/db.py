@@ -95,3 +95,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions for reading only: on SQLite they take no write lock (plain deferred BEGIN)."""
     return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+
+def pool_size(engine: Engine) -> int:
+    """How many connections the engine keeps open (QueuePool's pool_size; 5 when the pool has none).
+
+    The transport sizes its database threads by this: more threads than connections would only
+    queue inside the pool, holding a thread each.
+    """
+    size = getattr(engine.pool, "size", None)
+    return max(1, int(size())) if callable(size) else 5

@@ -8,14 +8,18 @@ Knows nothing of WeChat: keys, channels and user ids are opaque strings.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import random
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, delete, func, insert, select, update
+from sqlalchemy import Connection, Index, Integer, Row, String, Text, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -104,58 +108,210 @@ class Unsubscribed(Base):
 PENDING = object()
 """`IdempotencyStore.result` for a key claimed but not answered yet."""
 
+KEY_LEASE = timedelta(seconds=8)
+"""How long a claim is its holder's without a sign of life. The holder renews it every
+KEY_LEASE_RENEW while it works, so only a dead holder's claim runs out, and WeChat's retries
+(about 5, 10 and 15 s after the message) find it expired and take over."""
+KEY_LEASE_RENEW = KEY_LEASE / 4
+
+# What the `result` column says about a key: NULL while claimed and nothing committed yet, then
+ACTING = "acting"  # the request's own writes are committed (written in their transaction)
+LATER = "later"  # the holding reply went out; `acted`: committed too; `answer`: the late answer
+DONE = "done"  # answered: `text` is the answer
+
+
+class Outcome(StrEnum):
+    """What storing a key's answer did."""
+
+    STORED = "stored"  # the answer is the key's: send it in the reply
+    LATER = "later"  # the holding reply went out first: push the answer
+    LOST = "lost"  # another holder took the key over (or answered it): this one sends nothing
+
+
+class LeaseLost(Exception):
+    """A request's commit refused: its run-once key now belongs to another copy (see IdempotencyStore.fence)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run-once key held by one request: `owner` is unique per claim (process + random + counter).
+
+    `took_over`: the key was pending under a holder whose lease ran out (it died). `acted`: that
+    holder's writes were committed before it died: the request must not run again; `answer` is
+    its answer when it was known.
+    """
+
+    key: str
+    owner: str
+    took_over: bool = False
+    acted: bool = False
+    answer: str | None = None
+
+
+def _state(raw: str | None) -> dict[str, Any] | None:
+    return None if raw is None else json.loads(raw)
+
+
+def _dump(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False)
+
 
 class IdempotencyStore:
-    """Run-once keys in `idempotency_keys`: claim first, record the answer, let retries read it."""
+    """Run-once keys in `idempotency_keys`: claim with a lease, commit the work with the key, let retries read it.
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    A claim inserts the key with its owner and `lease_until`; a copy that finds it pending under an
+    expired lease takes it over (the holder died). The work's own transactions carry the key's
+    "acting" mark (`fence`), so a takeover knows whether the work is done: it never runs twice.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, *,
+                 lease: timedelta = KEY_LEASE, process: str | None = None) -> None:
         self._factory = session_factory
         self._clock = clock
+        self._lease = lease
         self._reader = session_factory.kw["bind"].execution_options(**{READ_ONLY: True})  # plain BEGIN
+        self._process = process or f"{os.getpid()}.{secrets.token_hex(4)}"
+        self._serial = itertools.count(1)
 
-    def claim(self, key: str) -> bool:
-        """Insert the key; True when this caller owns the request, False when it is a retry."""
-        return key in self.apply([key], {})[0]
+    def _owner(self) -> str:
+        return f"{self._process}.{next(self._serial)}"  # next() on a count is atomic in CPython
 
-    def finish(self, key: str, result: dict[str, Any]) -> bool:
-        """Store the answer unless someone already did (e.g. a deadline hand-off); True when stored."""
-        return key in self.apply([], {key: result})[1]
+    def claim(self, key: str) -> Claim | None:
+        """Own the request: a Claim (fresh or taken over), None when a live holder or an answer has it."""
+        return self.apply([key], {})[0].get(key)
 
-    def hand_off(self, key: str, result: dict[str, Any]) -> bool:
-        """Mark a pending key as answered later (result = the holding reply); True when marked."""
-        return key in self.apply([], {key: result})[1]
+    def finish(self, claim: Claim, result: dict[str, Any]) -> Outcome:
+        """Store the answer if `claim` still holds the key (see Outcome)."""
+        return self.apply([], {claim.key: (claim, result)})[1][claim.key]
 
-    def apply(self, claims: list[str], results: dict[str, dict[str, Any]]) -> tuple[set[str], set[str]]:
-        """Claim keys and store answers in one transaction (group commit); returns (claimed, stored).
+    def hand_off(self, claim: Claim, result: dict[str, Any]) -> bool:
+        """Mark the key as answered later (result = the holding reply); True when marked, False when answered."""
+        return self.apply([], {claim.key: (claim, result)})[1][claim.key] is Outcome.STORED
+
+    def apply(self, claims: Sequence[str], results: dict[str, tuple[Claim, dict[str, Any]]]
+              ) -> tuple[dict[str, Claim], dict[str, Outcome]]:
+        """Claim keys and store answers in one transaction (group commit); returns (claims, outcomes).
 
         A key listed twice in `claims` is claimed at most once; callers dedupe their waiters.
-        Storing is a compare-and-set on "result IS NULL": of the answer and the deadline hand-off,
-        exactly one wins, so a slow answer is delivered once, in the reply or as a push.
+        An answer ({"state": "done" | "later", "text": ...}) is stored only by the key's owner and
+        only once: of the answer and the deadline hand-off exactly one wins, so a slow answer is
+        delivered once, in the reply or as a push.
         """
-        claimed: set[str] = set()
-        stored: set[str] = set()
         table = IdempotencyKey.__table__
+        claimed: dict[str, Claim] = {}
+        outcomes: dict[str, Outcome] = {}
+        now = self._clock()
         # Core on a bare connection, not a Session: this runs for every message.
         with self._factory.kw["bind"].begin() as conn:
             fresh = list(dict.fromkeys(claims))
             if fresh:
-                now = self._clock()
+                owners = {k: self._owner() for k in fresh}
                 insert_ignore = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-                stmt = insert_ignore(table).values([{"key": k, "created_at": now, "result": None} for k in fresh])
-                claimed = set(conn.scalars(stmt.on_conflict_do_nothing().returning(table.c.key)).all())
-            for key, result in results.items():
-                done = conn.execute(update(table).where(table.c.key == key, table.c.result.is_(None))
-                                    .values(result=json.dumps(result, ensure_ascii=False)))
-                if done.rowcount == 1:
-                    stored.add(key)
-        return claimed, stored
+                stmt = insert_ignore(table).values([{"key": k, "created_at": now, "result": None, "owner": owners[k],
+                                                     "lease_until": now + self._lease} for k in fresh])
+                won = set(conn.scalars(stmt.on_conflict_do_nothing().returning(table.c.key)).all())
+                claimed = {k: Claim(k, owners[k]) for k in fresh if k in won}
+                taken = sorted(k for k in fresh if k not in won)
+                if taken:
+                    claimed.update(self._take_over(conn, taken, owners, now))
+            if results:
+                outcomes = self._store(conn, results, now)
+        return claimed, outcomes
+
+    def _locked(self, conn: Connection, keys: list[str]) -> dict[str, Row[Any]]:
+        # Sorted and FOR UPDATE (PostgreSQL): concurrent batches lock rows in one order; SQLite's
+        # BEGIN IMMEDIATE already serialises writers.
+        table = IdempotencyKey.__table__
+        rows = conn.execute(select(table.c.key, table.c.result, table.c.owner, table.c.lease_until,
+                                   table.c.created_at)
+                            .where(table.c.key.in_(sorted(keys))).order_by(table.c.key).with_for_update())
+        return {row.key: row for row in rows}
+
+    def _expired(self, row: Row[Any], now: datetime) -> bool:
+        until = row.lease_until if row.lease_until is not None else row.created_at + self._lease  # older rows
+        return bool(until < now)
+
+    def _take_over(self, conn: Connection, keys: list[str], owners: dict[str, str],
+                   now: datetime) -> dict[str, Claim]:
+        table = IdempotencyKey.__table__
+        taken: dict[str, Claim] = {}
+        for key, row in self._locked(conn, keys).items():
+            state = _state(row.result)
+            if (state is not None and state.get("state") == DONE) or not self._expired(row, now):
+                continue
+            acted = state is not None and (state.get("state") == ACTING or bool(state.get("acted")))
+            answer = state.get("answer") if state is not None else None
+            # The dead holder's hand-off was for its own reply: the new holder answers in its own.
+            conn.execute(update(table).where(table.c.key == key)
+                         .values(owner=owners[key], lease_until=now + self._lease,
+                                 result=_dump({"state": ACTING}) if acted else None))
+            taken[key] = Claim(key, owners[key], took_over=True, acted=acted, answer=answer)
+        return taken
+
+    def _store(self, conn: Connection, results: dict[str, tuple[Claim, dict[str, Any]]],
+               now: datetime) -> dict[str, Outcome]:
+        table = IdempotencyKey.__table__
+        rows = self._locked(conn, list(results))
+        outcomes: dict[str, Outcome] = {}
+        for key, (claim, result) in results.items():
+            row = rows.get(key)
+            state = _state(row.result) if row is not None else None
+            kind = state.get("state") if state is not None else None
+            if row is None or row.owner != claim.owner or kind == DONE:
+                outcomes[key] = Outcome.LOST
+                continue
+            if kind in (None, ACTING):
+                if result.get("state") == LATER and kind == ACTING:
+                    result = {**result, "acted": True}
+                new, outcomes[key] = result, Outcome.STORED
+            elif result.get("state") == DONE:  # kind == LATER: keep the holding text, remember the answer
+                new, outcomes[key] = {**(state or {}), "acted": True, "answer": result.get("text", "")}, Outcome.LATER
+            else:
+                outcomes[key] = Outcome.LOST  # handed off twice: the first one stands
+                continue
+            conn.execute(update(table).where(table.c.key == key).values(result=_dump(new)))
+        return outcomes
+
+    def renew(self, claim: Claim) -> bool:
+        """Extend the holder's lease (it is still working); False when the key is no longer its own."""
+        table = IdempotencyKey.__table__
+        with self._factory.kw["bind"].begin() as conn:
+            done = conn.execute(update(table).where(table.c.key == claim.key, table.c.owner == claim.owner)
+                                .values(lease_until=self._clock() + self._lease))
+            return done.rowcount == 1
+
+    def fence(self, claim: Claim) -> Callable[[Session], None]:
+        """A commit guard (core.uow.commit_guard) for the claimed request's own writes.
+
+        In the write's transaction, before COMMIT: the key must still be this claim's (else
+        LeaseLost, and the write rolls back: a copy that took over does the work instead), and it
+        is marked "acting" (the work is committed), so both stick or neither does.
+        """
+        table = IdempotencyKey.__table__
+
+        def guard(session: Session) -> None:
+            # The work's own statements first: the key's row lock is then the transaction's last
+            # wait, so holding it never waits on another lock (no deadlock with a takeover batch).
+            session.flush()
+            row = session.execute(select(table.c.result, table.c.owner).where(table.c.key == claim.key)
+                                  .with_for_update()).first()
+            if row is None or row.owner != claim.owner:
+                raise LeaseLost("the run-once key was taken over")  # no key: it may hold an openid
+            state = _state(row.result)
+            if state is None:
+                state = {"state": ACTING}
+            elif state.get("state") == LATER:
+                state = {**state, "acted": True}
+            session.execute(update(table).where(table.c.key == claim.key)
+                            .values(result=_dump(state), lease_until=self._clock() + self._lease))
+        return guard
 
     def result(self, key: str) -> dict[str, Any] | object | None:
-        """The stored answer, PENDING while the first request runs, None for an unknown key."""
+        """The stored state ({"state": ..., "text": ...}), PENDING while nothing is stored, None for an unknown key."""
         return self.results([key]).get(key)
 
     def results(self, keys: Sequence[str]) -> dict[str, dict[str, Any] | object]:
-        """The known keys among `keys`: answer or PENDING. One read-only query (no write lock on SQLite)."""
+        """The known keys among `keys`: state or PENDING. One read-only query (no write lock on SQLite)."""
         if not keys:
             return {}
         table = IdempotencyKey.__table__

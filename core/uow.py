@@ -1,10 +1,32 @@
 """Unit of work: one transaction per command; rolls back unless committed."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
+
+CommitGuard = Callable[[Session], None]
+# Set by whoever runs a request exactly once (the transport's run-once key): every write this
+# request commits carries the key's "acting" mark in the same transaction (see core.messaging).
+_COMMIT_GUARD: ContextVar[CommitGuard | None] = ContextVar("shuxiang_commit_guard", default=None)
+
+
+@contextmanager
+def commit_guard(guard: CommitGuard) -> Iterator[None]:
+    """Run `guard(session)` inside every UnitOfWork commit in this context, just before COMMIT.
+
+    The guard writes in the same transaction as the work (so both stick or neither does) and may
+    raise to refuse the commit (the work is then rolled back). Context variables follow the request
+    into worker threads started with asyncio.to_thread or a copied context.
+    """
+    token = _COMMIT_GUARD.set(guard)
+    try:
+        yield
+    finally:
+        _COMMIT_GUARD.reset(token)
 
 
 class UnitOfWork:
@@ -42,6 +64,9 @@ class UnitOfWork:
             session.close()
 
     def commit(self) -> None:
+        guard = _COMMIT_GUARD.get()
+        if guard is not None:
+            guard(self.session)
         self.session.commit()
         if self._on_commit is not None:
             self._on_commit()

@@ -9,7 +9,7 @@ from bot.dispatch import HOLDING_TEXT
 from bot.keys import DISPATCHER
 from bot.messages import IncomingMessage
 from core.library import Library
-from core.messaging import PENDING, IdempotencyStore
+from core.messaging import PENDING, IdempotencyStore, Outcome
 from core.models import IdempotencyKey
 from tests.transport.conftest import AppFactory, CountingResponder, wait_for_outbound
 from tests.transport.fake_wechat_api import FakeWeChatAPI
@@ -90,8 +90,9 @@ async def test_a_read_only_copy_answered_by_an_earlier_copy_repeats_that_answer(
     # An earlier copy (say in another process) missed its deadline, took the key and stored its answer.
     store = IdempotencyStore(library.session_factory, library.clock)
     key = "wechat:m:990005"
-    assert store.claim(key)
-    assert store.finish(key, {"state": "done", "text": "更早的答案"})
+    claim = store.claim(key)
+    assert claim is not None
+    assert store.finish(claim, {"state": "done", "text": "更早的答案"}) is Outcome.STORED
     assert (await wechat.send(fields)).text == "更早的答案"
 
 
@@ -119,8 +120,9 @@ async def test_a_fresh_read_only_message_looks_up_no_key_an_older_one_does(
 
 async def test_results_reads_many_keys_in_one_query(library: Library) -> None:
     store = IdempotencyStore(library.session_factory, library.clock)
-    assert store.claim("k1") and store.claim("k2")
-    store.finish("k1", {"state": "done", "text": "a"})
+    k1, k2 = store.claim("k1"), store.claim("k2")
+    assert k1 is not None and k2 is not None
+    store.finish(k1, {"state": "done", "text": "a"})
     assert store.results(["k1", "k2", "k3", "k1"]) == {"k1": {"state": "done", "text": "a"}, "k2": PENDING}
     assert store.results([]) == {}
 
