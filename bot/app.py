@@ -182,7 +182,10 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         keys = BatchedKeys(store, key_threads)
         keys.start()
         nonces = NonceStore(lib.session_factory, clock, timedelta(seconds=settings.server.callback_window_seconds))
-        guard = ReplayGuard(nonces, after_write=lib.live.sync if lib.live is not None else None)
+        # Nonce writes in the school's own SQLite file would move its data_version and send the read
+        # model to the change feed: sync it after each batch then (a side file needs nothing).
+        sync = lib.live.sync if lib.live is not None and nonces.shares_database else None
+        guard = ReplayGuard(nonces, after_write=sync, executor=key_threads)
         guard.start()
         dispatcher = Dispatcher(responder, keys, LateReplies(queue, pump),
                                 deadline=settings.server.reply_deadline_seconds, clock=clock,
@@ -211,6 +214,7 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         await dispatcher.drain()
         await keys.stop()
         await guard.stop()
+        nonces.close()
         for executor in (work, reads, key_threads):
             executor.shutdown()
         await pump.run_once()  # late answers queued during shutdown

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from aiohttp import ClientPayloadError, web
 from aiohttp.web_protocol import RequestPayloadError
 
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, NotAdmitted
 from bot.messages import IncomingMessage
 from bot.reply import SUCCESS, render_text
 from bot.wxml import BadRequest
@@ -70,9 +70,15 @@ class Encrypter(Protocol):
 
 
 async def answer(request: web.Request, dispatcher: Dispatcher, message: IncomingMessage, raw: dict[str, Any],
-                 crypto: Encrypter | None) -> web.Response:
-    """Run the message, then reply as WeChat expects: `success` for nothing, XML (encrypted if asked)."""
-    reply = await dispatcher.dispatch(message)
+                 crypto: Encrypter | None, admission: asyncio.Future[bool] | None = None) -> web.Response:
+    """Run the message, then reply as WeChat expects: `success` for nothing, XML (encrypted if asked).
+
+    `admission`: the replay guard's pending verdict (bot/replay.py); a refusal within the deadline is 403.
+    """
+    try:
+        reply = await dispatcher.dispatch(message, admission)
+    except NotAdmitted:
+        return refuse(request, BadRequest(403, "nonce already used (replay)"))
     if reply.is_empty:
         return plain_response(SUCCESS)
     xml = render_text(reply, to_user=message.user_id, from_user=str(raw.get("ToUserName") or ""))

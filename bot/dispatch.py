@@ -40,6 +40,10 @@ LateHandler = Callable[[IncomingMessage, Reply, str], Awaitable[None]]
 T = TypeVar("T")
 
 
+class NotAdmitted(Exception):
+    """The transport's admission check said no within the deadline (a replayed callback): refuse it."""
+
+
 @dataclass
 class _Held:
     """One request that owns its key: the claim, and whether the holding reply went out for it."""
@@ -85,9 +89,18 @@ class Dispatcher:
         self._answer_now_hook: Callable[[IncomingMessage], Reply | None] | None = getattr(
             responder, "answer_now", None)
 
-    async def dispatch(self, message: IncomingMessage) -> Reply:
-        """The reply for this message; a retry gets the first answer, the holding text, or nothing."""
+    async def dispatch(self, message: IncomingMessage, admission: asyncio.Future[bool] | None = None) -> Reply:
+        """The reply for this message; a retry gets the first answer, the holding text, or nothing.
+
+        `admission` is the transport's pending verdict on the request itself (the replay guard's
+        nonce write): it is waited for inside the deadline like the claim. False in time raises
+        NotAdmitted (the transport refuses the request); still unknown at the deadline, the request
+        gets the holding reply and the message runs once the verdict is True (its answer pushed),
+        never if it is False.
+        """
         until = asyncio.get_running_loop().time() + self._deadline
+        if admission is not None and (held := await self._admit(message, admission, until)) is not None:
+            return held
         key = dedupe_key(message)
         try:
             if not self._run_once(message):
@@ -102,6 +115,34 @@ class Dispatcher:
         except Exception:  # a database that is down: a friendly answer, never a 500 (WeChat would retry)
             _log_failure("dispatch failed channel=%s kind=%s", message.channel, message.kind)
             return Reply(SORRY_TEXT)
+
+    async def _admit(self, message: IncomingMessage, admission: asyncio.Future[bool], until: float) -> Reply | None:
+        """None when admitted in time; the holding reply when the verdict is late; NotAdmitted when refused."""
+        try:
+            admitted = await asyncio.wait_for(asyncio.shield(admission),
+                                              max(0.0, until - asyncio.get_running_loop().time()))
+        except TimeoutError:
+            log.info("deadline channel=%s: admission still waiting on the database; holding reply", message.channel)
+            self._track(self._late_admission(message, admission))
+            return Reply(self._holding)
+        except Exception:  # the database failed: we cannot tell a replay, so nothing runs
+            _log_failure("admission failed channel=%s kind=%s", message.channel, message.kind)
+            return Reply(SORRY_TEXT)
+        if not admitted:
+            raise NotAdmitted()
+        return None
+
+    async def _late_admission(self, message: IncomingMessage, admission: asyncio.Future[bool]) -> None:
+        """The holding reply went out before the verdict: run the message if admitted, push its answer."""
+        try:
+            if not await admission:
+                log.info("late admission refused channel=%s: not run", message.channel)
+                return
+        except Exception:
+            _log_failure("late admission failed channel=%s kind=%s: not run", message.channel, message.kind)
+            return
+        claiming = self._track(self._claim_patiently(dedupe_key(message)))
+        await self._late_claim(message, claiming, None)
 
     def _run_once(self, message: IncomingMessage) -> bool:
         if self._needs_run_once is None:

@@ -1,8 +1,11 @@
 """The callback replay guard on the event loop: timestamp window first, then the nonce, batched writes.
 
-Endpoints call `check_window` once the signature is verified and `accept` once everything signed
-(the body too) is verified, so an unsigned request never writes a row. Nonces arriving while a
-write is in flight share the next INSERT (group commit, as bot/keywriter.py does for run-once keys).
+Endpoints call `check_window` once the signature is verified and `offer` (or `accept`) once
+everything signed (the body too) is verified, so an unsigned request never writes a row. Nonces
+arriving while a write is in flight share the next INSERT (group commit, as bot/keywriter.py does
+for run-once keys). A write refused by a locked database (a long SQLite import, a PostgreSQL lock)
+is tried again with backoff; the dispatcher waits for the verdict only as long as its reply
+deadline allows (bot/dispatch.py), so a slow database never holds a reply past WeChat's 5 s.
 """
 from __future__ import annotations
 
@@ -12,11 +15,16 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import OperationalError
+
+from bot.dbwork import DatabaseExecutor
 from bot.wxml import BadRequest
 from core.replay import MAX_NONCE, NonceStore
 
 log = logging.getLogger("shuxiang.replay")
 MAX_BATCH = 300  # 3 bound parameters a row: well under SQLite's limit
+# A write refused by a locked database is retried for this long (as run-once claims are, bot/dispatch.py).
+WRITE_PATIENCE_SECONDS = 120.0
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -29,10 +37,13 @@ def parse_timestamp(text: str) -> datetime:
 class ReplayGuard:
     """Refuses (BadRequest 403) callbacks outside the time window and nonces already used on a channel."""
 
-    def __init__(self, store: NonceStore, *, after_write: Callable[[], None] | None = None) -> None:
-        """`after_write` runs in the writer thread after each batch (see _write)."""
+    def __init__(self, store: NonceStore, *, after_write: Callable[[], None] | None = None,
+                 executor: DatabaseExecutor | None = None) -> None:
+        """`after_write` runs in the writer thread after each batch (see _write); writes run on
+        `executor` (the app's run-once key threads), or asyncio's default one without it."""
         self.store = store
         self._after_write = after_write
+        self._executor = executor
         self._queue: list[tuple[str, str, datetime, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -57,13 +68,23 @@ class ReplayGuard:
             raise BadRequest(403, "timestamp outside the callback window")
         return when
 
-    async def accept(self, channel: str, nonce: str, when: datetime) -> None:
-        """Record the nonce; BadRequest(403) when it is empty, too long, or was already used."""
+    def offer(self, channel: str, nonce: str, when: datetime) -> asyncio.Future[bool]:
+        """Queue the nonce for the next write; the future says whether it was new (False: a replay).
+
+        BadRequest(403) at once when the nonce is empty or too long. The future waits while the
+        database is locked (retried with backoff) and fails only on another error or after
+        WRITE_PATIENCE_SECONDS. Needs `start()` (the app's start-up does it).
+        """
         if not nonce or len(nonce) > MAX_NONCE:
             raise BadRequest(403, "missing or malformed nonce")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((channel, nonce, when, future))
         self._wake.set()
+        return future
+
+    async def accept(self, channel: str, nonce: str, when: datetime) -> None:
+        """Record the nonce and wait for the verdict; BadRequest(403) when it is malformed or was used."""
+        future = self.offer(channel, nonce, when)
         if self._task is None:  # not started (a bare endpoint): write now
             await self._flush()
         if not await future:
@@ -93,15 +114,35 @@ class ReplayGuard:
         batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
         if not batch:
             return
-        try:
-            accepted = await asyncio.to_thread(self._write, [(c, n, t) for c, n, t, _ in batch])
-        except Exception as exc:
-            log.exception("writing %d callback nonces failed", len(batch))
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
+        loop = asyncio.get_running_loop()
+        started, delay = loop.time(), 0.2
+        offers = [(c, n, t) for c, n, t, _ in batch]
+        while True:
+            try:
+                if self._executor is not None:
+                    accepted = await self._executor.run(self._write, offers)
+                else:
+                    accepted = await asyncio.to_thread(self._write, offers)
+                break
+            except OperationalError as exc:  # locked or busy: the lock ends some day, the callers wait
+                if loop.time() - started > WRITE_PATIENCE_SECONDS:
+                    self._fail(batch, exc)
+                    return
+                log.warning("writing %d callback nonces: database busy (%s); again in %.1f s", len(batch),
+                            type(exc.orig or exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception as exc:
+                self._fail(batch, exc)
+                return
         for channel, nonce, _, future in batch:
             if not future.done():  # the caller may have gone
                 future.set_result((channel, nonce) in accepted)
             accepted.discard((channel, nonce))  # the same nonce twice in one batch: only the first wins
+
+    @staticmethod
+    def _fail(batch: list[tuple[str, str, datetime, asyncio.Future[bool]]], exc: Exception) -> None:
+        log.error("writing %d callback nonces failed: %s", len(batch), type(exc).__name__)
+        for *_, future in batch:
+            if not future.done():
+                future.set_exception(exc)

@@ -80,11 +80,12 @@ class WeChatEndpoint:
                 log.warning("compatible-mode message and no EncodingAESKey: using its plaintext part")
                 encrypted = False
             raw = self._decrypt(request, outer) if encrypted else outer
-            await self._guard.accept("wechat", request.query.get("nonce", ""), when)
             message = to_message("wechat", raw)
+            # The nonce's verdict is awaited inside the reply deadline (bot/dispatch.py), not here.
+            admission = self._guard.offer("wechat", request.query.get("nonce", ""), when)
         except BadRequest as exc:
             return refuse(request, exc)
-        return await answer(request, self._dispatcher, message, raw, self._crypto if encrypted else None)
+        return await answer(request, self._dispatcher, message, raw, self._crypto if encrypted else None, admission)
 
     def _decrypt(self, request: web.Request, outer: dict[str, object]) -> dict[str, object]:
         assert self._crypto is not None

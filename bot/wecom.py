@@ -5,6 +5,7 @@ then the nonce is recorded (bot/replay.py); GET verification goes through the sa
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -35,12 +36,14 @@ class WeComEndpoint:
         configured = settings.token and settings.aes_key and settings.corp_id
         self._crypto = WeComCrypto(settings.token, settings.aes_key, settings.corp_id) if configured else None
 
-    async def _open(self, request: web.Request, encrypted: str) -> str:
-        """Verify msg_signature over `encrypted`, decrypt it, check window and nonce; BadRequest on any failure."""
+    def _open(self, request: web.Request, encrypted: str) -> tuple[str, asyncio.Future[bool]]:
+        """Verify msg_signature over `encrypted`, decrypt it, check the window and offer the nonce.
+
+        Returns the plaintext and the nonce's pending verdict (False: a replay); BadRequest on any failure.
+        """
         plain = self._verify(request, encrypted)
         when = self._guard.check_window(request.query.get("timestamp", ""))
-        await self._guard.accept("wecom", request.query.get("nonce", ""), when)
-        return plain
+        return plain, self._guard.offer("wecom", request.query.get("nonce", ""), when)
 
     def _verify(self, request: web.Request, encrypted: str) -> str:
         if self._crypto is None:
@@ -61,7 +64,9 @@ class WeComEndpoint:
     async def get(self, request: web.Request) -> web.Response:
         """URL verification: decrypt `echostr` and return the plaintext exactly (no quotes or newline)."""
         try:
-            plain = await self._open(request, request.query.get("echostr", ""))
+            plain, admission = self._open(request, request.query.get("echostr", ""))
+            if not await admission:
+                raise BadRequest(403, "nonce already used (replay)")
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(plain)
@@ -76,8 +81,9 @@ class WeComEndpoint:
             encrypted = outer.get("Encrypt")
             if not isinstance(encrypted, str):
                 raise BadRequest(400, "no <Encrypt>")
-            raw = parse_xml((await self._open(request, encrypted)).encode("utf-8"))
+            plain, admission = self._open(request, encrypted)
+            raw = parse_xml(plain.encode("utf-8"))
             message = to_message("wecom", raw)
         except BadRequest as exc:
             return refuse(request, exc)
-        return await answer(request, self._dispatcher, message, raw, self._crypto)
+        return await answer(request, self._dispatcher, message, raw, self._crypto, admission)

@@ -6,18 +6,26 @@ used: anyone who saw one signed URL could send it again. `NonceStore` refuses a 
 window in which its timestamp could be accepted, a replay is refused whichever way it comes: inside
 the window by its nonce, outside by its timestamp. Rows live in `callback_nonces`, so every server
 process sharing the database sees them. Knows nothing of WeChat: channels and nonces are opaque strings.
+
+On a SQLite file the table lives in a small file of its own beside the database (`<name>.nonces.db`).
+SQLite locks a whole file for a write: with the nonces in the school's file, a long write there (an
+import, a desk batch) would hold every incoming message at its nonce, queries answered from memory
+included. Every process on the machine opens the same side file, so a replay is still refused by
+all of them. PostgreSQL locks rows, so there the table in the main database serves.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
+from core.db import make_engine
 from core.models import CallbackNonce
 
 MAX_NONCE = 64  # the column's width; WeChat's nonces are about 10 digits
@@ -33,9 +41,21 @@ class NonceStore:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, window: timedelta) -> None:
         if window <= timedelta(0):
             raise ValueError("the callback window must be positive")
-        self._engine = session_factory.kw["bind"]
+        main: Engine = session_factory.kw["bind"]
+        self._engine = _side_engine(main) or main
+        self.shares_database = self._engine is main  # False: its writes never lock the school's file
         self._clock = clock
         self.window = window
+
+    @property
+    def engine(self) -> Engine:
+        """Where the nonces are kept: the side file's engine on SQLite, the main one otherwise."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close the side file's connections (nothing to do when the main database holds the nonces)."""
+        if not self.shares_database:
+            self._engine.dispose()
 
     def in_window(self, timestamp: datetime) -> bool:
         """True when `timestamp` (aware) is within the window around now, ends included."""
@@ -71,3 +91,20 @@ class NonceStore:
         with self._engine.begin() as conn:
             done = conn.execute(delete(table).where(table.c.timestamp < self._clock() - self.window - PURGE_MARGIN))
             return done.rowcount
+
+
+def side_file(database: str) -> Path:
+    """Where a SQLite database's nonces live: `school.db` → `school.nonces.db`, in the same folder."""
+    path = Path(database)
+    return path.with_name(f"{path.stem}.nonces.db")
+
+
+def _side_engine(main: Engine) -> Engine | None:
+    """An engine on the side file for a SQLite file database (table created if missing); None otherwise."""
+    url = main.url
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    engine = make_engine(f"sqlite:///{side_file(database)}", echo=bool(main.echo))
+    CallbackNonce.__table__.create(engine, checkfirst=True)
+    return engine

@@ -15,6 +15,7 @@ from core.clock import FixedClock
 from core.db import WouldBlock, memory_only
 from core.library import Library
 from core.models import CallbackNonce, IdempotencyKey
+from core.replay import NonceStore
 from core.settings import Settings
 from tests.transport.conftest import AppFactory, CountingResponder
 from tests.transport.wechat_client import (
@@ -33,8 +34,12 @@ WINDOW = 300  # the default [server] callback_window_seconds
 
 
 def _nonce_rows(library: Library) -> int:
-    with library.session_factory() as session:
-        return session.scalar(select(func.count()).select_from(CallbackNonce)) or 0
+    store = NonceStore(library.session_factory, library.clock, timedelta(seconds=WINDOW))
+    try:
+        with store.engine.connect() as conn:  # on SQLite the side file beside the database
+            return conn.scalar(select(func.count()).select_from(CallbackNonce)) or 0
+    finally:
+        store.close()
 
 
 def _plain_query(ts: int, nonce: str, openid: str) -> dict[str, str]:

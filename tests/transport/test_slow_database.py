@@ -10,6 +10,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import create_engine, event, select, text, update
 
@@ -19,6 +20,7 @@ from bot.messages import IncomingMessage, Reply
 from core.db import pool_size
 from core.library import Library
 from core.models import InstallFact
+from core.replay import NonceStore
 from tests.transport.conftest import AppFactory, CountingResponder
 from tests.transport.fake_wechat_api import FakeWeChatAPI
 from tests.transport.wechat_client import WeChatTestClient, text_fields
@@ -157,3 +159,59 @@ async def test_actions_blocked_on_a_lock_do_not_hold_up_other_users_replies(  # 
     assert len(responder.calls) == blocked + 1
 
 
+
+
+@contextmanager
+def nonces_locked(library: Library) -> Iterator[None]:
+    """Every nonce write waits: the side file's write lock on SQLite, a table lock on PostgreSQL."""
+    store = NonceStore(library.session_factory, library.clock, timedelta(minutes=5))
+    url = store.engine.url
+    store.close()
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(url.database), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("LOCK TABLE callback_nonces IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            conn.rollback()
+    engine.dispose()
+
+
+async def test_a_nonce_write_stuck_behind_a_lock_gets_the_holding_reply_then_runs_once(
+        make_client: AppFactory, library: Library, fake_api: FakeAPI) -> None:
+    api, _ = fake_api
+    responder = CountingResponder()
+    wechat = WeChatTestClient(await make_client(library, responder, deadline=DEADLINE), mode="aes")
+    with nonces_locked(library):
+        started = time.perf_counter()
+        first = await wechat.send(text_fields("o-nonce-slow", "续借全部", msg_id=920101))
+        assert time.perf_counter() - started < IN_TIME
+        assert responder.calls == []  # not run before the nonce is known to be new
+    assert (first.status, first.text) == (200, HOLDING_TEXT)
+    sent = await api.wait_for_message(timeout=10)
+    assert sent["touser"] == "o-nonce-slow" and sent["text"] == {"content": "收到：续借全部"}
+    assert len(responder.calls) == 1
+
+
+async def test_a_replay_caught_only_after_the_deadline_never_runs(
+        make_client: AppFactory, library: Library, fake_api: FakeAPI) -> None:
+    responder = CountingResponder()
+    wechat = WeChatTestClient(await make_client(library, responder, deadline=DEADLINE), mode="aes")
+    q, body = wechat.build(text_fields("o-replayed", "续借全部", msg_id=920102), "aes")
+    assert (await wechat.post(q, body)).status == 200
+    assert len(responder.calls) == 1
+    with nonces_locked(library):
+        replay = await wechat.post(q, body)  # the same signed request again, while the verdict waits
+        assert (replay.status, replay.text) == (200, HOLDING_TEXT)
+    await asyncio.sleep(1.5)  # the nonce write goes through and finds the nonce used
+    assert len(responder.calls) == 1
+    assert (await wechat.post(q, body)).status == 403  # once known, a replay is refused at once
