@@ -130,7 +130,7 @@ def outbox() -> None:
 
 @outbox.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--status", default=None, help="pending, sending, sent, failed, dropped or skipped.")
+@click.option("--status", default=None, help="pending, leased, sending, sent, failed, dropped or skipped.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--db", "db", default=None, envvar="SHUXIANG_DATABASE_URL", help=DB_HELP)
 @click.option("--demo", is_flag=True, help="The demo database.")
