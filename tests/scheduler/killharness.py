@@ -7,7 +7,7 @@ Used by `bench/delivery_kills.py` (2,000 rows, 20 kills of each kind) and by the
 A run seeds `rows` outbox rows (9 in 10 pushes on the Official Account customer-service channel
 `wechat_cs`, 1 in 10 late answers on `wechat`: neither has a duplicate check, so every repeat is
 visible), then `kills` times: start a server, wait until the fake received a random number of further
-messages (1 to twice the average share of a segment), send the signal; finally a last server runs
+messages (1 to rows / (kills + 1)), send the signal; finally a last server runs
 until no row is pending or sending, and stops with SIGTERM. Every row's text is unique, so
 `lost` = rows the fake never received and `duplicates` = messages it received more than once.
 """
@@ -123,7 +123,7 @@ def open_rows(url: str) -> int:
     try:
         with lib.session_factory() as session:
             return int(session.scalar(select(func.count()).select_from(OutboundMessage)
-                                      .where(OutboundMessage.status.in_(["pending", "sending"]))) or 0)
+                                      .where(OutboundMessage.status.in_(["pending", "leased", "sending"]))) or 0)
     finally:
         lib.close()
 
@@ -176,7 +176,7 @@ def run_kills(url: str, base: str, *, rows: int, kills: int, sig: signal.Signals
     result = KillRun(rows, kills, sig.name)
     marks: list[int] = []  # the fake's count when each kill was sent
     began = time.monotonic()
-    share = max(1, 2 * rows // (kills + 1))
+    share = max(1, rows // (kills + 1))  # every kill lands before the last row goes out
     for _ in range(kills):
         if unstick_sqlite_lock:
             clear_stale_lock(url)

@@ -168,19 +168,31 @@ async def test_a_delivery_killed_between_send_and_mark_resumes_without_a_duplica
     first = deps.delivery
     assert first is not None
 
-    def die(message_id: int) -> None:
+    def die(**_: object) -> None:
         raise Killed
 
-    monkeypatch.setattr(first.queue, "mark_sent", die)
+    monkeypatch.setattr(first.queue, "settle", die)
     with pytest.raises(Killed):
         await first.run_once()
     assert [d.user for d in api.delivered] == ["t-zhang"] and rows(library)[0].status == "sending"
     restarted = NoticeDelivery(library, deps.settings, deps.channels, clock)
-    assert (await restarted.drain()).sent == 0  # still leased to the dead process
-    clock.advance(seconds=61)
+    assert (await restarted.drain()).sent == 0  # still leased: another process's claim is not touched
+    assert await restarted.takeover() == 1  # the new leader: its holder is gone, at once
     assert (await restarted.drain()).sent == 1
     assert api.texts_to("t-zhang") == [api.delivered[0].text] and api.duplicates_suppressed == 1
-    assert rows(library)[0].status == "sent"
+    assert rows(library)[0].status == "sent" and rows(library)[0].attempts == 2
+
+
+async def test_a_dead_processes_claim_runs_out_after_the_lease_without_a_takeover(
+        library: Library, school: School, deps: Deps, fake: Fake, clock: FixedClock) -> None:
+    add_loan(library, school.teacher, "草房子", TODAY + timedelta(days=1))
+    await run_due_reminders(deps, at(TODAY))
+    queue = OutboundQueue(library.session_factory, clock)
+    assert [r.status for r in queue.claim_due(["wecom_app"], kinds=["push"])] == ["leased"]  # then "dies"
+    assert (await deps.delivery.drain()).sent == 0  # type: ignore[union-attr]
+    clock.advance(seconds=16)  # LEASE is 15 s: nobody renewed it
+    assert (await deps.delivery.drain()).sent == 1  # type: ignore[union-attr]
+    assert rows(library)[0].attempts == 1  # the claim alone was not an attempt
 
 
 async def test_a_server_dying_mid_batch_loses_nothing_and_sends_nothing_twice(
