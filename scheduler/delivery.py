@@ -169,7 +169,7 @@ class Delivery:
             by_channel: dict[str, list[Outbound]] = defaultdict(list)
             for row in rows:
                 by_channel[row.channel].append(row)
-            serial = asyncio.Lock()  # one call at a time on channels without a duplicate check
+            serial = _serial_lock()  # one call at a time on channels without a duplicate check, per process
             await asyncio.gather(*(self._deliver(rules, self.channels[name], batch, report, begun, serial)
                                    for name, batch in by_channel.items()))
         finally:
@@ -247,6 +247,21 @@ class Delivery:
         report.sent += len(sent)
         for row, error in unreachable:
             fall_back(self.library, self.queue, self.settings, set(self.channels), self.clock, row, error)
+
+
+_SERIAL: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def _serial_lock() -> asyncio.Lock:
+    """The process's one lock for calls without a duplicate check, shared by the late-answer pump and the
+    notice loop: a kill leaves at most one such call in doubt, whichever loop made it."""
+    loop = asyncio.get_running_loop()
+    lock = _SERIAL.get(loop)
+    if lock is None:
+        for old in [k for k in _SERIAL if k.is_closed()]:
+            del _SERIAL[old]
+        lock = _SERIAL[loop] = asyncio.Lock()
+    return lock
 
 
 NoticeDelivery = Delivery

@@ -174,7 +174,7 @@ def run_kills(url: str, base: str, *, rows: int, kills: int, sig: signal.Signals
     seed(url, rows, tag)
     start_count = count(base)
     result = KillRun(rows, kills, sig.name)
-    marks: list[int] = []  # the fake's count when each kill was sent
+    marks: list[int] = []  # the fake's count once each killed server had exited: where its messages end
     began = time.monotonic()
     share = max(1, rows // (kills + 1))  # every kill lands before the last row goes out
     for _ in range(kills):
@@ -187,9 +187,9 @@ def run_kills(url: str, base: str, *, rows: int, kills: int, sig: signal.Signals
             time.sleep(0.003)
         if proc.poll() is not None:
             raise RuntimeError(f"a server exited by itself (rc {proc.returncode}); see {log}")
-        marks.append(count(base))
         proc.send_signal(sig)
         rc = _wait_exit(proc)
+        marks.append(count(base))
         if sig == signal.SIGTERM and rc != 0:
             raise RuntimeError(f"a server stopped with rc {rc} after SIGTERM; see {log}")
     if unstick_sqlite_lock:
@@ -205,16 +205,18 @@ def run_kills(url: str, base: str, *, rows: int, kills: int, sig: signal.Signals
     seen = Counter(d[2] for d in got)
     result.lost = rows - len(seen)
     result.duplicates = sum(n - 1 for n in seen.values())
-    # Attribute each repeat to the last kill sent before the fake received it.
-    per_kill = [0] * kills
-    first: set[str] = set()
+    # A repeat is caused by the server that sent the first copy and died before recording it: count it
+    # against that server's kill (a repeat whose first copy came from the last, cleanly stopped server
+    # would be a bug of its own and is counted against the last kill, failing the per-kill check).
+    per_kill = [0] * max(kills, 1)
+    first_segment: dict[str, int] = {}
     for position, (_, _, text) in enumerate(delivered(base)[start_count:], start=start_count):
         if not text.startswith(f"{tag} "):
             continue
-        if text in first:
-            before = [i for i, mark in enumerate(marks) if mark <= position]
-            per_kill[before[-1] if before else 0] += 1
-        first.add(text)
+        if text in first_segment:
+            per_kill[min(first_segment[text], len(per_kill) - 1)] += 1
+        else:
+            first_segment[text] = sum(1 for mark in marks if mark <= position)
     result.per_kill = per_kill
     return result
 

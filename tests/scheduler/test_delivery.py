@@ -243,3 +243,35 @@ async def test_a_user_who_writes_again_is_reachable_again(library: Library, scho
     await deps.delivery.drain()  # type: ignore[union-attr]
     assert [(r.channel, r.user_id) for r in refusals(library)] == [("wechat_cs", "t-zhang")]
     assert mark_reachable(library, "t-zhang", "wechat_cs") == 1 and refusals(library) == []
+
+
+async def test_a_clean_stop_records_the_call_in_flight_and_gives_the_rest_back_untried(
+        library: Library, school: School, fake: Fake, clock: FixedClock, http) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from core.messaging import NewMessage
+    from scheduler.channels.build import build_channels
+    from scheduler.channels.tokens import SharedTokens
+    from tests.scheduler.conftest import push_settings
+
+    api, base = fake
+    settings = push_settings(base)
+    channels = build_channels(settings, http, SharedTokens(library.session_factory, clock), clock)
+    delivery = NoticeDelivery(library, settings, channels, clock)
+    queue = OutboundQueue(library.session_factory, clock)
+    queue.enqueue_many([NewMessage(key=f"k{i}", channel="wechat_cs", user_id=f"u{i}", text=f"第{i}条")
+                        for i in range(10)])
+    api.slow = 0.3  # each customer-service call takes a while: stop arrives while one is in flight
+    running = asyncio.create_task(delivery.drain())
+    while not any(path.endswith("/custom/send") for path in api.calls):
+        await asyncio.sleep(0.01)
+    delivery.stop()
+    report = await running
+    assert report.sent == 1 and report.released == 9 and len(api.delivered) == 1  # the call in flight finished
+    left = [r for r in rows(library) if r.status != "sent"]
+    assert {(r.status, r.attempts) for r in left} == {("pending", 0)}  # untried: not counted, not in doubt
+    assert all(r.next_attempt_at is not None and r.next_attempt_at <= clock() for r in left)  # due at once
+    api.slow = 0
+    delivery.resume()
+    assert (await delivery.drain()).sent == 9
+    assert sorted(d.user for d in api.delivered) == sorted(f"u{i}" for i in range(10))  # each exactly once
