@@ -170,8 +170,12 @@ class Delivery:
             for row in rows:
                 by_channel[row.channel].append(row)
             serial = _serial_lock()  # one call at a time on channels without a duplicate check, per process
-            await asyncio.gather(*(self._deliver(rules, self.channels[name], batch, report, begun, serial)
-                                   for name, batch in by_channel.items()))
+            # Every channel's task ends before the untried rows are given back (no call may start after).
+            results = await asyncio.gather(*(self._deliver(rules, self.channels[name], batch, report, begun, serial)
+                                             for name, batch in by_channel.items()), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
