@@ -374,27 +374,32 @@ class OutboundQueue:
             return done.rowcount
 
     def settle(self, *, sent: Sequence[int] = (), failed: Sequence[Failure] = (),
-               held: Sequence[Hold] = ()) -> None:
+               held: Sequence[Hold] = (), begun: bool = True) -> None:
         """Record the outcome of one call in one transaction: delivered, failed (retry or give up), held.
 
-        `held` rows were not tried (pacing): given back for `until`, the attempt `begin()` counted undone.
+        `held` rows were not tried (pacing): given back for `until` with their attempt not counted.
+        `begun` False: no `begin()` preceded the call (a channel with a server-side duplicate check,
+        where the intent adds nothing): the attempt is counted here instead.
         """
         now = self._clock()
+        step = 0 if begun else 1  # attempts to add to the rows the call carried
         with self._factory() as session:
             if sent:
                 session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(list(sent)))
-                                .values(sent_at=now, next_attempt_at=None, last_error="", status=SENT))
+                                .values(sent_at=now, next_attempt_at=None, last_error="", status=SENT,
+                                        attempts=OutboundMessage.attempts + step))
             for hold in held:
                 session.execute(update(OutboundMessage).where(OutboundMessage.id == hold.id)
                                 .values(next_attempt_at=hold.until, status=PENDING_STATUS,
-                                        attempts=OutboundMessage.attempts - 1, last_error=hold.note[:300]))
+                                        attempts=OutboundMessage.attempts - (1 - step), last_error=hold.note[:300]))
             if failed:
-                attempts = dict(session.execute(select(OutboundMessage.id, OutboundMessage.attempts)
-                                                .where(OutboundMessage.id.in_([f.id for f in failed]))).all())
+                attempts = {i: n + step for i, n in session.execute(
+                    select(OutboundMessage.id, OutboundMessage.attempts)
+                    .where(OutboundMessage.id.in_([f.id for f in failed]))).all()}
                 for f in failed:
                     if f.id not in attempts:
                         continue
-                    values: dict[str, Any] = {"last_error": f.error[:300]}
+                    values: dict[str, Any] = {"last_error": f.error[:300], "attempts": attempts[f.id]}
                     if f.retry and attempts[f.id] < MAX_ATTEMPTS:
                         values |= {"status": PENDING_STATUS, "next_attempt_at": now + (
                             f.delay if f.delay is not None else backoff_delay(attempts[f.id]))}

@@ -208,7 +208,10 @@ class Delivery:
                 if self._stopping:
                     return
                 ids = [p.id for p in call]
-                await asyncio.to_thread(self.queue.begin, ids, rules.lease)
+                # The intent ("sending") matters where a repeat would reach the user; with WeCom's duplicate
+                # check a repeat is dropped, so the write is saved (the row stays "leased" during the call).
+                if not channel.dedupes:
+                    await asyncio.to_thread(self.queue.begin, ids, rules.lease)
                 begun.update(ids)
                 outcomes = await self._send(channel, call)
                 await asyncio.to_thread(self._settle, rules, channel, [(by_id[p.id], o) for p, o in
@@ -247,7 +250,7 @@ class Delivery:
                     report.failed += 1
             key = outcome.error.split(":")[0]
             report.errors[key] = report.errors.get(key, 0) + 1
-        self.queue.settle(sent=sent, failed=failed, held=held)
+        self.queue.settle(sent=sent, failed=failed, held=held, begun=not channel.dedupes)
         report.sent += len(sent)
         for row, error in unreachable:
             fall_back(self.library, self.queue, self.settings, set(self.channels), self.clock, row, error)

@@ -174,13 +174,51 @@ async def test_a_delivery_killed_between_send_and_mark_resumes_without_a_duplica
     monkeypatch.setattr(first.queue, "settle", die)
     with pytest.raises(Killed):
         await first.run_once()
-    assert [d.user for d in api.delivered] == ["t-zhang"] and rows(library)[0].status == "sending"
+    # WeCom drops a repeat itself, so no intent is written for its calls: the row is just claimed.
+    assert [d.user for d in api.delivered] == ["t-zhang"] and rows(library)[0].status == "leased"
     restarted = NoticeDelivery(library, deps.settings, deps.channels, clock)
     assert (await restarted.drain()).sent == 0  # still leased: another process's claim is not touched
     assert await restarted.takeover() == 1  # the new leader: its holder is gone, at once
     assert (await restarted.drain()).sent == 1
     assert api.texts_to("t-zhang") == [api.delivered[0].text] and api.duplicates_suppressed == 1
-    assert rows(library)[0].status == "sent" and rows(library)[0].attempts == 2
+    assert rows(library)[0].status == "sent" and rows(library)[0].attempts == 1
+
+
+async def test_killed_mid_batch_without_a_duplicate_check_only_the_call_in_flight_is_in_doubt(
+        library: Library, school: School, fake: Fake, clock: FixedClock, http,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.messaging import NewMessage
+    from scheduler.channels.build import build_channels
+    from scheduler.channels.tokens import SharedTokens
+    from tests.scheduler.conftest import push_settings
+
+    api, base = fake
+    settings = push_settings(base)
+    channels = build_channels(settings, http, SharedTokens(library.session_factory, clock), clock)
+    first = NoticeDelivery(library, settings, channels, clock)
+    OutboundQueue(library.session_factory, clock).enqueue_many(
+        [NewMessage(key=f"k{i}", channel="wechat_cs", user_id=f"u{i}", text=f"第{i}条") for i in range(5)])
+    settle = first.queue.settle
+    calls = 0
+
+    def die_on_third(**kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise Killed  # the third call went out; the process dies before recording it
+        settle(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(first.queue, "settle", die_on_third)
+    with pytest.raises(Killed):
+        await first.run_once()
+    # (Killed unwinds through the round's cleanup, which gives the untried rows back; a real kill -9 leaves
+    # them "leased" for the takeover, as the kill test in test_delivery_kills.py shows.)
+    assert [r.status for r in rows(library)] == ["sent", "sent", "sending", "pending", "pending"]
+    restarted = NoticeDelivery(library, settings, channels, clock)
+    assert await restarted.takeover() == 1
+    assert (await restarted.drain()).sent == 3
+    assert [d.user for d in api.delivered] == ["u0", "u1", "u2", "u2", "u3", "u4"]  # one repeat: the call in doubt
+    assert [r.attempts for r in rows(library)] == [1, 1, 2, 1, 1]
 
 
 async def test_a_dead_processes_claim_runs_out_after_the_lease_without_a_takeover(
