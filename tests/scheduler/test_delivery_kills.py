@@ -30,3 +30,11 @@ def test_sigterm_during_delivery_loses_nothing_and_repeats_nothing(db_url: str, 
         run = run_kills(db_url, base, rows=ROWS, kills=KILLS, sig=signal.SIGTERM, seed_value=12,
                         log=tmp_path / "workers.log", tag="term", finish_timeout=90)
     assert run.lost == 0 and run.duplicates == 0, run
+
+
+def test_a_standby_server_takes_over_a_killed_sqlite_leader_within_seconds(sqlite_url: str, tmp_path: Path) -> None:
+    from tests.scheduler.killharness import takeover
+
+    with fake_api() as base:
+        seconds = takeover(sqlite_url, base, log=tmp_path / "workers.log", rows=200, timeout=30)
+    assert seconds < 5, seconds  # the old 2-minute lock row made it ~115 s
