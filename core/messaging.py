@@ -383,7 +383,8 @@ class OutboundQueue:
         """
         now = self._clock()
         step = 0 if begun else 1  # attempts to add to the rows the call carried
-        with self._factory() as session:
+        # Core on a bare connection, not a Session: this runs after every API call.
+        with self._factory.kw["bind"].begin() as session:
             if sent:
                 session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(list(sent)))
                                 .values(sent_at=now, next_attempt_at=None, last_error="", status=SENT,
@@ -406,7 +407,6 @@ class OutboundQueue:
                     else:
                         values |= {"status": FAILED, "next_attempt_at": None, "failed_at": now}
                     session.execute(update(OutboundMessage).where(OutboundMessage.id == f.id).values(**values))
-            session.commit()
 
     def mark_sent(self, message_id: int) -> None:
         """Delivered: never try again."""
