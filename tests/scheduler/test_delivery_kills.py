@@ -37,4 +37,4 @@ def test_a_standby_server_takes_over_a_killed_sqlite_leader_within_seconds(sqlit
 
     with fake_api() as base:
         seconds = takeover(sqlite_url, base, log=tmp_path / "workers.log", rows=200, timeout=30)
-    assert seconds < 5, seconds  # the old 2-minute lock row made it ~115 s
+    assert seconds < 10, seconds  # measured ~0.3 s; the old 2-minute lock row made it ~118 s
