@@ -98,13 +98,14 @@ class SchedulerService:
             self._wake.clear()
             if delivery is None or self._closing:
                 continue
-            leading = await self.leading()
             try:
-                if leading and not was_leading:
-                    await delivery.takeover()
-                was_leading = leading
-                if leading:
-                    await delivery.drain(max_rounds=50)
+                for _ in range(50):  # rounds until nothing is due, leadership checked before each
+                    leading = await self.leading()
+                    if leading and not was_leading:
+                        await delivery.takeover()
+                    was_leading = leading
+                    if not leading or self._closing or (await delivery.run_once()).moved == 0:
+                        break
             except Exception:
                 log.exception("delivery round failed")
 
