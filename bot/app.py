@@ -38,7 +38,6 @@ from bot.keywriter import BatchedKeys
 from bot.pushes import ConsoleChannel
 from bot.replay import ReplayGuard
 from bot.responder import Responder
-from bot.senders import Sender, WeChatCustomerService, WeComAppSender
 from bot.serving import RateLimit, is_out_of_resources, warn_out_of_resources
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
@@ -49,7 +48,9 @@ from core.live.feed import purge_old_rows
 from core.messaging import IdempotencyStore, OutboundQueue
 from core.replay import NonceStore
 from core.settings import Settings, SettingsError, validate
+from scheduler.channels.build import build_reply_channels
 from scheduler.channels.tokens import SharedTokens
+from scheduler.delivery import REPLY, Delivery
 
 log = logging.getLogger("shuxiang.app")
 access = logging.getLogger("shuxiang.access")
@@ -147,27 +148,14 @@ async def _http_session(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def build_senders(settings: Settings, session: aiohttp.ClientSession,
-                  shared: SharedTokens | None = None) -> dict[str, Sender]:
-    """Customer-service senders for the channels whose API secrets are configured (tokens shared if given)."""
-    senders: dict[str, Sender] = {}
-    wc, wx = settings.wechat, settings.wecom
-    if wc.appid and wc.appsecret:
-        senders["wechat"] = WeChatCustomerService(session, appid=wc.appid, appsecret=wc.appsecret,
-                                                  api_base=wc.api_base, shared=shared)
-    if wx.corp_id and wx.secret and wx.agent_id:
-        senders["wecom"] = WeComAppSender(session, corp_id=wx.corp_id, secret=wx.secret, agent_id=wx.agent_id,
-                                          api_base=wx.api_base, shared=shared)
-    return senders
-
-
 def _pipeline(delivery_interval: float) -> CleanupCtx:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings, clock, lib = app[SETTINGS], app[CLOCK], app[LIBRARY]
         store = IdempotencyStore(lib.session_factory, clock)
         queue = OutboundQueue(lib.session_factory, clock)
         shared = SharedTokens(lib.session_factory, clock)  # one token per app for every process and the jobs
-        pump = DeliveryPump(queue, build_senders(settings, app[HTTP], shared), interval=delivery_interval)
+        replies = build_reply_channels(settings, app[HTTP], shared, clock)
+        pump = DeliveryPump(Delivery(lib, settings, replies, clock, rules=(REPLY,)), interval=delivery_interval)
         responder = app[RESPONDER]
         start = getattr(responder, "start", None)  # optional warm-up (the parser loads its dictionaries)
         if start is not None:
@@ -200,7 +188,7 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         log.info("ready: wechat=%s (%s mode) wecom=%s senders=%s purged_keys=%d purged_nonces=%d purged_changes=%d",
                  bool(settings.wechat.token), settings.wechat.effective_mode(), bool(settings.wecom.token),
                  ",".join(pump.channels) or "none", purged, purged_nonces, purged_feed)
-        task = asyncio.create_task(pump.run())
+        pump.start()
         purging = asyncio.create_task(_purge_every(purge, PURGE_INTERVAL))
         # What start-up built (jieba's and the catalogue's dictionaries, the search index: ~300,000
         # objects) lives as long as the process. Left to the garbage collector, each full collection
@@ -215,13 +203,12 @@ def _pipeline(delivery_interval: float) -> CleanupCtx:
         await keys.stop()
         await guard.stop()
         nonces.close()
+        await pump.close()  # the call in flight is recorded, then the late answers queued during shutdown
         for executor in (work, reads, key_threads):
             executor.shutdown()
-        await pump.run_once()  # late answers queued during shutdown
-        for t in (task, purging):
-            t.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         stop = getattr(responder, "stop", None)
         if stop is not None:
             await stop()

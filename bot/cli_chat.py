@@ -44,7 +44,7 @@ async def _chat(user: str, demo: bool, config: str | None, db: str | None) -> No
         # No WeChat deadline in a terminal: wait for the full answer.
         keys = BatchedKeys(IdempotencyStore(library.session_factory, system_clock))
         keys.start()
-        dispatcher = Dispatcher(build_responder(settings, library), keys, LateReplies(queue, DeliveryPump(queue, {})),
+        dispatcher = Dispatcher(build_responder(settings, library), keys, LateReplies(queue, DeliveryPump(None)),
                                 deadline=3600, clock=system_clock)
         seen = max((p.id for p in console.inbox(user)), default=0)
         click.echo(f"你现在是 {user}。输入消息后回车；空行或 Ctrl-D 结束。")

@@ -23,7 +23,7 @@ from core.circulation.lookups import audit, normalise_card
 from core.library import Library
 from core.live import Tag
 from core.logtags import tag
-from core.messaging import PENDING_STATUS, SENDING, SKIPPED, OutboundMessage
+from core.messaging import OPEN_STATUSES, SKIPPED, OutboundMessage
 from core.models import (
     Base,
     Guardian,
@@ -303,7 +303,7 @@ def unbind(library: Library, user_id: str) -> int:
             # child: after 解绑 they must not arrive.
             uow.session.execute(update(OutboundMessage).where(
                 OutboundMessage.user_id == user_id, OutboundMessage.kind == "push",
-                OutboundMessage.status.in_((PENDING_STATUS, SENDING)))
+                OutboundMessage.status.in_(OPEN_STATUSES))
                 .values(status=SKIPPED, next_attempt_at=None, last_error="已解绑"))
         uow.commit()
     return len(rows)

@@ -29,13 +29,19 @@ from core.clock import Clock
 from core.db import READ_ONLY
 from core.models import Base, IdempotencyKey, UTCDateTime
 
-LEASE = timedelta(seconds=60)  # a claimed outbound row is someone else's for this long
+# A claimed row is its claimer's for this long; the claimer renews it while it works on the row (a
+# heartbeat every third of it), so a dead process's rows come free within LEASE, a live one keeps them.
+LEASE = timedelta(seconds=15)
 BACKOFF = (5, 30, 120, 600, 1800)  # seconds between delivery attempts
 MAX_ATTEMPTS = 8
 JITTER = 0.1  # ±10 %: retries of one failed batch do not all come back in the same second
 
-# Row states. "sending" is the recorded intent: claimed, outcome not yet known.
-PENDING_STATUS, SENDING, SENT, FAILED, DROPPED, SKIPPED = "pending", "sending", "sent", "failed", "dropped", "skipped"
+# Row states. "leased": claimed into a batch, not tried yet (nothing went out: safe to hand to anyone).
+# "sending": the recorded intent, written just before the one API call that carries the row; a row
+# found "sending" with no live owner is *in doubt* (that call may or may not have been delivered).
+PENDING_STATUS, LEASED, SENDING, SENT = "pending", "leased", "sending", "sent"
+FAILED, DROPPED, SKIPPED = "failed", "dropped", "skipped"
+OPEN_STATUSES = (PENDING_STATUS, LEASED, SENDING)  # still to be delivered
 
 
 class OutboundMessage(Base):
@@ -365,6 +371,25 @@ def _outbound(row: OutboundMessage, in_doubt: bool = False) -> Outbound:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A row whose call failed: `retry` later (after `delay`, else the backoff) or give up."""
+
+    id: int
+    error: str
+    retry: bool
+    delay: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A row given back untried until `until` (pacing): the attempt is not counted."""
+
+    id: int
+    until: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class NewMessage:
     """One outbox row to write (a notice to one user on one channel)."""
 
@@ -426,11 +451,13 @@ class OutboundQueue:
             stmt = insert_ignore(table).on_conflict_do_nothing().returning(table.c.id)
             return len(conn.execute(stmt, rows).all())
 
-    def claim_due(self, channels: list[str], limit: int = 20, *, kinds: Sequence[str] | None = None) -> list[Outbound]:
-        """Rows due now on these channels, each leased to this caller (others skip it).
+    def claim_due(self, channels: list[str], limit: int = 20, *, kinds: Sequence[str] | None = None,
+                  lease: timedelta = LEASE) -> list[Outbound]:
+        """Rows due now on these channels, each leased to this caller for `lease` (others skip it).
 
-        Claiming is the recorded intent: status becomes "sending" before any attempt, so a row found
-        "sending" after its lease ran out comes back flagged `in_doubt` (the process died mid-send).
+        Claiming sends nothing: a pending row becomes "leased", a row found "sending" (its last
+        claimer died mid-call) stays "sending" and comes back flagged `in_doubt`. `begin()` records
+        the intent right before the call; `renew()` keeps the lease while the caller works.
         """
         now = self._clock()
         claimed: list[Outbound] = []
@@ -442,15 +469,107 @@ class OutboundQueue:
             rows = session.scalars(query.order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
                                    .limit(limit)).all()
             for row in rows:
+                in_doubt = row.status == SENDING
                 done = session.execute(
                     update(OutboundMessage)
                     .where(OutboundMessage.id == row.id, OutboundMessage.next_attempt_at == row.next_attempt_at)
-                    .values(next_attempt_at=now + LEASE, attempts=OutboundMessage.attempts + 1, status=SENDING)
+                    .values(next_attempt_at=now + lease, status=SENDING if in_doubt else LEASED)
                 )
                 if done.rowcount == 1:
-                    claimed.append(_outbound(row, in_doubt=row.status == SENDING))
+                    claimed.append(_outbound(row, in_doubt=in_doubt))
             session.commit()
         return claimed
+
+    def begin(self, message_ids: Sequence[int], lease: timedelta = LEASE) -> None:
+        """The recorded intent, just before the call that carries these rows: "sending", one more attempt."""
+        if not message_ids:
+            return
+        with self._factory() as session:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(list(message_ids)))
+                            .values(status=SENDING, attempts=OutboundMessage.attempts + 1,
+                                    next_attempt_at=self._clock() + lease))
+            session.commit()
+
+    def renew(self, message_ids: Sequence[int], lease: timedelta = LEASE) -> None:
+        """Heartbeat: extend the lease of the rows among these that are still claimed (leased or sending)."""
+        if not message_ids:
+            return
+        with self._factory() as session:
+            session.execute(update(OutboundMessage)
+                            .where(OutboundMessage.id.in_(list(message_ids)),
+                                   OutboundMessage.status.in_((LEASED, SENDING)))
+                            .values(next_attempt_at=self._clock() + lease))
+            session.commit()
+
+    def release_unsent(self, message_ids: Sequence[int]) -> int:
+        """Give back claimed rows no call carried (a clean stop): due now, "leased" back to "pending".
+
+        A row still "sending" here was in doubt when claimed and not tried again: it stays "sending"
+        (still in doubt) but due now. Attempts are not touched. Returns how many rows were given back.
+        """
+        if not message_ids:
+            return 0
+        now, ids = self._clock(), list(message_ids)
+        with self._factory() as session:
+            done = session.execute(update(OutboundMessage)
+                                   .where(OutboundMessage.id.in_(ids), OutboundMessage.status == LEASED)
+                                   .values(status=PENDING_STATUS, next_attempt_at=now)).rowcount
+            done += session.execute(update(OutboundMessage)
+                                    .where(OutboundMessage.id.in_(ids), OutboundMessage.status == SENDING)
+                                    .values(next_attempt_at=now)).rowcount
+            session.commit()
+        return done
+
+    def reclaim(self, kinds: Sequence[str]) -> int:
+        """Make every claimed row of these kinds due now (a new leader: their claimer is gone).
+
+        Only for kinds a single leader delivers: a row of another live process would be sent twice.
+        Returns how many rows were freed.
+        """
+        now = self._clock()
+        with self._factory() as session:
+            done = session.execute(update(OutboundMessage)
+                                   .where(OutboundMessage.kind.in_(list(kinds)),
+                                          OutboundMessage.status.in_((LEASED, SENDING)),
+                                          OutboundMessage.next_attempt_at > now)
+                                   .values(next_attempt_at=now))
+            session.commit()
+            return done.rowcount
+
+    def settle(self, *, sent: Sequence[int] = (), failed: Sequence[Failure] = (),
+               held: Sequence[Hold] = (), begun: bool = True) -> None:
+        """Record the outcome of one call in one transaction: delivered, failed (retry or give up), held.
+
+        `held` rows were not tried (pacing): given back for `until` with their attempt not counted.
+        `begun` False: no `begin()` preceded the call (a channel with a server-side duplicate check,
+        where the intent adds nothing): the attempt is counted here instead.
+        """
+        now = self._clock()
+        step = 0 if begun else 1  # attempts to add to the rows the call carried
+        # Core on a bare connection, not a Session: this runs after every API call.
+        with self._factory.kw["bind"].begin() as session:
+            if sent:
+                session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(list(sent)))
+                                .values(sent_at=now, next_attempt_at=None, last_error="", status=SENT,
+                                        attempts=OutboundMessage.attempts + step))
+            for hold in held:
+                session.execute(update(OutboundMessage).where(OutboundMessage.id == hold.id)
+                                .values(next_attempt_at=hold.until, status=PENDING_STATUS,
+                                        attempts=OutboundMessage.attempts - (1 - step), last_error=hold.note[:300]))
+            if failed:
+                attempts = {i: n + step for i, n in session.execute(
+                    select(OutboundMessage.id, OutboundMessage.attempts)
+                    .where(OutboundMessage.id.in_([f.id for f in failed]))).all()}
+                for f in failed:
+                    if f.id not in attempts:
+                        continue
+                    values: dict[str, Any] = {"last_error": f.error[:300], "attempts": attempts[f.id]}
+                    if f.retry and attempts[f.id] < MAX_ATTEMPTS:
+                        values |= {"status": PENDING_STATUS, "next_attempt_at": now + (
+                            f.delay if f.delay is not None else backoff_delay(attempts[f.id]))}
+                    else:
+                        values |= {"status": FAILED, "next_attempt_at": None, "failed_at": now}
+                    session.execute(update(OutboundMessage).where(OutboundMessage.id == f.id).values(**values))
 
     def mark_sent(self, message_id: int) -> None:
         """Delivered: never try again."""

@@ -84,6 +84,7 @@ async def _run(library: Library, settings: Settings, name: str, now: datetime, *
     from scheduler.channels.tokens import SharedTokens
     from scheduler.delivery import NoticeDelivery
     from scheduler.jobs import Deps
+    from scheduler.lock import LeaderLock
 
     clock = FixedClock(now)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
@@ -92,7 +93,16 @@ async def _run(library: Library, settings: Settings, name: str, now: datetime, *
         result = await JOBS[name](deps, now, dry_run=dry_run)
         report = None
         if deliver and not dry_run:
-            report = await NoticeDelivery(library, settings, channels, clock).drain()
+            # Only the leader delivers notices (a new leader takes over every claim it finds): a server
+            # that leads now will send these rows itself.
+            lock = LeaderLock(library.engine, clock)
+            if await asyncio.to_thread(lock.acquire):
+                try:
+                    report = await NoticeDelivery(library, settings, channels, clock).drain()
+                finally:
+                    await asyncio.to_thread(lock.release)
+            else:
+                click.echo("调度进程正在运行，通知由它发送（本次只写入，不另外发送）。")
     return result, report
 
 
@@ -130,7 +140,7 @@ def outbox() -> None:
 
 @outbox.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--status", default=None, help="pending, sending, sent, failed, dropped or skipped.")
+@click.option("--status", default=None, help="pending, leased, sending, sent, failed, dropped or skipped.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--db", "db", default=None, envvar="SHUXIANG_DATABASE_URL", help=DB_HELP)
 @click.option("--demo", is_flag=True, help="The demo database.")

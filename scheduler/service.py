@@ -18,6 +18,7 @@ from scheduler.lock import LeaderLock
 
 log = logging.getLogger("shuxiang.scheduler")
 
+STOP_TIMEOUT = 30.0  # seconds a clean stop waits for the delivery call in flight
 _SERVICES: dict[str, SchedulerService] = {}  # jobs carry only (service id, job name): picklable
 
 
@@ -66,6 +67,8 @@ class SchedulerService:
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
+        self._closing = False
+        self._deliverer: asyncio.Task[None] | None = None
         deps.wake = self._wake.set
 
     async def leading(self) -> bool:
@@ -86,14 +89,23 @@ class SchedulerService:
             log.exception("job %s failed", job)
 
     async def _deliver_loop(self) -> None:
-        while True:
+        """Deliver while leading; on becoming leader, take over the dead leader's claims first."""
+        delivery = self.deps.delivery
+        was_leading = False
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.delivery_interval)
             self._wake.clear()
-            if self.deps.delivery is None or not await self.leading():
+            if delivery is None or self._closing:
                 continue
             try:
-                await self.deps.delivery.drain(max_rounds=50)
+                for _ in range(50):  # rounds until nothing is due, leadership checked before each
+                    leading = await self.leading()
+                    if leading and not was_leading:
+                        await delivery.takeover()
+                    was_leading = leading
+                    if not leading or self._closing or (await delivery.run_once()).moved == 0:
+                        break
             except Exception:
                 log.exception("delivery round failed")
 
@@ -114,12 +126,16 @@ class SchedulerService:
                               coalesce=True, max_instances=1, misfire_grace_time=3600, replace_existing=True)
         scheduler.start()
         self._scheduler = scheduler
-        self._tasks.append(asyncio.create_task(self._deliver_loop()))
+        self._deliverer = asyncio.create_task(self._deliver_loop())
         if self.config.demo_tick:
             self._tasks.append(asyncio.create_task(self._demo_loop(self.config.demo_tick)))
         log.info("scheduler started (Asia/Shanghai): %s", ", ".join(f"{j}={c}" for j, c in self.config.crons.items()))
 
     async def stop(self) -> None:
+        """A clean stop: jobs cancelled; delivery finishes its call in flight, records it, gives the rest back.
+
+        Only then is the leader lock released, so the next leader never meets a call still in flight here.
+        """
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -128,5 +144,19 @@ class SchedulerService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._deliverer is not None:
+            self._closing = True
+            if self.deps.delivery is not None:
+                self.deps.delivery.stop()
+            self._wake.set()
+            try:  # a call in flight ends within the HTTP timeout (10 s); never cut it off mid-way
+                await asyncio.wait_for(asyncio.shield(self._deliverer), STOP_TIMEOUT)
+            except TimeoutError:
+                log.error("delivery did not stop within %s s: cancelled (its call in flight stays in doubt)",
+                          STOP_TIMEOUT)
+                self._deliverer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._deliverer
+            self._deliverer = None
         _SERVICES.pop(self.id, None)
         await asyncio.to_thread(self.lock.release)

@@ -50,9 +50,21 @@ def from_errcode(code: int, message: str) -> Outcome:
 
 
 class Channel(Protocol):
-    """Sends pushes; one outcome per push, in order. Never raises for a delivery problem."""
+    """Sends pushes; one outcome per push, in order. Never raises for a delivery problem.
+
+    `calls(pushes)` splits pushes into the groups that each go out in one API call; delivery sends
+    one group at a time through `send` and records its outcomes before the next, so a crash leaves
+    at most that one call in doubt.
+    """
 
     name: str
     dedupes: bool  # the server drops a resend of the same message (WeCom enable_duplicate_check)
 
+    def calls(self, pushes: list[Push]) -> list[list[Push]]: ...
+
     async def send(self, pushes: list[Push]) -> list[Outcome]: ...
+
+
+def one_per_call(pushes: list[Push]) -> list[list[Push]]:
+    """Channels whose API takes one recipient per request."""
+    return [[p] for p in pushes]

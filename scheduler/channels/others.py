@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from scheduler.channels.api import ApiError, WeixinApi
-from scheduler.channels.base import OK, Outcome, Push
+from scheduler.channels.base import OK, Outcome, Push, one_per_call
 from scheduler.channels.pacing import RateLimiter, Windows
 
 ROBOT_MAX_BYTES = 2048
@@ -36,6 +36,9 @@ class RobotChannel:
         self._robots = robots
         self._windows = Windows(clock, [(per_minute, timedelta(minutes=1))])
 
+    def calls(self, pushes: list[Push]) -> list[list[Push]]:
+        return one_per_call(pushes)
+
     async def send(self, pushes: list[Push]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         for push in pushes:
@@ -63,6 +66,9 @@ class _OneByOne:
     def __init__(self, api: WeixinApi, *, per_second: float) -> None:
         self._api = api
         self._rate = RateLimiter(per_second)
+
+    def calls(self, pushes: list[Push]) -> list[list[Push]]:
+        return one_per_call(pushes)
 
     async def _send_one(self, push: Push) -> None:
         raise NotImplementedError
@@ -112,6 +118,9 @@ class ConsolePushChannel:
 
     name = "console"
     dedupes = True  # marking sent is one UPDATE: nothing can arrive twice
+
+    def calls(self, pushes: list[Push]) -> list[list[Push]]:
+        return [pushes]  # no API call: the whole batch is marked in one UPDATE
 
     async def send(self, pushes: list[Push]) -> list[Outcome]:
         return [OK for _ in pushes]

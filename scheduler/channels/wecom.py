@@ -37,6 +37,11 @@ class _PacedWeCom:
     async def _call(self, users: list[str], text: str) -> set[str]:
         raise NotImplementedError
 
+    def calls(self, pushes: list[Push]) -> list[list[Push]]:
+        """The same text to up to 1000 users is one call."""
+        return [[pushes[i] for i in indexes[start:start + MAX_USERS_PER_CALL]]
+                for indexes in _by_text(pushes).values() for start in range(0, len(indexes), MAX_USERS_PER_CALL)]
+
     async def send(self, pushes: list[Push]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(pushes)
         for text, indexes in _by_text(pushes).items():

@@ -168,19 +168,69 @@ async def test_a_delivery_killed_between_send_and_mark_resumes_without_a_duplica
     first = deps.delivery
     assert first is not None
 
-    def die(message_id: int) -> None:
+    def die(**_: object) -> None:
         raise Killed
 
-    monkeypatch.setattr(first.queue, "mark_sent", die)
+    monkeypatch.setattr(first.queue, "settle", die)
     with pytest.raises(Killed):
         await first.run_once()
-    assert [d.user for d in api.delivered] == ["t-zhang"] and rows(library)[0].status == "sending"
+    # WeCom drops a repeat itself, so no intent is written for its calls: the row is just claimed.
+    assert [d.user for d in api.delivered] == ["t-zhang"] and rows(library)[0].status == "leased"
     restarted = NoticeDelivery(library, deps.settings, deps.channels, clock)
-    assert (await restarted.drain()).sent == 0  # still leased to the dead process
-    clock.advance(seconds=61)
+    assert (await restarted.drain()).sent == 0  # still leased: another process's claim is not touched
+    assert await restarted.takeover() == 1  # the new leader: its holder is gone, at once
     assert (await restarted.drain()).sent == 1
     assert api.texts_to("t-zhang") == [api.delivered[0].text] and api.duplicates_suppressed == 1
-    assert rows(library)[0].status == "sent"
+    assert rows(library)[0].status == "sent" and rows(library)[0].attempts == 1
+
+
+async def test_killed_mid_batch_without_a_duplicate_check_only_the_call_in_flight_is_in_doubt(
+        library: Library, school: School, fake: Fake, clock: FixedClock, http,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.messaging import NewMessage
+    from scheduler.channels.build import build_channels
+    from scheduler.channels.tokens import SharedTokens
+    from tests.scheduler.conftest import push_settings
+
+    api, base = fake
+    settings = push_settings(base)
+    channels = build_channels(settings, http, SharedTokens(library.session_factory, clock), clock)
+    first = NoticeDelivery(library, settings, channels, clock)
+    OutboundQueue(library.session_factory, clock).enqueue_many(
+        [NewMessage(key=f"k{i}", channel="wechat_cs", user_id=f"u{i}", text=f"第{i}条") for i in range(5)])
+    settle = first.queue.settle
+    calls = 0
+
+    def die_on_third(**kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise Killed  # the third call went out; the process dies before recording it
+        settle(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(first.queue, "settle", die_on_third)
+    with pytest.raises(Killed):
+        await first.run_once()
+    # (Killed unwinds through the round's cleanup, which gives the untried rows back; a real kill -9 leaves
+    # them "leased" for the takeover, as the kill test in test_delivery_kills.py shows.)
+    assert [r.status for r in rows(library)] == ["sent", "sent", "sending", "pending", "pending"]
+    restarted = NoticeDelivery(library, settings, channels, clock)
+    assert await restarted.takeover() == 1
+    assert (await restarted.drain()).sent == 3
+    assert [d.user for d in api.delivered] == ["u0", "u1", "u2", "u2", "u3", "u4"]  # one repeat: the call in doubt
+    assert [r.attempts for r in rows(library)] == [1, 1, 2, 1, 1]
+
+
+async def test_a_dead_processes_claim_runs_out_after_the_lease_without_a_takeover(
+        library: Library, school: School, deps: Deps, fake: Fake, clock: FixedClock) -> None:
+    add_loan(library, school.teacher, "草房子", TODAY + timedelta(days=1))
+    await run_due_reminders(deps, at(TODAY))
+    queue = OutboundQueue(library.session_factory, clock)
+    assert [r.status for r in queue.claim_due(["wecom_app"], kinds=["push"])] == ["leased"]  # then "dies"
+    assert (await deps.delivery.drain()).sent == 0  # type: ignore[union-attr]
+    clock.advance(seconds=16)  # LEASE is 15 s: nobody renewed it
+    assert (await deps.delivery.drain()).sent == 1  # type: ignore[union-attr]
+    assert rows(library)[0].attempts == 1  # the claim alone was not an attempt
 
 
 async def test_a_server_dying_mid_batch_loses_nothing_and_sends_nothing_twice(
@@ -231,3 +281,35 @@ async def test_a_user_who_writes_again_is_reachable_again(library: Library, scho
     await deps.delivery.drain()  # type: ignore[union-attr]
     assert [(r.channel, r.user_id) for r in refusals(library)] == [("wechat_cs", "t-zhang")]
     assert mark_reachable(library, "t-zhang", "wechat_cs") == 1 and refusals(library) == []
+
+
+async def test_a_clean_stop_records_the_call_in_flight_and_gives_the_rest_back_untried(
+        library: Library, school: School, fake: Fake, clock: FixedClock, http) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from core.messaging import NewMessage
+    from scheduler.channels.build import build_channels
+    from scheduler.channels.tokens import SharedTokens
+    from tests.scheduler.conftest import push_settings
+
+    api, base = fake
+    settings = push_settings(base)
+    channels = build_channels(settings, http, SharedTokens(library.session_factory, clock), clock)
+    delivery = NoticeDelivery(library, settings, channels, clock)
+    queue = OutboundQueue(library.session_factory, clock)
+    queue.enqueue_many([NewMessage(key=f"k{i}", channel="wechat_cs", user_id=f"u{i}", text=f"第{i}条")
+                        for i in range(10)])
+    api.slow = 0.3  # each customer-service call takes a while: stop arrives while one is in flight
+    running = asyncio.create_task(delivery.drain())
+    while not any(path.endswith("/custom/send") for path in api.calls):
+        await asyncio.sleep(0.01)
+    delivery.stop()
+    report = await running
+    assert report.sent == 1 and report.released == 9 and len(api.delivered) == 1  # the call in flight finished
+    left = [r for r in rows(library) if r.status != "sent"]
+    assert {(r.status, r.attempts) for r in left} == {("pending", 0)}  # untried: not counted, not in doubt
+    assert all(r.next_attempt_at is not None and r.next_attempt_at <= clock() for r in left)  # due at once
+    api.slow = 0
+    delivery.resume()
+    assert (await delivery.drain()).sent == 9
+    assert sorted(d.user for d in api.delivered) == sorted(f"u{i}" for i in range(10))  # each exactly once

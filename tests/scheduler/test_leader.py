@@ -56,11 +56,11 @@ def test_two_scheduler_processes_on_sqlite_one_runs(sqlite_url: str, tmp_path: P
     assert _race(sqlite_url, tmp_path) == ["ran", "standby"]
 
 
-def test_a_sqlite_leader_that_stops_renewing_is_replaced(sqlite_url: str) -> None:
+def test_without_a_lock_file_a_sqlite_leader_that_stops_renewing_is_replaced(sqlite_url: str) -> None:
     clock = FixedClock(DEFAULT_NOW)
     lib = Library.open(sqlite_url, clock=clock, migrate=False)
     try:
-        first, second = LeaderLock(lib.engine, clock), LeaderLock(lib.engine, clock)
+        first, second = (LeaderLock(lib.engine, clock, file_lock=False), LeaderLock(lib.engine, clock, file_lock=False))
         assert first.acquire() and not second.acquire()
         assert first.acquire()  # renewing is fine
         clock.advance(minutes=3)
@@ -81,4 +81,51 @@ def test_the_postgresql_lock_is_freed_when_the_leader_releases(pg_database_url: 
         assert second.acquire() and time.monotonic() - start < 5
         second.release()
     finally:
+        lib.close()
+
+
+def test_the_sqlite_file_lock_is_held_until_released(sqlite_url: str) -> None:
+    clock = FixedClock(DEFAULT_NOW)
+    lib = Library.open(sqlite_url, clock=clock, migrate=False)
+    try:
+        first, second = LeaderLock(lib.engine, clock), LeaderLock(lib.engine, clock)
+        assert first.acquire() and not second.acquire()
+        clock.advance(hours=1)  # no lease to run out: a live leader stays the leader
+        assert first.acquire() and not second.acquire()
+        first.release()
+        assert second.acquire() and not first.acquire()
+        second.release()
+    finally:
+        lib.close()
+
+
+HOLDER = r"""
+import sys
+from core.clock import system_clock
+from core.db import make_engine
+from scheduler.lock import LeaderLock
+lock = LeaderLock(make_engine(sys.argv[1]), system_clock)
+print("leading" if lock.acquire() else "standby", flush=True)
+sys.stdin.read()  # hold until killed
+"""
+
+
+def test_a_sqlite_leader_killed_with_9_is_replaced_at_once(sqlite_url: str) -> None:
+    clock = FixedClock(DEFAULT_NOW)
+    lib = Library.open(sqlite_url, clock=clock, migrate=False)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, sqlite_url], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "leading"
+        standby = LeaderLock(lib.engine, clock)
+        assert not standby.acquire()
+        holder.kill()
+        holder.communicate()  # reaped, pipes closed
+        start = time.monotonic()
+        assert standby.acquire() and time.monotonic() - start < 1.0  # the kernel freed the lock with the process
+        standby.release()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.communicate()
         lib.close()

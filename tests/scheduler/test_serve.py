@@ -64,3 +64,22 @@ def test_add_activity_then_the_job_announces_it(library: Library, school: School
                                "--dry-run"])
     lines = [line for line in ran.output.splitlines() if "故事会" in line]
     assert sorted(line.split("]")[1].split(":")[0].strip() for line in lines) == ["p-chen", "p-liu", "p-wang"]
+
+
+def test_jobs_run_deliver_leaves_the_rows_to_a_running_leader(library: Library, school: School, db_url: str,
+                                                             clock: FixedClock) -> None:
+    from scheduler.lock import LeaderLock
+
+    add_loan(library, school.teacher, "草房子", TODAY + timedelta(days=1))
+    leader = LeaderLock(library.engine, clock)  # a server that leads right now
+    assert leader.acquire()
+    try:
+        ran = CliRunner().invoke(main, ["jobs", "run", "due-reminders", "--db", db_url, "--now", "2026-11-18T10:00",
+                                        "--deliver"])
+    finally:
+        leader.release()
+    assert ran.exit_code == 0, ran.output
+    assert "新写入 1 条" in ran.output and "调度进程正在运行，通知由它发送" in ran.output
+    listed = [json.loads(line) for line in
+              CliRunner().invoke(main, ["outbox", "list", "--json", "--db", db_url]).output.splitlines()]
+    assert [r["status"] for r in listed] == ["pending"]
