@@ -25,11 +25,16 @@ def chinese_font() -> str:
     if custom:
         font_manager.fontManager.addfont(custom)
         return font_manager.FontProperties(fname=custom).get_name()
-    installed = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
-    for family in CANDIDATES:
-        path = installed.get(family)
-        if path and has_glyphs(FT2Font(path), PROBE):
-            return family
+    for fresh in (False, True):
+        if fresh:
+            # matplotlib caches the font list (~/.cache/matplotlib): a font installed after the
+            # cache was written (apt-get install fonts-noto-cjk) is only seen after a rescan.
+            font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        installed = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
+        for family in CANDIDATES:
+            path = installed.get(family)
+            if path and has_glyphs(FT2Font(path), PROBE):
+                return family
     raise NoChineseFont("没有找到中文字体，图表会显示方框。请安装：apt-get install fonts-noto-cjk"
                         "（或设置 SHUXIANG_CJK_FONT=字体文件路径）")
 
