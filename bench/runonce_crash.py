@@ -82,7 +82,7 @@ def serve(url: str, port: int, shift: float, no_takeover: bool) -> None:
         return handle(message)
     router.handle = slower  # type: ignore[method-assign]
     settings = Settings(server=ServerSettings(reply_deadline_seconds=4.0), wechat=WeChatSettings(token=TOKEN))
-    app = create_app(settings, responder=router, clock=clock, library=library, simulator=False)
+    app = create_app(settings, responder=router, clock=clock, library=library)
     web.run_app(app, host="127.0.0.1", port=port, print=None, handle_signals=True)
 
 
@@ -148,18 +148,20 @@ async def wait_ready(session: aiohttp.ClientSession, port: int) -> None:
     raise RuntimeError("server did not start")
 
 
-def signed_query() -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), str(random.randrange(10**9))
+def signed_query(at: float) -> dict[str, str]:
+    # `at`: the server's clock (callbacks more than [server] callback_window_seconds off are refused).
+    timestamp, nonce = str(int(at)), str(random.randrange(10**9))
     signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce])).encode()).hexdigest()
     return {"signature": signature, "timestamp": timestamp, "nonce": nonce}
 
 
-async def send(session: aiohttp.ClientSession, port: int, i: int, msg_id: int) -> str | None:
+async def send(session: aiohttp.ClientSession, port: int, i: int, msg_id: int, shift: float) -> str | None:
     body = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid(i)}]]>"
             f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
             f"<Content><![CDATA[续借]]></Content><MsgId>{msg_id}</MsgId></xml>")
     try:
-        async with session.post(f"http://127.0.0.1:{port}/wechat", params=signed_query(), data=body.encode()) as resp:
+        async with session.post(f"http://127.0.0.1:{port}/wechat", params=signed_query(BASE_NOW.timestamp() + shift),
+                                data=body.encode()) as resp:
             raw = await resp.text()
             if resp.status != 200:
                 return f"HTTP {resp.status}"
@@ -178,7 +180,7 @@ async def run(url: str, users: int, batch: int, kill_after: list[float], no_take
             shift = round_no * 60.0
             proc, port = start(url, shift, no_takeover)
             await wait_ready(session, port)
-            sends = [asyncio.create_task(send(session, port, i, 700000 + i)) for i in group]
+            sends = [asyncio.create_task(send(session, port, i, 700000 + i, shift)) for i in group]
             await asyncio.sleep(kill_after[round_no])
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -190,7 +192,7 @@ async def run(url: str, users: int, batch: int, kill_after: list[float], no_take
             proc, port = start(url, shift + 30.0, no_takeover)  # past any lease of the dead process
             await wait_ready(session, port)
             for _ in range(2):  # WeChat's retries: the same MsgId again
-                retries = await asyncio.gather(*(send(session, port, i, 700000 + i) for i in group))
+                retries = await asyncio.gather(*(send(session, port, i, 700000 + i, shift + 30.0) for i in group))
                 for i, answer in zip(group, retries, strict=True):
                     result.answers[i].append(answer or "")
             await asyncio.sleep(0.5)  # late answers reach the outbox
