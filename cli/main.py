@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "inventory": "cli.desk:inventory",
     "report": "cli.report:report",
     "log-tag": "cli.logtag:log_tag",
+    "staff": "cli.staff:staff",
 }
 
 
