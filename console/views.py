@@ -39,6 +39,7 @@ class NavLink:
     path: str
     label: str
     area: Area
+    unless: Area | None = None  # hidden for roles that also have this area (the wider page)
 
 
 # The pages later issues fill in; a link appears only for roles core.staff.may lets in.
@@ -47,7 +48,7 @@ NAV = (
     NavLink(f"{PREFIX}/calendar", "校历", Area.CALENDAR),
     NavLink(f"{PREFIX}/readers", "读者和班级", Area.READERS),
     NavLink(f"{PREFIX}/lists", "清单", Area.LISTS),
-    NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS),
+    NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 
@@ -58,7 +59,8 @@ def page(request: web.Request, template: str, context: dict[str, Any], *, status
     base: dict[str, Any] = {"staff": None, "csrf": "", "nav": [], "role_name": "", "current": request.path}
     if session is not None:
         base.update(staff=session.staff, csrf=session.csrf, role_name=ROLE_NAMES[session.staff.role],
-                    nav=[link for link in NAV if may(session.staff.role, link.area)])
+                    nav=[link for link in NAV if may(session.staff.role, link.area)
+                         and not (link.unless and may(session.staff.role, link.unless))])
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"  # pages show personal data: never from a shared cache
     return response

@@ -35,6 +35,7 @@ async def test_each_role_sees_only_its_own_links(console: TestClient, library: L
     librarian = await (await console.get("/admin")).text()
     for link in ("/admin/desk", "/admin/calendar", "/admin/readers", "/admin/lists", "/admin/staff"):
         assert f'href="{link}"' in librarian
+    assert 'href="/admin/lists/class"' not in librarian  # the school-wide lists cover it
     staff = await console.get("/admin/staff")
     assert staff.status == 200 and "li" in await staff.text()
 
