@@ -87,6 +87,8 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
             request[ENDED_KEY] = found
     if request.method not in SAFE_METHODS:
         session = request.get(SESSION_KEY)
+        if session is None and request.path == f"{PREFIX}/logout":
+            return redirect(f"{PREFIX}/login")  # already signed out (idle, disabled): nothing to protect
         expected = session.csrf if session is not None else request.cookies.get(LOGIN_COOKIE)
         form = await request.post() if request.content_type in ("application/x-www-form-urlencoded",
                                                                  "multipart/form-data") else {}

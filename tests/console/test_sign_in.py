@@ -1,6 +1,7 @@
 """Signing in to /admin through the real HTTP app: redirects, CSRF, throttle, disabled accounts, idle timeout."""
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import TestClient
@@ -116,6 +117,9 @@ async def test_an_idle_session_ends_after_the_timeout(console: TestClient, clock
     assert ended.status == 302
     assert parse_qs(urlsplit(ended.headers["Location"]).query)["idle"] == ["1"]
     assert "太久没有操作" in await (await console.get(ended.headers["Location"])).text()
+    # 退出 on a page left open past the timeout: back to the sign-in page, not a 403.
+    out = await console.post("/admin/logout", data={"csrf": "stale"}, allow_redirects=False)
+    assert out.status == 302 and out.headers["Location"] == "/admin/login"
 
 
 async def test_signing_in_and_out_is_audited_with_the_staff_account(
@@ -128,3 +132,14 @@ async def test_signing_in_and_out_is_audited_with_the_staff_account(
                                    .where(AuditEntry.action.like("staff_%")).order_by(AuditEntry.id)).all()
     assert [tuple(r) for r in rows] == [("staff_add", "staff:cli"), ("staff_sign_in_failed", "staff:wang"),
                                         ("staff_sign_in", "staff:wang"), ("staff_sign_out", "staff:wang")]
+
+
+async def test_the_pages_use_only_vendored_files_that_the_server_serves(console: TestClient) -> None:
+    text = await (await console.get("/admin/login")).text()
+    assets = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', text)
+    assert sorted(assets) == ["/admin/static/console.css", "/admin/static/vendor/htmx.min.js",
+                              "/admin/static/vendor/simple.min.css"]
+    for asset in assets:
+        response = await console.get(asset)
+        assert response.status == 200 and len(await response.read()) > 500
+    assert "http://" not in text and "https://" not in text  # nothing fetched from elsewhere
