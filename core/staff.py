@@ -7,6 +7,7 @@ from the library's injected clock. Nothing here knows about cookies or HTML.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -28,8 +29,13 @@ MIN_PASSWORD = 8  # characters
 NAME_MAX = 60
 
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 "low memory" defaults
-# Verified when the name is unknown, so an unknown name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("shuxiang: no such account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified when the name is unknown, so an unknown name takes as long as a wrong password.
+    # Made on first use, not at import (it costs as much as a sign-in).
+    return _HASHER.hash("shuxiang: no such account")
 
 
 class Role(enum.StrEnum):
@@ -243,7 +249,7 @@ def sign_in(library: Library, name: str, password: str, address: str) -> SignedI
             uow.commit()
             raise SignInRefused(Reason.THROTTLED, max(wait, timedelta(seconds=1)))
         uow.commit()
-    if not _verify(account.password_hash if account else _DUMMY_HASH, password) or account is None:
+    if not _verify(account.password_hash if account else _dummy_hash(), password) or account is None:
         with library.uow() as uow:
             audit(uow.session, name, "staff_sign_in_failed", now, address=address)
             uow.commit()
