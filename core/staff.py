@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.library import Library
@@ -287,23 +287,35 @@ def token_hash(token: str) -> str:
 
 
 def current_session(library: Library, token: str, idle: timedelta) -> ActiveSession | SessionEnd:
-    """The session for a cookie's token, touched as used; IDLE (and removed) past the idle timeout."""
-    now = library.now()
-    with library.uow() as uow:
+    """The session for a cookie's token, touched as used; IDLE (and removed) past the idle timeout.
+
+    Read without the write lock (SQLite's BEGIN IMMEDIATE); a write follows only to remove an ended
+    session or to move last_seen, at most once per SEEN_EVERY.
+    """
+    now, key = library.now(), token_hash(token)
+    with library.read_uow() as uow:
         session = uow.session
-        row = session.get(StaffSession, token_hash(token))
+        row = session.get(StaffSession, key)
         if row is None:
             return SessionEnd.NONE
         account = session.get(StaffAccount, row.staff_id)
-        if now - row.last_seen > idle or account is None or account.disabled:
-            session.delete(row)
-            uow.commit()
-            return SessionEnd.IDLE if account is not None and not account.disabled else SessionEnd.NONE
-        if now - row.last_seen >= SEEN_EVERY:
-            row.last_seen = now
-        active = ActiveSession(_view(session, account), row.csrf, row.token_hash)
+        usable = account is not None and not account.disabled
+        if usable and now - row.last_seen <= idle:
+            active = ActiveSession(_view(session, account), row.csrf, key)  # type: ignore[arg-type]
+            if now - row.last_seen < SEEN_EVERY:
+                return active
+        else:
+            active = None
+    with library.uow() as uow:
+        if active is None:
+            uow.session.execute(delete(StaffSession).where(StaffSession.token_hash == key))
+        else:
+            uow.session.execute(update(StaffSession).where(StaffSession.token_hash == key)
+                                .values(last_seen=now))
         uow.commit()
-    return active
+    if active is not None:
+        return active
+    return SessionEnd.IDLE if usable else SessionEnd.NONE
 
 
 def sign_out(library: Library, token: str) -> None:
