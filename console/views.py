@@ -56,9 +56,12 @@ NAV = (
 def page(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
     """Render a template with what every page needs: the signed-in account, its CSRF token, its links."""
     session = request.get(SESSION_KEY)
-    base: dict[str, Any] = {"staff": None, "csrf": "", "nav": [], "role_name": "", "current": request.path}
+    base: dict[str, Any] = {"staff": None, "csrf": "", "nav": [], "role_name": "", "current": request.path,
+                            "can": lambda area: False}
     if session is not None:
-        base.update(staff=session.staff, csrf=session.csrf, role_name=ROLE_NAMES[session.staff.role],
+        role = session.staff.role
+        base.update(staff=session.staff, csrf=session.csrf, role_name=ROLE_NAMES[role],
+                    can=lambda area: may(role, Area(area)),
                     nav=[link for link in NAV if may(session.staff.role, link.area)
                          and not (link.unless and may(session.staff.role, link.unless))])
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)

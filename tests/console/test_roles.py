@@ -18,6 +18,7 @@ async def test_a_helper_is_refused_a_librarian_only_page(console: TestClient, li
     assert 'href="/admin/desk"' in home
     for hidden in ("/admin/staff", "/admin/calendar", "/admin/readers", 'href="/admin/lists"'):
         assert hidden not in home
+    assert "请告诉图书管理员设置本学期校历" in home and "calendar term add" not in home  # no page of theirs
 
 
 async def test_each_role_sees_only_its_own_links(console: TestClient, library: Library) -> None:

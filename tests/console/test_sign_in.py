@@ -33,7 +33,7 @@ async def test_signing_in_sets_a_strict_cookie_and_shows_the_home_page(console: 
     home = await console.get("/admin")
     text = await home.text()
     assert home.status == 200 and "今日借出" in text
-    assert "还没有设置本学期校历" in text  # an empty database has no term
+    assert "还没有设置本学期校历" in text and "shuxiang calendar term add" in text  # an empty database has no term
 
 
 async def test_the_cookie_is_secure_when_the_proxy_says_https(console: TestClient, librarian: str) -> None:
