@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/shuxiang serve --demo
 
 test: $(STAMP)
-	$(BIN)/ruff check bot core scheduler tests bench
+	$(BIN)/ruff check bot cli console core scheduler tests bench
 	$(BIN)/python -m pytest -q
 
 # Every benchmark runs even when one misses its target; the missed ones are listed at the end.

@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlp.cli import DEMO_CATALOGUE  # noqa: E402
 from bot.nlp.dictionary import read_catalogue_terms  # noqa: E402
 from bot.nlp.parser import Parser  # noqa: E402
+from cli.parse import DEMO_CATALOGUE  # noqa: E402
 
 TARGET_RATE = 2000.0  # utterances/s, single thread
 TARGET_COLD = 2.0  # seconds for `shuxiang parse TEXT`, catalogue dictionary included

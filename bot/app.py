@@ -41,6 +41,7 @@ from bot.responder import Responder
 from bot.serving import RateLimit, is_out_of_resources, warn_out_of_resources
 from bot.wechat import WeChatEndpoint
 from bot.wecom import WeComEndpoint
+from console.app import add_console
 from core.clock import Clock
 from core.db import READ_ONLY, pool_size
 from core.library import Library
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, responder: Responder, clock: Clock, librar
     app.router.add_post("/wechat", _wechat_post)
     app.router.add_get("/wecom", _wecom_get)
     app.router.add_post("/wecom", _wecom_post)
+    add_console(app)  # the librarian's console at /admin (same process, database and services)
     if settings.demo:
         from bot.simulator.views import add_routes
 

@@ -342,3 +342,38 @@ class InstallFact(Base):
     __tablename__ = "install_facts"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StaffAccount(Base):
+    """A console account (librarian, helper or class teacher); the password only as an argon2 hash."""
+
+    __tablename__ = "staff_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)  # the sign-in name
+    role: Mapped[str] = mapped_column(String(20))  # librarian | helper | class-teacher (core.staff.Role)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"))  # class teachers only
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie's token only as its SHA-256, a CSRF token, the last request time."""
+
+    __tablename__ = "staff_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SignInFailure(Base):
+    """One wrong password (or one attempt still being checked): the throttle counts these per account and address."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    account: Mapped[str] = mapped_column(String(60), index=True)  # the name typed (may not exist)
+    address: Mapped[str] = mapped_column(String(64), index=True)  # the client's address

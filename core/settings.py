@@ -112,6 +112,12 @@ class ChannelSettings:
 
 
 @dataclass
+class ConsoleSettings:
+    idle_minutes: int = 30  # a console session unused this long ends (sign in again)
+    trust_forwarded_for: bool = False  # behind a reverse proxy: the client address is X-Forwarded-For's last entry
+
+
+@dataclass
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -122,6 +128,7 @@ class Settings:
     jobs: dict[str, Any] = field(default_factory=dict)  # raw [jobs] table, see scheduler
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     demo: bool = False
 
 
@@ -197,3 +204,5 @@ def validate(settings: Settings) -> None:
     for name in ("callback_window_seconds", "idle_timeout_seconds", "body_timeout_seconds"):
         if getattr(server, name) <= 0:
             raise SettingsError(f"[server] {name} must be positive, got {getattr(server, name)}")
+    if settings.console.idle_minutes <= 0:
+        raise SettingsError(f"[console] idle_minutes must be positive, got {settings.console.idle_minutes}")

@@ -82,7 +82,7 @@ class Recorder(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
-        self.addFilter(HideDatabaseValues())  # as on the server's handlers (bot/cli_serve.py)
+        self.addFilter(HideDatabaseValues())  # as on the server's handlers (cli/serve.py)
 
     def emit(self, record: logging.LogRecord) -> None:
         if not record.name.startswith(TEST_SERVER_LOGGERS):

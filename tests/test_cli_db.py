@@ -11,7 +11,7 @@ from core.db import make_engine
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env={"PYTHONPATH": str(Path(__file__).resolve().parent.parent),
                                             "PATH": "/usr/bin:/bin"})
 

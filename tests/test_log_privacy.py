@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.cli import main
+from cli.main import main
 from core import accounts, logtags
 from core.accounts import BindRefused
 from core.clock import FixedClock, system_clock
@@ -149,7 +149,7 @@ def test_the_real_servers_log_names_no_user(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SHUXIANG_WECHAT_TOKEN": TOKEN}
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--no-jobs", "--db", url, "--port",
+        server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--no-jobs", "--db", url, "--port",
                                    str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

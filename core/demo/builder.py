@@ -18,6 +18,7 @@ from core.demo.circulation import Planner
 from core.demo.people import School, demo_school
 from core.demo.plan import ItemRec, LoanPlan, ReaderRec
 from core.demo.shelving import barcode, call_number, demo_isbn, location
+from core.demo.staff import add_demo_staff
 from core.demo.stories import demo_class_overdue, demo_family, random_loans, special_states, waiting_and_ready
 from core.demo.synthetic import synthetic_books
 from core.demo.terms import DemoTerms, demo_terms
@@ -63,6 +64,7 @@ def build_demo(library: Library) -> str:
         summary = _build(session, library)
         uow.commit()
     bind_demo_users(library)
+    add_demo_staff(library)
     return summary
 
 

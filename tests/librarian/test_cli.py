@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from cli.main import main
 from core.clock import FixedClock
 from core.library import Library
 from tests.librarian import files
@@ -37,12 +37,12 @@ def test_import_with_bad_rows_fails_until_accepted(sqlite_url: str, tmp_path: Pa
 
 
 def test_reports_as_text_xlsx_and_png(sqlite_url: str, tmp_path: Path, clock: FixedClock, monkeypatch) -> None:
-    import bot.cli_report
+    import cli.report
 
     library = Library.open(sqlite_url, clock=clock, migrate=False)
     build_school(library)
     library.close()
-    monkeypatch.setattr(bot.cli_report, "system_clock", clock)
+    monkeypatch.setattr(cli.report, "system_clock", clock)
     runner = CliRunner()
     text = runner.invoke(main, ["report", "term", "--db", sqlite_url])
     assert text.exit_code == 0, text.output

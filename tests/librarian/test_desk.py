@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli_desk import Desk
+from cli.desk import Desk
 from core.circulation.results import LoanCreated, LoanReturned
 from core.desk import DeskState, NeedReader, ReaderSummary, UnknownCode, reader_summary, scan
 from core.errors import Reason, Refused
@@ -72,7 +72,7 @@ def test_card_lost_replaced_and_clearance(desk_library: Library) -> None:
 def test_desk_command_line_from_a_pipe(desk_library: Library, db_url: str) -> None:
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from cli.main import main
 
     _, barcodes = add_title(desk_library, "三体", copies=1)
     _, card = add_reader(desk_library, "赵老师")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CMD = [sys.executable, "-m", "bot.cli", "parse"]
+CMD = [sys.executable, "-m", "cli.main", "parse"]
 
 
 def _run(args: list[str], stdin: str | bytes = b"") -> subprocess.CompletedProcess[bytes]:

@@ -8,11 +8,11 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from cli.contacts import describe, fetch_roster
 from core.accounts import Binding, identify
 from core.contacts_sync import RosterParent, RosterStudent, SyncReport, phone_digits, sync_school_contacts
 from core.library import Library
 from core.models import Guardian, GuardianStudent, Reader, ReaderType
-from scheduler.cli_contacts import describe, fetch_roster
 from scheduler.jobs import Deps, run_due_reminders
 from tests.factories import add_guardian, add_reader
 from tests.scheduler.conftest import TODAY, School, add_loan, at, push_settings
@@ -128,7 +128,7 @@ async def test_synced_from_the_fake_wecom_a_parent_then_gets_the_school_notice(
 def test_the_cli_refuses_without_the_school_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from cli.main import main
 
     monkeypatch.delenv("SHUXIANG_CHANNELS_SCHOOL_SECRET", raising=False)
     result = CliRunner().invoke(main, ["contacts", "sync", "--dry-run", "--db", f"sqlite:///{tmp_path}/x.db"])

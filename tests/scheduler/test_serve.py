@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 
 from bot.app import create_app
-from bot.cli import main
 from bot.responder import HelpResponder
+from cli.main import main
 from core.clock import FixedClock
 from core.library import Library
 from core.settings import Settings

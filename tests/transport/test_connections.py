@@ -56,7 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SHUXIANG_WECHAT_TOKEN": TOKEN,
            "SHUXIANG_SERVER_IDLE_TIMEOUT_SECONDS": str(IDLE), "SHUXIANG_SERVER_BODY_TIMEOUT_SECONDS": str(BODY)}
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--db", f"sqlite:///{tmp}/s.db",
+        process = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--db", f"sqlite:///{tmp}/s.db",
                                     "--no-jobs", "--port", str(port)], cwd=tmp, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, preexec_fn=_limit_descriptors)
     try:

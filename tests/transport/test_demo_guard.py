@@ -39,7 +39,7 @@ def test_serve_demo_refuses_a_real_school_database_and_never_listens(sqlite_url:
     _real_school(sqlite_url, clock)
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--demo", "--db", sqlite_url, "--no-jobs",
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--demo", "--db", sqlite_url, "--no-jobs",
                                "--port", str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     try:

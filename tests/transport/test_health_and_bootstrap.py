@@ -43,7 +43,7 @@ def test_a_wrong_length_aes_key_is_refused_at_start(settings: Settings) -> None:
 
 
 def test_terminal_chat_answers_and_ends_on_an_empty_line(sqlite_url: str, tmp_path: Path) -> None:
-    from bot.cli_chat import chat
+    from cli.chat import chat
     result = CliRunner().invoke(chat, ["--as", "demo-teacher", "--db", sqlite_url], input="帮助\n\n")
     assert result.exit_code == 0, result.output
     assert "查书" in result.output and "续借" in result.output

@@ -32,7 +32,7 @@ def test_demo_server_answers_a_clarifying_question_in_the_next_message(tmp_path:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--demo", "--no-jobs", "--port",
+        server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--demo", "--no-jobs", "--port",
                                    str(port)], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

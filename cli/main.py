@@ -7,18 +7,19 @@ import click
 
 # Sub-command modules, imported lazily so `shuxiang parse` does not pay for aiohttp etc.
 SUBCOMMANDS: dict[str, str] = {
-    "db": "bot.cli_db:db",
-    "parse": "bot.nlp.cli:parse",
-    "serve": "bot.cli_serve:serve",
-    "chat": "bot.cli_chat:chat",
-    "jobs": "scheduler.cli:jobs",
-    "outbox": "scheduler.cli:outbox",
-    "contacts": "scheduler.cli_contacts:contacts",
-    "import": "bot.cli_import:import_group",
-    "desk": "bot.cli_desk:desk",
-    "inventory": "bot.cli_desk:inventory",
-    "report": "bot.cli_report:report",
-    "log-tag": "bot.cli_logtag:log_tag",
+    "db": "cli.db:db",
+    "parse": "cli.parse:parse",
+    "serve": "cli.serve:serve",
+    "chat": "cli.chat:chat",
+    "jobs": "cli.jobs:jobs",
+    "outbox": "cli.jobs:outbox",
+    "contacts": "cli.contacts:contacts",
+    "import": "cli.imports:import_group",
+    "desk": "cli.desk:desk",
+    "inventory": "cli.desk:inventory",
+    "report": "cli.report:report",
+    "log-tag": "cli.logtag:log_tag",
+    "staff": "cli.staff:staff",
 }
 
 

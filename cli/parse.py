@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 # The demo catalogue, relative to the repository (core/demo/data/books.tsv).
-DEMO_CATALOGUE = Path(__file__).resolve().parents[2] / "core" / "demo" / "data" / "books.tsv"
+DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "core" / "demo" / "data" / "books.tsv"
 _FALLBACK = json.dumps({"intent": "unknown", "slots": {}})
 
 

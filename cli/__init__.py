@@ -1,0 +1,1 @@
+"""The terminal commands (`shuxiang ...`): the librarian's second front end over core/."""

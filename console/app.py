@@ -1,0 +1,43 @@
+"""Mount the console on the server's aiohttp app: templates, static files, the guard and the routes."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.keys import LIBRARY, SETTINGS
+from console.auth import PREFIX, console_guard
+from console.views import routes
+from core.staff import purge_old
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("shuxiang.console")
+
+
+def add_console(app: web.Application) -> None:
+    """Serve /admin on `app` (same process, database and core services as the WeChat side).
+
+    Needs app[LIBRARY] and app[SETTINGS] (set by bot.app.create_app); call before the app starts,
+    after the database context is registered (its purge of old sessions runs after it).
+    Templates come from console/templates, static files from console/static (/admin/static/...).
+    """
+    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("console", "templates"), autoescape=True,
+                         undefined=jinja2.StrictUndefined)
+    app.middlewares.append(console_guard)
+    app.router.add_routes(routes)
+    app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
+    app.cleanup_ctx.append(_purge_on_start)
+
+
+async def _purge_on_start(app: web.Application) -> AsyncIterator[None]:
+    # Old sessions and throttle rows are dead weight; they are also ignored by the checks themselves.
+    idle = timedelta(minutes=app[SETTINGS].console.idle_minutes)
+    removed = await asyncio.to_thread(purge_old, app[LIBRARY], idle)
+    log.info("console ready at %s (old sessions and failed sign-ins removed: %d)", PREFIX, removed)
+    yield

@@ -1,0 +1,132 @@
+"""Sign-in plumbing for /admin: the session cookie, the CSRF check, `@requires(area)`, safe `next` paths.
+
+The rules (who may enter which area) live in core.staff; this module only applies them to requests.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
+from aiohttp import web
+
+from bot.keys import LIBRARY, SETTINGS
+from core.staff import ActiveSession, Area, SessionEnd, current_session, may
+
+PREFIX = "/admin"
+SESSION_COOKIE = "shuxiang_session"
+LOGIN_COOKIE = "shuxiang_login"  # the pre-sign-in CSRF token (double-submit: cookie and form field)
+SESSION_KEY = web.RequestKey("console_session", ActiveSession)
+ENDED_KEY = web.RequestKey("console_session_end", SessionEnd)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPEN_PATHS = (f"{PREFIX}/static/",)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_https(request: web.Request) -> bool:
+    """Served over HTTPS: directly, or by a proxy saying so (it only makes the cookie stricter)."""
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+
+
+def client_address(request: web.Request) -> str:
+    """The address the sign-in throttle counts: the peer, or X-Forwarded-For's last entry when trusted."""
+    if request.app[SETTINGS].console.trust_forwarded_for:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.remote or "unknown"
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    """An HttpOnly, SameSite=Lax cookie for /admin only; Secure over HTTPS. No max-age: ends with the browser."""
+    response.set_cookie(name, value, path=PREFIX, httponly=True, samesite="Lax", secure=is_https(request))
+
+
+def safe_next(value: str | None) -> str:
+    """`next` only when it is a local console path (no scheme, host, `//` or backslash); else /admin."""
+    if not value or "\\" in value or value.startswith("//"):
+        return PREFIX
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not (parts.path == PREFIX or parts.path.startswith(PREFIX + "/")):
+        return PREFIX
+    return value
+
+
+def login_url(next_path: str, **extra: str) -> str:
+    """The sign-in page, coming back to `next_path` afterwards."""
+    return f"{PREFIX}/login?" + urlencode({"next": next_path, **extra})
+
+
+def idle_timeout(request: web.Request) -> timedelta:
+    return timedelta(minutes=request.app[SETTINGS].console.idle_minutes)
+
+
+def forbidden(message: str) -> web.HTTPForbidden:
+    """A 403 with a short Chinese page (raised before any template is involved)."""
+    page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>不能使用</title>'
+            f'<link rel="stylesheet" href="{PREFIX}/static/vendor/simple.min.css"><main>{message}</main></html>')
+    return web.HTTPForbidden(text=page, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@web.middleware
+async def console_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """For /admin: find the session behind the cookie, refuse a state-changing request without its CSRF token."""
+    if not request.path.startswith(PREFIX) or request.path.startswith(OPEN_PATHS):
+        return await handler(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        found = await asyncio.to_thread(current_session, request.app[LIBRARY], token, idle_timeout(request))
+        if isinstance(found, ActiveSession):
+            request[SESSION_KEY] = found
+        else:
+            request[ENDED_KEY] = found
+    if request.method not in SAFE_METHODS:
+        session = request.get(SESSION_KEY)
+        if session is None and request.path == f"{PREFIX}/logout":
+            return redirect(f"{PREFIX}/login")  # already signed out (idle, disabled): nothing to protect
+        expected = session.csrf if session is not None else request.cookies.get(LOGIN_COOKIE)
+        form = await request.post() if request.content_type in ("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data") else {}
+        sent = request.headers.get("X-CSRF-Token") or form.get("csrf")
+        if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+            raise forbidden("<p>这个页面已过期或来源不明（缺少安全校验码）。请回到"
+                            f"<a href=\"{PREFIX}\">后台首页</a>重新操作。</p>")
+    response = await handler(request)
+    if token and request.get(ENDED_KEY) is not None:
+        response.del_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+def requires(area: Area) -> Callable[[Handler], Handler]:
+    """A view for signed-in staff whose role may use `area` (core.staff.may).
+
+    No session → 302 to /admin/login?next=<this path> (`idle=1` when it timed out); a role without
+    the area → 403 with a short Chinese page.
+    """
+    def wrap(view: Handler) -> Handler:
+        @functools.wraps(view)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            session = request.get(SESSION_KEY)
+            if session is None:
+                extra = {"idle": "1"} if request.get(ENDED_KEY) == SessionEnd.IDLE else {}
+                return redirect(login_url(request.path_qs, **extra))  # the guard drops an ended cookie
+            if not may(session.staff.role, area):
+                raise forbidden(f"<p>你的账号没有使用这个页面的权限。<a href=\"{PREFIX}\">回到后台首页</a></p>")
+            return await view(request)
+        return guarded
+    return wrap
+
+
+def new_login_token() -> str:
+    """A fresh pre-sign-in CSRF token."""
+    return secrets.token_urlsafe(32)
+
+
+def redirect(location: str) -> web.Response:
+    """A 302 as a plain response (cookies can still be set on it)."""
+    return web.Response(status=302, headers={"Location": location})

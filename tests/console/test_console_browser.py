@@ -1,0 +1,70 @@
+"""The console in a real headless Chromium on the demo school: a wrong password, then the demo librarian's home page."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.responder import HelpResponder
+from core.clock import FixedClock
+from core.demo.builder import build_demo
+from core.library import Library
+from core.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
+pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "console-home.png"
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite only: the browser adds nothing on PostgreSQL and is the slowest test here."""
+    return sqlite_url
+
+
+@pytest.fixture
+async def demo_console(library: Library, clock: FixedClock,
+                       aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
+    build_demo(library)
+    app: web.Application = create_app(Settings(demo=True), responder=HelpResponder(), clock=clock, library=library)
+    return await aiohttp_client(app)
+
+
+async def test_sign_in_as_the_demo_librarian_in_chromium(demo_console: TestClient) -> None:
+    async with async_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1366, "height": 768})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(str(demo_console.make_url("/admin")))
+            assert "/admin/login" in page.url  # no session: the sign-in page
+
+            await page.fill("input[name=username]", "librarian")
+            await page.fill("input[name=password]", "not-the-password")
+            await page.click("button[type=submit]")
+            await page.locator(".error", has_text="用户名或密码不对").wait_for(timeout=10_000)
+
+            await page.fill("input[name=password]", "shuxiang-demo")
+            await page.click("button[type=submit]")
+            await page.locator("h1", has_text="今天").wait_for(timeout=10_000)
+            assert page.url.endswith("/admin")
+            assert int(await page.locator("#overdue").inner_text()) > 0  # the demo has overdue loans
+            assert await page.locator("text=本学期：").count() == 1  # and a current term
+            assert await page.locator("nav a", has_text="借还台").count() == 1
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOT))
+
+            await page.click("text=退出")
+            await page.locator("h1", has_text="登录书香后台").wait_for(timeout=10_000)
+            assert errors == []
+        finally:
+            await browser.close()
