@@ -1,0 +1,1 @@
+"""The terminal front end (`shuxiang ...`): the librarian's commands over `core` services."""
