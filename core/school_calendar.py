@@ -385,8 +385,8 @@ def month_view(library: Library, year: int, month: int) -> MonthView:
     with library.read_uow() as uow:
         session = uow.session
         calendar = library.calendar(session)
-        reasons = dict(session.execute(select(CalendarDay.day, CalendarDay.reason)
-                                       .where(CalendarDay.day.between(first, last))).tuples().all())
+        reasons: dict[date, str] = dict(session.execute(select(CalendarDay.day, CalendarDay.reason)
+                                       .where(CalendarDay.day.between(first, last))).all())
     days = []
     for n in range(last.day):
         day = first + timedelta(days=n)
