@@ -375,6 +375,13 @@ def _why(calendar: SchoolCalendar, day: date, reasons: dict[date, str]) -> str:
     return "开馆"
 
 
+def _due_moves_to(calendar: SchoolCalendar, day: date, term_end: date) -> date:
+    """Where a due date computed onto closed `day` goes (as SchoolCalendar.due_date moves it for a
+    loan lent earlier in the term): the next open day, or the term's last open day at its end."""
+    moved = calendar.next_open_day(day)
+    return moved if moved <= term_end else calendar.previous_open_day(term_end)
+
+
 def month_view(library: Library, year: int, month: int) -> MonthView:
     """Every day of `year`-`month` with open/closed, why, and the due-date cut-offs. Raises CalendarInvalid(month)."""
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
@@ -392,7 +399,7 @@ def month_view(library: Library, year: int, month: int) -> MonthView:
         day = first + timedelta(days=n)
         term = calendar.term_of(day)
         is_open = calendar.is_open(day)
-        moves = calendar.due_date(day, 0) if term is not None and not is_open else None
+        moves = _due_moves_to(calendar, day, term.end) if term is not None and not is_open else None
         days.append(DayView(day, is_open, _why(calendar, day, reasons), term.name if term else None,
                             day == today, term is not None and day == term.start,
                             term is not None and day == term.end, moves))
