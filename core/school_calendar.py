@@ -379,7 +379,9 @@ def _due_moves_to(calendar: SchoolCalendar, day: date, term_end: date) -> date:
     """Where a due date computed onto closed `day` goes (as SchoolCalendar.due_date moves it for a
     loan lent earlier in the term): the next open day, or the term's last open day at its end."""
     moved = calendar.next_open_day(day)
-    return moved if moved <= term_end else calendar.previous_open_day(term_end)
+    if moved > term_end or not calendar.is_open(moved):  # no open day left in the term
+        return calendar.previous_open_day(term_end)
+    return moved
 
 
 def month_view(library: Library, year: int, month: int) -> MonthView:
