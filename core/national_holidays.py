@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from core.library import Library
 from core.models import CalendarDay, Term
-from core.school_calendar import CalendarInvalid, record_change
+from core.school_calendar import CalendarInvalid, begin_change, record_change
 
 # chinese-calendar's holiday names (its Holiday enum values) in the school's words.
 NAMES = {
@@ -126,6 +126,7 @@ def load_holidays(library: Library, year: int, *, actor: str) -> HolidayPlan:
         return plan
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         already = set(session.scalars(select(CalendarDay.day).where(CalendarDay.day.in_([d.day for d in plan.add]))))
         for item in plan.add:
             if item.day not in already:  # set meanwhile by someone else: theirs wins

@@ -16,14 +16,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import versions
 from core.calendar import CLOSED_WEEKDAYS_FACT, SchoolCalendar
 from core.circulation.lookups import audit
 from core.library import Library
-from core.models import CalendarDay, InstallFact, Term
+from core.models import CalendarDay, CatalogueVersion, InstallFact, Term
 
 MAX_TERM_DAYS = 250  # longer than any school term (about 20 weeks); a longer one is a typo in a year
 MAX_CLOSED_RANGE_DAYS = 120  # a closed range longer than a summer vacation is a typo
@@ -164,9 +165,27 @@ def _validate_term(session: Session, name: str, start: date, end: date, *, own_i
     return name
 
 
+def begin_change(session: Session) -> None:
+    """Bump the calendar change counter first thing in a calendar write.
+
+    Caches reload on it once the transaction commits, and taking its row first serializes calendar
+    writers (a row lock on PostgreSQL, the write lock on SQLite), so two librarians cannot both
+    pass the overlap check with overlapping terms.
+    """
+    bumped = session.execute(update(CatalogueVersion).where(CatalogueVersion.id == versions.CALENDAR)
+                             .values(version=CatalogueVersion.version + 1)).rowcount
+    if bumped:
+        return
+    try:  # first calendar change of this database; another writer may be creating the row too
+        with session.begin_nested():
+            session.add(CatalogueVersion(id=versions.CALENDAR, version=1))
+    except IntegrityError:  # it did, and has committed: bump its row (now locked in turn)
+        session.execute(update(CatalogueVersion).where(CatalogueVersion.id == versions.CALENDAR)
+                        .values(version=CatalogueVersion.version + 1))
+
+
 def record_change(library: Library, session: Session, action: str, actor: str, **detail: object) -> None:
-    """Bump the calendar counter (caches reload) and audit, in the caller's transaction."""
-    versions.bump(session, versions.CALENDAR)
+    """Audit a calendar change (actor: the staff account or `cli`), in the caller's transaction."""
     audit(session, library.now(), action, actor, **detail)
 
 
@@ -174,6 +193,7 @@ def add_term(library: Library, name: str, start: date, end: date, *, actor: str)
     """Add a term. Raises CalendarInvalid (name empty/taken/too long, end < start, too long, overlap)."""
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         name = _validate_term(session, name, start, end, own_id=None)
         term = Term(name=name, start_date=start, end_date=end)
         session.add(term)
@@ -205,6 +225,7 @@ def edit_term(library: Library, term_id: int, *, name: str | None = None, start:
     """Change a term's name and/or dates (unchanged when None), with add_term's checks."""
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         term = _term(session, term_id)
         new_start, new_end = start or term.start_date, end or term.end_date
         new_name = _validate_term(session, term.name if name is None else name, new_start, new_end, own_id=term.id)
@@ -220,6 +241,7 @@ def delete_term(library: Library, term_id: int, *, actor: str) -> TermInfo:
     """Delete a term (its days become vacation). Closed and 调休 days are kept: they are dates."""
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         term = _term(session, term_id)
         info = _info(term)
         session.delete(term)
@@ -253,6 +275,7 @@ def close_days(library: Library, first: date, last: date | None = None, *, reaso
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         _upsert(session, days, is_open=False, reason=reason)
         record_change(library, session, "calendar_close", actor, first=first, last=last, reason=reason)
         uow.commit()
@@ -268,7 +291,10 @@ def open_day(library: Library, day: date, *, reason: str = "", actor: str) -> da
     reason = _reason(reason, "调休上课")
     with library.uow() as uow:
         session = uow.session
-        calendar = library.calendar(session)
+        begin_change(session)
+        # Loaded here, not through Library.calendar: its cache must never keep a state of this
+        # transaction's counter that a rollback would undo.
+        calendar = SchoolCalendar.load(session, weekend_closed=library.policy.weekend_closed)
         if calendar.terms and calendar.term_of(day) is None:
             raise _invalid("day", f"{day.isoformat()} 不在任何学期内（假期），不能开馆。请先添加或修改学期。")
         exception = calendar.exceptions.get(day)
@@ -286,6 +312,7 @@ def clear_day(library: Library, day: date, *, actor: str) -> None:
     """Remove a closed or 调休 entry: the day follows the weekly rule again. Raises CalendarInvalid(day)."""
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         removed = session.execute(delete(CalendarDay).where(CalendarDay.day == day)).rowcount
         if not removed:
             raise _invalid("day", f"{day.isoformat()} 没有单独设置过，不用删除。")
@@ -319,6 +346,7 @@ def set_closed_weekdays(library: Library, weekdays: set[int], *, actor: str) -> 
     value = ",".join(str(d) for d in sorted(weekdays))
     with library.uow() as uow:
         session = uow.session
+        begin_change(session)
         fact = session.get(InstallFact, CLOSED_WEEKDAYS_FACT, with_for_update=True)
         if fact is None:
             session.add(InstallFact(key=CLOSED_WEEKDAYS_FACT, value=value))

@@ -190,3 +190,36 @@ def test_month_view_shows_why_and_where_due_dates_move(lib: Library) -> None:
     assert {d.day.day: d for d in month_view(lib, 2027, 1).days}[22].due_moves_to == date(2027, 1, 21)
     november = month_view(lib, 2026, 11)
     assert [d.day for d in november.days if d.is_today] == [date(2026, 11, 18)]
+
+
+def test_two_librarians_adding_overlapping_terms_at_once_get_one_term(library: Library, db_url: str,
+                                                                        clock) -> None:
+    import threading
+
+    from core.models import Term as TermRow
+    from core.school_calendar import begin_change
+
+    other = Library.open(db_url, clock=clock, migrate=False)
+    outcome: list[object] = []
+    try:
+        with library.uow() as uow:  # the first librarian is between her check and her commit
+            begin_change(uow.session)
+            uow.session.add(TermRow(name="2027春季学期", start_date=date(2027, 2, 22), end_date=date(2027, 7, 9)))
+            uow.session.flush()
+
+            def second() -> None:
+                try:
+                    outcome.append(add_term(other, "2027春季", date(2027, 3, 1), date(2027, 7, 2), actor="b"))
+                except CalendarInvalid as refused:
+                    outcome.append(refused)
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(0.5)
+            assert thread.is_alive()  # waits for the first transaction instead of checking a stale state
+            uow.commit()
+        thread.join(10)
+    finally:
+        other.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], CalendarInvalid)
+    assert "2027春季学期" in outcome[0].errors["start"]
+    assert [t.name for t in list_terms(library)] == ["2027春季学期"]
