@@ -98,3 +98,12 @@ def test_term_edit_delete_and_closed_weekdays(run) -> None:
     deleted = run("term", "delete", "2026-2027学年第一学期")
     assert deleted.exit_code == 0 and "已删除" in deleted.output
     assert "还没有录入学期" in run("term", "list").output
+
+
+def test_this_month_and_today_are_the_schools_not_utcs(run, clock: FixedClock) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 00:30 on 1 December in Shanghai
+    assert "2026年12月校历" in run("show").output
+    run("term", "add", "2026秋季学期", "2026-09-01", "2026-11-30")
+    assert "已于 2026-11-30 结束" in run("term", "list").output  # 30 November is over at school
