@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "cli.report:report",
     "log-tag": "cli.logtag:log_tag",
     "staff": "cli.staff:staff",
+    "calendar": "cli.calendar:calendar",
 }
 
 

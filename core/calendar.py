@@ -12,8 +12,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import CalendarDay, Term
+from core.models import CalendarDay, InstallFact, Term
 
+# The install fact holding the closed days of the week ("5,6": Saturday and Sunday; 0 = Monday),
+# written by core.school_calendar.set_closed_weekdays. Absent: the policy's weekend_closed decides.
+CLOSED_WEEKDAYS_FACT = "calendar.closed_weekdays"
 MAX_SCAN_DAYS = 400  # a year and a bit: no school is closed longer than that
 
 
@@ -28,16 +31,26 @@ class TermSpan:
 
 
 class SchoolCalendar:
-    def __init__(self, terms: list[TermSpan], exceptions: dict[date, bool], weekend_closed: bool = True) -> None:
+    """Terms, per-day exceptions (True: open, e.g. 调休; False: closed) and the closed days of the week.
+
+    `closed_weekdays` (0 = Monday) overrides `weekend_closed` when given.
+    """
+
+    def __init__(self, terms: list[TermSpan], exceptions: dict[date, bool], weekend_closed: bool = True,
+                 closed_weekdays: frozenset[int] | None = None) -> None:
         self.terms = sorted(terms, key=lambda t: t.start)
         self.exceptions = exceptions
         self.weekend_closed = weekend_closed
+        self.closed_weekdays = closed_weekdays if closed_weekdays is not None else (
+            frozenset({5, 6}) if weekend_closed else frozenset())
 
     @classmethod
     def load(cls, session: Session, weekend_closed: bool = True) -> SchoolCalendar:
         terms = [TermSpan(t.name, t.start_date, t.end_date) for t in session.scalars(select(Term))]
         exceptions = {d.day: d.is_open for d in session.scalars(select(CalendarDay))}
-        return cls(terms, exceptions, weekend_closed)
+        fact = session.get(InstallFact, CLOSED_WEEKDAYS_FACT)
+        closed = frozenset(int(d) for d in fact.value.split(",") if d.strip()) if fact is not None else None
+        return cls(terms, exceptions, weekend_closed, closed)
 
     def term_of(self, day: date) -> TermSpan | None:
         for term in self.terms:
@@ -56,7 +69,7 @@ class SchoolCalendar:
             return self.exceptions[day] and (not self.terms or self.term_of(day) is not None)
         if self.terms and self.term_of(day) is None:
             return False
-        return not (self.weekend_closed and day.weekday() >= 5)
+        return day.weekday() not in self.closed_weekdays
 
     def next_open_day(self, day: date) -> date:
         """`day` itself when open, else the first open day after it."""
