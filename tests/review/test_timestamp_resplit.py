@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import xmltodict
+
+from bot.reply import cdata
 from bot.router import Router
 from core.clock import FixedClock
 from core.library import Library
@@ -21,7 +24,16 @@ from core.settings import Settings
 from tests.factories import add_reader
 from tests.handlers.helpers import make_librarian
 from tests.transport.conftest import AppFactory
-from tests.transport.wechat_client import TOKEN, WeChatTestClient, message_xml, sign, text_fields
+from tests.transport.wechat_client import (
+    CORP_ID,
+    TOKEN,
+    WECOM_TOKEN,
+    WeChatTestClient,
+    WeComTestClient,
+    message_xml,
+    sign,
+    text_fields,
+)
 
 
 async def test_a_used_url_re_split_with_a_zero_padded_timestamp_is_refused(
@@ -45,3 +57,27 @@ async def test_a_used_url_re_split_with_a_zero_padded_timestamp_is_refused(
     forged = await wechat.post(re_split, message_xml(text_fields("demo-librarian", "验证码 T0005")))
     assert forged.status == 403, f"re-split URL accepted: {forged.status} {forged.text!r}"
     assert not re.search(r"验证码：\d{6}", forged.text or "")
+
+
+async def test_a_used_wecom_url_re_split_with_a_zero_padded_timestamp_is_refused(
+        router: Router, make_client: AppFactory, library: Library, clock: FixedClock) -> None:
+    # /wecom parses the same timestamp (bot/replay.py parse_timestamp); msg_signature sorts four
+    # parts (token, timestamp, nonce, Encrypt), and the re-split keeps their order and concatenation.
+    client = await make_client(library, router)
+    wecom = WeComTestClient(client)
+    ts, nonce = str(int(clock().timestamp())), "01234560"
+    fields = text_fields("wecom-user", "开馆时间", to=CORP_ID)
+    fields["AgentID"] = 1000002
+    doc = {"Encrypt": "0"}
+    while doc["Encrypt"].startswith("0"):  # (random IV) an Encrypt sorting among the digits would change the order
+        doc = xmltodict.parse(wecom.crypto.encrypt_message(message_xml(fields), nonce, ts))["xml"]
+    body = (f"<xml><ToUserName>{cdata(CORP_ID)}</ToUserName><AgentID>1000002</AgentID>"
+            f"<Encrypt>{cdata(doc['Encrypt'])}</Encrypt></xml>")
+    used = {"msg_signature": doc["MsgSignature"], "timestamp": ts, "nonce": nonce}
+    assert (await wecom.post(used, body)).status == 200
+    assert (await wecom.post(used, body)).status == 403  # the plain replay is caught
+
+    re_split = dict(used, nonce=nonce[:-1], timestamp="0" + ts)
+    assert sign(WECOM_TOKEN, re_split["timestamp"], re_split["nonce"], doc["Encrypt"]) == used["msg_signature"]
+    again = await wecom.post(re_split, body)
+    assert again.status == 403, f"re-split URL accepted: {again.status} {again.text!r}"
