@@ -24,7 +24,10 @@ log = logging.getLogger("shuxiang.dispatch")
 HOLDING_TEXT = "正在为你查询，结果稍后发给你～"
 SORRY_TEXT = "抱歉，系统开小差了，请稍后再试，或联系图书室老师。"
 # A copy that took over a key whose work was committed before its holder died (the answer was lost).
-ALREADY_DONE_TEXT = "这条消息刚才已经办好了～ 发送“我的借阅”可以看最新情况。"
+# It cannot tell "all done" from "one of several commits done" (全部续借 renews each book in its own
+# transaction), so it never claims it was all done: it says how to check.
+ALREADY_DONE_TEXT = ("这条消息刚才已经处理过，但系统中途重启了一下，可能只办好了一部分。"
+                     "请发送“我的借阅”核对一下，没办好的再发一次就行。")
 POLL_SECONDS = 0.05
 # How far behind WeChat's our clock may run (NTP keeps servers well within this). Used to tell a
 # fresh message from one that may have a copy that already missed its deadline (_may_have_late_copy).

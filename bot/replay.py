@@ -25,11 +25,20 @@ log = logging.getLogger("shuxiang.replay")
 MAX_BATCH = 300  # 3 bound parameters a row: well under SQLite's limit
 # A write refused by a locked database is retried for this long (as run-once claims are, bot/dispatch.py).
 WRITE_PATIENCE_SECONDS = 120.0
+SIGNATURE_PREFIX = "sig:"  # a request's signature is kept as a "nonce" of its own beside the real one
+# GET verification waits this long for the verdict; later, it echoes anyway (a replayed GET can only
+# echo, and WeChat's verification gives up after 5 s).
+GET_VERDICT_SECONDS = 4.0
 
 
 def parse_timestamp(text: str) -> datetime:
-    """A callback's `timestamp` (Unix seconds, digits only) as an aware UTC datetime; BadRequest(403) otherwise."""
-    if not text.isascii() or not text.isdigit() or len(text) > 11:
+    """A callback's `timestamp` (Unix seconds, canonical digits) as an aware UTC datetime; BadRequest(403) otherwise.
+
+    Canonical: no sign, no leading zero. The signature is sha1 of the sorted parts *concatenated*, so
+    where one part ends is not signed: "0123456"+"01796051911" signs like "01234560"+"1796051911".
+    A zero-padded timestamp would let a used URL be cut into a new nonce for the same second.
+    """
+    if not text.isascii() or not text.isdigit() or len(text) > 11 or text != str(int(text)):
         raise BadRequest(403, "missing or malformed timestamp")
     return datetime.fromtimestamp(int(text), UTC)
 
@@ -68,9 +77,12 @@ class ReplayGuard:
             raise BadRequest(403, "timestamp outside the callback window")
         return when
 
-    def offer(self, channel: str, nonce: str, when: datetime) -> asyncio.Future[bool]:
+    def offer(self, channel: str, nonce: str, when: datetime, signature: str = "") -> asyncio.Future[bool]:
         """Queue the nonce for the next write; the future says whether it was new (False: a replay).
 
+        `signature` (the request's `signature` or `msg_signature`) is recorded beside the nonce and
+        must be new too: however a used URL is cut into other timestamp and nonce strings, the
+        concatenation it signs, and so its signature, stays the same.
         BadRequest(403) at once when the nonce is empty or too long. The future waits while the
         database is locked (retried with backoff) and fails only on another error or after
         WRITE_PATIENCE_SECONDS. Needs `start()` (the app's start-up does it).
@@ -79,19 +91,25 @@ class ReplayGuard:
             raise BadRequest(403, "missing or malformed nonce")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((channel, nonce, when, future))
+        if signature:
+            seen: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._queue.append((channel, SIGNATURE_PREFIX + signature[:MAX_NONCE - len(SIGNATURE_PREFIX)], when,
+                                seen))
+            future = _both(future, seen)
         self._wake.set()
         return future
 
-    async def accept(self, channel: str, nonce: str, when: datetime) -> None:
+    async def accept(self, channel: str, nonce: str, when: datetime, signature: str = "") -> None:
         """Record the nonce and wait for the verdict; BadRequest(403) when it is malformed or was used."""
-        future = self.offer(channel, nonce, when)
+        future = self.offer(channel, nonce, when, signature)
         if self._task is None:  # not started (a bare endpoint): write now
             await self._flush()
         if not await future:
             raise BadRequest(403, "nonce already used (replay)")
 
     def _write(self, offers: Sequence[tuple[str, str, datetime]]) -> set[tuple[str, str]]:
-        accepted = self.store.accept_many(offers)
+        # The window was checked when each request arrived (check_window); not again here.
+        accepted = self.store.accept_many(offers, window_checked=True)
         if self._after_write is not None:
             # Our own commit moves SQLite's data_version, so the in-memory read model would read the
             # change feed on the next message, from a thread. Syncing it here, in this thread, keeps
@@ -146,3 +164,22 @@ class ReplayGuard:
         for *_, future in batch:
             if not future.done():
                 future.set_exception(exc)
+
+
+def _both(first: asyncio.Future[bool], second: asyncio.Future[bool]) -> asyncio.Future[bool]:
+    """A future that is True when both are True (an exception in either is passed on)."""
+    async def both() -> bool:
+        results = await asyncio.gather(first, second, return_exceptions=True)  # each one retrieved
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return all(results)
+    return asyncio.ensure_future(both())
+
+
+async def verdict_within(admission: asyncio.Future[bool], seconds: float) -> bool | None:
+    """The verdict if it comes within `seconds`, else None (the write goes on in the background)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(admission), seconds)
+    except TimeoutError:
+        return None

@@ -19,7 +19,7 @@ from wechatpy.utils import check_signature
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import OfficialAccountCrypto
 from bot.dispatch import Dispatcher
-from bot.replay import ReplayGuard
+from bot.replay import GET_VERDICT_SECONDS, ReplayGuard, verdict_within
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeChatSettings
 
@@ -59,7 +59,13 @@ class WeChatEndpoint:
         """Server verification (配置服务器地址): echo `echostr` once the signature, window and nonce check."""
         try:
             when = self._check_sender(request)
-            await self._guard.accept("wechat", request.query.get("nonce", ""), when)
+            q = request.query
+            verdict = await verdict_within(self._guard.offer("wechat", q.get("nonce", ""), when, q.get("signature", "")),
+                                           GET_VERDICT_SECONDS)
+            if verdict is False:
+                raise BadRequest(403, "nonce already used (replay)")
+            if verdict is None:
+                log.warning("verification echoed before its nonce was written (database slow)")
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(request.query.get("echostr", ""))
@@ -82,7 +88,8 @@ class WeChatEndpoint:
             raw = self._decrypt(request, outer) if encrypted else outer
             message = to_message("wechat", raw)
             # The nonce's verdict is awaited inside the reply deadline (bot/dispatch.py), not here.
-            admission = self._guard.offer("wechat", request.query.get("nonce", ""), when)
+            admission = self._guard.offer("wechat", request.query.get("nonce", ""), when,
+                                          request.query.get("signature", ""))
         except BadRequest as exc:
             return refuse(request, exc)
         return await answer(request, self._dispatcher, message, raw, self._crypto if encrypted else None, admission)

@@ -15,7 +15,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import WeComCrypto
 from bot.dispatch import Dispatcher
-from bot.replay import ReplayGuard
+from bot.replay import GET_VERDICT_SECONDS, ReplayGuard, verdict_within
 from bot.wechat import CIPHER_ERRORS
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeComSettings
@@ -43,7 +43,8 @@ class WeComEndpoint:
         """
         plain = self._verify(request, encrypted)
         when = self._guard.check_window(request.query.get("timestamp", ""))
-        return plain, self._guard.offer("wecom", request.query.get("nonce", ""), when)
+        q = request.query
+        return plain, self._guard.offer("wecom", q.get("nonce", ""), when, q.get("msg_signature", ""))
 
     def _verify(self, request: web.Request, encrypted: str) -> str:
         if self._crypto is None:
@@ -65,8 +66,11 @@ class WeComEndpoint:
         """URL verification: decrypt `echostr` and return the plaintext exactly (no quotes or newline)."""
         try:
             plain, admission = self._open(request, request.query.get("echostr", ""))
-            if not await admission:
+            verdict = await verdict_within(admission, GET_VERDICT_SECONDS)
+            if verdict is False:
                 raise BadRequest(403, "nonce already used (replay)")
+            if verdict is None:
+                log.warning("verification echoed before its nonce was written (database slow)")
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(plain)

@@ -65,15 +65,18 @@ class NonceStore:
         """True the first time (channel, nonce) is offered with a timestamp in the window; False otherwise."""
         return (channel, nonce) in self.accept_many([(channel, nonce, timestamp)])
 
-    def accept_many(self, offers: Sequence[tuple[str, str, datetime]]) -> set[tuple[str, str]]:
+    def accept_many(self, offers: Sequence[tuple[str, str, datetime]], *,
+                    window_checked: bool = False) -> set[tuple[str, str]]:
         """The (channel, nonce) pairs accepted among `offers`, in one INSERT … ON CONFLICT DO NOTHING.
 
         Offers outside the window, with an empty or over-long nonce, or repeated within `offers` (the
         first copy counts) are not accepted. Safe across processes: the primary key decides.
+        `window_checked`: the caller checked the window when the request arrived; a write delayed by a
+        locked database must not turn a new nonce into a "replay" by checking it again later.
         """
         rows: dict[tuple[str, str], datetime] = {}
         for channel, nonce, timestamp in offers:
-            if nonce and len(nonce) <= MAX_NONCE and self.in_window(timestamp):
+            if nonce and len(nonce) <= MAX_NONCE and (window_checked or self.in_window(timestamp)):
                 rows.setdefault((channel, nonce), timestamp.astimezone(UTC))
         if not rows:
             return set()

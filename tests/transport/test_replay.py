@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.keys import PURGE
 from bot.messages import IncomingMessage, Reply
+from bot.replay import SIGNATURE_PREFIX
 from core.clock import FixedClock
 from core.db import WouldBlock, memory_only
 from core.library import Library
@@ -37,7 +38,9 @@ def _nonce_rows(library: Library) -> int:
     store = NonceStore(library.session_factory, library.clock, timedelta(seconds=WINDOW))
     try:
         with store.engine.connect() as conn:  # on SQLite the side file beside the database
-            return conn.scalar(select(func.count()).select_from(CallbackNonce)) or 0
+            # Each accepted request also keeps its signature as a row ("sig:…"): count the nonces.
+            return conn.scalar(select(func.count()).select_from(CallbackNonce)
+                               .where(CallbackNonce.nonce.not_like(f"{SIGNATURE_PREFIX}%"))) or 0
     finally:
         store.close()
 
@@ -212,7 +215,7 @@ async def test_purge_keeps_nonces_and_run_once_keys_while_a_copy_could_be_accept
     assert _nonce_rows(library) == 1
     clock.advance(days=3)
     keys, nonces = await purge()
-    assert (keys, nonces) == (1, 1)
+    assert (keys, nonces) == (1, 2)  # the nonce and the request's signature
     with library.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
 
@@ -261,3 +264,19 @@ async def test_writing_nonces_keeps_queries_answered_from_memory(make_client: Ap
     for i in range(5):
         assert (await wechat.send_text("o-1", f"我的借阅{i}")).text == f"即答：我的借阅{i}"
     assert (responder.from_memory, responder.needed_database) == (5, 0)
+
+
+async def test_a_used_url_cut_into_another_timestamp_and_nonce_is_refused(client: TestClient,
+                                                                         responder: CountingResponder) -> None:
+    # The signature covers the sorted parts concatenated, not where each ends. A nonce that reads
+    # as a timestamp of the same window lets the two swap: same string, same signature, a nonce
+    # never seen. The request's signature is kept beside its nonce, so the swap is still a replay.
+    ts = app_timestamp(client)
+    nonce = str(int(ts) + 7)  # WeChat's nonces are digits; this one happens to look like a timestamp
+    body = message_xml(text_fields("o-1", "我的借阅"))
+    genuine = _plain_query(int(ts), nonce, "o-1")
+    assert (await _post(client, genuine, body))[0] == 200
+    swapped = {**genuine, "timestamp": nonce, "nonce": ts}
+    assert swapped["signature"] == sign(TOKEN, nonce, ts)  # the same signature, validly
+    assert (await _post(client, swapped, body))[0] == 403
+    assert len(responder.calls) == 1

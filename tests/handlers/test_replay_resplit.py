@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests/transport/conftest.py)
 """Review finding: a signed URL can be re-split into a *new* nonce with a zero-padded timestamp.
 
 WeChat's signature is sha1 of the sorted, concatenated (token, timestamp, nonce): the boundary
@@ -23,7 +24,7 @@ from core.models import ReaderType
 from core.settings import Settings
 from tests.factories import add_reader
 from tests.handlers.helpers import make_librarian
-from tests.transport.conftest import AppFactory
+from tests.transport.conftest import AppFactory, fake_api, make_client, settings  # noqa: F401  (fixtures)
 from tests.transport.wechat_client import (
     CORP_ID,
     TOKEN,
