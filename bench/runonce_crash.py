@@ -132,12 +132,14 @@ def start(url: str, shift: float, no_takeover: bool) -> tuple[subprocess.Popen[b
     if no_takeover:
         cmd.append("--no-takeover")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = os.environ.get("BENCH_SERVER_LOG")  # where the servers' own output goes (default: nowhere)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "ab") if log else subprocess.DEVNULL)  # noqa: SIM115
     return proc, port
 
 
 async def wait_ready(session: aiohttp.ClientSession, port: int) -> None:
-    for _ in range(600):
+    for _ in range(2400):  # 2 minutes: a start-up on a loaded 2-core machine can take half a minute
         try:
             async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
                 if resp.status == 200:
