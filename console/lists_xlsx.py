@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["text", "int", "date", "yuan"]
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
@@ -50,11 +50,16 @@ def show(value: object, kind: Kind) -> str:
     return str(value)
 
 
-def _cell(value: object, kind: Kind) -> object:
+def _cell(ws: Any, value: object, kind: Kind) -> object:
     if kind == "yuan" and isinstance(value, int):
         return round(value / 100, 2)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a name like "=HYPERLINK(...)" stays text in Excel, never a formula
+    if isinstance(value, str) and value.startswith("="):
+        # openpyxl would store a title like "=HYPERLINK(...)" as a formula: keep it a plain string cell.
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
     return value
 
 
@@ -88,11 +93,11 @@ def workbook_bytes(tables: Sequence[Table]) -> bytes:
         ws.append(header)
         kinds = [c.kind for c in table.columns]
         for row in table.rows:
-            ws.append([_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+            ws.append([_cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
         if table.total is not None:
             label, index, value = table.total
-            last = [None] * len(kinds)
-            last[0], last[index] = label, _cell(value, kinds[index])
+            last: list[object] = [None] * len(kinds)
+            last[0], last[index] = label, _cell(ws, value, kinds[index])
             ws.append(last)
     buffer = io.BytesIO()
     wb.save(buffer)
