@@ -103,10 +103,9 @@ async def overdue(request: web.Request) -> web.Response:
     form = {"class": class_name or "", "min_days": request.query.get("min_days", ""), "sort": sort.value}
     try:
         found = await asyncio.to_thread(lists.overdue, library, class_name=class_name, min_days=min_days, sort=sort)
-    except NoSuchClass:
+    except NoSuchClass as unknown:
         errors["class"] = "没有这个班级。请从列表里选，或清空只看全校。"
-        found = await asyncio.to_thread(lists.overdue, library, min_days=min_days, sort=sort)
-        class_name = None
+        found = lists.OverdueList([], unknown.class_names, None)
     if errors:
         return page(request, "lists/overdue.html", {
             "heading": "逾期清单", "tables": [], "errors": errors, "form": form, "class_names": found.class_names,
@@ -137,9 +136,8 @@ async def charges(request: web.Request) -> web.Response:
 @requires(Area.LISTS)
 async def suspended(request: web.Request) -> web.Response:
     """暂停借阅的读者 and 教务处名单 (renewed books returned late this term)."""
-    library = request.app[LIBRARY]
-    paused = await asyncio.to_thread(lists.suspended, library)
-    office = await asyncio.to_thread(lists.academic_office, library)
+    found = await asyncio.to_thread(lists.suspensions, request.app[LIBRARY])
+    paused, office = found.suspended, found.academic_office
     tables = [
         Table("暂停借阅的读者", (R, C, CARD, Column("暂停到（含）", "date")),
               [[r.reader, r.class_name, r.card_no, r.until] for r in paused], empty="现在没有暂停借阅的读者。"),
@@ -229,9 +227,8 @@ async def class_page(request: web.Request) -> web.Response:
     try:
         result = await asyncio.to_thread(lists.class_lists, library, class_id=class_id,
                                          class_name=None if class_id is not None else asked)
-    except NoSuchClass:
-        names = await asyncio.to_thread(lists.class_names, library)
-        return page(request, "lists/choose.html", {"class_names": names,
+    except NoSuchClass as unknown:
+        return page(request, "lists/choose.html", {"class_names": unknown.class_names,
                                                    "error": "没有这个班级。请从列表里选一个班。"}, status=404)
     tables = [_overdue_table(f"{result.class_name} 逾期未还", result.overdue)]
     notice = ""

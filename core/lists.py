@@ -42,7 +42,11 @@ class NoCurrentTerm(LookupError):
 
 
 class NoSuchClass(LookupError):
-    """A filter named a class the school does not have."""
+    """A filter named a class the school does not have; `class_names` are the ones it has (for the form)."""
+
+    def __init__(self, asked: str, class_names: list[str]) -> None:
+        super().__init__(asked)
+        self.class_names = class_names
 
 
 class OverdueSort(enum.StrEnum):
@@ -180,7 +184,7 @@ def overdue(library: Library, *, class_name: str | None = None, class_id: int | 
             where = SchoolClass.name == class_name.strip() if class_name is not None else SchoolClass.id == class_id
             found = session.execute(select(SchoolClass.id, SchoolClass.name).where(where)).first()
             if found is None:
-                raise NoSuchClass(class_name or str(class_id))
+                raise NoSuchClass(class_name or str(class_id), names)
             stmt, shown = stmt.where(Reader.class_id == found[0]), found[1]
         calendar = library.calendar(session)
         late: dict[date, int] = {}
@@ -245,6 +249,19 @@ def academic_office(library: Library, *, since: date | None = None) -> list[Acad
                                           _int(detail.get("days_late")),
                                           date.fromisoformat(until) if until and until != "None" else None))
         return rows
+
+
+@dataclass(frozen=True)
+class Suspensions:
+    """The suspended readers and the 教务处 list, shown on one page."""
+
+    suspended: list[SuspendedRow]
+    academic_office: list[AcademicOfficeRow]
+
+
+def suspensions(library: Library) -> Suspensions:
+    """`suspended` and `academic_office` (this term) together, for the page that prints both."""
+    return Suspensions(suspended(library), academic_office(library))
 
 
 def holds_waiting(library: Library) -> list[HoldRow]:
