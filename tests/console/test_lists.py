@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from core import queries
+from core import lists, queries
 from core.circulation.checkin import checkin
 from core.circulation.commands import CheckinItem
+from core.clock import FixedClock
 from core.library import Library
 from core.models import (
     Charge,
@@ -111,6 +112,18 @@ async def test_overdue_list_counts_days_as_the_bot_does_and_filters(console: Tes
     assert [r[0] for r in at_least_3] == ["王红", "赵刚", "张老师"]
 
 
+def test_a_loan_joins_the_list_when_the_bot_calls_it_late(lib: Library, clock: FixedClock) -> None:
+    """Due Friday 11-20: not late on Saturday or Sunday (closed), 1 day late on Monday — list and bot agree."""
+    reader, _ = add_reader(lib, "李明", ReaderType.STUDENT, class_name="三年级2班")
+    _, (barcode,) = add_title(lib, "草房子")
+    lend(lib, reader, barcode, date(2026, 11, 20))
+    for day, late in ((21, 0), (22, 0), (23, 1), (24, 2)):
+        clock.set(datetime(2026, 11, day, 2, tzinfo=UTC))
+        listed = [r.days_late for r in lists.overdue(lib).rows]
+        assert listed == ([late] if late else []), day
+        assert [loan.overdue_days for loan in queries.open_loans(lib, reader)] == [late], day
+
+
 async def test_overdue_filters_answer_in_chinese_next_to_the_field(console: TestClient, lib: Library) -> None:
     school(lib)
     await librarian_client(console, lib)
@@ -165,8 +178,7 @@ async def test_a_script_title_is_shown_as_text(console: TestClient, lib: Library
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-async def test_charges_suspended_and_the_academic_office_list(console: TestClient, lib: Library,
-                                                              clock: object) -> None:
+async def test_charges_suspended_and_the_academic_office_list(console: TestClient, lib: Library) -> None:
     ids = school(lib)
     _, (renewed,) = add_title(lib, "水浒传")
     lend(lib, ids["gang"], renewed, date(2026, 11, 17), renewals=1)
