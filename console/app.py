@@ -31,6 +31,7 @@ def add_console(app: web.Application) -> None:
                          undefined=jinja2.StrictUndefined)
     app.middlewares.append(console_guard)
     app.router.add_routes(routes)
+    app.router.add_routes(__import__("console.calendar", fromlist=["routes"]).routes)  # /admin/calendar
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 
