@@ -27,6 +27,7 @@ from core.national_holidays import holiday_plan, known_years, load_holidays
 from core.school_calendar import (
     WEEKDAY_NAMES,
     CalendarInvalid,
+    DayView,
     add_term,
     clear_day,
     close_days,
@@ -143,8 +144,14 @@ async def _page(request: web.Request, month_text: str, *, errors: dict[str, dict
         "weekday_names": WEEKDAY_NAMES, "month_text": f"{year:04d}-{month:02d}", "previous": previous,
         "following": following, "done": done, "month_error": month_error, "errors": errors or {},
         "values": values or {}, "today": library.today(), "holiday_year": library.today().year,
-        "known_years": f"{years[0]}–{years[-1]}",
+        "known_years": f"{years[0]}–{years[-1]}", "special": _special(overview.month.days),
     }, status=status)
+
+
+def _special(days: list[DayView]) -> list[DayView]:
+    """The days listed under the grid: closed for a reason of their own (not the weekly rule), and 调休."""
+    return [d for d in days if (not d.is_open and d.term is not None and d.why != "周末"
+                                and not d.why.startswith("每周")) or (d.is_open and d.why != "开馆")]
 
 
 def _weeks(cells: list[Any]) -> list[list[Any]]:
