@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -148,10 +149,28 @@ async def _page(request: web.Request, month_text: str, *, errors: dict[str, dict
     }, status=status)
 
 
-def _special(days: list[DayView]) -> list[DayView]:
-    """The days listed under the grid: closed for a reason of their own (not the weekly rule), and 调休."""
-    return [d for d in days if (not d.is_open and d.term is not None and d.why != "周末"
-                                and not d.why.startswith("每周")) or (d.is_open and d.why != "开馆")]
+@dataclass(frozen=True)
+class SpecialRun:
+    """Consecutive special days with the same reason and the same due-date move (one line under the grid)."""
+
+    first: DayView
+    last: DayView
+
+
+def _special(days: list[DayView]) -> list[SpecialRun]:
+    """The days listed under the grid, in runs: closed for a reason of their own (not the weekly
+    rule, not vacation), and 调休 days. 10月1日至7日 国庆节 is one line, not seven."""
+    runs: list[SpecialRun] = []
+    for d in days:
+        if not ((not d.is_open and d.term is not None and d.why != "周末" and not d.why.startswith("每周"))
+                or (d.is_open and d.why != "开馆")):
+            continue
+        if runs and runs[-1].last.day + timedelta(days=1) == d.day and runs[-1].last.why == d.why \
+                and runs[-1].last.due_moves_to == d.due_moves_to and runs[-1].last.is_open == d.is_open:
+            runs[-1] = SpecialRun(runs[-1].first, d)
+        else:
+            runs.append(SpecialRun(d, d))
+    return runs
 
 
 def _weeks(cells: list[Any]) -> list[list[Any]]:

@@ -182,6 +182,9 @@ async def test_national_holidays_preview_then_accept(console: TestClient, librar
     days = calendar_days(library)
     assert days[date(2026, 10, 1)] == (False, "国庆节") and days[date(2026, 10, 10)] == (False, "学校安排")
     assert len(days) == added + 1
+    october = await (await console.get(f"{PAGE}?month=2026-10")).text()
+    assert "10月1日（周四）至 10月7日（周三）：国庆节，到期日顺延至 10月8日" in october  # one line for the run
+    assert "到期顺延至 10月8日" in october[october.index('id="day-2026-10-03"'):october.index('id="day-2026-10-04"')]
     again = await (await console.get(f"{PAGE}/holidays?year=2026")).text()
     assert 'id="nothing"' in again and 'id="accept"' not in again
     assert [a for a, _ in audit_actions(library)] == ["calendar_close", "calendar_holidays"]
