@@ -223,8 +223,6 @@ def _add_term(library: Library, form: Form, actor: str) -> tuple[str, date | Non
 def _edit_term(term_id: int) -> Action:
     def run(library: Library, form: Form, actor: str) -> tuple[str, date | None]:
         name, start, end = _term_fields(form)
-        if not name:
-            raise CalendarInvalid({"name": NO_NAME})
         term = edit_term(library, term_id, name=name, start=start, end=end, actor=actor)
         return "term-saved", term.start
     return run

@@ -65,6 +65,19 @@ async def test_without_a_term_the_page_says_so_and_adds_one(console: TestClient,
     assert audit_actions(library) == [("calendar_term_add", "staff:wang")]
 
 
+async def test_in_a_vacation_the_page_names_the_next_term(console: TestClient, library: Library,
+                                                           librarian: str) -> None:
+    add_term(library, date(2027, 2, 20), date(2027, 7, 5), name="2027春季学期")
+    await sign_in(console, librarian)
+    html = await (await console.get(PAGE)).text()
+    warning = html[html.index('id="no-term"'):html.index('id="month"')]
+    assert "今天不在学期内（假期）" in warning and "2027春季学期" in warning and 'id="add-term"' in warning
+    assert "假期（不在学期内）" in html[html.index('id="day-2026-11-18"'):html.index('id="day-2026-11-19"')]
+    status, html, _ = await post(console, f"{PAGE}/terms/{list_terms(library)[0].id}",
+                                 {"name": "", "start": "2027-02-20", "end": "2027-07-05"})
+    assert status == 400 and field_error(html, "name") == "请填写学期名称，例如“2026秋季学期”。"
+
+
 async def test_term_form_errors_are_next_to_their_fields_and_nothing_is_written(
         console: TestClient, library: Library, librarian: str) -> None:
     await sign_in(console, librarian)
@@ -167,6 +180,8 @@ async def test_national_holidays_preview_then_accept(console: TestClient, librar
     unknown = await console.get(f"{PAGE}/holidays?year=2099")
     assert unknown.status == 400 and "还没有 2099 年的放假安排" in field_error(await unknown.text(), "year")
 
+    status, html, _ = await post(console, f"{PAGE}/holidays", {"year": "二〇二六"})
+    assert status == 400 and field_error(html, "year") == "请填写四位数的年份，例如 2026。"
     # 10-10 is a national 调休 workday; the school closes it instead: that setting is kept and listed.
     assert (await post(console, f"{PAGE}/closed", {"day": "2026-10-10", "reason": "学校安排"}))[0] == 303
     preview = await (await console.get(f"{PAGE}/holidays?year=2026")).text()
