@@ -109,7 +109,7 @@ def owing_readers(session: Session, class_ids: list[int]) -> list[Owing]:
             .where(Loan.is_open.is_(True), Loan.reader_id.in_(readers)).order_by(Loan.due_date)):
         books[reader_id].append((title, barcode, due))
     owed = dict(session.execute(select(Charge.reader_id, func.sum(Charge.amount_fen)).where(
-        Charge.status == ChargeStatus.OPEN, Charge.reader_id.in_(readers)).group_by(Charge.reader_id)).tuples())
+        Charge.status == ChargeStatus.OPEN, Charge.reader_id.in_(readers)).group_by(Charge.reader_id)).all())
     names = {c.id: c.name for c in session.scalars(select(SchoolClass).where(SchoolClass.id.in_(class_ids)))}
     found = [Owing(r.id, r.card_no, r.name, names.get(r.class_id or 0, ""), books.get(r.id, []),
                    int(owed.get(r.id, 0) or 0)) for r in readers.values() if r.id in books or owed.get(r.id)]
@@ -119,7 +119,7 @@ def owing_readers(session: Session, class_ids: list[int]) -> list[Owing]:
 def _plan(session: Session, on: date) -> PromotionPlan:
     classes = [c for c in session.scalars(select(SchoolClass)) if c.grade != GRADUATED]
     counts = dict(session.execute(select(Reader.class_id, func.count()).where(Reader.status != ReaderStatus.LEFT)
-                                  .group_by(Reader.class_id)).tuples().all())
+                                  .group_by(Reader.class_id)).all())
     top = top_grade({c.grade for c in classes})
     ordered = sorted(classes, key=lambda c: (-c.grade, c.name))
     moves = [ClassMove(c.id, c.name, promoted_name(c.name, c.grade), counts.get(c.id, 0))

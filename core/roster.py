@@ -98,7 +98,7 @@ def list_classes(library: Library, *, include_graduated: bool = False) -> list[C
     with library.read_uow() as uow:
         counts = dict(uow.session.execute(
             select(Reader.class_id, func.count()).where(Reader.status != ReaderStatus.LEFT)
-            .group_by(Reader.class_id)).tuples().all())
+            .group_by(Reader.class_id)).all())
         rows = uow.session.scalars(select(SchoolClass)).all()
         found = [ClassInfo(c.id, c.name, c.grade, counts.get(c.id, 0)) for c in rows
                  if include_graduated or c.grade > 0]
@@ -155,7 +155,7 @@ def _bindings(session: Session, reader_id: int) -> list[BindingInfo]:
     parents = session.execute(
         select(Binding, Guardian.name).join(GuardianStudent, GuardianStudent.guardian_id == Binding.guardian_id)
         .join(Guardian, Guardian.id == Binding.guardian_id)
-        .where(GuardianStudent.student_id == reader_id).order_by(Binding.id)).tuples().all()
+        .where(GuardianStudent.student_id == reader_id).order_by(Binding.id)).all()
     found = [BindingInfo(b.id, "", school_today(b.created_at)) for b in own]
     found += [BindingInfo(b.id, name, school_today(b.created_at)) for b, name in parents]
     return found
