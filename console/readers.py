@@ -275,7 +275,7 @@ async def class_child_code(request: web.Request) -> web.Response:
 
 def follow_qr(url: str) -> Markup:
     """The Official Account's follow link as an inline SVG QR code (segno; nothing fetched)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", omitsize=False))
+    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", omitsize=True))
 
 
 @routes.post(BASE + r"/classes/{class_id:\d+}/slips")

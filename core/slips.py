@@ -58,7 +58,7 @@ def _replace(session: Session, now: datetime, reader: Reader, actor: str, class_
 
 
 def class_slips(library: Library, class_id: int, actor: str, *, own_class: int | None = None) -> list[Slip]:
-    """New parent codes for every active student of a class, by name, in one transaction.
+    """New parent codes for every active student of a class, by card number (the roster order), in one transaction.
 
     `own_class`: the class a class teacher may use (None for the librarian). RosterError otherwise.
     """
@@ -68,7 +68,7 @@ def class_slips(library: Library, class_id: int, actor: str, *, own_class: int |
         cls = _check_scope(session.get(SchoolClass, class_id), own_class)
         students = session.scalars(select(Reader).where(
             Reader.class_id == cls.id, Reader.reader_type == ReaderType.STUDENT,
-            Reader.status == ReaderStatus.ACTIVE).order_by(Reader.name, Reader.card_no)).all()
+            Reader.status == ReaderStatus.ACTIVE).order_by(Reader.card_no)).all()
         slips = [_replace(session, now, reader, actor, cls.name) for reader in students]
         uow.commit()
     return slips
