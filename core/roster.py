@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import Binding
@@ -19,6 +19,7 @@ from core.desk import BadClassName, issue_card
 from core.errors import Refused
 from core.imports.values import clean_phone, parse_class
 from core.library import Library
+from core.messaging import OPEN_STATUSES, SKIPPED, OutboundMessage
 from core.models import (
     Guardian,
     GuardianStudent,
@@ -261,7 +262,8 @@ def unbind_one(library: Library, reader_id: int, binding_id: int, actor: str) ->
     """Remove one binding shown on a reader's page (their own, or one parent's link to this child).
 
     A parent keeps their other children: only the link to this reader goes; the WeChat binding itself
-    goes when the guardian has no child left. RosterError when the binding is not this reader's.
+    goes when the guardian has no child left; a user left with no binding gets none of their queued pushes.
+    RosterError when the binding is not this reader's.
     """
     with library.uow() as uow:
         session = uow.session
@@ -280,6 +282,13 @@ def unbind_one(library: Library, reader_id: int, binding_id: int, actor: str) ->
                 session.delete(binding)
         else:
             raise RosterError("这个绑定不属于这位读者。")
+        session.flush()
+        if not session.scalar(select(func.count()).select_from(Binding).where(Binding.user_id == binding.user_id)):
+            # Like 解绑 by message: queued notices (held for quiet hours) name the reader; they must not arrive.
+            session.execute(update(OutboundMessage).where(
+                OutboundMessage.user_id == binding.user_id, OutboundMessage.kind == "push",
+                OutboundMessage.status.in_(OPEN_STATUSES))
+                .values(status=SKIPPED, next_attempt_at=None, last_error="已解绑"))
         audit(session, library.now(), "unbind_by_staff", f"staff:{actor}"[:60], reader_id=reader_id,
               binding=binding_id)
         uow.commit()

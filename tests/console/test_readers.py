@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.accounts import Binding, bind_directly
 from core.circulation import CheckoutItem, checkout
 from core.library import Library
+from core.messaging import SKIPPED, OutboundMessage
 from core.models import AuditEntry, Reader, ReaderStatus, ReaderType, SchoolClass
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, add_class, page_csrf, sign_in
@@ -190,8 +191,14 @@ async def test_unbind_one_parent_keeps_their_other_child(console: TestClient, li
     from core.accounts import identify
     parent = identify(library, "wx-parent")
     assert parent is not None and [c.reader_id for c in parent.children] == [second]
+    with library.uow() as uow:  # a reminder held for quiet hours, naming the reader
+        uow.session.add(OutboundMessage(key="due:1", channel="wechat", user_id="wx-own", text="到期提醒",
+                                        created_at=library.now(), next_attempt_at=library.now()))
+        uow.commit()
     await console.post(f"/admin/readers/{first}/unbind/{own_binding}", data={"csrf": csrf})
     assert identify(library, "wx-own") is None
+    with library.read_uow() as uow:
+        assert uow.session.scalar(select(OutboundMessage.status).where(OutboundMessage.key == "due:1")) == SKIPPED
     assert [a.actor for a in _audits(library, "unbind_by_staff")] == ["staff:wang", "staff:wang"]
 
 
