@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from bot.responder import HelpResponder
 from core.clock import FixedClock
 from core.library import Library
 from core.models import AuditEntry, Reader, ReaderStatus, ReaderType
-from core.settings import Settings, WeChatSettings
+from core.settings import Settings, SettingsError, WeChatSettings, load_settings
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, page_csrf, sign_in
 from tests.factories import add_reader
@@ -95,3 +97,12 @@ async def test_follow_qr_code_only_when_configured(library: Library, clock: Fixe
         text = await (await client.post(f"/admin/readers/classes/{class_id}/slips", data={"csrf": csrf})).text()
         assert text.count('<div class="qr"><svg') == (2 if has_qr else 0)
         assert ("扫右边的二维码关注" in text) == has_qr
+
+
+def test_follow_url_must_be_a_web_link(tmp_path: Path) -> None:
+    config = tmp_path / "shuxiang.toml"
+    config.write_text('[wechat]\nfollow_url = "weixin://gh_demo"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="follow_url"):
+        load_settings(config, environ={})
+    good = load_settings(None, environ={"SHUXIANG_WECHAT_FOLLOW_URL": "https://mp.weixin.qq.com/demo"})
+    assert good.wechat.follow_url == "https://mp.weixin.qq.com/demo"
