@@ -28,6 +28,7 @@ from core.roster import (
     check_phone,
     class_info,
     edit_reader,
+    leave,
     list_classes,
     move_reader,
     reader_detail,
@@ -164,6 +165,18 @@ async def reader_move(request: web.Request) -> web.Response:
     except RosterError as refused:
         return await _reader_page(request, reader_id, errors={"move": str(refused)}, status=400)
     return redirect(f"{BASE}/{reader_id}?saved=moved")
+
+
+@routes.post(BASE + r"/{reader_id:\d+}/leave")
+@requires(Area.READERS)
+async def reader_leave(request: web.Request) -> web.Response:
+    """离校 (转学/毕业/调离) for one reader; refused with what is still owed."""
+    reader_id = int(request.match_info["reader_id"])
+    try:
+        await _run(request, leave, reader_id, _actor(request))
+    except RosterError as refused:
+        return await _reader_page(request, reader_id, errors={"leave": str(refused)}, status=400)
+    return redirect(f"{BASE}/{reader_id}?saved=left")
 
 
 @routes.post(BASE + r"/{reader_id:\d+}/unbind/{binding_id:\d+}")

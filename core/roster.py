@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.accounts import Binding
+from core.circulation import ClearReader, clear_reader
 from core.circulation.lookups import audit, normalise_card, unpaid_fen
 from core.clock import school_today
 from core.desk import BadClassName, issue_card
@@ -292,3 +293,25 @@ def unbind_one(library: Library, reader_id: int, binding_id: int, actor: str) ->
         audit(session, library.now(), "unbind_by_staff", f"staff:{actor}"[:60], reader_id=reader_id,
               binding=binding_id)
         uow.commit()
+
+
+def leave(library: Library, reader_id: int, actor: str) -> ReaderRow:
+    """离校 (转学, 毕业, 调离) for one reader: core.circulation's clearance, refused while anything is owed.
+
+    RosterError (field "leave") names how many books are out and how much is owed.
+    """
+    detail = reader_detail(library, reader_id)
+    if detail is None:
+        raise RosterError("没有这位读者。请回到读者列表重新查找。", "leave")
+    if detail.reader.status == ReaderStatus.LEFT:
+        raise RosterError("这位读者已经办过离校了。", "leave")
+    try:
+        clear_reader(library, ClearReader(detail.reader.card_no, actor=f"staff:{actor}"[:60]))
+    except Refused as refused:
+        books, owed = refused.context.get("open_loans", 0), refused.context.get("unpaid_fen", 0)
+        owing = "、".join(part for part in (f"还有 {books} 本书没还" if books else "",
+                                           f"欠费 {owed / 100:.2f} 元" if owed else "") if part)
+        raise RosterError(f"{owing}：还清后才能办离校。可以在借还台还书、交费。", "leave") from None
+    found = reader_detail(library, reader_id)
+    assert found is not None
+    return found.reader

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from core.accounts import Binding, bind_directly
-from core.circulation import CheckoutItem, checkout
+from core.circulation import CheckinItem, CheckoutItem, checkin, checkout
 from core.library import Library
 from core.messaging import SKIPPED, OutboundMessage
 from core.models import AuditEntry, Reader, ReaderStatus, ReaderType, SchoolClass
@@ -231,3 +231,16 @@ async def test_who_may_use_the_readers_pages(console: TestClient, library: Libra
     assert (await console.post(f"/admin/readers/classes/{theirs}/slips", data={"csrf": csrf})).status == 404
     assert (await console.post(f"/admin/readers/classes/{mine}/slips")).status == 403  # no CSRF token
     assert (await console.post(f"/admin/readers/{reader_id}", data={"name": "x"})).status == 403
+
+
+async def test_a_transfer_leaves_only_when_everything_is_back(console: TestClient, library: Library) -> None:
+    owing, _, barcode = _school_with_graduates(library)
+    csrf = await _as_librarian(console, library)
+    refused = await console.post(f"/admin/readers/{owing}/leave", data={"csrf": csrf})
+    assert refused.status == 400 and "还有 1 本书没还：还清后才能办离校" in await refused.text()
+    assert _reader(library, owing).status == ReaderStatus.ACTIVE
+    checkin(library, CheckinItem(barcode))
+    done = await console.post(f"/admin/readers/{owing}/leave", data={"csrf": csrf})
+    assert done.status == 200 and "已办离校" in await done.text()
+    assert _reader(library, owing).status == ReaderStatus.LEFT
+    assert _audits(library, "cleared")[0].actor == "staff:wang"
