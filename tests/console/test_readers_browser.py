@@ -84,6 +84,11 @@ async def test_print_binding_slips_for_a_class(demo_console: TestClient, library
             assert not await slips.locator("header").is_visible()  # only the slips are printed
             await slips.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
             await slips.screenshot(path=str(IMG / "slips.png"))
+            await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+            for path in ("/admin/readers?q=" + CLASS, "/admin/readers/promotion"):
+                await page.goto(str(demo_console.make_url(path)))
+                overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, path  # nothing wider than the screen
             assert errors == []
         finally:
             await browser.close()
