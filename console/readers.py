@@ -120,7 +120,8 @@ async def _reader_page(request: web.Request, reader_id: int, *, errors: dict[str
     detail = await _run(request, reader_detail, reader_id)
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
-    classes = await _run(request, list_classes)
+    # Graduated classes too: a graduate who still owes keeps theirs when the form is saved.
+    classes = await _run(request, list_classes, include_graduated=True)
     return page(request, "readers/reader.html", {"d": detail, "classes": classes, "errors": errors or {},
                                                   "form": form, "saved": request.query.get("saved", ""),
                                                   "slip": None, **NAMES, **extra}, status=status)

@@ -244,3 +244,14 @@ async def test_a_transfer_leaves_only_when_everything_is_back(console: TestClien
     assert done.status == 200 and "已办离校" in await done.text()
     assert _reader(library, owing).status == ReaderStatus.LEFT
     assert _audits(library, "cleared")[0].actor == "staff:wang"
+
+
+async def test_a_graduate_who_still_owes_keeps_their_class_when_edited(console: TestClient, library: Library) -> None:
+    owing, _, _ = _school_with_graduates(library)
+    csrf = await _as_librarian(console, library)
+    await console.post("/admin/readers/promotion", data={"csrf": csrf, "on": "2026-11-18"})
+    graduated = _class_id(library, "2026届六年级1班")
+    page = await (await console.get(f"/admin/readers/{owing}")).text()
+    assert f'<option value="{graduated}" selected>2026届六年级1班</option>' in page
+    move_options = page.split('id="move-class"')[1].split("</select>")[0]
+    assert "2026届" not in move_options and "六年级1班" in move_options
