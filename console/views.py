@@ -49,6 +49,7 @@ NAV = (
     NavLink(f"{PREFIX}/readers", "读者和班级", Area.READERS),
     NavLink(f"{PREFIX}/lists", "清单", Area.LISTS),
     NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
+    NavLink(f"{PREFIX}/readers/my-class", "家长绑定码", Area.CLASS_LISTS, unless=Area.READERS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 

@@ -49,6 +49,7 @@ class WeChatSettings:
     appsecret: str = ""
     api_base: str = "https://api.weixin.qq.com"
     mode: str = ""  # 消息加解密方式 chosen in the admin page: plain | compat | safe; empty = see effective_mode
+    follow_url: str = ""  # the Official Account's follow link, printed as a QR code on binding slips; "" = none
 
     def effective_mode(self) -> str:
         """The mode in force: `mode` if set, else "plain" without an EncodingAESKey and "compat" with one.
@@ -200,6 +201,8 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
 def validate(settings: Settings) -> None:
     """SettingsError for values no server can run with (checked at start-up, not at the first message)."""
     settings.wechat.effective_mode()
+    if settings.wechat.follow_url and not settings.wechat.follow_url.startswith(("https://", "http://")):
+        raise SettingsError(f"[wechat] follow_url must start with https://, got {settings.wechat.follow_url!r}")
     server = settings.server
     for name in ("callback_window_seconds", "idle_timeout_seconds", "body_timeout_seconds"):
         if getattr(server, name) <= 0:
