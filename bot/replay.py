@@ -19,13 +19,12 @@ from sqlalchemy.exc import OperationalError
 
 from bot.dbwork import DatabaseExecutor
 from bot.wxml import BadRequest
-from core.replay import MAX_NONCE, NonceStore
+from core.replay import MAX_NONCE, NonceStore, Offer
 
 log = logging.getLogger("shuxiang.replay")
 MAX_BATCH = 300  # 3 bound parameters a row: well under SQLite's limit
 # A write refused by a locked database is retried for this long (as run-once claims are, bot/dispatch.py).
 WRITE_PATIENCE_SECONDS = 120.0
-SIGNATURE_PREFIX = "sig:"  # a request's signature is kept as a "nonce" of its own beside the real one
 # GET verification waits this long for the verdict; later, it echoes anyway (a replayed GET can only
 # echo, and WeChat's verification gives up after 5 s).
 GET_VERDICT_SECONDS = 4.0
@@ -53,7 +52,7 @@ class ReplayGuard:
         self.store = store
         self._after_write = after_write
         self._executor = executor
-        self._queue: list[tuple[str, str, datetime, asyncio.Future[bool]]] = []
+        self._queue: list[tuple[str, str, datetime, str | None, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -80,7 +79,7 @@ class ReplayGuard:
     def offer(self, channel: str, nonce: str, when: datetime, signature: str = "") -> asyncio.Future[bool]:
         """Queue the nonce for the next write; the future says whether it was new (False: a replay).
 
-        `signature` (the request's `signature` or `msg_signature`) is recorded beside the nonce and
+        `signature` (the request's `signature` or `msg_signature`) is recorded with the nonce and
         must be new too: however a used URL is cut into other timestamp and nonce strings, the
         concatenation it signs, and so its signature, stays the same.
         BadRequest(403) at once when the nonce is empty or too long. The future waits while the
@@ -90,12 +89,7 @@ class ReplayGuard:
         if not nonce or len(nonce) > MAX_NONCE:
             raise BadRequest(403, "missing or malformed nonce")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((channel, nonce, when, future))
-        if signature:
-            seen: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            self._queue.append((channel, SIGNATURE_PREFIX + signature[:MAX_NONCE - len(SIGNATURE_PREFIX)], when,
-                                seen))
-            future = _both(future, seen)
+        self._queue.append((channel, nonce, when, signature or None, future))
         self._wake.set()
         return future
 
@@ -107,7 +101,7 @@ class ReplayGuard:
         if not await future:
             raise BadRequest(403, "nonce already used (replay)")
 
-    def _write(self, offers: Sequence[tuple[str, str, datetime]]) -> set[tuple[str, str]]:
+    def _write(self, offers: Sequence[Offer]) -> set[tuple[str, str]]:
         # The window was checked when each request arrived (check_window); not again here.
         accepted = self.store.accept_many(offers, window_checked=True)
         if self._after_write is not None:
@@ -134,7 +128,7 @@ class ReplayGuard:
             return
         loop = asyncio.get_running_loop()
         started, delay = loop.time(), 0.2
-        offers = [(c, n, t) for c, n, t, _ in batch]
+        offers = [(c, n, t, sig) for c, n, t, sig, _ in batch]
         while True:
             try:
                 if self._executor is not None:
@@ -153,28 +147,17 @@ class ReplayGuard:
             except Exception as exc:
                 self._fail(batch, exc)
                 return
-        for channel, nonce, _, future in batch:
+        for channel, nonce, _, _, future in batch:
             if not future.done():  # the caller may have gone
                 future.set_result((channel, nonce) in accepted)
             accepted.discard((channel, nonce))  # the same nonce twice in one batch: only the first wins
 
     @staticmethod
-    def _fail(batch: list[tuple[str, str, datetime, asyncio.Future[bool]]], exc: Exception) -> None:
+    def _fail(batch: list[tuple[str, str, datetime, str | None, asyncio.Future[bool]]], exc: Exception) -> None:
         log.error("writing %d callback nonces failed: %s", len(batch), type(exc).__name__)
         for *_, future in batch:
             if not future.done():
                 future.set_exception(exc)
-
-
-def _both(first: asyncio.Future[bool], second: asyncio.Future[bool]) -> asyncio.Future[bool]:
-    """A future that is True when both are True (an exception in either is passed on)."""
-    async def both() -> bool:
-        results = await asyncio.gather(first, second, return_exceptions=True)  # each one retrieved
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return all(results)
-    return asyncio.ensure_future(both())
 
 
 async def verdict_within(admission: asyncio.Future[bool], seconds: float) -> bool | None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -334,6 +335,11 @@ class CallbackNonce(Base):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The request's signature, unique per channel too: a used URL cut into other timestamp and nonce
+    # strings signs the same concatenation, so it keeps its signature (core/replay.py).
+    signature: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("channel", "signature"),)
 
 
 class InstallFact(Base):

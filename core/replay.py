@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from core.db import make_engine
 from core.models import CallbackNonce
 
 MAX_NONCE = 64  # the column's width; WeChat's nonces are about 10 digits
+Offer = tuple[str, str, datetime, str | None]  # channel, nonce, the callback's timestamp, its signature
 PURGE_MARGIN = timedelta(minutes=5)  # rows stay this long past the window: a clock stepped back cannot revive a nonce
 
 
@@ -64,31 +65,35 @@ class NonceStore:
         """True when `timestamp` (aware) is within the window around now, ends included."""
         return abs(self._clock() - timestamp) <= self.window
 
-    def accept(self, channel: str, nonce: str, timestamp: datetime) -> bool:
-        """True the first time (channel, nonce) is offered with a timestamp in the window; False otherwise."""
-        return (channel, nonce) in self.accept_many([(channel, nonce, timestamp)])
+    def accept(self, channel: str, nonce: str, timestamp: datetime, signature: str | None = None) -> bool:
+        """True the first time (channel, nonce) — and (channel, signature), when given — is offered with a
+        timestamp in the window; False otherwise."""
+        return (channel, nonce) in self.accept_many([(channel, nonce, timestamp, signature)])
 
-    def accept_many(self, offers: Sequence[tuple[str, str, datetime]], *,
-                    window_checked: bool = False) -> set[tuple[str, str]]:
+    def accept_many(self, offers: Sequence[Offer], *, window_checked: bool = False) -> set[tuple[str, str]]:
         """The (channel, nonce) pairs accepted among `offers`, in one INSERT … ON CONFLICT DO NOTHING.
 
-        Offers outside the window, with an empty or over-long nonce, or repeated within `offers` (the
-        first copy counts) are not accepted. Safe across processes: the primary key decides.
+        An offer is (channel, nonce, timestamp, signature or None). It is accepted when neither its
+        nonce nor its signature was seen on that channel: a used URL cut into other timestamp and
+        nonce strings signs the same concatenation, so it keeps its signature. Offers outside the
+        window, with an empty or over-long nonce, or repeated within `offers` (the first copy counts)
+        are not accepted. Safe across processes: the primary key and the unique signature decide.
         `window_checked`: the caller checked the window when the request arrived; a write delayed by a
         locked database must not turn a new nonce into a "replay" by checking it again later.
         """
-        rows: dict[tuple[str, str], datetime] = {}
-        for channel, nonce, timestamp in offers:
+        rows: dict[tuple[str, str], dict[str, object]] = {}
+        for channel, nonce, timestamp, signature in offers:
             if nonce and len(nonce) <= MAX_NONCE and (window_checked or self.in_window(timestamp)):
-                rows.setdefault((channel, nonce), timestamp.astimezone(UTC))
+                rows.setdefault((channel, nonce), {"channel": channel, "nonce": nonce,
+                                                   "timestamp": timestamp.astimezone(UTC),
+                                                   "signature": signature[:MAX_NONCE] if signature else None})
         if not rows:
             return set()
         with self._engine.begin() as conn:
             # executemany of one statement built once: SQLAlchemy compiles it once and sends the rows
             # as "insertmanyvalues" batches. A multi-VALUES statement would be compiled again for each
             # batch size, and that compile was most of the CPU a message's nonce cost (bench/http.py).
-            done = conn.execute(self._insert, [{"channel": c, "nonce": n, "timestamp": t}
-                                               for (c, n), t in rows.items()])
+            done = conn.execute(self._insert, list(rows.values()))
             return {(c, n) for c, n in done}
 
     def purge(self) -> int:
@@ -112,5 +117,11 @@ def _side_engine(main: Engine) -> Engine | None:
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
         return None
     engine = make_engine(f"sqlite:///{side_file(database)}", echo=bool(main.echo))
-    CallbackNonce.__table__.create(engine, checkfirst=True)
+    table = CallbackNonce.__table__
+    with engine.begin() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns(table.name)} if inspect(conn).has_table(table.name) else None
+        if columns is not None and columns != {c.name for c in table.columns}:
+            # A side file from an older shape holds only short-lived replay state: start it afresh.
+            table.drop(conn)
+        table.create(conn, checkfirst=True)
     return engine

@@ -36,7 +36,7 @@ def test_a_nonce_is_accepted_once_per_channel_and_only_inside_the_window(store: 
 def test_a_batch_accepts_each_new_pair_once(store: NonceStore, clock: FixedClock) -> None:
     now = clock()
     store.accept("wechat", "a", now)
-    offers = [("wechat", "a", now), ("wechat", "b", now), ("wechat", "b", now), ("wecom", "a", now)]
+    offers = [("wechat", "a", now, None), ("wechat", "b", now, None), ("wechat", "b", now, None), ("wecom", "a", now, None)]
     assert store.accept_many(offers) == {("wechat", "b"), ("wecom", "a")}
 
 
@@ -76,3 +76,12 @@ def test_run_once_keys_are_purged_by_age_but_never_while_leased(library: Library
     assert store.purge(timedelta(days=2)) == 2  # old-1 and old-2; the leased one and the fresh one stay
     with library.session_factory() as session:
         assert set(session.scalars(select(IdempotencyKey.key))) == {"leased", "fresh"}
+
+
+def test_a_signature_is_accepted_once_per_channel_whatever_nonce_comes_with_it(store: NonceStore,
+                                                                              clock: FixedClock) -> None:
+    now = clock()
+    assert store.accept("wechat", "1", now, "abc")
+    assert not store.accept("wechat", "2", now, "abc")  # the same signed string, cut another way
+    assert store.accept("wecom", "2", now, "abc")  # channels are separate
+    assert store.accept("wechat", "3", now) and store.accept("wechat", "4", now)  # no signature: nonce only

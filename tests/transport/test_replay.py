@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from bot.keys import PURGE
 from bot.messages import IncomingMessage, Reply
-from bot.replay import SIGNATURE_PREFIX
 from core.clock import FixedClock
 from core.db import WouldBlock, memory_only
 from core.library import Library
@@ -38,9 +37,7 @@ def _nonce_rows(library: Library) -> int:
     store = NonceStore(library.session_factory, library.clock, timedelta(seconds=WINDOW))
     try:
         with store.engine.connect() as conn:  # on SQLite the side file beside the database
-            # Each accepted request also keeps its signature as a row ("sig:…"): count the nonces.
-            return conn.scalar(select(func.count()).select_from(CallbackNonce)
-                               .where(CallbackNonce.nonce.not_like(f"{SIGNATURE_PREFIX}%"))) or 0
+            return conn.scalar(select(func.count()).select_from(CallbackNonce)) or 0
     finally:
         store.close()
 
@@ -215,7 +212,7 @@ async def test_purge_keeps_nonces_and_run_once_keys_while_a_copy_could_be_accept
     assert _nonce_rows(library) == 1
     clock.advance(days=3)
     keys, nonces = await purge()
-    assert (keys, nonces) == (1, 2)  # the nonce and the request's signature
+    assert (keys, nonces) == (1, 1)
     with library.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
 

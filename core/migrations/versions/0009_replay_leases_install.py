@@ -20,7 +20,9 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('nonce', sa.String(length=64), nullable=False),
     sa.Column('timestamp', core.models.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('channel', 'nonce', name=op.f('pk_callback_nonces'))
+    sa.Column('signature', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('channel', 'nonce', name=op.f('pk_callback_nonces')),
+    sa.UniqueConstraint('channel', 'signature', name=op.f('uq_callback_nonces_channel'))
     )
     op.create_index(op.f('ix_callback_nonces_timestamp'), 'callback_nonces', ['timestamp'], unique=False)
     op.create_table('install_facts',
