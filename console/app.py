@@ -12,6 +12,7 @@ import jinja2
 from aiohttp import web
 
 from bot.keys import LIBRARY, SETTINGS
+from console import desk
 from console.auth import PREFIX, console_guard
 from console.views import routes
 from core.staff import purge_old
@@ -31,6 +32,7 @@ def add_console(app: web.Application) -> None:
                          undefined=jinja2.StrictUndefined)
     app.middlewares.append(console_guard)
     app.router.add_routes(routes)
+    app.router.add_routes(desk.routes)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 
