@@ -116,21 +116,18 @@ def said_for(done: object, money: bool) -> Said | None:
     if isinstance(done, UnknownCode):
         return Said(f"没有找到条码或证号“{done.code}”，请核对后再扫。", refused=True)
     if isinstance(done, LoanRenewed):
-        return Said(f"✓ 续借《{done.title}》：{words.day(done.old_due)} → {words.day(done.new_due)}。")
+        return Said(words.renewed(done))
     if isinstance(done, LoanRecalled):
-        return Said(f"✓ 已催还《{done.title}》，新的还书日{words.day(done.new_due)}，已通知借书人"
-                    "（夜间和闭馆日的通知在开馆后发出）。")
+        return Said(words.recalled(done))
     if isinstance(done, ItemLost):
-        return Said(f"✓ 登记《{done.title}》丢失，照价赔偿{words.yuan(done.compensation_fen)}（记为欠款）。")
+        return Said(words.lost(done))
     if isinstance(done, ItemDamaged):
-        fee = f"，修补费{words.yuan(done.repair_fee_fen)}（记为欠款）" if done.repair_fee_fen else ""
-        lines = tuple(words.returned(done.returned, money=money)) if done.returned else ()
-        return Said(f"✓ 登记《{done.title}》损坏，送修补{fee}。", lines=lines)
+        first, *rest = words.damaged(done, money=money)
+        return Said(first, lines=tuple(rest))
     if isinstance(done, CardReplaced):
-        return Said(f"✓ 已补办新证 {done.new_card_no}（旧证 {done.old_card_no} 作废），借阅记录保留。")
+        return Said(words.card_replaced(done))
     if isinstance(done, ReaderCleared):
-        extra = f"，取消了{done.cancelled_reservations}个预约" if done.cancelled_reservations else ""
-        return Said(f"✓ {done.name} 已结清注销{extra}。")
+        return Said(words.cleared(done))
     if isinstance(done, str):
         return Said(done)
     return None
@@ -235,7 +232,7 @@ def _repaired(library: Library, settings: Settings, form: Any, actor: str) -> Ca
 
     def run() -> str:
         finish_repair(library, FinishRepair(barcode, actor=actor))
-        return f"✓ {barcode.upper()} 修好了，可以上架（有人预约会放到预约架）。"
+        return words.repaired(barcode)
     return run
 
 
@@ -250,7 +247,7 @@ def _settle(waive: bool) -> Callable[[Library, Settings, Any, str], Callable[[],
 
         def run() -> str:
             charge = settle_charge(library, SettleCharge(int(raw), waive=waive, note=note, actor=actor))
-            return f"✓ 欠款{charge.id}（{words.yuan(charge.amount_fen)}）已{'免除' if waive else '缴清'}。"
+            return words.settled(charge.id, charge.amount_fen, waived=waive)
         return run
     return call
 
@@ -260,7 +257,7 @@ def _card_lost(library: Library, settings: Settings, form: Any, actor: str) -> C
 
     def run() -> str:
         report_card_lost(library, ReportCardLost(card, actor=actor))
-        return f"✓ 借书证 {card.upper()} 已挂失，立即停用。补办新证请在下面填写新证号。"
+        return words.card_lost(card)
     return run
 
 

@@ -11,7 +11,16 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from core.circulation.results import LoanCreated, LoanReturned
+from core.circulation.results import (
+    CardReplaced,
+    ItemDamaged,
+    ItemLost,
+    LoanCreated,
+    LoanRecalled,
+    LoanRenewed,
+    LoanReturned,
+    ReaderCleared,
+)
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
@@ -24,7 +33,7 @@ CHARGE_KINDS = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "�
 ACTIONS = {"checkout": "不能借出", "checkin": "不能归还", "renew": "不能续借", "recall": "不能催还",
            "lost": "不能登记丢失", "damaged": "不能登记损坏", "repaired": "不能登记修好",
            "pay": "不能缴费", "waive": "不能免除", "card_lost": "不能挂失", "replace_card": "不能补证",
-           "clear": "不能清退", "reader": "这张证不能用"}
+           "clear": "不能清退", "reader": "这张证不能用", "issue_card": "不能办证"}
 
 
 def day(d: date | None) -> str:
@@ -129,3 +138,50 @@ def returned(r: LoanReturned, *, money: bool = True) -> list[str]:
     if r.reservation_ready is not None:
         lines.append(f"有人预约：请放到预约架，保留到{day(r.reservation_ready.hold_until)}。")
     return lines
+
+
+def renewed(r: LoanRenewed) -> str:
+    """✓ 续借《草房子》：11月20日（周五） → 11月27日（周五）。"""
+    return f"✓ 续借《{r.title}》：{day(r.old_due)} → {day(r.new_due)}。"
+
+
+def recalled(r: LoanRecalled) -> str:
+    """The recall and its new deadline; the notice is queued by core.desk.recall_and_notify."""
+    return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}，已通知借书人（夜间和闭馆日的通知在开馆后发出）。"
+
+
+def lost(r: ItemLost) -> str:
+    """✓ 登记《城南旧事》丢失，照价赔偿18.00元（记为欠款）。"""
+    return f"✓ 登记《{r.title}》丢失，照价赔偿{yuan(r.compensation_fen)}（记为欠款）。"
+
+
+def damaged(r: ItemDamaged, *, money: bool = True) -> list[str]:
+    """The damage record, then the return it included (if the copy was on loan)."""
+    fee = f"，修补费{yuan(r.repair_fee_fen)}（记为欠款）" if r.repair_fee_fen and money else ""
+    return [f"✓ 登记《{r.title}》损坏，送修补{fee}。"] + (returned(r.returned, money=money) if r.returned else [])
+
+
+def repaired(barcode: str) -> str:
+    """A copy back from repair."""
+    return f"✓ {barcode.strip().upper()} 修好了，可以上架（有人预约会放到预约架）。"
+
+
+def settled(charge_id: int, amount_fen: int, *, waived: bool) -> str:
+    """✓ 欠款1（18.00元）已缴清。"""
+    return f"✓ 欠款{charge_id}（{yuan(amount_fen)}）已{'免除' if waived else '缴清'}。"
+
+
+def card_lost(card_no: str) -> str:
+    """The card stops at once; what to do next."""
+    return f"✓ 借书证 {card_no.strip().upper()} 已挂失，立即停用。可以补办新证，借阅记录保留。"
+
+
+def card_replaced(r: CardReplaced) -> str:
+    """✓ 已补办新证 NEW01（旧证 R00001 作废），借阅记录保留。"""
+    return f"✓ 已补办新证 {r.new_card_no}（旧证 {r.old_card_no} 作废），借阅记录保留。"
+
+
+def cleared(r: ReaderCleared) -> str:
+    """✓ 王小明 已结清注销。"""
+    extra = f"，取消了{r.cancelled_reservations}个预约" if r.cancelled_reservations else ""
+    return f"✓ {r.name} 已结清注销{extra}。"
