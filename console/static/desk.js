@@ -1,7 +1,9 @@
-// 借还台: after every answer, clear and refocus the scan box; a refusal also beeps (WebAudio, no file).
+// 借还台: the scan box keeps the focus and loses no keystroke; a refusal also beeps (WebAudio, no file).
 (function () {
   "use strict";
   var audio = null;
+  var typedMeanwhile = "";
+
   function beep() {
     var Ctx = window.AudioContext || window.webkitAudioContext;
     if (!Ctx) { return; }
@@ -9,7 +11,7 @@
       audio = audio || new Ctx();
       var osc = audio.createOscillator(), gain = audio.createGain(), now = audio.currentTime;
       osc.type = "square";
-      osc.frequency.setValueAtTime(330, now);  // low and short: clearly not the "ok" of a scanner
+      osc.frequency.setValueAtTime(330, now);  // low and short: clearly not a scanner's "ok" chirp
       gain.gain.setValueAtTime(0.2, now);
       gain.gain.exponentialRampToValueAtTime(0.001, now + 0.35);
       osc.connect(gain);
@@ -19,11 +21,30 @@
       document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
     } catch (e) { /* no sound device: the colour still says it */ }
   }
-  function answered() {
-    var box = document.getElementById("scan");
-    if (box) { box.value = ""; box.focus(); }
+
+  function box() { return document.getElementById("scan"); }
+
+  // The code is in the request: empty the box at once, so what the scanner types next is kept apart.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var b = box();
+    if (b && e.detail.elt && e.detail.elt.contains(b)) { b.value = ""; }
+  });
+  // The answer replaces the box: carry over whatever was typed while it was on its way.
+  document.addEventListener("htmx:beforeSwap", function () {
+    var b = box();
+    typedMeanwhile = b ? b.value : "";
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var b = box();
+    if (b) { b.value = typedMeanwhile; b.focus(); }
+    typedMeanwhile = "";
+  });
+  // htmx settles attributes (the answer's class) just after the swap: look for a refusal then.
+  document.addEventListener("htmx:afterSettle", function () {
     if (document.querySelector("#answer.refused")) { beep(); }
-  }
-  document.addEventListener("DOMContentLoaded", answered);
-  document.addEventListener("htmx:afterSettle", answered);
+  });
+  // A plain form post (no htmx) reloads the page: the box has autofocus; a refusal still beeps.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("#answer.refused")) { beep(); }
+  });
 })();
