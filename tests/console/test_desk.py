@@ -142,6 +142,17 @@ async def test_a_post_without_the_csrf_token_is_refused(console: TestClient, sch
         assert uow.session.scalars(select(Loan)).all() == []
 
 
+async def test_a_class_teacher_may_not_use_the_desk(console: TestClient, school: Library) -> None:
+    from tests.console.conftest import add_class
+
+    add_class(school, "三年级1班")
+    add_staff(school, "li", Role.CLASS_TEACHER, PASSWORD, class_name="三年级1班")
+    await sign_in(console, "li")
+    csrf = await page_csrf(console)
+    assert (await console.get("/admin/desk", allow_redirects=False)).status == 403
+    assert (await console.post("/admin/desk", data={"csrf": csrf, "scan": "X1"}, allow_redirects=False)).status == 403
+
+
 async def test_without_a_session_the_desk_asks_to_sign_in(console: TestClient, school: Library) -> None:
     response = await console.get("/admin/desk", allow_redirects=False)
     assert response.status == 302 and response.headers["Location"].startswith("/admin/login?next=%2Fadmin%2Fdesk")
