@@ -40,8 +40,10 @@
     typedMeanwhile = "";
   });
   // htmx settles attributes (the answer's class) just after the swap: look for a refusal then.
+  // The new form is live (htmx processes swapped content when it settles): count the answer for tests.
   document.addEventListener("htmx:afterSettle", function () {
     if (document.querySelector("#answer.refused")) { beep(); }
+    document.body.dataset.answers = String(Number(document.body.dataset.answers || 0) + 1);
   });
   // A plain form post (no htmx) reloads the page: the box has autofocus; a refusal still beeps.
   document.addEventListener("DOMContentLoaded", function () {

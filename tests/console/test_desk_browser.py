@@ -46,9 +46,12 @@ async def test_a_day_at_the_desk_in_chromium(console: TestClient, library: Libra
             async def scan(code: str, expect: str) -> None:
                 # Keyboard only, as a scanner types: the box has the focus and is empty again after each answer.
                 assert await page.evaluate("document.activeElement.id") == "scan"
+                answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
                 await page.keyboard.type(code)
-                async with page.expect_response(lambda r: r.request.method == "POST", timeout=10_000):
-                    await page.keyboard.press("Enter")
+                await page.keyboard.press("Enter")
+                # Settled: the answer is in and the new form is live (a plain POST would reload the page).
+                await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
+                                             timeout=10_000)
                 await answer.filter(has_text=expect).wait_for(timeout=10_000)
                 await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
                                              " && document.activeElement.value === ''", timeout=10_000)
