@@ -78,6 +78,11 @@ async def test_a_day_at_the_desk_in_chromium(console: TestClient, library: Libra
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SCREENSHOT))
             assert await page.evaluate("document.body.dataset.beeps") == "1"  # answers that went through are quiet
+
+            await page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, no sideways scroll
+            await page.goto(str(console.make_url(f"/admin/desk?card={card}")))
+            assert await page.locator("#loans tbody tr").count() == 2
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
             assert errors == []
         finally:
             await browser.close()
