@@ -13,7 +13,7 @@ from core.circulation import CheckoutItem, checkout
 from core.clock import FixedClock
 from core.library import Library
 from core.messaging import OutboundMessage
-from core.models import Charge, ChargeStatus, Loan, ReaderType
+from core.models import AuditEntry, Charge, ChargeStatus, Loan, ReaderType
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, page_csrf, sign_in
 from tests.factories import add_guardian, add_reader, add_term, add_title
@@ -72,8 +72,10 @@ async def test_select_a_reader_lend_two_copies_a_refusal_names_the_rule_return_o
     back = await scan(console, csrf, copies[0])  # no reader selected: a lent copy is returned
     assert answer(back) == ("ok", "✓归还《草房子》（陈思雨）。")
     with school.read_uow() as uow:
-        open_loans = uow.session.scalars(select(Loan).where(Loan.is_open.is_(True))).all()
+        open_loans = uow.session.scalars(select(Loan.id).where(Loan.is_open.is_(True))).all()
+        actors = set(uow.session.scalars(select(AuditEntry.actor).where(AuditEntry.action.in_(("checkout", "checkin")))))
     assert len(open_loans) == 1
+    assert actors == {"staff:wang"}  # audited with the staff account as actor
 
 
 async def test_each_refusal_names_whose_rule_and_how_much(console: TestClient, school: Library) -> None:
@@ -104,6 +106,8 @@ async def test_a_helper_lends_but_cannot_pay_or_waive_a_charge(console: TestClie
     page = await scan(console, csrf, card)
     assert "有未缴欠款，请找图书管理员处理" in page and "23.00" not in page  # no money for helpers
     assert "/admin/desk/waive" not in page and "/admin/desk/lost" not in page
+    refused = await scan(console, csrf, copies[1], card)
+    assert answer(refused) == ("refused", "✗《三体》不能借出：赵老师有未缴欠款，请找图书管理员处理")  # no amount
     for action in ("waive", "pay"):
         refused = await console.post(f"/admin/desk/{action}", data={"csrf": csrf, "charge": "1", "note": "x",
                                                                      "card": card}, allow_redirects=False)
