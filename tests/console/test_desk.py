@@ -203,3 +203,32 @@ async def test_until_a_term_exists_the_desk_says_so(console: TestClient, library
     assert 'href="/admin/calendar"' in page
     add_term(library)
     assert 'id="no-term"' not in await (await console.get("/admin/desk")).text()
+
+
+async def test_the_librarians_tools_renew_damage_repair_card_and_clearance(console: TestClient, school: Library) -> None:
+    _, copies = add_title(school, "小王子", copies=2, price_fen=2000)
+    _, card = add_reader(school, "吴老师")
+    csrf = await signed_in(console, school)
+
+    async def act(action: str, **data: str) -> tuple[str, str]:
+        response = await console.post(f"/admin/desk/{action}", data={"csrf": csrf, **data})
+        return answer(await response.text())
+
+    await scan(console, csrf, copies[0], card)
+    assert (await act("renew", barcode=copies[0], card=card))[1].startswith("✓续借《小王子》：")
+    assert await act("renew", barcode=copies[0], card=card) == (
+        "refused", "✗《小王子》不能续借：续借次数已用完（最多1次）")
+    bad_fee = await console.post("/admin/desk/damaged", data={"csrf": csrf, "barcode": copies[0], "fee": "五块"})
+    assert bad_fee.status == 400 and "修补费“五块”看不懂" in await bad_fee.text()
+    kind, text = await act("damaged", barcode=copies[0], fee="5.5", note="封面撕破", card=card)
+    assert kind == "ok" and text.startswith("✓登记《小王子》损坏，送修补，修补费5.50元（记为欠款）。✓归还《小王子》")
+    assert await act("repaired", barcode=copies[0].lower(), card=card) == (
+        "ok", f"✓{copies[0]}修好了，可以上架（有人预约会放到预约架）。")
+    assert (await act("card-lost", card=card))[0] == "ok"
+    lost_card = await scan(console, csrf, copies[1], card)
+    assert answer(lost_card) == ("refused", "✗《小王子》不能借出：吴老师的借书证已挂失，补证后才能用")
+    kind, text = await act("replace-card", card=card, new_card="NEW01")
+    assert kind == "ok" and "已补办新证NEW01" in text
+    assert await act("clear", card="NEW01") == ("refused", "✗不能清退：还有欠款5.50元未结清")
+    assert (await act("pay", charge="1", card="NEW01"))[1] == "✓欠款1（5.50元）已缴清。"
+    assert await act("clear", card="NEW01") == ("ok", "✓吴老师已结清注销。")
