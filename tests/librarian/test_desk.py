@@ -92,3 +92,21 @@ def test_issue_card_at_the_desk(desk_library: Library) -> None:
     assert "不能办证：证号S2026001已被使用" in desk.handle("办证 S2026001 李四")
     assert "看不懂" in desk.handle("办证 S2026002 李四 火星班")
     assert "（教师）" in desk.handle("办证 T9 刘老师")
+
+
+def test_shuxiang_desk_recall_queues_the_readers_notice(desk_library: Library) -> None:
+    from sqlalchemy import select
+
+    from core.accounts import bind_directly
+    from core.messaging import OutboundMessage
+    from core.settings import Settings
+
+    _, barcodes = add_title(desk_library, "狼王梦", copies=1)
+    reader_id, card = add_reader(desk_library, "钱老师")
+    bind_directly(desk_library, "teacher-openid-1", reader_id=reader_id)
+    desk = Desk(desk_library, settings=Settings())
+    desk.handle(f"借出 {card} {barcodes[0]}")
+    assert desk.handle(f"催还 {barcodes[0]}").startswith("✓ 已催还《狼王梦》，新的还书日")
+    with desk_library.read_uow() as uow:
+        rows = uow.session.execute(select(OutboundMessage.user_id, OutboundMessage.text)).all()
+    assert [r.user_id for r in rows] == ["teacher-openid-1"] and "您借的《狼王梦》" in rows[0].text
