@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -42,8 +41,6 @@ from core.models import (
 from core.notices.recall import queue_recall_notice
 from core.school_calendar import TermStatus, current_term
 from core.settings import Settings
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -266,7 +263,7 @@ class DeskAnswer:
     term: TermStatus
 
 
-def at_desk(library: Library, card_no: str | None, action: Callable[[], T] | None = None) -> DeskAnswer:
+def at_desk(library: Library, card_no: str | None, action: Callable[[], object] | None = None) -> DeskAnswer:
     """Run one desk action (or none: just look), then read the selected reader and the term afresh.
 
     The action runs in its own transaction (the service's); a refusal is returned, not raised.

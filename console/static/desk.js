@@ -30,7 +30,9 @@
     if (b && e.detail.elt && e.detail.elt.contains(b)) { b.value = ""; }
   });
   // The answer replaces the box: carry over whatever was typed while it was on its way.
-  document.addEventListener("htmx:beforeSwap", function () {
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    // A form the desk could not read answers 400 with the desk and its message: show it like any answer.
+    if (e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
     var b = box();
     typedMeanwhile = b ? b.value : "";
   });

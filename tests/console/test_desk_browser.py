@@ -79,6 +79,17 @@ async def test_a_day_at_the_desk_in_chromium(console: TestClient, library: Libra
             await page.screenshot(path=str(SCREENSHOT))
             assert await page.evaluate("document.body.dataset.beeps") == "1"  # answers that went through are quiet
 
+            # A form the desk cannot read (400) is answered beside the box too, in red, and the box has the focus.
+            answers = int(await page.evaluate("document.body.dataset.answers"))
+            await page.click("summary:has-text('按条码处理')")
+            damaged = page.locator("form[action='/admin/desk/damaged']")
+            await damaged.locator("input[name=barcode]").fill(copies[0])
+            await damaged.locator("input[name=fee]").fill("五块")
+            await damaged.locator("input[name=fee]").press("Enter")
+            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}", timeout=10_000)
+            await page.locator("#answer.refused", has_text="修补费“五块”看不懂").wait_for(timeout=10_000)
+            assert await page.evaluate("document.activeElement.id") == "scan"
+
             await page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, no sideways scroll
             await page.goto(str(console.make_url(f"/admin/desk?card={card}")))
             assert await page.locator("#loans tbody tr").count() == 2
