@@ -232,3 +232,20 @@ async def test_the_librarians_tools_renew_damage_repair_card_and_clearance(conso
     assert await act("clear", card="NEW01") == ("refused", "✗不能清退：还有欠款5.50元未结清")
     assert (await act("pay", charge="1", card="NEW01"))[1] == "✓欠款1（5.50元）已缴清。"
     assert await act("clear", card="NEW01") == ("ok", "✓吴老师已结清注销。")
+
+
+async def test_a_returned_copy_someone_reserved_goes_to_the_hold_shelf_and_shows_for_them(
+        console: TestClient, school: Library) -> None:
+    from core.circulation import PlaceReservation, place_reservation
+
+    title_id, copies = add_title(school, "城南旧事", copies=1)
+    _, lender = add_reader(school, "郑老师")
+    waiting_id, waiting = add_reader(school, "王小明", ReaderType.STUDENT, class_name="三年级2班")
+    checkout(school, CheckoutItem(lender, copies[0]))
+    place_reservation(school, PlaceReservation(waiting_id, title_id))
+    csrf = await signed_in(console, school)
+    kind, text = answer(await scan(console, csrf, copies[0]))
+    assert kind == "ok" and "有人预约：请放到预约架，保留到" in text
+    page = await scan(console, csrf, waiting)
+    assert f"《城南旧事》{copies[0]}，保留到" in page
+    assert answer(await scan(console, csrf, copies[0], waiting))[1].startswith("✓借出《城南旧事》给王小明")
