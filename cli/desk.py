@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.handlers.texts import day, refusal, yuan
+from core import desk_words as words
 from core.circulation import (
     CheckinItem,
     CheckoutItem,
@@ -15,7 +15,6 @@ from core.circulation import (
     FinishRepair,
     MarkItemDamaged,
     MarkItemLost,
-    RecallLoan,
     ReplaceCard,
     ReportCardLost,
     SettleCharge,
@@ -25,7 +24,6 @@ from core.circulation import (
     finish_repair,
     mark_damaged,
     mark_lost,
-    recall,
     replace_card,
     report_card_lost,
     settle_charge,
@@ -41,12 +39,14 @@ from core.desk import (
     UnknownCode,
     issue_card,
     reader_summary,
+    recall_and_notify,
     renew_by_barcode,
     scan,
 )
 from core.errors import Refused
 from core.imports.values import price_to_fen
 from core.library import Library
+from core.settings import Settings, load_settings
 
 HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本借出中的书就是归还。
 其他操作（先写动作，再写条码或证号）：
@@ -54,8 +54,14 @@ HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本�
   缴费 欠款号      免除 欠款号      查 证号          挂失 证号      补证 旧证号 新证号
   办证 证号 姓名 [班级]            清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出"""
 
-KIND_NAMES = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补"}
 STATUS_NAMES = {"card_lost": "（此证已挂失，不能借书；补证后可继续）", "left": "（已注销）", "active": ""}
+
+
+# Which rule's wording (core.desk_words.ACTIONS) a refused command uses.
+ACTION_OF = {"_scan": "checkout", "_checkout": "checkout", "_checkin": "checkin", "_renew": "renew",
+             "_recall": "recall", "_lost": "lost", "_damaged": "damaged", "_repaired": "repaired", "_pay": "pay",
+             "_waive": "waive", "_reader": "reader", "_card_lost": "card_lost", "_replace": "replace_card",
+             "_clear": "clear", "_issue": "issue_card"}
 
 
 def _db_option(func: Callable[..., None]) -> Callable[..., None]:
@@ -66,8 +72,9 @@ def _db_option(func: Callable[..., None]) -> Callable[..., None]:
 class Desk:
     """One desk session: turns typed or scanned lines into circulation calls and Chinese answers."""
 
-    def __init__(self, library: Library, actor: str = "desk") -> None:
+    def __init__(self, library: Library, actor: str = "desk", settings: Settings | None = None) -> None:
         self.library, self.actor, self.state = library, actor, DeskState()
+        self.settings = settings  # for the recall notice's channels and quiet hours; else the environment's
         self.commands: dict[str, Callable[[list[str]], str]] = {}
         for names, handler in (
             (("续借", "续", "renew"), self._renew), (("催还", "催", "recall"), self._recall),
@@ -84,25 +91,26 @@ class Desk:
 
     def handle(self, line: str) -> str:
         """Answer one line; refusals become their Chinese reasons, never a traceback."""
-        words = line.split()
-        if not words:
+        parts = line.split()
+        if not parts:
             return ""
-        handler = self.commands.get(words[0].lower())
+        handler = self.commands.get(parts[0].lower())
+        action = ACTION_OF.get(handler.__name__ if handler is not None else "_scan", "")
         try:
             if handler is None:
-                return self._scan(words[0])
-            if len(words) < 2 and handler not in (self._next,) and words[0] not in ("帮助", "help", "?"):
-                return f"请在“{words[0]}”后面写上条码或证号。输入“帮助”查看用法。"
-            return handler(words[1:])
+                return self._scan(parts[0])
+            if len(parts) < 2 and handler not in (self._next,) and parts[0] not in ("帮助", "help", "?"):
+                return f"请在“{parts[0]}”后面写上条码或证号。输入“帮助”查看用法。"
+            return handler(parts[1:])
         except Refused as exc:
-            return f"✗ 没办成：{refusal(exc)}。"
+            return f"✗ {words.refusal(action, exc)}。"
 
     def _scan(self, code: str) -> str:
         outcome = scan(self.library, self.state, code, actor=self.actor)
         if isinstance(outcome, ReaderSummary):
             return _summary(outcome) + "\n请扫描要借的书。"
         if isinstance(outcome, LoanCreated):
-            return _lent(outcome)
+            return words.lent(outcome)
         if isinstance(outcome, LoanReturned):
             return _returned(outcome)
         if isinstance(outcome, NeedReader):
@@ -117,53 +125,49 @@ class Desk:
         self.state.card_no = summary.card_no
         lines = [_summary(summary).split("\n")[0]]
         for code in args[1:]:
-            lines.append(self._each(code, lambda c: _lent(checkout(
+            lines.append(self._each(code, "checkout", lambda c: words.lent(checkout(
                 self.library, CheckoutItem(summary.card_no, c, actor=self.actor)))))
         return "\n".join(lines)
 
     def _checkin(self, args: list[str]) -> str:
-        return "\n".join(self._each(code, lambda c: _returned(checkin(self.library, CheckinItem(c, actor=self.actor))))
+        return "\n".join(self._each(code, "checkin", lambda c: _returned(checkin(self.library, CheckinItem(c, actor=self.actor))))
                          for code in args)
 
-    def _each(self, code: str, action: Callable[[str], str]) -> str:
+    def _each(self, code: str, action: str, do: Callable[[str], str]) -> str:
         """One book of several: a refusal is reported for that book and the others go on."""
         try:
-            return action(code)
+            return do(code)
         except Refused as exc:
-            return f"✗ {code} 没办成：{refusal(exc)}。"
+            return f"✗ {code} {words.refusal(action, exc)}。"
 
     def _renew(self, args: list[str]) -> str:
-        renewed = renew_by_barcode(self.library, args[0], actor=self.actor)
-        return f"✓ 续借《{renewed.title}》：{day(renewed.old_due)} → {day(renewed.new_due)}。"
+        return words.renewed(renew_by_barcode(self.library, args[0], actor=self.actor))
 
     def _recall(self, args: list[str]) -> str:
-        done = recall(self.library, RecallLoan(args[0], actor=self.actor))
-        return f"✓ 已催还《{done.title}》，新的还书日{day(done.new_due)}，会通知借书人。"
+        settings = self.settings or load_settings()
+        return words.recalled(recall_and_notify(self.library, settings, args[0], actor=self.actor))
 
     def _lost(self, args: list[str]) -> str:
-        lost = mark_lost(self.library, MarkItemLost(args[0], actor=self.actor))
-        return f"✓ 登记《{lost.title}》丢失，照价赔偿{yuan(lost.compensation_fen)}（记为欠款）。"
+        return words.lost(mark_lost(self.library, MarkItemLost(args[0], actor=self.actor)))
 
     def _damaged(self, args: list[str]) -> str:
         fee = price_to_fen(args[1]) if len(args) > 1 else 0
         if fee is None:
             return f"金额“{args[1]}”看不懂，例如：损坏 B0001 5元"
         done = mark_damaged(self.library, MarkItemDamaged(args[0], fee, " ".join(args[2:]), actor=self.actor))
-        lines = [f"✓ 登记《{done.title}》损坏，送修补" + (f"，修补费{yuan(done.repair_fee_fen)}。" if fee else "。")]
-        if done.returned is not None:
-            lines.append(_returned(done.returned))
-        return "\n".join(lines)
+        first, *rest = words.damaged(done)
+        return "\n".join([first, *("  " + line for line in rest)])
 
     def _repaired(self, args: list[str]) -> str:
         finish_repair(self.library, FinishRepair(args[0], actor=self.actor))
-        return f"✓ {args[0]} 修好了，可以上架。"
+        return words.repaired(args[0])
 
     def _settle(self, args: list[str], waive: bool) -> str:
         if not args[0].isdigit():
             return "请写欠款号（扫读者证或“查 证号”可以看到），例如：缴费 12"
         charge = settle_charge(self.library, SettleCharge(int(args[0]), waive=waive, note=" ".join(args[1:]),
                                                           actor=self.actor))
-        return f"✓ 欠款{charge.id}（{yuan(charge.amount_fen)}）已{'免除' if waive else '缴清'}。"
+        return words.settled(charge.id, charge.amount_fen, waived=waive)
 
     def _pay(self, args: list[str]) -> str:
         return self._settle(args, waive=False)
@@ -183,8 +187,7 @@ class Desk:
     def _replace(self, args: list[str]) -> str:
         if len(args) < 2:
             return "请写：补证 旧证号 新证号"
-        done = replace_card(self.library, ReplaceCard(args[0], args[1], actor=self.actor))
-        return f"✓ 已补办新证 {done.new_card_no}（旧证 {done.old_card_no} 作废），借阅记录保留。"
+        return words.card_replaced(replace_card(self.library, ReplaceCard(args[0], args[1], actor=self.actor)))
 
     def _issue(self, args: list[str]) -> str:
         if len(args) < 2:
@@ -199,9 +202,7 @@ class Desk:
         return f"✓ 已办证：{summary.name}（{who}），证号 {summary.card_no}。可以直接扫书借出。"
 
     def _clear(self, args: list[str]) -> str:
-        done = clear_reader(self.library, ClearReader(args[0], actor=self.actor))
-        extra = f"，取消了{done.cancelled_reservations}个预约" if done.cancelled_reservations else ""
-        return f"✓ {done.name} 已结清注销{extra}。"
+        return words.cleared(clear_reader(self.library, ClearReader(args[0], actor=self.actor)))
 
     def _next(self, _: list[str]) -> str:
         self.state.card_no = None
@@ -211,27 +212,18 @@ class Desk:
 def _summary(s: ReaderSummary) -> str:
     who = f"{s.class_name}{s.name}（{s.card_no}）{STATUS_NAMES.get(s.status.value, '')}"
     lines = [f"读者：{who}，在借{len(s.loans)}本"]
-    lines += [f"  {'逾期 ' if o.overdue else ''}《{o.title}》{o.barcode} {day(o.due_date)}到期" for o in s.loans]
+    lines += [f"  {'逾期 ' if o.overdue else ''}《{o.title}》{o.barcode} {words.day(o.due_date)}到期" for o in s.loans]
     if s.suspended_until:
-        lines.append(f"  暂停借阅到{day(s.suspended_until)}")
+        lines.append(f"  暂停借阅到{words.day(s.suspended_until)}")
     for c in s.charges:
-        lines.append(f"  欠款{c.charge_id}：{KIND_NAMES.get(c.kind, c.kind)} {yuan(c.amount_fen)} {c.note}".rstrip())
+        kind = words.CHARGE_KINDS.get(c.kind, c.kind)
+        lines.append(f"  欠款{c.charge_id}：{kind} {words.yuan(c.amount_fen)} {c.note}".rstrip())
     return "\n".join(lines)
-
-
-def _lent(loan: LoanCreated) -> str:
-    return f"✓ 借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}前归还。"
 
 
 def _returned(r: LoanReturned) -> str:
-    lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
-    if r.overdue_days:
-        lines.append(f"  逾期{r.overdue_days}天，罚款{yuan(r.fine_fen)}（记为欠款）。")
-    if r.suspended_until:
-        lines.append(f"  续借后再次逾期，暂停借阅到{day(r.suspended_until)}。")
-    if r.reservation_ready is not None:
-        lines.append(f"  有人预约：请放到预约架，保留到{day(r.reservation_ready.hold_until)}。")
-    return "\n".join(lines)
+    first, *rest = words.returned(r)
+    return "\n".join([first, *("  " + line for line in rest)])
 
 
 @click.group(invoke_without_command=True)
@@ -384,5 +376,5 @@ def inventory_weed(barcodes: tuple[str, ...], reason: str, batch: str, from_file
     for c in result.withdrawn:
         click.echo(f"✓ 注销 {c.barcode}《{c.title}》")
     for barcode, exc in result.refused:
-        click.echo(f"✗ {barcode}：{refusal(exc)}")
+        click.echo(f"✗ {barcode}：{words.refusal('withdraw', exc)}")
     click.echo(f"共注销{len(result.withdrawn)}本" + (f"，{len(result.refused)}本未处理" if result.refused else "") + "。")

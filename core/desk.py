@@ -1,6 +1,7 @@
 """The front desk's scanner loop: a card sets the current reader, a barcode is lent or returned."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -9,13 +10,15 @@ from sqlalchemy import select
 from core.circulation import (
     CheckinItem,
     CheckoutItem,
+    RecallLoan,
     RenewLoan,
     checkin,
     checkout,
+    recall,
     renew,
 )
 from core.circulation.lookups import normalise_barcode, normalise_card, reader_by_card
-from core.circulation.results import LoanCreated, LoanRenewed, LoanReturned
+from core.circulation.results import CardReplaced, LoanCreated, LoanRecalled, LoanRenewed, LoanReturned
 from core.errors import Reason, Refused
 from core.imports.values import parse_class
 from core.library import Library
@@ -24,22 +27,51 @@ from core.models import (
     Charge,
     ChargeStatus,
     Item,
+    ItemType,
     Loan,
     Reader,
     ReaderStatus,
     ReaderType,
+    Reservation,
+    ReservationStatus,
     RetiredCard,
     SchoolClass,
     Title,
 )
+from core.notices.recall import queue_recall_notice
+from core.school_calendar import TermStatus, current_term
+from core.settings import Settings
 
 
 @dataclass(frozen=True)
 class OpenLoan:
+    """A copy the reader has out: due day, overdue (past its due day), recalled, renewals used."""
+
     barcode: str
     title: str
     due_date: date
     overdue: bool
+    item_type: str = ""
+    recalled: bool = False
+    renewals: int = 0
+
+
+@dataclass(frozen=True)
+class HoldWaiting:
+    """A copy on the 预约架 for this reader, kept through `hold_until`."""
+
+    barcode: str
+    title: str
+    hold_until: date | None
+
+
+@dataclass(frozen=True)
+class MayBorrow:
+    """How many more copies of one item type the reader may take now (the policy's limit minus loans)."""
+
+    item_type: str
+    left: int
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,9 @@ class ReaderSummary:
     suspended_until: date | None
     loans: list[OpenLoan] = field(default_factory=list)
     charges: list[OpenCharge] = field(default_factory=list)
+    reader_type: str = ""
+    holds: list[HoldWaiting] = field(default_factory=list)
+    may_borrow: list[MayBorrow] = field(default_factory=list)
 
     @property
     def owed_fen(self) -> int:
@@ -92,21 +127,36 @@ class DeskState:
 
 
 def reader_summary(library: Library, card_no: str) -> ReaderSummary:
-    """The reader's open loans and unpaid charges; Refused(READER_NOT_FOUND/CARD_LOST) otherwise."""
-    with library.uow() as uow:
+    """The reader's open loans, unpaid charges, holds on the 预约架 and what they may still borrow.
+
+    Raises Refused(READER_NOT_FOUND/CARD_LOST) for an unknown or retired card. One read transaction.
+    """
+    with library.read_uow() as uow:
         s = uow.session
         reader = reader_by_card(s, card_no)
         today = library.today()
-        loans = [OpenLoan(barcode, title, due, due < today) for barcode, title, due in s.execute(
-            select(Item.barcode, Title.title, Loan.due_date).join(Item, Item.id == Loan.item_id)
-            .join(Title, Title.id == Item.title_id)
+        loans = [OpenLoan(barcode, title, due, due < today, item_type.value, recalled is not None, renewals)
+                 for barcode, title, due, item_type, recalled, renewals in s.execute(
+            select(Item.barcode, Title.title, Loan.due_date, Item.item_type, Loan.recalled_at, Loan.renewal_count)
+            .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
             .where(Loan.reader_id == reader.id, Loan.is_open.is_(True)).order_by(Loan.due_date))]
         charges = [OpenCharge(c.id, c.kind.value, c.amount_fen, c.note) for c in s.scalars(
             select(Charge).where(Charge.reader_id == reader.id, Charge.status == ChargeStatus.OPEN)
             .order_by(Charge.id))]
+        holds = [HoldWaiting(barcode, title, until) for barcode, title, until in s.execute(
+            select(Item.barcode, Title.title, Reservation.hold_until).join(Item, Item.id == Reservation.item_id)
+            .join(Title, Title.id == Reservation.title_id)
+            .where(Reservation.reader_id == reader.id, Reservation.status == ReservationStatus.READY)
+            .order_by(Reservation.hold_until))]
+        may_borrow = []
+        for item_type in ItemType:
+            rule = library.policy.rule(reader.reader_type, item_type)
+            if rule.loanable:
+                out = sum(1 for loan in loans if loan.item_type == item_type.value)
+                may_borrow.append(MayBorrow(item_type.value, max(0, rule.max_items - out), rule.max_items))
         class_name = reader.school_class.name if reader.school_class else ""
         return ReaderSummary(reader.id, reader.card_no, reader.name, class_name, reader.status,
-                             reader.suspended_until, loans, charges)
+                             reader.suspended_until, loans, charges, reader.reader_type.value, holds, may_borrow)
 
 
 def scan(library: Library, state: DeskState, code: str, *, actor: str = "desk") -> ScanOutcome:
@@ -186,3 +236,59 @@ def issue_card(library: Library, card_no: str, name: str, *, class_name: str | N
                          detail={"card_no": card}))
         uow.commit()
     return reader_summary(library, card)
+
+
+def recall_and_notify(library: Library, settings: Settings, barcode: str, *, actor: str = "desk") -> LoanRecalled:
+    """催还 a lent copy and queue the reader's notice in the same transaction (quiet hours respected).
+
+    Raises Refused(ITEM_NOT_FOUND/NOT_ON_LOAN) like `core.circulation.recall`.
+    """
+    return recall(library, RecallLoan(barcode, actor=actor),
+                  then=lambda session, done: queue_recall_notice(library, settings, session, done) and None)
+
+
+@dataclass(frozen=True)
+class DeskAnswer:
+    """What the desk shows after one action: its result or refusal, the selected reader, the term.
+
+    `done` is the service's result (LoanCreated, LoanReturned, ReaderSummary, ...); `refused` the
+    refusal instead; `reader` the reader still selected (refreshed after the action), or None with
+    `reader_refused` when their card stopped working; `term` says whether a current term exists.
+    """
+
+    done: object | None
+    refused: Refused | None
+    reader: ReaderSummary | None
+    reader_refused: Refused | None
+    term: TermStatus
+
+
+def at_desk(library: Library, card_no: str | None, action: Callable[[], object] | None = None) -> DeskAnswer:
+    """Run one desk action (or none: just look), then read the selected reader and the term afresh.
+
+    The action runs in its own transaction (the service's); a refusal is returned, not raised.
+    """
+    done: object | None = None
+    refused = None
+    if action is not None:
+        try:
+            done = action()
+        except Refused as exc:
+            refused = exc
+    if isinstance(done, ReaderSummary):
+        card_no = done.card_no
+    elif isinstance(done, CardReplaced):
+        card_no = done.new_card_no
+    reader, reader_refused = None, None
+    if card_no:
+        try:
+            reader = reader_summary(library, card_no)
+        except Refused as exc:
+            reader_refused = exc
+    return DeskAnswer(done, refused, reader, reader_refused, current_term(library))
+
+
+def desk_scan(library: Library, card_no: str | None, code: str, *, actor: str = "desk") -> DeskAnswer:
+    """One scan at the console's desk: a card selects, a lent copy returns, a copy on the shelf is lent."""
+    state = DeskState(card_no or None)
+    return at_desk(library, card_no, lambda: scan(library, state, code, actor=actor))

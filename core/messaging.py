@@ -411,6 +411,24 @@ def backoff_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * factor)
 
 
+def enqueue_in(conn: Connection | Session, messages: Sequence[NewMessage], *, now: datetime, batch: str = "") -> int:
+    """`OutboundQueue.enqueue_many` inside the caller's transaction (a service that queues a notice
+    together with the change it announces: both or neither). Returns how many rows were new."""
+    if not messages:
+        return 0
+    table = OutboundMessage.__table__
+    rows = [{"key": m.key, "channel": m.channel, "user_id": m.user_id, "kind": "push", "title": m.title[:200],
+             "text": m.text, "created_at": now, "attempts": 0, "last_error": "", "status": PENDING_STATUS,
+             "topic": m.topic, "ref": m.ref[:120], "audience": m.audience, "batch": batch[:60],
+             "next_attempt_at": max(now, m.not_before) if m.not_before else now} for m in messages]
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    insert_ignore = pg_insert if dialect == "postgresql" else sqlite_insert
+    # executemany with one compiled statement (SQLAlchemy batches it as "insertmanyvalues");
+    # a multi-VALUES statement would be recompiled per call and dominate the time.
+    stmt = insert_ignore(table).on_conflict_do_nothing().returning(table.c.id)
+    return len(conn.execute(stmt, rows).all())
+
+
 class OutboundQueue:
     """Messages to deliver later, one row per key; claim with a lease, then mark sent or failed."""
 
@@ -438,18 +456,9 @@ class OutboundQueue:
         """Write each message once per key in one statement (insert-or-ignore); returns how many were new."""
         if not messages:
             return 0
-        now = self._clock()
-        table = OutboundMessage.__table__
-        rows = [{"key": m.key, "channel": m.channel, "user_id": m.user_id, "kind": "push", "title": m.title[:200],
-                 "text": m.text, "created_at": now, "attempts": 0, "last_error": "", "status": PENDING_STATUS,
-                 "topic": m.topic, "ref": m.ref[:120], "audience": m.audience, "batch": batch[:60],
-                 "next_attempt_at": max(now, m.not_before) if m.not_before else now} for m in messages]
         with self._factory.kw["bind"].begin() as conn:
-            insert_ignore = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            # executemany with one compiled statement (SQLAlchemy batches it as "insertmanyvalues");
-            # a multi-VALUES statement would be recompiled per call and dominate the time.
-            stmt = insert_ignore(table).on_conflict_do_nothing().returning(table.c.id)
-            return len(conn.execute(stmt, rows).all())
+            return enqueue_in(conn, messages, now=self._clock(), batch=batch)
+
 
     def claim_due(self, channels: list[str], limit: int = 20, *, kinds: Sequence[str] | None = None,
                   lease: timedelta = LEASE) -> list[Outbound]:

@@ -52,6 +52,7 @@ class Area(enum.StrEnum):
     HOME = "home"
     DESK = "desk"  # lend and return
     MONEY = "money"  # pay or waive charges
+    CIRCULATION = "circulation"  # the desk's librarian tools: recall, lost/damaged/repaired, cards, clearance
     CALENDAR = "calendar"
     READERS = "readers"  # personal details, edits
     LISTS = "lists"  # school-wide lists

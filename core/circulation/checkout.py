@@ -67,8 +67,12 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
         if rule.loanable and same_type >= rule.max_items:
             reasons.append(Reason.LIMIT_REACHED)
         if reasons:
+            # Everything a front end needs to name the rule: which book, whose, which limit, how much.
             raise Refused(*reasons, max_items=rule.max_items, suspended_until=reader.suspended_until,
-                          item_status=item.status.value)
+                          item_status=item.status.value, title=item.title.title, barcode=item.barcode,
+                          reader_name=reader.name, reader_type=reader.reader_type.value,
+                          item_type=item.item_type.value, on_loan=same_type, unpaid_fen=unpaid,
+                          max_unpaid_fen=library.policy.max_unpaid_fen, overdue_loans=overdue)
 
         due = calendar.due_date(today, rule.loan_days)
         try:

@@ -1,0 +1,187 @@
+"""The librarian's words at the desk: which book, which rule, how much.
+
+Shared by the two staff front ends (`cli/desk.py`, `console/desk.py`); the readers' chat texts
+live in `bot/handlers/texts.py`. Every function takes core results or a `Refused` and returns
+plain Chinese text (the console escapes it when rendering). `money=False` leaves amounts out, for
+student helpers (no money, DESIGN.md "Roles").
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from core.circulation.results import (
+    CardReplaced,
+    ItemDamaged,
+    ItemLost,
+    LoanCreated,
+    LoanRecalled,
+    LoanRenewed,
+    LoanReturned,
+    ReaderCleared,
+)
+from core.errors import Reason, Refused
+
+WEEKDAYS = "一二三四五六日"
+READER_TYPES = {"teacher": "教师", "student": "学生", "staff": "职工"}
+ITEM_TYPES = {"general": "普通图书", "teaching_reference": "教学参考书", "reference": "工具书",
+              "periodical": "期刊"}
+ITEM_STATUSES = {"available": "在架", "on_loan": "已借出", "held": "预约保留中", "in_repair": "送修中",
+                 "lost": "已登记丢失", "withdrawn": "已注销"}
+CHARGE_KINDS = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补"}
+ACTIONS = {"checkout": "不能借出", "checkin": "不能归还", "renew": "不能续借", "recall": "不能催还",
+           "lost": "不能登记丢失", "damaged": "不能登记损坏", "repaired": "不能登记修好",
+           "pay": "不能缴费", "waive": "不能免除", "card_lost": "不能挂失", "replace_card": "不能补证",
+           "clear": "不能清退", "reader": "这张证不能用", "issue_card": "不能办证"}
+
+
+def day(d: date | None) -> str:
+    """11月20日（周五）; — for no date."""
+    if d is None:
+        return "—"
+    return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）"
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as 12.50元."""
+    return f"{fen // 100}.{fen % 100:02d}元"
+
+
+def _who(ctx: Mapping[str, Any]) -> str:
+    return str(ctx.get("reader_name") or "这位读者")
+
+
+def _limit(ctx: Mapping[str, Any]) -> str:
+    kind = f"{READER_TYPES.get(ctx.get('reader_type', ''), '')}{ITEM_TYPES.get(ctx.get('item_type', ''), '')}"
+    n = ctx.get("max_items")
+    return f"{_who(ctx)}已借满{n}本（{kind}上限{n}本）" if n is not None else f"{_who(ctx)}已借满上限"
+
+
+def _unpaid(ctx: Mapping[str, Any], money: bool) -> str:
+    if not money or ctx.get("unpaid_fen") is None:
+        return f"{_who(ctx)}有未缴欠款，请找图书管理员处理"
+    owed = yuan(int(ctx["unpaid_fen"]))
+    if ctx.get("max_unpaid_fen") is None:  # clearance: every charge must be settled
+        return f"还有欠款{owed}未结清"
+    return f"{_who(ctx)}欠款{owed}，超过{yuan(int(ctx['max_unpaid_fen']))}的上限，缴清后才能借"
+
+
+def _status(ctx: Mapping[str, Any]) -> str:
+    return ITEM_STATUSES.get(str(ctx.get("item_status", "")), "不在架上")
+
+
+def _not_for_loan(ctx: Mapping[str, Any]) -> str:
+    item = ITEM_TYPES.get(ctx.get("item_type", ""), "这类书")
+    if ctx.get("item_type") == "reference":
+        return "工具书、大型成套图书只在阅览室看，不外借"
+    return f"{item}不借给{READER_TYPES.get(ctx.get('reader_type', ''), '这类读者')}"
+
+
+# One phrase per reason; each reads the context core sent with the refusal (missing values fall back).
+_PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
+    Reason.READER_NOT_FOUND: lambda c, m: f"没有证号为{c.get('card_no', '')}的读者，请核对证号",
+    Reason.CARD_LOST: lambda c, m: f"{_who(c)}的借书证已挂失，补证后才能用",
+    Reason.READER_LEFT: lambda c, m: f"{_who(c)}已注销（离校或调离）",
+    Reason.SUSPENDED: lambda c, m: f"{_who(c)}暂停借阅到{day(c.get('suspended_until'))}（续借后再次逾期）",
+    Reason.UNPAID_CHARGES: lambda c, m: _unpaid(c, m),
+    Reason.HAS_OVERDUE: lambda c, m: f"{_who(c)}有{c.get('overdue_loans', '')}本逾期未还，先还书再借",
+    Reason.ITEM_NOT_FOUND: lambda c, m: f"没有条码为{c.get('barcode', '')}的书，请核对条码",
+    Reason.TITLE_NOT_FOUND: lambda c, m: "没有这个书目",
+    Reason.LOAN_NOT_FOUND: lambda c, m: "找不到这笔借阅",
+    Reason.NOT_FOR_LOAN: lambda c, m: _not_for_loan(c),
+    Reason.ITEM_UNAVAILABLE: lambda c, m: f"这本书现在{_status(c)}",
+    Reason.HELD_FOR_ANOTHER: lambda c, m: "这本书在为别的读者预约保留，请放回预约架",
+    Reason.LIMIT_REACHED: lambda c, m: _limit(c),
+    Reason.NOT_ON_LOAN: lambda c, m: f"这本书没有借出（现在{_status(c)}）",
+    Reason.OVERDUE: lambda c, m: f"已逾期{c.get('days_late', '')}天，先还书",
+    Reason.RECALLED: lambda c, m: "图书室已催还这本书",
+    Reason.RESERVED_BY_OTHER: lambda c, m: "别的读者在排队预约这本书",
+    Reason.RENEWALS_USED_UP: lambda c, m: f"续借次数已用完（最多{c.get('renewals', 1)}次）",
+    Reason.TERM_END: lambda c, m: f"学期{day(c.get('term_end'))}结束，续借不能更晚",
+    Reason.ALREADY_RESERVED: lambda c, m: "已经预约过",
+    Reason.ALREADY_BORROWED: lambda c, m: "已经借着这本书",
+    Reason.COPY_AVAILABLE: lambda c, m: "架上有书，直接借就行",
+    Reason.RESERVATION_LIMIT: lambda c, m: f"预约已满{c.get('max_reservations', '')}本",
+    Reason.RESERVATION_NOT_FOUND: lambda c, m: "找不到这个预约",
+    Reason.HAS_OPEN_LOANS: lambda c, m: f"还有{c.get('open_loans', '')}本书没还",
+    Reason.CHARGE_NOT_FOUND: lambda c, m: f"没有编号为{c.get('charge_id', '')}的欠款",
+    Reason.CHARGE_SETTLED: lambda c, m: f"欠款{c.get('charge_id', '')}已经结清了",
+    Reason.CARD_IN_USE: lambda c, m: f"证号{c.get('card_no', '')}已被使用或已作废，请换一个",
+}
+
+
+def refusal(action: str, exc: Refused, *, money: bool = True) -> str:
+    """《草房子》不能借出：陈思雨已借满2本（学生普通图书上限2本）— every reason, in the order to act on.
+
+    `action` is a key of ACTIONS (checkout, renew, ...); the book's title leads when core sent it.
+    """
+    ctx = exc.context
+    reasons = [_PHRASES[r](ctx, money) for r in exc.reasons]
+    head = f"《{ctx['title']}》" if ctx.get("title") else ""
+    return f"{head}{ACTIONS.get(action, '没办成')}：{'；'.join(reasons)}"
+
+
+def lent(loan: LoanCreated) -> str:
+    """✓ 借出《草房子》给王小明，12月2日（周三）前归还。"""
+    return f"✓ 借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}前归还。"
+
+
+def returned(r: LoanReturned, *, money: bool = True) -> list[str]:
+    """The return and what follows from it: fine, suspension, put on the hold shelf."""
+    lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
+    if r.overdue_days:
+        lines.append(f"逾期{r.overdue_days}天" + (f"，罚款{yuan(r.fine_fen)}（记为欠款）。" if money and r.fine_fen
+                                                  else "，已记录。"))
+    if r.suspended_until:
+        lines.append(f"续借后再次逾期，暂停借阅到{day(r.suspended_until)}。")
+    if r.reservation_ready is not None:
+        lines.append(f"有人预约：请放到预约架，保留到{day(r.reservation_ready.hold_until)}。")
+    return lines
+
+
+def renewed(r: LoanRenewed) -> str:
+    """✓ 续借《草房子》：11月20日（周五） → 11月27日（周五）。"""
+    return f"✓ 续借《{r.title}》：{day(r.old_due)} → {day(r.new_due)}。"
+
+
+def recalled(r: LoanRecalled) -> str:
+    """The recall and its new deadline; the notice is queued by core.desk.recall_and_notify."""
+    return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}，已通知借书人（夜间和闭馆日的通知在开馆后发出）。"
+
+
+def lost(r: ItemLost) -> str:
+    """✓ 登记《城南旧事》丢失，照价赔偿18.00元（记为欠款）。"""
+    return f"✓ 登记《{r.title}》丢失，照价赔偿{yuan(r.compensation_fen)}（记为欠款）。"
+
+
+def damaged(r: ItemDamaged, *, money: bool = True) -> list[str]:
+    """The damage record, then the return it included (if the copy was on loan)."""
+    fee = f"，修补费{yuan(r.repair_fee_fen)}（记为欠款）" if r.repair_fee_fen and money else ""
+    return [f"✓ 登记《{r.title}》损坏，送修补{fee}。"] + (returned(r.returned, money=money) if r.returned else [])
+
+
+def repaired(barcode: str) -> str:
+    """A copy back from repair."""
+    return f"✓ {barcode.strip().upper()} 修好了，可以上架（有人预约会放到预约架）。"
+
+
+def settled(charge_id: int, amount_fen: int, *, waived: bool) -> str:
+    """✓ 欠款1（18.00元）已缴清。"""
+    return f"✓ 欠款{charge_id}（{yuan(amount_fen)}）已{'免除' if waived else '缴清'}。"
+
+
+def card_lost(card_no: str) -> str:
+    """The card stops at once; what to do next."""
+    return f"✓ 借书证 {card_no.strip().upper()} 已挂失，立即停用。可以补办新证，借阅记录保留。"
+
+
+def card_replaced(r: CardReplaced) -> str:
+    """✓ 已补办新证 NEW01（旧证 R00001 作废），借阅记录保留。"""
+    return f"✓ 已补办新证 {r.new_card_no}（旧证 {r.old_card_no} 作废），借阅记录保留。"
+
+
+def cleared(r: ReaderCleared) -> str:
+    """✓ 王小明 已结清注销。"""
+    extra = f"，取消了{r.cancelled_reservations}个预约" if r.cancelled_reservations else ""
+    return f"✓ {r.name} 已结清注销{extra}。"
