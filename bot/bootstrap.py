@@ -94,4 +94,4 @@ def build_responder(settings: Settings, library: Library) -> Responder:
     """The handlers' router: the parser with the catalogue's terms, and catalogue search."""
     from bot.router import build_router
 
-    return build_router(library)
+    return build_router(library, settings=settings)

@@ -23,6 +23,7 @@ from core.library import Library
 from core.logtags import tag
 from core.notices import reachability
 from core.search import CatalogueSearch
+from core.settings import Settings
 
 log = logging.getLogger("shuxiang.router")
 
@@ -44,8 +45,9 @@ class Router:
 
     def __init__(self, library: Library, parser: Parser, search: CatalogueSearch,
                  routes: Sequence[Routes] = ROUTES, *, pending_timeout: timedelta = PENDING_TIMEOUT,
-                 refresher: ParserRefresher | None = None) -> None:
+                 refresher: ParserRefresher | None = None, settings: Settings | None = None) -> None:
         self.library = library
+        self.settings = settings or Settings()  # notices a handler queues (催还) route by its channels
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
@@ -156,7 +158,7 @@ class Router:
         pending = self._take_pending(message.user_id)
         identity = accounts.identify(self.library, message.user_id)
         ctx = Context(self.library, self.search, message, parse, identity, pending,
-                      question_lifetime=self.pending_timeout)
+                      question_lifetime=self.pending_timeout, settings=self.settings)
         reply = self._dispatch(ctx)
         if ctx.asked is not None:
             conversations.put(self.library, message.user_id, ctx.asked.to_state(),
@@ -178,8 +180,8 @@ class Router:
 
 
 def build_router(library: Library, *, parser: Parser | None = None,
-                 search: CatalogueSearch | None = None) -> Router:
+                 search: CatalogueSearch | None = None, settings: Settings | None = None) -> Router:
     """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
     parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library))
     return Router(library, parser, search or CatalogueSearch(library.read_session_factory),
-                  refresher=ParserRefresher(library, parser))
+                  refresher=ParserRefresher(library, parser), settings=settings)

@@ -11,6 +11,7 @@ from bot.nlp import ParseResult
 from core.accounts import Identity
 from core.library import Library
 from core.search import CatalogueSearch
+from core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Context:
     pending: Pending | None = None
     asked: Pending | None = None  # set by a handler that asks a question
     question_lifetime: timedelta = timedelta(minutes=5)  # how long an open question (and a shown list) holds
+    settings: Settings = field(default_factory=Settings)  # for notices a handler queues (channels, quiet hours)
 
     @property
     def text(self) -> str:

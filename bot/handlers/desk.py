@@ -8,12 +8,11 @@ from core.circulation import (
     CheckinItem,
     CheckoutItem,
     MarkItemLost,
-    RecallLoan,
     checkin,
     checkout,
     mark_lost,
-    recall,
 )
+from core.desk import recall_and_notify
 from core.errors import Refused
 
 routes = Routes("desk")
@@ -40,7 +39,8 @@ def desk(ctx: Context) -> str:
         if intent == "checkin":
             return _checkin(ctx, barcode, actor)
         if intent == "recall":
-            recalled = recall(ctx.library, RecallLoan(barcode, actor=actor))
+            # The reader (a student's parents) gets the 催书 notice at once, quiet hours respected.
+            recalled = recall_and_notify(ctx.library, ctx.settings, barcode, actor=actor)
             if recalled.new_due < ctx.library.today():  # already overdue: the date stays, it is just chased
                 return (f"《{recalled.title}》已逾期（应于{day(recalled.new_due)}归还），已登记催还，"
                         "会提醒借书人尽快归还。")

@@ -7,6 +7,7 @@ from core import accounts
 from core.circulation import CheckoutItem, PlaceReservation, checkout, place_reservation
 from core.clock import FixedClock
 from core.library import Library
+from core.messaging import OutboundMessage
 from core.models import Reader, ReaderType, SchoolClass
 from tests.factories import add_reader, add_title
 from tests.handlers.conftest import Say
@@ -108,3 +109,20 @@ async def test_librarian_recalls_a_loan_and_an_overdue_one_is_chased_not_given_a
     clock.advance(days=11)  # 11-29: the recalled loan is now overdue
     chased = await say("wx-lib", f"催还 {first[0]}")
     assert "已逾期（应于11月23日（周一）归还）" in chased and "新的还书日" not in chased
+
+
+async def test_librarian_recall_by_message_queues_the_readers_notice(library: Library, say: Say) -> None:
+    # The reply says the reader will be told: the 催书 notice must really be queued, once.
+    add_reader(library, "王芳", ReaderType.TEACHER, card_no="L0001")
+    with library.uow() as uow:
+        uow.session.scalar(select(Reader).where(Reader.card_no == "L0001")).is_librarian = True
+        uow.commit()
+    accounts.bind(library, "wx-lib", "L0001", "王芳", accounts.issue_code(library, "L0001"))
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    accounts.bind(library, "wx-teacher", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    _, first = add_title(library, "三体", "刘慈欣", copies=1)
+    checkout(library, CheckoutItem("T0001", first[0]))
+    assert "会通知借书人" in await say("wx-lib", f"催还 {first[0]}")
+    with library.uow() as uow:
+        queued = uow.session.scalars(select(OutboundMessage.user_id).where(OutboundMessage.key.like("recall:%"))).all()
+    assert queued == ["wx-teacher"]
