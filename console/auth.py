@@ -97,7 +97,8 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
             raise forbidden("<p>这个页面已过期或来源不明（缺少安全校验码）。请回到"
                             f"<a href=\"{PREFIX}\">后台首页</a>重新操作。</p>")
     response = await handler(request)
-    if token and request.get(ENDED_KEY) is not None:
+    # An ended session's cookie is removed, unless this response (a sign-in) set a new one.
+    if token and request.get(ENDED_KEY) is not None and SESSION_COOKIE not in response.cookies:
         response.del_cookie(SESSION_COOKIE, path=PREFIX)
     return response
 

@@ -7,6 +7,7 @@ workbook (console.lists_xlsx). /admin/lists/class is a class teacher's read-only
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -216,7 +217,7 @@ async def class_page(request: web.Request) -> web.Response:
     asked = request.query.get("class", "").strip()
     if staff.role == Role.CLASS_TEACHER:
         if staff.class_id is None or (asked and asked != staff.class_name):
-            raise forbidden(f"<p>只能查看自己班（{staff.class_name or '未指定班级'}）的清单。"
+            raise forbidden(f"<p>只能查看自己班（{html.escape(staff.class_name or '未指定班级')}）的清单。"
                             f"<a href=\"{PREFIX}/lists/class\">回到本班清单</a></p>")
         class_id: int | None = staff.class_id
     else:  # a librarian: any class, chosen by name

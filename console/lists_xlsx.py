@@ -53,6 +53,12 @@ def show(value: object, kind: Kind) -> str:
 def _cell(ws: Any, value: object, kind: Kind) -> object:
     if kind == "yuan" and isinstance(value, int):
         return round(value / 100, 2)
+    if isinstance(value, str):
+        # Control characters (an imported title, a pasted name) are refused by the xlsx format:
+        # openpyxl raises and the whole download would fail. They carry nothing a reader can see.
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store a title like "=HYPERLINK(...)" as a formula: keep it a plain string cell.
         from openpyxl.cell import WriteOnlyCell

@@ -6,6 +6,7 @@ message and the form field it belongs to; front ends show it next to that field.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -178,6 +179,8 @@ def check_name(raw: str) -> str:
     name = " ".join(raw.split())
     if not name:
         raise RosterError("请填写姓名。", "name")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):  # invisible, and they break the xlsx lists
+        raise RosterError("姓名里有看不见的控制字符，请重新输入。", "name")
     if len(name) > NAME_MAX:
         raise RosterError(f"姓名太长（最多 {NAME_MAX} 个字）。", "name")
     return name

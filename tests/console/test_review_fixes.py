@@ -1,0 +1,65 @@
+"""Faults the review of the console found (each failed before its fix)."""
+from __future__ import annotations
+
+import io
+
+from aiohttp.test_utils import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import text
+from yarl import URL
+
+from core.clock import FixedClock
+from core.library import Library
+from core.models import ReaderType
+from core.staff import Role, add_staff
+from tests.console.conftest import PASSWORD, add_class, login_token, page_csrf, sign_in
+from tests.factories import add_reader, add_term
+
+
+async def test_a_class_name_on_the_refusal_page_is_shown_as_text(console: TestClient, library: Library) -> None:
+    # Same class name the project's own test_roles.py uses; console/lists.py:219 puts it into raw HTML.
+    add_class(library, "<script>alert('班')</script>", 3)
+    add_staff(library, "li", Role.CLASS_TEACHER, PASSWORD, class_name="<script>alert('班')</script>")
+    await sign_in(console, "li")
+    refused = await console.get("/admin/lists/class?class=x", allow_redirects=False)
+    assert refused.status == 403
+    assert "<script>alert" not in await refused.text()
+
+
+async def test_signing_in_over_an_ended_session_cookie_keeps_the_new_session(
+        console: TestClient, library: Library, clock: FixedClock) -> None:
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    token = await login_token(console)  # login page open (shuxiang_login cookie set)
+    # a shuxiang_session cookie whose session has ended (idle / purged / planted) is still sent
+    console.session.cookie_jar.update_cookies({"shuxiang_session": "ended-or-unknown"}, URL(str(console.make_url("/admin/"))))
+    response = await console.post("/admin/login", data={"username": "wang", "password": PASSWORD, "csrf": token,
+                                                         "next": ""}, allow_redirects=False)
+    assert response.status == 302  # the password was right and a session row was created ...
+    set_cookies = response.headers.getall("Set-Cookie", [])
+    # ... but the guard's del_cookie (console/auth.py:96-97) overwrites the new session cookie:
+    assert any(c.startswith("shuxiang_session=") and 'shuxiang_session=""' not in c for c in set_cookies), set_cookies
+
+
+async def test_a_control_character_never_breaks_an_xlsx_download(
+        console: TestClient, library: Library, clock: FixedClock) -> None:
+    from core.circulation import CheckoutItem, checkout
+    from tests.factories import add_title
+    add_term(library)
+    _, copies = add_title(library, "草房子", copies=1)
+    rid, card = add_reader(library, "陈", ReaderType.STUDENT, class_name="三年级2班")
+    checkout(library, CheckoutItem(card, copies[0], actor="t"))
+    clock.advance(days=60)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    await sign_in(console, "wang")
+    csrf = await page_csrf(console)
+    # The console's edit form refuses it, next to the field ...
+    refused = await console.post(f"/admin/readers/{rid}", data={"csrf": csrf, "name": "陈\x01思雨", "phone": "",
+                                                                 "class_id": ""}, allow_redirects=False)
+    assert refused.status == 400 and "控制字符" in await refused.text()
+    # ... and one that came in another way (an old import, a librarian's SQL) never breaks a download.
+    with library.engine.begin() as conn:
+        conn.execute(text("UPDATE readers SET name = :n WHERE id = :i"), {"n": "陈\x01思雨", "i": rid})
+    r = await console.get("/admin/lists/overdue?format=xlsx")
+    assert r.status == 200, r.status  # was 500: openpyxl IllegalCharacterError
+    sheet = load_workbook(io.BytesIO(await r.read())).active
+    assert "陈思雨" in [c for row in sheet.iter_rows(values_only=True) for c in row]
