@@ -25,6 +25,7 @@ from console.auth import (
     set_cookie,
 )
 from core.dashboard import dashboard
+from core.lists import class_lists
 from core.staff import Area, Reason, Role, SignInRefused, list_staff, may, sign_in, sign_out
 
 routes = web.RouteTableDef()
@@ -137,8 +138,13 @@ async def logout(request: web.Request) -> web.Response:
 @requires(Area.HOME)
 async def home(request: web.Request) -> web.Response:
     """Today at a glance: loans and returns, overdue, holds to shelve, failed pushes, the term."""
-    figures = await asyncio.to_thread(dashboard, request.app[LIBRARY])
-    return page(request, "home.html", {"d": figures, "today": request.app[LIBRARY].today()})
+    library = request.app[LIBRARY]
+    figures = await asyncio.to_thread(dashboard, library)
+    staff = request[SESSION_KEY].staff
+    # A class teacher sees their own class, never the whole school's figures.
+    own = (await asyncio.to_thread(class_lists, library, class_id=staff.class_id)
+           if staff.role == Role.CLASS_TEACHER and staff.class_id is not None else None)
+    return page(request, "home.html", {"d": figures, "today": library.today(), "own": own})
 
 
 @routes.get(f"{PREFIX}/staff")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import is_parent_view, not_bound_reply, numbered_loans, people
+from bot.handlers.people import OwnedLoan, is_parent_view, not_bound_reply, numbered_loans, people
 from bot.handlers.texts import day, yuan
 from core import queries
 from core.models import ChargeKind, ReservationStatus
@@ -52,8 +52,20 @@ def my_loans(ctx: Context) -> str:
             continue
         lines.append(f"{who}借了{len(mine)}本：")
         lines += [loan_line(o.position, o.loan) for o in mine]
-    tail = "回复“续借第1本”或“全部续借”可以续借。" if loans else "发送“查 书名”找书，发送“推荐”看看好书。"
-    return _fit(lines, tail)
+    return _fit(lines, _next_step(loans))
+
+
+def _next_step(loans: list[OwnedLoan]) -> str:
+    """What to send next: an example that would work (never a number the renewal would refuse)."""
+    if not loans:
+        return "发送“查 书名”找书，发送“推荐”看看好书。"
+    overdue = [o for o in loans if o.loan.overdue_days > 0]
+    # Overdue and recalled loans cannot be renewed: an example must name one that may be.
+    may = [o for o in loans if o.loan.overdue_days == 0 and not o.loan.recalled]
+    hint = f"回复“续借第{may[0].position}本”可以续借。" if may else ""
+    if overdue:
+        return f"逾期的书不能续借，请尽快归还。{hint}"
+    return f"回复“续借第{may[0].position}本”或“全部续借”可以续借。" if may else "这些书都不能再续借了，请按时归还。"
 
 
 def _asks_reservations(ctx: Context) -> bool:

@@ -63,3 +63,25 @@ async def test_a_control_character_never_breaks_an_xlsx_download(
     assert r.status == 200, r.status  # was 500: openpyxl IllegalCharacterError
     sheet = load_workbook(io.BytesIO(await r.read())).active
     assert "陈思雨" in [c for row in sheet.iter_rows(values_only=True) for c in row]
+
+
+async def test_a_class_teachers_home_page_shows_their_class_not_the_school(
+        console: TestClient, library: Library, clock: FixedClock) -> None:
+    # Found by a newcomer: the home page showed the whole school's overdue count to a class teacher.
+    from core.circulation import CheckoutItem, checkout
+    from tests.factories import add_title
+    add_term(library)
+    add_class(library, "三年级2班", 3)
+    add_class(library, "四年级1班", 4)
+    _, copies = add_title(library, "草房子", copies=3)
+    _, mine = add_reader(library, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
+    _, other = add_reader(library, "王小明", ReaderType.STUDENT, class_name="四年级1班")
+    _, other2 = add_reader(library, "李华", ReaderType.STUDENT, class_name="四年级1班")
+    for card, copy in ((mine, copies[0]), (other, copies[1]), (other2, copies[2])):
+        checkout(library, CheckoutItem(card, copy, actor="t"))
+    clock.advance(days=60)
+    add_staff(library, "li", Role.CLASS_TEACHER, PASSWORD, class_name="三年级2班")
+    await sign_in(console, "li")
+    home = await (await console.get("/admin")).text()
+    assert 'id="class-overdue">1<' in home and "三年级2班逾期未还" in home
+    assert 'id="overdue"' not in home and 'id="failed-pushes"' not in home

@@ -153,3 +153,20 @@ async def test_a_weak_action_is_asked_first_then_done_on_yes_and_dropped_on_no(l
     assert "您是想解除绑定吗" in await say("wx-t", "我好像绑错了")
     assert "已解除绑定" in await say("wx-t", "好的")
     assert "还没有绑定" in await say("wx-t", "我的借阅")
+
+
+async def test_my_loans_never_suggests_a_renewal_it_would_refuse(library: Library, say: Say,
+                                                                  clock: FixedClock) -> None:
+    # Found by a newcomer: the overdue book was no. 1 and the reply said "回复‘续借第1本’…可以续借".
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    _, late = add_title(library, "窗边的小豆豆", copies=1)
+    checkout(library, CheckoutItem("T0001", late[0]))
+    clock.advance(days=6)
+    _, fresh = add_title(library, "草房子", copies=1)
+    checkout(library, CheckoutItem("T0001", fresh[0]))
+    clock.advance(days=5)  # the first is overdue now, the second is not
+    reply = await say("wx-t", "我的借阅")
+    assert reply.index("窗边的小豆豆") < reply.index("草房子")  # no. 1 is the overdue one
+    assert "续借第1本" not in reply and "续借第2本" in reply and "逾期的书不能续借" in reply
+    assert "✓" in await say("wx-t", "续借第2本")  # the example works as written
