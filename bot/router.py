@@ -12,6 +12,7 @@ from bot.handlers import ROUTES
 from bot.handlers.base import Context, Pending, Routes
 from bot.handlers.confirm import gate
 from bot.handlers.info import fallback, menu
+from bot.handlers.people import ShownLists
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser, ParseResult
@@ -48,6 +49,7 @@ class Router:
                  refresher: ParserRefresher | None = None, settings: Settings | None = None) -> None:
         self.library = library
         self.settings = settings or Settings()  # notices a handler queues (催还) route by its channels
+        self.shown = ShownLists()  # what 我的借阅 showed each user, for the numbers of their next request
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
@@ -158,7 +160,8 @@ class Router:
         pending = self._take_pending(message.user_id)
         identity = accounts.identify(self.library, message.user_id)
         ctx = Context(self.library, self.search, message, parse, identity, pending,
-                      question_lifetime=self.pending_timeout, settings=self.settings)
+                      question_lifetime=self.pending_timeout, settings=self.settings,
+                      shown=self.shown)
         reply = self._dispatch(ctx)
         if ctx.asked is not None:
             conversations.put(self.library, message.user_id, ctx.asked.to_state(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.messages import IncomingMessage
 from bot.nlp import ParseResult
@@ -12,6 +12,9 @@ from core.accounts import Identity
 from core.library import Library
 from core.search import CatalogueSearch
 from core.settings import Settings
+
+if TYPE_CHECKING:  # people.py imports this module
+    from bot.handlers.people import ShownLists
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Context:
     asked: Pending | None = None  # set by a handler that asks a question
     question_lifetime: timedelta = timedelta(minutes=5)  # how long an open question (and a shown list) holds
     settings: Settings = field(default_factory=Settings)  # for notices a handler queues (channels, quiet hours)
+    shown: ShownLists | None = None  # the lists 我的借阅 showed, in this process (bot/handlers/people.py)
 
     @property
     def text(self) -> str:

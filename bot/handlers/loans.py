@@ -43,6 +43,8 @@ def my_loans(ctx: Context) -> str:
     if _asks_reservations(ctx):
         return reservations_reply(ctx)
     loans = numbered_loans(ctx)
+    if ctx.shown is not None:  # "续借第2本" next means the second book of this list
+        ctx.shown.remember(ctx.message.user_id, [o.loan.loan_id for o in loans], ctx.library.now())
     lines: list[str] = []
     for person in holders:
         mine = [o for o in loans if o.holder.reader_id == person.reader_id]

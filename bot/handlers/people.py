@@ -1,8 +1,11 @@
 """Whose loans a user may see and act on: their own card, then each child, numbered together."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.handlers.base import Context
 from bot.handlers.texts import CARD_INACTIVE, NOT_BOUND
@@ -78,6 +81,41 @@ def as_shown(ids: Sequence[int], loans: list[OwnedLoan]) -> list[OwnedLoan | Non
     no longer open (returned meanwhile), so the other numbers keep meaning what the user read."""
     by_id = {o.loan.loan_id: o for o in loans}
     return [by_id.get(i) for i in ids]
+
+
+class ShownLists:
+    """The numbered loan list each user was last shown by 我的借阅, in this process's memory.
+
+    No database write (我的借阅 is answered from memory on the event loop): a bounded LRU of
+    user id → (when, loan ids in the order shown). Another server process does not see it; there a
+    position falls back to numbers_may_have_moved, which asks when in doubt.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._lists: OrderedDict[str, tuple[datetime, tuple[int, ...]]] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()  # the event loop and the database threads both call it
+
+    def remember(self, user_id: str, loan_ids: Sequence[int], at: datetime) -> None:
+        """The list just shown to `user_id` (UTC time `at`)."""
+        with self._lock:
+            self._lists[user_id] = (at, tuple(loan_ids))
+            self._lists.move_to_end(user_id)
+            while len(self._lists) > self._capacity:
+                self._lists.popitem(last=False)
+
+    def recall(self, user_id: str, since: datetime) -> tuple[int, ...] | None:
+        """The list shown to `user_id` at or after `since`, or None."""
+        with self._lock:
+            found = self._lists.get(user_id)
+        return found[1] if found is not None and found[0] >= since else None
+
+
+def last_shown(ctx: Context) -> tuple[int, ...] | None:
+    """The list 我的借阅 showed this user within the question lifetime (this process), or None."""
+    if ctx.shown is None:
+        return None
+    return ctx.shown.recall(ctx.message.user_id, ctx.library.now() - ctx.question_lifetime)
 
 
 def numbers_may_have_moved(ctx: Context, loans: list[OwnedLoan]) -> bool:

@@ -8,6 +8,7 @@ from bot.handlers.people import (
     OwnedLoan,
     as_shown,
     is_parent_view,
+    last_shown,
     not_bound_reply,
     numbered_loans,
     numbers_may_have_moved,
@@ -90,6 +91,8 @@ def renew_request(ctx: Context) -> str:
     if not loans:
         return "现在没有在借的书，不用续借。发送“查 书名”找书吧。"
     listed = shown_ids(ctx)
+    if listed is None and ctx.slots.get("indexes"):
+        listed = last_shown(ctx)  # the list 我的借阅 just showed (this process)
     reply = _renew_request(ctx, loans, listed)
     if ctx.asked is None and (listed is not None or ctx.slots.get("indexes")):
         remember_shown(ctx, listed if listed is not None else [o.loan.loan_id for o in loans])
