@@ -85,3 +85,16 @@ async def test_a_class_teachers_home_page_shows_their_class_not_the_school(
     home = await (await console.get("/admin")).text()
     assert 'id="class-overdue">1<' in home and "三年级2班逾期未还" in home
     assert 'id="overdue"' not in home and 'id="failed-pushes"' not in home
+
+
+async def test_a_refused_calendar_form_says_so_at_the_top_of_the_page(console: TestClient, library: Library) -> None:
+    # Found by a newcomer: previewing 2027's holidays (not published yet) reloaded the page at the top
+    # with the reason ~3,000 px further down, next to the form: it looked as if nothing happened.
+    add_term(library)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    await sign_in(console, "wang")
+    refused = await console.get("/admin/calendar/holidays?year=2099")
+    body = await refused.text()
+    assert refused.status == 400
+    top, _, _ = body.partition('id="month"')
+    assert 'id="form-errors"' in top and "2099" in top.split('id="form-errors"')[1]
