@@ -1,11 +1,20 @@
-"""Desk benchmark: a scan at /admin/desk to its rendered answer, through real HTTP, against `shuxiang serve --demo`.
+"""Desk benchmark: a scan at /admin/desk to its rendered answer, over HTTP and in Chromium, against `shuxiang serve --demo`.
 
-Run: .venv/bin/python bench/desk.py [--scans 300]   (loopback only; about a minute with the demo build)
+Run: .venv/bin/python bench/desk.py [--scans 300] [--browser-scans 150] [--no-browser]
+(loopback only; about a minute with the demo build)
 The server is a real process (`shuxiang serve --demo --no-jobs` on a fresh demo database in a temp
-folder); this process signs in as the demo librarian and plays one desk, one scan at a time as a
-scanner does: a student's card (select), a copy on the shelf (lend), the same copy (return), over
-and over, each as htmx sends it (HX-Request, the CSRF header) and rendered as the answer panel.
-Baseline, in the same run and the same way: GET /healthz. Target: desk scan p95 ≤ 100 ms.
+folder). Both parts play one desk, one scan at a time as a scanner does: a student's card (select), a
+copy on the shelf (lend), the same copy (return), over and over.
+- HTTP: this process signs in as the demo librarian and posts each scan as htmx sends it (HX-Request,
+  the CSRF header); timed from the request to the whole answer panel read. Baseline, in the same run
+  and the same way: GET /healthz.
+- Browser (the issue's target): Playwright drives Debian's /usr/bin/chromium (headless, 1366×768), signs
+  in on the login page, opens /admin/desk and types each code into the scan box, then presses Enter.
+  In the page, performance.now() is taken at the Enter keydown (capture phase, before htmx sees it)
+  and at htmx:afterSettle (the answer panel swapped in, its classes settled, the new box focused);
+  "painted" adds the next animation frame, when the answer is on screen. Python's own
+  press→wait_for_function time is printed too (it adds Playwright's round trips).
+Target: desk scan p95 ≤ 100 ms in the browser.
 """
 # ruff: noqa: E402  (the path fix below must run before `import aiohttp`, which imports stdlib http)
 from __future__ import annotations
@@ -32,6 +41,23 @@ import aiohttp
 
 ROOT = _HERE.parent
 TARGET_P95_MS = 100.0
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Installed once on the desk page: per scan, Enter keydown → afterSettle, and → the next frame.
+TIMER_JS = """() => {
+  window.__desk = {settle: [], painted: [], started: null};
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && e.target && e.target.id === "scan") { window.__desk.started = performance.now(); }
+  }, true);
+  document.addEventListener("htmx:afterSettle", () => {
+    const started = window.__desk.started;
+    if (started === null) { return; }
+    window.__desk.started = null;
+    window.__desk.settle.push(performance.now() - started);
+    requestAnimationFrame(() => window.__desk.painted.push(performance.now() - started));
+  });
+}"""
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -108,9 +134,51 @@ async def drive(base: str, card: str, barcode: str, scans: int) -> tuple[list[fl
     return desk_ms, health_ms, answers
 
 
+async def drive_browser(base: str, card: str, barcode: str, scans: int) -> dict[str, object]:
+    """Sign in in Chromium, then time `scans` desk scans typed into the box (ms); the answers seen."""
+    from playwright.async_api import async_playwright
+
+    sequence = [(card, "已选中读者"), (barcode, "借出"), (barcode, "归还")]
+    python_ms: list[float] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1366, "height": 768})
+            await page.goto(f"{base}/admin/desk")  # no session: the sign-in page, then back here
+            await page.fill("input[name=username]", "librarian")
+            await page.fill("input[name=password]", "shuxiang-demo")
+            await page.click("button[type=submit]")
+            await page.locator("h1", has_text="借还台").wait_for(timeout=30_000)
+            await page.evaluate(TIMER_JS)
+            answers = {"选中": 0, "借出": 0, "归还": 0, "other": 0}
+            warm = 15
+            for n in range(warm + scans):
+                code, _ = sequence[n % 3]
+                await page.keyboard.type(code)  # not timed: a scanner types in a few ms, then Enter
+                started = time.perf_counter()
+                await page.keyboard.press("Enter")
+                await page.wait_for_function(f"window.__desk.painted.length === {n + 1}", timeout=30_000)
+                if n >= warm:
+                    python_ms.append((time.perf_counter() - started) * 1000)
+                    text = await page.locator("#answer").inner_text()
+                    answers[next((k for k in ("选中", "借出", "归还") if k in text), "other")] += 1
+            timings = await page.evaluate("window.__desk")
+        finally:
+            await browser.close()
+    return {"settle": timings["settle"][warm:], "painted": timings["painted"][warm:], "python": python_ms,
+            "answers": answers}
+
+
+def _line(label: str, values: list[float]) -> str:
+    return (f"{label:<34} p50 {statistics.median(values):6.1f} ms, p95 {percentile(values, 0.95):6.1f} ms"
+            f"   (n={len(values)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scans", type=int, default=300)
+    parser.add_argument("--scans", type=int, default=300, help="HTTP scans")
+    parser.add_argument("--browser-scans", type=int, default=150, help="scans typed in Chromium")
+    parser.add_argument("--no-browser", action="store_true", help="the HTTP part only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/demo.db"
@@ -136,16 +204,28 @@ def main() -> None:
                         raise SystemExit("the server did not start") from None
                     time.sleep(0.2)
             desk_ms, health_ms, answers = asyncio.run(drive(base, card, barcode, args.scans))
+            seen = None if args.no_browser else asyncio.run(drive_browser(base, card, barcode, args.browser_scans))
         finally:
             server.terminate()
             server.wait(timeout=10)
     d50, d95 = statistics.median(desk_ms), percentile(desk_ms, 0.95)
     h50, h95 = statistics.median(health_ms), percentile(health_ms, 0.95)
-    print(f"answers: {answers}")
-    print(f"desk scan → rendered answer: p50 {d50:.1f} ms, p95 {d95:.1f} ms   (n={len(desk_ms)})")
-    print(f"baseline GET /healthz:       p50 {h50:.1f} ms, p95 {h95:.1f} ms   (n={len(health_ms)})")
-    print(f"ratio p95 desk/healthz: {d95 / h95:.1f}×   target: desk p95 ≤ {TARGET_P95_MS:.0f} ms → "
-          f"{'met' if d95 <= TARGET_P95_MS else 'MISSED'}")
+    print(f"HTTP answers: {answers}")
+    print(f"HTTP desk scan → rendered answer: p50 {d50:.1f} ms, p95 {d95:.1f} ms   (n={len(desk_ms)})")
+    print(f"baseline GET /healthz:            p50 {h50:.1f} ms, p95 {h95:.1f} ms   (n={len(health_ms)})")
+    print(f"ratio p95 desk/healthz: {d95 / h95:.1f}×")
+    if seen is None:
+        print(f"target (in the browser): desk p95 ≤ {TARGET_P95_MS:.0f} ms → not measured (--no-browser)")
+        return
+    settle, painted, python = seen["settle"], seen["painted"], seen["python"]
+    assert isinstance(settle, list) and isinstance(painted, list) and isinstance(python, list)
+    print(f"browser answers: {seen['answers']}")
+    print(_line("browser Enter → answer swapped in:", settle))
+    print(_line("browser Enter → answer painted:", painted))
+    print(_line("browser (Playwright press → seen):", python))
+    b95 = percentile(painted, 0.95)
+    print(f"target: desk scan p95 ≤ {TARGET_P95_MS:.0f} ms in the browser (painted) → "
+          f"{'met' if b95 <= TARGET_P95_MS else 'MISSED'} ({b95:.1f} ms; HTTP alone {d95:.1f} ms)")
 
 
 if __name__ == "__main__":

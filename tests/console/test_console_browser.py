@@ -1,4 +1,5 @@
-"""The console in a real headless Chromium on the demo school: a wrong password, then the demo librarian's home page."""
+"""The console in a real headless Chromium: on the demo school a wrong password, then the demo librarian's home
+page; on a plain install five wrong passwords, then the wait message (lock-out), then in after 15 minutes."""
 from __future__ import annotations
 
 import shutil
@@ -15,6 +16,7 @@ from core.clock import FixedClock
 from core.demo.builder import build_demo
 from core.library import Library
 from core.settings import Settings
+from tests.console.conftest import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
@@ -65,6 +67,44 @@ async def test_sign_in_as_the_demo_librarian_in_chromium(demo_console: TestClien
 
             await page.click("text=退出")
             await page.locator("h1", has_text="登录书香后台").wait_for(timeout=10_000)
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+async def test_five_wrong_passwords_in_chromium_then_the_wait_message(
+        console: TestClient, clock: FixedClock, librarian: str) -> None:
+    """A non-demo install: five wrong passwords typed in the browser, then even the right one waits."""
+    async with async_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1366, "height": 768})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(str(console.make_url("/admin/login")))
+
+            async def submit(password: str) -> int:
+                await page.fill("input[name=username]", librarian)
+                await page.fill("input[name=password]", password)
+                async with page.expect_response(lambda r: r.url.endswith("/admin/login")
+                                                and r.request.method == "POST") as answered:
+                    await page.keyboard.press("Enter")
+                await page.wait_for_load_state()
+                return (await answered.value).status
+
+            for n in range(5):
+                assert await submit(f"wrong-{n}") == 401
+                assert await page.locator(".error[role=alert]").inner_text() == \
+                    "用户名或密码不对。请再试一次；忘了密码请找图书管理员重设。"
+                assert await page.locator("input[name=username]").input_value() == librarian  # kept
+            assert await submit(PASSWORD) == 429  # the right password, but the account waits now
+            await page.locator(".error[role=alert]",
+                               has_text="密码错误次数太多，请 15 分钟后再试。").wait_for(timeout=10_000)
+            assert "/admin/login" in page.url and await page.locator("text=退出").count() == 0  # not signed in
+
+            clock.advance(minutes=15, seconds=1)  # the first failure has left the window
+            assert await submit(PASSWORD) == 302  # signed in: redirected to the home page
+            await page.locator("h1", has_text="今天").wait_for(timeout=10_000)
             assert errors == []
         finally:
             await browser.close()
