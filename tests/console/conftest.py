@@ -76,3 +76,14 @@ async def page_csrf(client: TestClient, path: str = "/admin") -> str:
     match = CSRF_FIELD.search(await response.text())
     assert match is not None
     return match.group(1)
+
+
+@pytest.fixture
+async def demo_console(library: Library, clock: FixedClock,
+                       aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
+    """The console on a freshly built demo school (its three demo accounts), on the test's clock."""
+    from core.demo.builder import build_demo
+
+    build_demo(library)
+    app: web.Application = create_app(Settings(demo=True), responder=HelpResponder(), clock=clock, library=library)
+    return await aiohttp_client(app)

@@ -2,7 +2,6 @@
 then load the year's national holidays through the preview. Takes docs/img/calendar.png."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,14 +11,11 @@ from aiohttp.test_utils import TestClient
 from core.circulation import CheckoutItem, checkout
 from core.library import Library
 from core.models import ReaderType
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_term, add_title
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "calendar.png"
 
 

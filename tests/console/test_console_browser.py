@@ -2,27 +2,16 @@
 page; on a plain install five wrong passwords, then the wait message (lock-out), then in after 15 minutes."""
 from __future__ import annotations
 
-import shutil
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.app import create_app
-from bot.responder import HelpResponder
 from core.clock import FixedClock
-from core.demo.builder import build_demo
-from core.library import Library
-from core.settings import Settings
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 from tests.console.conftest import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "console-home.png"
 
 
@@ -31,13 +20,6 @@ def db_url(sqlite_url: str) -> str:
     """SQLite only: the browser adds nothing on PostgreSQL and is the slowest test here."""
     return sqlite_url
 
-
-@pytest.fixture
-async def demo_console(library: Library, clock: FixedClock,
-                       aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
-    build_demo(library)
-    app: web.Application = create_app(Settings(demo=True), responder=HelpResponder(), clock=clock, library=library)
-    return await aiohttp_client(app)
 
 
 async def test_sign_in_as_the_demo_librarian_in_chromium(demo_console: TestClient) -> None:

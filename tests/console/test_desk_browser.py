@@ -1,7 +1,6 @@
 """A day at the desk in a real headless Chromium, keyboard only: a card, two loans, a loud refusal, a return."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,12 +9,11 @@ from aiohttp.test_utils import TestClient
 from core.library import Library
 from core.models import ReaderType
 from core.staff import Role, add_staff
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 from tests.console.conftest import PASSWORD
-from tests.console.test_console_browser import CHROMIUM, FLAGS
 from tests.factories import add_reader, add_term, add_title
 
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "desk.png"
 
 

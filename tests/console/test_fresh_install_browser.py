@@ -3,8 +3,6 @@ first day without a terminal — sign in, see that the calendar is missing, add 
 holidays, lend and return at the desk by keyboard, read the overdue list, print a class's binding slips."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
@@ -14,12 +12,11 @@ from cli.main import main as shuxiang
 from core.clock import FixedClock
 from core.library import Library
 from core.models import ReaderType, StaffAccount, Term
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 from tests.console.conftest import PASSWORD
-from tests.console.test_console_browser import CHROMIUM, FLAGS
 from tests.factories import add_reader, add_title
 
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
+pytestmark = NEEDS_CHROMIUM
 CLASS = "三年级2班"
 
 

@@ -2,28 +2,17 @@
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
 
-from bot.app import create_app
-from bot.responder import HelpResponder
 from core import lists
-from core.clock import FixedClock
-from core.demo.builder import build_demo
 from core.library import Library
-from core.settings import Settings
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "lists.png"
 
 
@@ -32,13 +21,6 @@ def db_url(sqlite_url: str) -> str:
     """SQLite only: the browser adds nothing on PostgreSQL and is the slowest test here."""
     return sqlite_url
 
-
-@pytest.fixture
-async def demo_console(library: Library, clock: FixedClock,
-                       aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
-    build_demo(library)
-    app: web.Application = create_app(Settings(demo=True), responder=HelpResponder(), clock=clock, library=library)
-    return await aiohttp_client(app)
 
 
 async def test_download_the_overdue_list_and_read_it_back(demo_console: TestClient, library: Library) -> None:

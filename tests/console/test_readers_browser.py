@@ -2,7 +2,6 @@
 its slips (one code per child); screenshots for docs/librarian.md."""
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -18,12 +17,9 @@ from core.demo.builder import build_demo
 from core.library import Library
 from core.models import Reader, ReaderStatus, ReaderType, SchoolClass
 from core.settings import Settings, WeChatSettings
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 CLASS = "三年级2班"
 

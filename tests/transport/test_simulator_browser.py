@@ -1,19 +1,14 @@
 """The simulator page in a real headless Chromium: pick a user, chat, see replies and pushes."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.keys import CONSOLE
+from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
 from tests.transport.conftest import CountingResponder
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed")
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (.ci/install-browser)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
