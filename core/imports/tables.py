@@ -116,7 +116,7 @@ class TableRows:
             line += 1
             values = {field: clean(cells[i]) if i < len(cells) else "" for i, field in columns.items()}
             if kind == "readers":  # a stray ID number in any kept cell is never stored
-                values = {k: "" if is_id_number(v) else v for k, v in values.items()}
+                values = {k: "" if len(v) == 18 and is_id_number(v) else v for k, v in values.items()}
             if any(values.values()):
                 yield SourceRow(line, values)
 
