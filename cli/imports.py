@@ -37,7 +37,7 @@ def import_group() -> None:
 @import_group.command("catalog")
 @_options
 def catalog(file: Path, db_url: str, dry_run: bool, accept_partial: bool, all_changes: bool) -> None:
-    """导入书目：CSV（UTF-8/GBK）、Excel .xlsx 或 MARC ISO 2709（CNMARC/MARC21）。"""
+    """导入书目：CSV（UTF-8/GBK）、Excel .xlsx/.xls 或 MARC ISO 2709（CNMARC/MARC21）。"""
     _run("catalogue", file, db_url, dry_run, accept_partial, all_changes, teachers=False)
 
 

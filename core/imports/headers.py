@@ -22,7 +22,10 @@ CATALOGUE_HEADERS: dict[str, tuple[str, ...]] = {
 READER_HEADERS: dict[str, tuple[str, ...]] = {
     "class_name": ("班级", "所在班级", "班级名称", "行政班"),
     "grade": ("年级",),
-    "card_no": ("借书证号", "借阅证号", "证号", "读者证号", "卡号", "学号", "工号", "教工号", "读者编号"),
+    # Precedence (first wins when a file has several): the library's own card, the school's 学号,
+    # then the national registry's 学籍号, then staff numbers.
+    "card_no": ("借书证号", "借阅证号", "证号", "读者证号", "卡号", "学号", "学籍号", "全国学籍号", "学籍辅号",
+                "工号", "教工号", "读者编号"),
     "name": ("姓名", "学生姓名", "教师姓名", "读者姓名", "名字"),
     "guardian_name": ("家长姓名", "监护人", "监护人姓名", "家长"),
     "guardian_phone": ("家长手机号", "家长手机", "家长电话", "家长联系电话", "监护人电话", "监护人手机"),
@@ -31,6 +34,10 @@ READER_HEADERS: dict[str, tuple[str, ...]] = {
     "relation": ("关系", "与学生关系", "家长关系"),
     "head_of": ("班主任", "任教班级", "班主任班级", "担任班主任"),
 }
+
+# Identity-card columns are never read, whatever else their header resembles ("身份证号" starts with 身份).
+IDENTITY_HEADERS: tuple[str, ...] = ("身份证号", "身份证号码", "身份证件号", "身份证件号码", "身份证", "证件号码",
+                                     "证件号", "公民身份号码", "公民身份证号", "idcard")
 
 _NOISE = re.compile(r"[\s\u3000()（）\[\]【】:：*＊_\-·.]")
 
@@ -50,12 +57,18 @@ def _ranks(aliases: dict[str, tuple[str, ...]]) -> dict[str, int]:
 
 _CATALOGUE = _index(CATALOGUE_HEADERS)
 _READERS = _index(READER_HEADERS)
+_IDENTITY = {_key(alias) for alias in IDENTITY_HEADERS}
 _RANKS = {**_ranks(CATALOGUE_HEADERS), **_ranks(READER_HEADERS)}
+
+
+def is_identity_header(text: object) -> bool:
+    """True for a header naming identity-card numbers (身份证号, 证件号码...): such columns are dropped."""
+    return text is not None and _key(str(text)) in _IDENTITY
 
 
 def match_header(text: object, kind: str) -> str | None:
     """Our field name for one header cell, or None when we do not use that column."""
-    if text is None:
+    if text is None or is_identity_header(text):
         return None
     table = _CATALOGUE if kind == "catalogue" else _READERS
     key = _key(str(text))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.imports.batches import ImportBatch
 from core.imports.report import Change, ImportReport, RowProblem
-from core.imports.tables import SourceRow
+from core.imports.tables import SourceRow, TableRows
 from core.imports.values import clean_phone, identifier_problem, parse_class
 from core.library import Library
 from core.models import Guardian, GuardianStudent, Reader, ReaderType, RetiredCard, SchoolClass
@@ -43,6 +43,16 @@ def _reader_type(raw: str, has_class: bool, teachers: bool) -> ReaderType:
     return ReaderType.STUDENT if has_class else ReaderType.TEACHER
 
 
+def _class_of(grade: str, class_name: str) -> tuple[str, int] | None:
+    """The class, also when the registry export splits it: 年级 "三年级" + 班级 "2班" → 三年级2班."""
+    if not class_name:
+        return None
+    parsed = parse_class(class_name)
+    if parsed is None and grade:
+        parsed = parse_class(grade + class_name)
+    return parsed
+
+
 def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teachers: bool) -> PersonRow | None:
     """A PersonRow, or None after recording why the row cannot be imported."""
     f = row.fields
@@ -54,7 +64,7 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teacher
     if not name:
         reasons.append("缺少姓名")
     reader_type = _reader_type(f.get("reader_type", ""), bool(f.get("class_name")), teachers)
-    parsed = parse_class(f.get("class_name", "")) if f.get("class_name") else None
+    parsed = _class_of(f.get("grade", ""), f.get("class_name", ""))
     if reader_type is ReaderType.STUDENT and parsed is None:
         shown = f.get("class_name", "")
         reasons.append(f"班级“{shown}”看不懂（例如：三年级2班、3(2)班）" if shown else "学生缺少班级")
@@ -93,6 +103,8 @@ def import_readers(library: Library, rows: Iterable[SourceRow], *, filename: str
             valid.append(person)
         if progress is not None:
             progress(1)
+    if isinstance(rows, TableRows):  # columns left out on purpose (identity cards), for the preview
+        report.warnings[:0] = rows.notes
     with library.uow() as uow:
         _Roster(uow.session, library, report).apply(valid)
         if dry_run or (report.problems and not accept_partial) or not valid:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.imports.marc import read_marc
-from core.imports.tables import SourceRow, UnreadableFile, read_csv, read_xlsx
+from core.imports.tables import SourceRow, UnreadableFile, read_csv, read_xls, read_xlsx
 
 MARC_SUFFIXES = {".iso", ".mrc", ".marc", ".dat", ".2709"}
 
@@ -15,7 +15,7 @@ MARC_SUFFIXES = {".iso", ".mrc", ".marc", ".dat", ".2709"}
 @dataclass
 class Source:
     path: Path
-    format: str  # csv | xlsx | marc
+    format: str  # csv | xlsx | xls | marc
     encoding: str  # utf-8 | gbk for CSV; "" otherwise
     rows: Iterator[SourceRow]
     total_hint: int | None  # roughly how many rows, for progress bars
@@ -37,7 +37,7 @@ def open_source(path: Path, kind: str) -> Source:
     if suffix in (".xlsx", ".xlsm"):
         return Source(path, "xlsx", "", read_xlsx(path, kind), _xlsx_rows(path), digest)
     if suffix == ".xls":
-        raise UnreadableFile("暂不支持旧版 .xls：请在 Excel/WPS 里另存为 .xlsx 或 CSV")
+        return Source(path, "xls", "", read_xls(path, kind), _xls_rows(path), digest)
     if suffix in MARC_SUFFIXES or _looks_like_marc(data):
         if kind != "catalogue":
             raise UnreadableFile("MARC 文件只能导入书目")
@@ -54,3 +54,16 @@ def _xlsx_rows(path: Path) -> int | None:
         return workbook.worksheets[0].max_row if workbook.worksheets else None
     finally:
         workbook.close()
+
+
+def _xls_rows(path: Path) -> int | None:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except xlrd.XLRDError:
+        return None  # reading the rows will say why, in Chinese
+    try:
+        return book.sheet_by_index(0).nrows if book.nsheets else None
+    finally:
+        book.release_resources()

@@ -1,16 +1,29 @@
-"""Reading CSV (UTF-8 or GBK) and .xlsx into rows keyed by our field names, with file line numbers."""
+"""Reading CSV (UTF-8 or GBK), .xlsx and .xls into rows keyed by our field names, with file line numbers."""
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.imports.headers import map_columns
+from core.imports.headers import is_identity_header, map_columns
+from core.imports.report import RowProblem
 from core.imports.values import clean
 
 HEADER_SCAN_ROWS = 10  # export title rows and merged headers sit above the real header
+ID_SCAN_ROWS = 50  # data rows looked at to spot a column of identity-card numbers under another header
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def is_id_number(text: str) -> bool:
+    """True for an 18-character PRC identity-card number with a valid check character (GB 11643)."""
+    if not _ID_NUMBER.match(text):
+        return False
+    total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11] == text[17].upper()
 
 
 class UnreadableFile(Exception):
@@ -63,20 +76,64 @@ def _header(rows: list[list[object]], kind: str) -> tuple[int, dict[int, str]]:
     return best, best_map
 
 
-def _rows(rows: Iterator[list[object]], kind: str, first_line: int = 1) -> Iterator[SourceRow]:
-    head: list[list[object]] = []
-    for cells in rows:
-        head.append(cells)
-        if len(head) >= HEADER_SCAN_ROWS:
-            break
-    header_index, columns = _header(head, kind)
-    buffered = head[header_index + 1:]
-    line = first_line + header_index
-    for cells in _chain(buffered, rows):
-        line += 1
-        values = {field: clean(cells[i]) if i < len(cells) else "" for i, field in columns.items()}
-        if any(values.values()):
-            yield SourceRow(line, values)
+class TableRows:
+    """The data rows of one table, lazily; `notes` lists columns dropped on purpose (filled once iterated).
+
+    For rosters an identity-card column (by its header, or a mapped column whose values are
+    18-character ID numbers) is never read: its values do not reach any SourceRow.
+    """
+
+    def __init__(self, rows: Iterable[list[object]], kind: str, first_line: int = 1) -> None:
+        self.notes: list[RowProblem] = []
+        self._iter = self._read(iter(rows), kind, first_line)
+
+    def __iter__(self) -> Iterator[SourceRow]:
+        return self._iter
+
+    def __next__(self) -> SourceRow:
+        return next(self._iter)
+
+    def _read(self, rows: Iterator[list[object]], kind: str, first_line: int) -> Iterator[SourceRow]:
+        head: list[list[object]] = []
+        for cells in rows:
+            head.append(cells)
+            if len(head) >= HEADER_SCAN_ROWS:
+                break
+        header_index, columns = _header(head, kind)
+        buffered = head[header_index + 1:]
+        header_line = first_line + header_index
+        if kind == "readers":
+            for cells in rows:  # look ahead so a column is judged on enough rows
+                buffered.append(cells)
+                if len(buffered) >= ID_SCAN_ROWS:
+                    break
+            dropped = self._drop_identity(head[header_index], buffered, columns, header_line)
+            if dropped:  # map again without them: a 学籍号 column can then stand in for a dropped 证号
+                blanked = [[None if i in dropped else c for i, c in enumerate(cells)] for cells in head]
+                columns = _header(blanked, kind)[1]
+        line = header_line
+        for cells in _chain(buffered, rows):
+            line += 1
+            values = {field: clean(cells[i]) if i < len(cells) else "" for i, field in columns.items()}
+            if kind == "readers":  # a stray ID number in any kept cell is never stored
+                values = {k: "" if len(v) == 18 and is_id_number(v) else v for k, v in values.items()}
+            if any(values.values()):
+                yield SourceRow(line, values)
+
+    def _drop_identity(self, header: list[object], data: list[list[object]], columns: dict[int, str],
+                       line: int) -> set[int]:
+        """Column indexes holding identity-card numbers, each noted for the preview."""
+        dropped: set[int] = set()
+        for index in sorted(set(range(len(header))) | set(columns)):
+            cell = header[index] if index < len(header) else None
+            values = [clean(cells[index]) for cells in data if index < len(cells) and clean(cells[index])]
+            by_value = index in columns and values and sum(map(is_id_number, values)) * 2 >= len(values)
+            if is_identity_header(cell) or by_value:
+                dropped.add(index)
+                name = clean(cell) or f"第{index + 1}列"
+                self.notes.append(RowProblem(line, f"第{line}行（表头）",
+                                             f"“{name}”列是身份证号，已整列忽略、不会保存"))
+        return dropped
 
 
 def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:
@@ -93,22 +150,73 @@ def read_csv(data: bytes, kind: str) -> tuple[Iterator[SourceRow], str]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    return _rows(iter(reader), kind), encoding  # type: ignore[arg-type]
+    return TableRows(reader, kind), encoding  # type: ignore[arg-type]
 
 
-def read_xlsx(path: Path, kind: str) -> Iterator[SourceRow]:
-    """Rows of the first sheet that has a recognisable header."""
-    from openpyxl import load_workbook  # imported here: only Excel imports pay for it
+class SheetRows(TableRows):
+    """Rows of the first sheet of a workbook that has a recognisable header (.xlsx via openpyxl, .xls via xlrd)."""
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
+    def __init__(self, path: Path, kind: str, fmt: str) -> None:
+        self.notes = []
+        self._iter = self._sheets(path, kind, fmt)
+
+    def _sheets(self, path: Path, kind: str, fmt: str) -> Iterator[SourceRow]:
         last_error: UnreadableFile | None = None
-        for sheet in workbook.worksheets:
+        for rows in (_xlsx_sheets if fmt == "xlsx" else _xls_sheets)(path):
             try:
-                yield from _rows((list(r) for r in sheet.iter_rows(values_only=True)), kind)
+                yield from self._read(iter(rows), kind, 1)
                 return
             except UnreadableFile as exc:
                 last_error = exc
         raise last_error or UnreadableFile("工作簿里没有工作表")
+
+
+def _xlsx_sheets(path: Path) -> Iterator[Iterator[list[object]]]:
+    from openpyxl import load_workbook  # imported here: only Excel imports pay for it
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            yield (list(r) for r in sheet.iter_rows(values_only=True))
     finally:
         workbook.close()
+
+
+def _xls_sheets(path: Path) -> Iterator[Iterator[list[object]]]:
+    """Sheets of an Excel 97-2003 (BIFF8) workbook; merged cells read as their top-left value, like xlsx."""
+    import xlrd  # imported here: only .xls imports pay for it
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except xlrd.XLRDError as exc:
+        raise UnreadableFile("这个 .xls 文件打不开：请在 Excel/WPS 里打开后另存为 .xlsx 再试") from exc
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            yield (_xls_row(book, sheet.row(r)) for r in range(sheet.nrows))
+    finally:
+        book.release_resources()
+
+
+def _xls_row(book: object, cells: list) -> list[object]:
+    import xlrd
+
+    out: list[object] = []
+    for cell in cells:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            out.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode).date().isoformat())  # type: ignore[attr-defined]
+        elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+            out.append(None)
+        else:
+            out.append(cell.value)
+    return out
+
+
+def read_xlsx(path: Path, kind: str) -> SheetRows:
+    """Rows of the first .xlsx sheet that has a recognisable header."""
+    return SheetRows(path, kind, "xlsx")
+
+
+def read_xls(path: Path, kind: str) -> SheetRows:
+    """Rows of the first .xls (Excel 97-2003) sheet that has a recognisable header."""
+    return SheetRows(path, kind, "xls")

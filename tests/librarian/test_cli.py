@@ -72,3 +72,12 @@ def test_inventory_commands(sqlite_url: str, tmp_path: Path) -> None:
     assert "缺失 T000004" in report and "错架 T000003《城南旧事》在二楼A架，应在二楼B架" in report
     weeded = runner.invoke(main, ["inventory", "weed", "T000004", "--reason", "丢失注销", "--db", sqlite_url]).output
     assert "✓ 注销 T000004《小王子》" in weeded
+
+
+def test_roster_xls_preview_names_the_dropped_identity_card_column(sqlite_url: str) -> None:
+    path = Path(__file__).parent / "data" / "roster_registry.xls"  # made by LibreOffice, see data/README.md
+    preview = CliRunner().invoke(main, ["import", "readers", str(path), "--dry-run", "--db", sqlite_url])
+    assert preview.exit_code == 0, preview.output
+    assert "（XLS）" in preview.output and "新增读者 G110101201601012345" in preview.output
+    assert "提醒 第2行（表头）：“身份证件号”列是身份证号，已整列忽略、不会保存" in preview.output
+    assert "110101201601012356" not in preview.output

@@ -141,3 +141,13 @@ def test_excel_unicode_text_export_is_utf16_with_tabs(library: Library, tmp_path
     source = open_source(path, "catalogue")
     assert source.encoding == "utf-16"
     assert import_catalogue(library, source.rows).counts == {"titles_created": 1, "items_created": 1}
+
+
+def test_xls_with_merged_title_and_two_row_header(library: Library) -> None:
+    path = Path(__file__).parent / "data" / "catalogue_merged.xls"  # made by LibreOffice, see data/README.md
+    assert open_source(path, "catalogue").format == "xls"
+    report = run(library, path)
+    assert report.committed and report.counts == {"titles_created": 3, "items_created": 4}
+    with library.uow() as uow:
+        item = uow.session.scalar(select(Item).where(Item.barcode == "T000001"))
+        assert item is not None and (item.location, item.call_number, item.price_fen) == ("二楼A架", "I287.45/C1", 2500)

@@ -112,3 +112,68 @@ def test_a_renamed_student_without_parents_is_simply_updated(library: Library, t
     renamed = [*ROSTER[:2], ["初一3班", "S2021001", "李桦", "", ""]]  # a typo fixed in the school's list
     report = run(library, files.write_csv(tmp_path / "b.csv", STUDENTS, renamed))
     assert report.committed and not report.problems and [c.action for c in report.changes] == ["更新读者"]
+
+
+DATA = Path(__file__).parent / "data"  # .xls files made once by LibreOffice: see data/README.md
+
+
+def stored_text(library: Library) -> str:
+    """Every value of every reader and guardian row, to prove an ID number was stored nowhere."""
+    with library.uow() as uow:
+        rows = [*uow.session.scalars(select(Reader)), *uow.session.scalars(select(Guardian))]
+        return " ".join(str(v) for r in rows for v in vars(r).values())
+
+
+def test_registry_xls_uses_xuejihao_and_drops_the_identity_card_column(library: Library) -> None:
+    source = open_source(DATA / "roster_registry.xls", "readers")
+    assert source.format == "xls" and source.total_hint == 5
+    preview = import_readers(library, source.rows, dry_run=True)
+    assert [(w.where, w.reason) for w in preview.warnings] == [
+        ("第2行（表头）", "“身份证件号”列是身份证号，已整列忽略、不会保存")]
+    report = run(library, DATA / "roster_registry.xls")
+    assert report.committed and not report.problems and report.counts["新增读者"] == 3
+    with library.uow() as uow:
+        wang = uow.session.scalar(select(Reader).where(Reader.card_no == "G110101201601012345"))
+        assert wang is not None and wang.name == "王小明" and wang.school_class.name == "三年级2班"
+        assert sorted(uow.session.scalars(select(SchoolClass.name))) == ["三年级2班", "五年级1班"]
+    text = stored_text(library)
+    assert "110101201601012356" not in text and "22020220140303456X" not in text
+
+
+def test_office_xls_with_id_numbers_under_a_card_header_falls_back_to_xuejihao(library: Library) -> None:
+    report = run(library, DATA / "roster_office.xls")
+    assert [w.reason for w in report.warnings] == ["“证号”列是身份证号，已整列忽略、不会保存"]
+    assert report.committed and report.counts["新增读者"] == 3
+    with library.uow() as uow:
+        assert sorted(uow.session.scalars(select(Reader.card_no))) == [
+            "G110101201601012345", "G110101201602023456", "L220202201403034567"]
+    assert "110101201602023452" not in stored_text(library)
+
+
+def test_student_number_wins_over_xuejihao_and_an_id_header_is_not_a_reader_type(library: Library,
+                                                                                  tmp_path: Path) -> None:
+    path = files.write_csv(tmp_path / "a.csv", ["学籍号", "学号", "姓名", "身份证号", "班级"],
+                           [["G110101201601012345", "2023001", "王小明", "110101201601012356", "三年级2班"]])
+    report = run(library, path)
+    assert report.committed and [w.reason for w in report.warnings] == ["“身份证号”列是身份证号，已整列忽略、不会保存"]
+    with library.uow() as uow:
+        reader = uow.session.scalar(select(Reader))
+        assert reader is not None and reader.card_no == "2023001" and reader.reader_type is ReaderType.STUDENT
+
+
+def test_a_stray_id_number_in_a_kept_cell_is_not_stored(library: Library, tmp_path: Path) -> None:
+    rows = [[f"S{i}", f"学生{i}", "三年级1班"] for i in range(5)] + [["110101201601012356", "王小明", "三年级2班"]]
+    report = run(library, files.write_csv(tmp_path / "a.csv", ["证号", "姓名", "班级"], rows))
+    assert not report.committed and [(p.line, p.reason) for p in report.problems] == [(7, "缺少借书证号/学号")]
+    assert report.warnings == []
+
+
+def test_a_broken_xls_is_refused_in_chinese(tmp_path: Path) -> None:
+    import pytest
+
+    from core.imports.tables import UnreadableFile
+
+    path = tmp_path / "坏.xls"
+    path.write_bytes(b"not an excel file at all" * 10)
+    with pytest.raises(UnreadableFile, match="另存为 .xlsx"):
+        list(open_source(path, "readers").rows)
