@@ -19,7 +19,11 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def is_id_number(text: str) -> bool:
-    """True for an 18-character PRC identity-card number with a valid check character (GB 11643)."""
+    """True for an 18-character PRC identity-card number with a valid check character (GB 11643),
+    alone or behind one letter: the national student registry's 全国学籍号 is "G" + the child's ID
+    number, so storing it would store the ID number."""
+    if len(text) == 19 and text[0].isascii() and text[0].isalpha():
+        text = text[1:]
     if not _ID_NUMBER.match(text):
         return False
     total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True))
@@ -116,7 +120,7 @@ class TableRows:
             line += 1
             values = {field: clean(cells[i]) if i < len(cells) else "" for i, field in columns.items()}
             if kind == "readers":  # a stray ID number in any kept cell is never stored
-                values = {k: "" if len(v) == 18 and is_id_number(v) else v for k, v in values.items()}
+                values = {k: "" if len(v) in (18, 19) and is_id_number(v) else v for k, v in values.items()}
             if any(values.values()):
                 yield SourceRow(line, values)
 
@@ -132,7 +136,7 @@ class TableRows:
                 dropped.add(index)
                 name = clean(cell) or f"第{index + 1}列"
                 self.notes.append(RowProblem(line, f"第{line}行（表头）",
-                                             f"“{name}”列是身份证号，已整列忽略、不会保存"))
+                                             f"“{name}”列是（或含有）身份证号，已整列忽略、不会保存"))
         return dropped
 
 

@@ -129,7 +129,7 @@ def test_registry_xls_uses_xuejihao_and_drops_the_identity_card_column(library: 
     assert source.format == "xls" and source.total_hint == 5
     preview = import_readers(library, source.rows, dry_run=True)
     assert [(w.where, w.reason) for w in preview.warnings] == [
-        ("第2行（表头）", "“身份证件号”列是身份证号，已整列忽略、不会保存")]
+        ("第2行（表头）", "“身份证件号”列是（或含有）身份证号，已整列忽略、不会保存")]
     report = run(library, DATA / "roster_registry.xls")
     assert report.committed and not report.problems and report.counts["新增读者"] == 3
     with library.uow() as uow:
@@ -142,7 +142,7 @@ def test_registry_xls_uses_xuejihao_and_drops_the_identity_card_column(library: 
 
 def test_office_xls_with_id_numbers_under_a_card_header_falls_back_to_xuejihao(library: Library) -> None:
     report = run(library, DATA / "roster_office.xls")
-    assert [w.reason for w in report.warnings] == ["“证号”列是身份证号，已整列忽略、不会保存"]
+    assert [w.reason for w in report.warnings] == ["“证号”列是（或含有）身份证号，已整列忽略、不会保存"]
     assert report.committed and report.counts["新增读者"] == 3
     with library.uow() as uow:
         assert sorted(uow.session.scalars(select(Reader.card_no))) == [
@@ -155,7 +155,7 @@ def test_student_number_wins_over_xuejihao_and_an_id_header_is_not_a_reader_type
     path = files.write_csv(tmp_path / "a.csv", ["学籍号", "学号", "姓名", "身份证号", "班级"],
                            [["G110101201601012345", "2023001", "王小明", "110101201601012356", "三年级2班"]])
     report = run(library, path)
-    assert report.committed and [w.reason for w in report.warnings] == ["“身份证号”列是身份证号，已整列忽略、不会保存"]
+    assert report.committed and [w.reason for w in report.warnings] == ["“身份证号”列是（或含有）身份证号，已整列忽略、不会保存"]
     with library.uow() as uow:
         reader = uow.session.scalar(select(Reader))
         assert reader is not None and reader.card_no == "2023001" and reader.reader_type is ReaderType.STUDENT
@@ -177,3 +177,12 @@ def test_a_broken_xls_is_refused_in_chinese(tmp_path: Path) -> None:
     path.write_bytes(b"not an excel file at all" * 10)
     with pytest.raises(UnreadableFile, match="另存为 .xlsx"):
         list(open_source(path, "readers").rows)
+
+
+def test_a_xuejihao_that_is_g_plus_an_id_number_is_never_stored(library: Library, tmp_path: Path) -> None:
+    # The national registry's 全国学籍号 is "G" + the child's ID number: as a card number it would store it.
+    rows = [["G110101201602023452", "王小明", "三年级2班"], ["G110101201601012356", "李华", "三年级2班"]]
+    report = run(library, files.write_csv(tmp_path / "a.csv", ["学籍号", "姓名", "班级"], rows))
+    assert not report.committed
+    assert [w.reason for w in report.warnings] == ["“学籍号”列是（或含有）身份证号，已整列忽略、不会保存"]
+    assert "110101201602023452" not in stored_text(library)
