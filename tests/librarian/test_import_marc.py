@@ -8,9 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from core.imports import import_catalogue, open_source
+from core.imports.marc import read_marc
+from core.isbn import make_isbn13
 from core.library import Library
 from core.models import Item, Title
 from tests.librarian.iso2709 import cnmarc, field, marc8, record
@@ -154,3 +158,33 @@ def test_a_905_barcode_range_is_expanded_or_refused_never_stored_as_one(library:
         ("第2条记录", "条码范围“20295410-5409”不是从小到大或超过500册，请逐册列出条码"),
         ("第3条记录", "条码范围“A0001-A9999”不是从小到大或超过500册，请逐册列出条码")]
     assert sorted(titles_by_barcode(library)) == [f"2029540{n}" for n in range(3, 9)]
+
+
+_HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)  # all in GB2312/GBK
+_BOOK = st.tuples(st.text(_HAN | st.sampled_from("ABCxyz0123：·"), min_size=1, max_size=12),
+                  st.text(_HAN, min_size=2, max_size=4).filter(lambda a: a[-1] not in "著编译绘撰"),
+                  st.integers(0, 99_999), st.integers(100, 99_999))
+
+
+@settings(max_examples=40, deadline=None)
+@given(books=st.lists(_BOOK, min_size=1, max_size=6), encoding=st.sampled_from(["utf-8", "gbk"]),
+       between=st.sampled_from([b"", b"\n", b"\r\n", b" \r\n"]))
+def test_any_catalogue_written_as_iso2709_reads_back_the_same(books: list, encoding: str, between: bytes) -> None:
+    sets = "50  " if encoding == "utf-8" else "0120"
+    data = between.join(
+        cnmarc(title, author + "著", f"P{i:05d}", encoding=encoding, sets=sets,
+               extra=[("010", field("  ", ("a", make_isbn13(f"978750{isbn:06d}").encode()),
+                                    ("d", f"CNY{fen // 100}.{fen % 100:02d}".encode())))])
+        for i, (title, author, isbn, fen) in enumerate(books)) + between
+    rows = list(read_marc(data))
+    assert [(r.line, r.fields["barcode"], r.fields["title"], r.fields["author"], r.fields["isbn"], r.fields["price"])
+            for r in rows] == [
+        (i + 1, f"P{i:05d}", title, author, make_isbn13(f"978750{isbn:06d}"), f"CNY{fen // 100}.{fen % 100:02d}")
+        for i, (title, author, isbn, fen) in enumerate(books)]
+
+
+def test_a_truncated_last_record_is_refused_by_number() -> None:
+    data = cnmarc("草房子", "曹文轩", "T1") + b"\r\n" + cnmarc("细米", "曹文轩", "T2")[:60]
+    rows = list(read_marc(data))
+    assert [(r.where, r.fields.get("barcode"), r.fields.get("_error")) for r in rows] == [
+        ("第1条记录", "T1", None), ("第2条记录", None, "记录格式损坏（目次区不对），无法读取")]
