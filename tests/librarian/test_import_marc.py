@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core.clock import FixedClock
 from core.imports import import_catalogue, open_source
 from core.imports.marc import read_marc
 from core.isbn import make_isbn13
@@ -188,3 +189,28 @@ def test_a_truncated_last_record_is_refused_by_number() -> None:
     rows = list(read_marc(data))
     assert [(r.where, r.fields.get("barcode"), r.fields.get("_error")) for r in rows] == [
         ("第1条记录", "T1", None), ("第2条记录", None, "记录格式损坏（目次区不对），无法读取")]
+
+
+def test_the_librarian_sees_every_record_or_its_numbered_reason_in_the_cli(
+        sqlite_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    path = tmp_path / "dp2导出.iso"
+    path.write_bytes(ISSUE_UTF8 + ISSUE_GBK + b"\r\n" + cnmarc("细米", "曹文轩", "20295403-5408") + b"\r\n"
+                     + cnmarc("青铜葵花", "曹文轩", "9-1") + b"\r\n")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", "catalog", str(path), "--db", sqlite_url])
+    assert refused.exit_code == 1, refused.output
+    assert "第4条记录：条码范围“9-1”不是从小到大或超过500册，请逐册列出条码" in refused.output
+    assert "没有写入任何数据" in refused.output
+    done = runner.invoke(main, ["import", "catalog", str(path), "--accept-partial", "--db", sqlite_url])
+    assert done.exit_code == 0 and "导入完成" in done.output, done.output
+    library = Library.open(sqlite_url, clock=clock, migrate=False)
+    try:
+        stored = titles_by_barcode(library)
+    finally:
+        library.close()
+    assert stored == {"X0001": ("草房子", "曹文轩"), "X0011": ("草房子", "曹文轩"),
+                      **{f"2029540{n}": ("细米", "曹文轩") for n in range(3, 9)}}
