@@ -10,7 +10,7 @@ that cannot be decoded is refused with its number and reason; U+FFFD and C1 cont
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from core.imports.tables import SourceRow, UnreadableFile
@@ -111,7 +111,8 @@ def _charset(leader: str, fields: list[tuple[str, bytes]]) -> str:
     return "marc8"
 
 
-def _decoder(charset: str):  # noqa: ANN202 - a small closure
+def _decoder(charset: str) -> Callable[[bytes], str]:
+    """bytes → text in `charset`; UnicodeDecodeError (or pymarc's errors for MARC-8) when it cannot."""
     if charset == "marc8":
         from pymarc.marc8 import MARC8ToUnicode  # only MARC-8 files pay for it
 
