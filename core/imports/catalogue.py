@@ -54,7 +54,10 @@ def _item_type(raw: str) -> ItemType | None:
 def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> CopyRow | None:
     """A CopyRow, or None after recording why the row cannot be imported."""
     f = row.fields
-    reasons = [f["_error"]] if "_error" in f else []
+    if "_error" in f:  # an unreadable record has no barcode or title to report as missing as well
+        report.problems.append(RowProblem(row.line, row.where, f["_error"]))
+        return None
+    reasons: list[str] = []
     barcode = f.get("barcode", "").replace(" ", "").upper()
     if problem := identifier_problem(barcode, seen, missing="缺少条形码", label="条形码", unit=row.unit):
         reasons.append(problem)
