@@ -1,6 +1,6 @@
 """The callback replay guard on the event loop: timestamp window first, then the nonce, batched writes.
 
-Endpoints call `check_window` once the signature is verified and `offer` (or `accept`) once
+Endpoints call `check_window` once the signature is verified and `offer` once
 everything signed (the body too) is verified, so an unsigned request never writes a row. Nonces
 arriving while a write is in flight share the next INSERT (group commit, as bot/keywriter.py does
 for run-once keys). A write refused by a locked database (a long SQLite import, a PostgreSQL lock)
@@ -93,14 +93,6 @@ class ReplayGuard:
         self._wake.set()
         return future
 
-    async def accept(self, channel: str, nonce: str, when: datetime, signature: str = "") -> None:
-        """Record the nonce and wait for the verdict; BadRequest(403) when it is malformed or was used."""
-        future = self.offer(channel, nonce, when, signature)
-        if self._task is None:  # not started (a bare endpoint): write now
-            await self._flush()
-        if not await future:
-            raise BadRequest(403, "nonce already used (replay)")
-
     def _write(self, offers: Sequence[Offer]) -> set[tuple[str, str]]:
         # The window was checked when each request arrived (check_window); not again here.
         accepted = self.store.accept_many(offers, window_checked=True)
@@ -160,9 +152,13 @@ class ReplayGuard:
                 future.set_exception(exc)
 
 
-async def verdict_within(admission: asyncio.Future[bool], seconds: float) -> bool | None:
-    """The verdict if it comes within `seconds`, else None (the write goes on in the background)."""
+async def verify_admitted(admission: asyncio.Future[bool]) -> None:
+    """For a URL verification (GET): BadRequest(403) when the nonce was used; waits at most
+    GET_VERDICT_SECONDS, then lets it through (the write goes on; a replayed GET can only echo)."""
     try:
-        return await asyncio.wait_for(asyncio.shield(admission), seconds)
+        admitted = await asyncio.wait_for(asyncio.shield(admission), GET_VERDICT_SECONDS)
     except TimeoutError:
-        return None
+        log.warning("verification echoed before its nonce was written (database slow)")
+        return
+    if not admitted:
+        raise BadRequest(403, "nonce already used (replay)")

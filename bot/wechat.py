@@ -19,7 +19,7 @@ from wechatpy.utils import check_signature
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import OfficialAccountCrypto
 from bot.dispatch import Dispatcher
-from bot.replay import GET_VERDICT_SECONDS, ReplayGuard, verdict_within
+from bot.replay import ReplayGuard, verify_admitted
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeChatSettings
 
@@ -60,12 +60,7 @@ class WeChatEndpoint:
         try:
             when = self._check_sender(request)
             q = request.query
-            verdict = await verdict_within(self._guard.offer("wechat", q.get("nonce", ""), when, q.get("signature", "")),
-                                           GET_VERDICT_SECONDS)
-            if verdict is False:
-                raise BadRequest(403, "nonce already used (replay)")
-            if verdict is None:
-                log.warning("verification echoed before its nonce was written (database slow)")
+            await verify_admitted(self._guard.offer("wechat", q.get("nonce", ""), when, q.get("signature", "")))
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(request.query.get("echostr", ""))

@@ -15,7 +15,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.callback import answer, plain_response, read_body, refuse
 from bot.crypto import WeComCrypto
 from bot.dispatch import Dispatcher
-from bot.replay import GET_VERDICT_SECONDS, ReplayGuard, verdict_within
+from bot.replay import ReplayGuard, verify_admitted
 from bot.wechat import CIPHER_ERRORS
 from bot.wxml import BadRequest, parse_xml, to_message
 from core.settings import WeComSettings
@@ -66,11 +66,7 @@ class WeComEndpoint:
         """URL verification: decrypt `echostr` and return the plaintext exactly (no quotes or newline)."""
         try:
             plain, admission = self._open(request, request.query.get("echostr", ""))
-            verdict = await verdict_within(admission, GET_VERDICT_SECONDS)
-            if verdict is False:
-                raise BadRequest(403, "nonce already used (replay)")
-            if verdict is None:
-                log.warning("verification echoed before its nonce was written (database slow)")
+            await verify_admitted(admission)
         except BadRequest as exc:
             return refuse(request, exc)
         return plain_response(plain)
