@@ -5,18 +5,29 @@ import re
 
 # field -> header variants (compared after removing spaces, brackets and punctuation)
 CATALOGUE_HEADERS: dict[str, tuple[str, ...]] = {
-    "title": ("书名", "题名", "正题名", "图书名称", "书刊名称", "名称", "title"),
-    "author": ("作者", "责任者", "第一责任者", "著者", "作者/译者", "author"),
-    "isbn": ("isbn", "国际标准书号", "isbn号", "书号", "标准编号", "isbn/issn"),
-    "publisher": ("出版社", "出版者", "出版单位", "出版发行者", "publisher"),
-    "year": ("出版年", "出版日期", "出版时间", "出版年份", "year"),
-    "call_number": ("索书号", "索取号", "排架号", "callnumber"),
-    "barcode": ("条形码", "条码", "条码号", "登录号", "财产号", "图书条码", "barcode"),
-    "price": ("价格", "定价", "单价", "金额", "price"),
-    "location": ("馆藏地", "馆藏位置", "馆藏地点", "存放位置", "书架", "架位", "location"),
-    "clc": ("分类号", "中图分类号", "中图法分类号", "类号", "clc"),
-    "item_type": ("文献类型", "图书类型", "流通类型", "借阅类型", "类型"),
-    "summary": ("简介", "内容简介", "摘要", "提要"),
+    "title": ("题名", "正题名", "书名", "图书名称", "书刊名称", "名称", "title"),
+    "author": ("责任者", "第一责任者", "主要责任者", "著者", "作者", "作者/译者", "著作者", "author"),
+    "isbn": ("isbn", "标准编码", "国际标准书号", "isbn号", "标准编号", "标准号", "书号", "isbn/issn"),
+    "publisher": ("出版者", "出版社", "出版单位", "出版发行者", "publisher", "publishercode"),
+    "year": ("出版日期", "出版年", "出版时间", "出版年份", "出版年月", "year", "publicationyear", "copyrightdate"),
+    "call_number": ("索取号", "索书号", "排架号", "callnumber", "itemcallnumber"),
+    # 种次号/书次号: the book number; with 分类号 it makes a call number when the file has no 索书号
+    "book_number": ("种次号", "书次号", "著者号"),
+    # 册条码号 (dp2) ... never 登录号: an accession number is its own field (see "accession_number")
+    "barcode": ("册条码号", "条码号", "条形码", "条码", "图书条码", "馆藏条码", "条码编号", "barcode"),
+    # 登录号/财产号: the accession register's number; used as the barcode only when no barcode column exists
+    "accession_number": ("登录号", "财产号", "财产登记号", "个别登记号", "总登记号", "登记号", "入藏号", "财产编号",
+                         "stocknumber"),
+    "price": ("册价格", "单价", "定价", "价格", "金额", "实价", "price", "replacementprice"),
+    "location": ("馆藏地点", "馆藏地", "典藏地", "典藏地点", "馆藏位置", "馆藏部门", "存放位置", "书架", "架位",
+                 "location", "homebranch"),
+    "clc": ("中图分类号", "分类号", "中图法分类号", "类号", "clc"),
+    "item_type": ("册类型", "文献类型", "流通类型", "图书类型", "借阅类型", "资料类型", "类型", "itype"),
+    "summary": ("内容简介", "简介", "摘要", "提要"),
+    "grades": ("适读年级", "适用年级", "适合年级", "阅读年级", "适读对象", "读者对象", "适用对象", "适读年龄"),
+    "subjects": ("主题词", "主题", "关键词", "主题标引", "标签"),
+    "source": ("来源", "图书来源", "文献来源", "采购方式", "获得方式", "入藏方式", "来源方式"),
+    "donor": ("捐赠人", "捐赠者", "捐书人", "捐赠单位", "捐赠方"),
 }
 
 READER_HEADERS: dict[str, tuple[str, ...]] = {
@@ -42,8 +53,11 @@ IDENTITY_HEADERS: tuple[str, ...] = ("身份证号", "身份证号码", "身份�
 _NOISE = re.compile(r"[\s\u3000()（）\[\]【】:：*＊_\-·.]")
 
 
+_TABLE_PREFIX = re.compile(r"^[A-Za-z_]+\.(?=[A-Za-z_]+$)")  # Koha report exports: items.barcode, biblio.title
+
+
 def _key(text: str) -> str:
-    return _NOISE.sub("", str(text)).lower()
+    return _NOISE.sub("", _TABLE_PREFIX.sub("", str(text).strip())).lower()
 
 
 def _index(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
