@@ -242,8 +242,12 @@ def mousesoft(folder: Path) -> Export:
     return Export("妙思", path, copies, "状态", {"source", "donor", "grades", "subjects"}, header_line=2)
 
 
-def koha(folder: Path) -> Export:
-    """A Koha SQL report saved as CSV (UTF-8): items.price beats items.replacementprice, stocknumber is 登录号."""
+def koha(folder: Path, qualified: bool = True) -> Export:
+    """A Koha report saved as CSV (UTF-8): items.price beats items.replacementprice, stocknumber is 登录号.
+
+    qualified: headers as table.column (guided reports, "items.barcode"); False: as MySQL names a plain
+    SQL report's columns (SELECT items.barcode ... gives "barcode", see gist.github.com/jasloe/fa59a9a97cb0ce05a5aa).
+    """
     header = ["biblio.title", "biblio.author", "biblioitems.isbn", "biblioitems.publishercode",
               "biblioitems.publicationyear", "items.barcode", "items.itemcallnumber", "items.homebranch",
               "items.location", "items.itype", "items.price", "items.replacementprice", "items.stocknumber",
@@ -256,6 +260,8 @@ def koha(folder: Path) -> Export:
         ["新华字典", "", ZIDIAN, "商务印书馆", "2011", "K0003", "H164/X57", "YGXX", "工具书室", "工具书", "19.9",
          "30", "DJ2026-003", "1"],
     ]
+    if not qualified:
+        header = [name.split(".", 1)[1] for name in header]
     path = write_csv(folder / "koha_report.csv", header, rows, "utf-8")
     copies = [
         Expected("K0001", isbn13_of(CAOFANGZI), "草房子", 1800, "I287.45/C69", "二楼A架", ItemType.GENERAL, "DJ2026-001"),
@@ -263,7 +269,7 @@ def koha(folder: Path) -> Export:
                  ItemType.TEACHING_REFERENCE, "DJ2026-002"),
         Expected("K0003", isbn13_of(ZIDIAN), "新华字典", 1990, "H164/X57", "工具书室", ItemType.REFERENCE, "DJ2026-003"),
     ]
-    return Export("Koha", path, copies, "items.issues", {"accession"})
+    return Export("Koha", path, copies, "items.issues" if qualified else "issues", {"accession"})
 
 
 def school_excel(folder: Path) -> Export:
@@ -296,5 +302,5 @@ def school_excel(folder: Path) -> Export:
 
 BUILDERS: dict[str, Callable[[Path], Export]] = {
     "dp2": dp2, "gdlis": gdlis, "interlib": interlib, "ilas": ilas, "mousesoft": mousesoft, "koha": koha,
-    "school_excel": school_excel,
+    "koha_sql": lambda folder: koha(folder, qualified=False), "school_excel": school_excel,
 }
