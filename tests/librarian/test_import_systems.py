@@ -66,10 +66,9 @@ def test_a_column_we_cannot_import_is_named_in_one_header_warning(
         library: Library, tmp_path: Path, system: str) -> None:
     export = systems.BUILDERS[system](tmp_path)
     report = run(library, export.path)
-    warnings = unknown_columns(report)
-    assert len(warnings) == 1, report.warnings
-    line, reason = warnings[0]
-    assert line == export.header_line and export.unknown_column in reason
+    naming = [(line, reason) for line, reason in unknown_columns(report) if export.unknown_column in reason]
+    assert len(naming) == 1, report.warnings
+    assert naming[0][0] == export.header_line
 
 
 def test_reimporting_an_export_with_the_new_fields_changes_nothing(library: Library, tmp_path: Path) -> None:
