@@ -10,6 +10,7 @@ from core.imports import ImportReport, import_catalogue, open_source
 from core.library import Library
 from core.models import Item, ItemType, Title
 from tests.librarian import systems
+from tests.librarian.iso2709 import field, record
 from tests.librarian.systems import Expected, Export
 
 
@@ -145,3 +146,35 @@ def test_a_barcode_column_wins_over_the_accession_number_even_when_it_comes_late
     assert run(library, path).committed
     item = landed(library)["B0007"][0]
     assert item.accession_number == "0007"
+
+
+def test_cnmarc_985_holdings_keep_accession_number_and_source(library: Library, tmp_path: Path) -> None:
+    """985 as another system writes it (github.com/DigitalPlatform/dp2/issues/200): $a 条码 $b 典藏地 $d 价格
+    $h 流水号/登录号 $m 获得方式, one group per copy; 606 subjects and 333 使用对象 on the record."""
+    h985 = ("985", field("  ", ("a", b"202954035"), ("b", "样本书库".encode()), ("d", b"14.80"), ("h", b"20295403"),
+                         ("m", "订购".encode()), ("a", b"202954044"), ("b", "北校区外借室".encode()), ("d", b"14.80"),
+                         ("h", b"20295404"), ("m", "赠送".encode())))
+    data = record([
+        ("001", b"0198016851"),
+        ("010", field("  ", ("a", systems.CAOFANGZI.encode()), ("d", b"CNY14.80"))),
+        ("100", field("  ", ("a", b"20240101d2024    em y0chiy50      ea"))),
+        ("200", field("1 ", ("a", "草房子".encode()), ("f", "曹文轩著".encode()))),
+        ("333", field("  ", ("a", "小学中年级".encode()))),
+        ("606", field(" 0", ("a", "儿童小说".encode()))),
+        ("606", field(" 0", ("a", "成长".encode()))),
+        ("690", field("  ", ("a", b"I287.45"))),
+        h985,
+    ])
+    path = tmp_path / "interlib.iso"
+    path.write_bytes(data)
+    report = run(library, path)
+    assert report.committed and not report.problems, report.problems
+    copies = landed(library)
+    assert sorted(copies) == ["202954035", "202954044"]
+    first, title = copies["202954035"]
+    second, _ = copies["202954044"]
+    assert (title.isbn, title.min_grade, title.max_grade, title.subjects) == (
+        systems.isbn13_of(systems.CAOFANGZI), 3, 4, "儿童小说 成长")
+    assert (first.location, first.price_fen, second.location) == ("样本书库", 1480, "北校区外借室")
+    assert (first.accession_number, first.source) == ("20295403", "采购")
+    assert (second.accession_number, second.source) == ("20295404", "捐赠")
