@@ -178,3 +178,26 @@ def test_cnmarc_985_holdings_keep_accession_number_and_source(library: Library, 
     assert (first.location, first.price_fen, second.location) == ("样本书库", 1480, "北校区外借室")
     assert (first.accession_number, first.source) == ("20295403", "采购")
     assert (second.accession_number, second.source) == ("20295404", "捐赠")
+
+
+def test_the_preview_names_the_unread_columns_first(library: Library, tmp_path: Path) -> None:
+    export = systems.school_excel(tmp_path)
+    source = open_source(export.path, "catalogue")
+    report = import_catalogue(library, source.rows, dry_run=True)
+    assert not report.committed and report.warnings
+    first = report.warnings[0]
+    assert "没有导入" in first.reason and "备注" in first.reason and first.line == 1
+    assert landed(library) == {}
+
+
+def test_a_changed_accession_number_or_source_updates_the_copy(library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "册.csv"
+    path.write_bytes(DP2_EXAMPLE.encode("utf-8"))
+    assert run(library, path).committed
+    path.write_bytes(DP2_EXAMPLE.replace("册类型,登录号", "册类型,登录号,来源")
+                     .replace("普通,DJ000101", "普通,DJ009101,捐赠-李华").encode("utf-8"))
+    report = run(library, path)
+    assert report.committed and report.counts == {"items_updated": 1}
+    assert "DJ009101" in report.changes[0].detail
+    item = landed(library)["0000101"][0]
+    assert (item.accession_number, item.source, item.donor) == ("DJ009101", "捐赠", "李华")
