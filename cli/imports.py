@@ -15,8 +15,9 @@ from core.library import Library
 PREVIEW_LINES = 30
 PROBLEM_LINES = 200
 
-COUNT_NAMES = {"titles_created": "新增书目", "items_created": "新增复本", "items_updated": "更新复本",
-               "unchanged": "无变化"}
+COUNT_NAMES = {"titles_created": "新增书目", "titles_updated": "更新书目", "items_created": "新增复本",
+               "items_updated": "更新复本", "unchanged": "无变化", "isbn_conflicts": "ISBN冲突"}
+DECISIONS = {"separate": "另立书目", "existing": "并入已有书目"}
 
 
 def _options(func: Callable[..., None]) -> Callable[..., None]:
@@ -36,9 +37,27 @@ def import_group() -> None:
 
 @import_group.command("catalog")
 @_options
-def catalog(file: Path, db_url: str, dry_run: bool, accept_partial: bool, all_changes: bool) -> None:
+@click.option("--same-isbn", type=click.Choice(["separate", "existing"]), default=None,
+              help="ISBN 已属于另一书名时：separate 另立书目（分册、套书），existing 并入已有书目。不给则列为冲突。")
+@click.option("--decide", "decide", multiple=True, metavar="行号=separate|existing",
+              help="逐行决定 ISBN 冲突，如 --decide 12=separate（可重复）。")
+def catalog(file: Path, db_url: str, dry_run: bool, accept_partial: bool, all_changes: bool,
+            same_isbn: str | None, decide: tuple[str, ...]) -> None:
     """导入书目：CSV（UTF-8/GBK）、Excel .xlsx/.xls 或 MARC ISO 2709（CNMARC/MARC21）。"""
-    _run("catalogue", file, db_url, dry_run, accept_partial, all_changes, teachers=False)
+    decisions = _decisions(decide)
+    _run("catalogue", file, db_url, dry_run, accept_partial, all_changes, teachers=False,
+         isbn={"same_isbn": same_isbn or "ask", "decisions": decisions})
+
+
+def _decisions(pairs: tuple[str, ...]) -> dict[int, str]:
+    """'12=separate' → {12: 'separate'}; a malformed pair stops with the pair named."""
+    out: dict[int, str] = {}
+    for pair in pairs:
+        line, _, choice = pair.partition("=")
+        if not line.strip().isdigit() or choice.strip() not in DECISIONS:
+            raise click.BadParameter(f"“{pair}”应写成 行号=separate 或 行号=existing", param_hint="--decide")
+        out[int(line)] = choice.strip()
+    return out
 
 
 @import_group.command("readers")
@@ -51,14 +70,14 @@ def readers(file: Path, db_url: str, dry_run: bool, accept_partial: bool, all_ch
 
 
 def _run(kind: str, file: Path, db_url: str, dry_run: bool, accept_partial: bool, all_changes: bool,
-         *, teachers: bool) -> None:
+         *, teachers: bool, isbn: dict[str, object] | None = None) -> None:
     library = Library.open(db_url, clock=system_clock)
     try:
-        report = _import(library, kind, file, dry_run, accept_partial, teachers)
+        report = _import(library, kind, file, dry_run, accept_partial, teachers, isbn or {})
         _print(report, all_changes)
         if report.problems and not report.committed and not dry_run and sys.stdin.isatty():
             if click.confirm(f"有{len(report.problems)}行有问题。只导入其余{report.good_rows}行吗？", default=False):
-                report = _import(library, kind, file, False, True, teachers)
+                report = _import(library, kind, file, False, True, teachers, isbn or {})
                 _print(report, all_changes)
         _verdict(report)
     finally:
@@ -66,7 +85,7 @@ def _run(kind: str, file: Path, db_url: str, dry_run: bool, accept_partial: bool
 
 
 def _import(library: Library, kind: str, file: Path, dry_run: bool, accept_partial: bool,
-            teachers: bool) -> ImportReport:
+            teachers: bool, isbn: dict[str, object]) -> ImportReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     try:
@@ -83,7 +102,7 @@ def _import(library: Library, kind: str, file: Path, dry_run: bool, accept_parti
             common = {"filename": file.name, "sha256": source.sha256, "dry_run": dry_run,
                       "accept_partial": accept_partial, "progress": progress}
             if kind == "catalogue":
-                report = import_catalogue(library, source.rows, **common)  # type: ignore[arg-type]
+                report = import_catalogue(library, source.rows, **common, **isbn)  # type: ignore[arg-type]
             else:
                 report = import_readers(library, source.rows, teachers=teachers, **common)  # type: ignore[arg-type]
     except UnreadableFile as exc:
@@ -106,6 +125,12 @@ def _print(report: ImportReport, all_changes: bool) -> None:
             click.echo(f"  ……还有{len(report.changes) - len(shown)}项（加 --all-changes 查看全部）")
     for warning in report.warnings[:PROBLEM_LINES]:
         click.echo(f"  提醒 {warning.where}：{warning.reason}")
+    if report.conflicts:
+        click.echo(f"ISBN冲突（共{len(report.conflicts)}行，同一ISBN、不同书名，需要您决定）：")
+        for c in report.conflicts[:PROBLEM_LINES]:
+            click.echo(f"  {c.where}：《{c.title}》的ISBN {c.isbn} 已属于《{c.held_title}》")
+        click.echo("  分册或套书请加 --same-isbn separate（另立书目），同一本书加 --same-isbn existing（并入），"
+                   "也可逐行 --decide 行号=separate")
     if report.problems:
         click.echo(f"有问题的行（共{len(report.problems)}行）：")
         for problem in report.problems[:PROBLEM_LINES]:

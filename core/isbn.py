@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 _STRIP = re.compile(r"[\s\-‐‑–—]")
+_LEAD = re.compile(r"[\d\s\-‐‑–—]+X?")
 
 
 def _isbn13_check(first12: str) -> str:
@@ -18,9 +19,12 @@ def _isbn10_valid(s: str) -> bool:
 
 def normalise_isbn(raw: str) -> str | None:
     """ISBN-13 digits for a valid ISBN-10 or ISBN-13, else None."""
-    s = _STRIP.sub("", raw.strip()).upper()
+    s = raw.strip().upper()
     if s.startswith("ISBN"):
-        s = s[4:].lstrip(":：")
+        s = s[4:].lstrip(":： ")
+    # Chinese exports append the 统一书号 or binding: "7-111-03758-8/TP·123", "9787111037583（平装）"
+    lead = _LEAD.match(s)
+    s = _STRIP.sub("", lead.group(0) if lead else s)
     if re.fullmatch(r"\d{13}", s):
         return s if _isbn13_check(s[:12]) == s[12] else None
     if re.fullmatch(r"\d{9}[\dX]", s) and _isbn10_valid(s):

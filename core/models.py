@@ -140,6 +140,9 @@ class Item(Base):
     location: Mapped[str] = mapped_column(String(100), default="")  # 馆藏地/书架
     item_type: Mapped[ItemType] = mapped_column(_enum(ItemType), default=ItemType.GENERAL)
     price_fen: Mapped[int] = mapped_column(Integer, default=0)
+    accession_number: Mapped[str | None] = mapped_column(String(40), index=True)  # 登录号/财产号, not the barcode
+    source: Mapped[str] = mapped_column(String(20), default="", server_default="")  # 采购 | 捐赠 | 调拨 ...
+    donor: Mapped[str] = mapped_column(String(100), default="", server_default="")  # who gave a 捐赠 copy
     status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.AVAILABLE, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     title: Mapped[Title] = relationship(back_populates="items")

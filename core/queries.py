@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.circulation.fines import overdue_fine_fen, overdue_open_days
@@ -20,6 +20,7 @@ from core.models import (
     ChargeStatus,
     Item,
     ItemStatus,
+    ItemType,
     Loan,
     Reader,
     ReaderStatus,
@@ -249,10 +250,15 @@ def new_books(library: Library, *, days: int = 30, grade: int | None = None, top
 
 def recommend(library: Library, *, grade: int | None = None, topic: str | None = None,
               limit: int = 5) -> list[BookView]:
-    """Titles with an introduction that suit the grade/topic, with copies on the shelf first."""
+    """Titles with an introduction that suit the grade/topic, with copies on the shelf first.
+
+    Only titles with an ordinary lending copy: a dictionary (工具书) or a teachers' book (教学参考书)
+    is never suggested to a pupil's parent, whatever grades its record gives.
+    """
     on_shelf = (select(func.count()).select_from(Item)
                 .where(Item.title_id == Title.id, Item.status == ItemStatus.AVAILABLE).scalar_subquery())
-    stmt = _grade_topic(select(Title).where(Title.summary != ""), grade, topic)
+    lendable = exists().where(Item.title_id == Title.id, Item.item_type == ItemType.GENERAL)
+    stmt = _grade_topic(select(Title).where(Title.summary != "", lendable), grade, topic)
     return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit)
 
 

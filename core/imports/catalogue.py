@@ -1,27 +1,34 @@
 """Catalogue import: rows from any source → titles and copies in one transaction (查重 by ISBN)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import insert, select, update
 
 from core.catalogue import bump_catalogue_version
+from core.imports import vocabulary
 from core.imports.batches import ImportBatch
-from core.imports.report import Change, ImportReport, RowProblem
+from core.imports.report import Change, ImportReport, IsbnConflict, RowProblem
 from core.imports.tables import SourceRow
-from core.imports.values import identifier_problem, parse_year, price_to_fen
+from core.imports.values import (
+    GradesProblem,
+    identifier_problem,
+    parse_grades,
+    parse_subjects,
+    parse_year,
+    price_to_fen,
+)
 from core.isbn import normalise_isbn
 from core.library import Library
 from core.models import Item, ItemStatus, ItemType, Title
 
 Progress = Callable[[int], None]
-
-_ITEM_TYPES = {"工具书": ItemType.REFERENCE, "参考书": ItemType.REFERENCE, "大型成套": ItemType.REFERENCE,
-               "教参": ItemType.TEACHING_REFERENCE, "教学参考": ItemType.TEACHING_REFERENCE,
-               "期刊": ItemType.PERIODICAL, "杂志": ItemType.PERIODICAL}
+IsbnDecision = Literal["ask", "separate", "existing"]
 
 
 @dataclass
@@ -42,13 +49,11 @@ class CopyRow:
     location: str
     price_fen: int | None  # None: the row gave no price (keep what we have)
     item_type: ItemType | None
-
-
-def _item_type(raw: str) -> ItemType | None:
-    for word, item_type in _ITEM_TYPES.items():
-        if word in raw:
-            return item_type
-    return ItemType.GENERAL if raw else None
+    accession_number: str | None = None
+    source: str = ""
+    donor: str = ""
+    grades: tuple[int, int] | None = None
+    subjects: str = ""
 
 
 def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> CopyRow | None:
@@ -58,7 +63,9 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> Copy
         report.problems.append(RowProblem(row.line, row.where, f["_error"]))
         return None
     reasons: list[str] = []
-    barcode = f.get("barcode", "").replace(" ", "").upper()
+    accession = f.get("accession_number", "").replace(" ", "").upper()[:40] or None
+    # Many school libraries print the 登录号 as the barcode: it is the barcode only when no barcode column exists.
+    barcode = (f["barcode"] if "barcode" in f else accession or "").replace(" ", "").upper()
     if problem := identifier_problem(barcode, seen, missing="缺少条形码", label="条形码", unit=row.unit):
         reasons.append(problem)
     raw_isbn = f.get("isbn", "")
@@ -68,46 +75,89 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> Copy
         reasons.append("缺少书名")
     price = price_to_fen(f.get("price", ""))
     if price is None:
-        reasons.append(f"价格“{f.get('price')}”看不懂（应为 25.00、¥25.00 或 25元）")
+        reasons.append(f"价格“{f.get('price')}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）")
     if reasons:
         report.problems.append(RowProblem(row.line, row.where, "；".join(reasons)))
         return None
     seen[barcode] = row.line
     if raw_isbn and isbn is None:
         report.warnings.append(RowProblem(row.line, row.where, f"ISBN“{raw_isbn}”校验不通过，已忽略ISBN"))
+    kind, known = vocabulary.item_type(f.get("item_type", ""))
+    if not known:
+        report.warnings.append(RowProblem(row.line, row.where, f"类型“{f['item_type']}”不认识，已按普通图书导入"))
+    grades = _grades(f.get("grades", ""), row, report)
+    if grades is None and kind is None and any(w in f.get("grades", "") for w in ("教师", "老师", "教参")):
+        kind = ItemType.TEACHING_REFERENCE  # a teachers' book: lent to teachers, never recommended to pupils
+    source, donor = vocabulary.source(f.get("source", ""))
+    call_number = f.get("call_number", "") or _join_call(f.get("clc", ""), f.get("book_number", ""))
     return CopyRow(row.line, row.where, barcode, isbn, title, f.get("author", "")[:200], f.get("publisher", "")[:200],
                    parse_year(f.get("year", "")), f.get("clc", "")[:40], f.get("summary", ""),
-                   f.get("call_number", "")[:60], f.get("location", "")[:100],
-                   price if f.get("price") else None, _item_type(f.get("item_type", "")))
+                   call_number[:60], f.get("location", "")[:100],
+                   price if f.get("price") else None, kind, accession, source,
+                   (f.get("donor", "") or donor)[:100], grades, parse_subjects(f.get("subjects", "")))
+
+
+def _grades(raw: str, row: SourceRow, report: ImportReport) -> tuple[int, int] | None:
+    try:
+        return parse_grades(raw)
+    except GradesProblem:
+        report.warnings.append(RowProblem(row.line, row.where,
+                                          f"适读年级“{raw}”看不懂（应为 1-3年级、小学低年级、初中 等），已留空"))
+        return None
+
+
+def _join_call(clc: str, book_number: str) -> str:
+    """索书号 = 分类号/种次号 when a file gives them apart (妙思, 金盘 exports without 索书号)."""
+    return f"{clc}/{book_number}" if clc and book_number else ""
+
+
+_TITLE_NOISE = re.compile(r"[\s《》〈〉<>“”\"'‘’「」『』【】\[\]()（）。.，,！!？?：:；;、·・—_-]")
+
+
+def same_title(a: str, b: str) -> bool:
+    """Titles equal after width, case, spaces and punctuation: '草房子' = '《草房子》' ≠ '青铜葵花'."""
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", a)).lower() == \
+        _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", b)).lower()
 
 
 class _Catalogue:
-    """What the database already holds, loaded once so 100,000 rows need no per-row queries."""
+    """What the database already holds, loaded once so 100,000 rows need no per-row queries.
+
+    `by_isbn` lists every title under an ISBN (volumes of a set may share one); titles this
+    import creates are added as they are planned, so later rows of the file see them.
+    """
 
     def __init__(self, session: Any) -> None:
-        self.by_isbn: dict[str, int] = {}
-        self.by_name: dict[tuple[str, str], int] = {}
-        self.names: dict[int, tuple[str, str | None]] = {}
-        for tid, isbn, title, author in session.execute(select(Title.id, Title.isbn, Title.title, Title.author)):
-            if isbn:
-                self.by_isbn.setdefault(isbn, tid)
-            self.by_name.setdefault((title, author), tid)
-            self.names[tid] = (title, isbn)
+        self.by_isbn: dict[str, list[int | tuple[str, ...]]] = {}
+        self.by_name: dict[tuple[str, str], int | tuple[str, ...]] = {}
+        self.names: dict[int | tuple[str, ...], tuple[str, str | None]] = {}
+        self.tags: dict[int, tuple[int | None, str]] = {}  # title id -> (min_grade, subjects)
+        for tid, isbn, title, author, grade, subjects in session.execute(
+                select(Title.id, Title.isbn, Title.title, Title.author, Title.min_grade, Title.subjects)):
+            self.add(tid, isbn, title, author)
+            self.tags[tid] = (grade, subjects or "")
         self.items = {row.barcode: row for row in session.execute(
             select(Item.barcode, Item.id, Item.title_id, Item.call_number, Item.location, Item.price_fen,
-                   Item.item_type))}
+                   Item.item_type, Item.accession_number, Item.source, Item.donor))}
 
-
-def _title_key(row: CopyRow) -> tuple[str, ...]:
-    return ("isbn", row.isbn) if row.isbn else ("name", row.title, row.author)
+    def add(self, ref: int | tuple[str, ...], isbn: str | None, title: str, author: str) -> None:
+        if isbn:
+            self.by_isbn.setdefault(isbn, []).append(ref)
+        self.by_name.setdefault((title, author), ref)
+        self.names[ref] = (title, isbn)
 
 
 def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: str = "", sha256: str = "",
                      dry_run: bool = False, accept_partial: bool = False, actor: str = "cli",
+                     same_isbn: IsbnDecision = "ask", decisions: Mapping[int, IsbnDecision] | None = None,
                      progress: Progress | None = None) -> ImportReport:
     """Validate every row, plan the changes, and commit them in one transaction when allowed.
 
     Nothing is written when `dry_run`, or when some rows are bad and `accept_partial` is False.
+    A row whose ISBN belongs to a title of another name is an IsbnConflict (a bad row) unless
+    `decisions[line]` or `same_isbn` says "separate" (its own title under that ISBN) or
+    "existing" (a copy of the title already holding it). Columns the file has and the importer
+    does not read (`rows.notes`) come first in `report.warnings`.
     """
     report = ImportReport("catalogue", dry_run=dry_run)
     seen: dict[str, int] = {}
@@ -119,13 +169,14 @@ def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: s
             valid.append(copy)
         if progress is not None:
             progress(1)
+    report.warnings[:0] = getattr(rows, "notes", [])
     now = library.now()
     with library.uow() as uow:
         session = uow.session
-        plan = _plan(_Catalogue(session), valid, report, now)
+        plan = _plan(_Catalogue(session), valid, report, now, _Decider(same_isbn, decisions or {}))
         if dry_run or (report.problems and not accept_partial) or not valid:
             return report
-        _apply(session, plan, now)
+        _apply(session, plan)
         if report.changed:
             bump_catalogue_version(session)
         batch = ImportBatch(kind="catalogue", filename=filename[:300], sha256=sha256, at=now, actor=actor,
@@ -139,62 +190,128 @@ def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: s
     return report
 
 
+@dataclass(frozen=True)
+class _Decider:
+    default: IsbnDecision
+    per_line: Mapping[int, IsbnDecision]
+
+    def __call__(self, line: int) -> IsbnDecision:
+        return self.per_line.get(line, self.default)
+
+
 @dataclass
 class _Plan:
     new_titles: dict[tuple[str, ...], dict[str, Any]]
     new_items: list[tuple[tuple[str, ...] | int, dict[str, Any]]]  # (new-title key or title id, values)
     updates: list[dict[str, Any]]
+    title_updates: dict[int, dict[str, Any]]
 
 
-def _plan(existing: _Catalogue, rows: list[CopyRow], report: ImportReport, now: datetime) -> _Plan:
-    plan = _Plan({}, [], [])
+def _find_title(existing: _Catalogue, row: CopyRow, report: ImportReport,
+                decide: _Decider) -> tuple[int | tuple[str, ...] | None, bool]:
+    """(the title this row's copy belongs to, or None for a new one; False when the row is refused)."""
+    if not row.isbn:
+        return existing.by_name.get((row.title, row.author)), True
+    holders = existing.by_isbn.get(row.isbn, [])
+    if not holders or not row.title:
+        return (holders[0] if holders else None), True
+    for ref in holders:
+        if same_title(existing.names[ref][0], row.title):
+            return ref, True
+    decision = decide(row.line)
+    if decision == "existing":
+        return holders[0], True
+    if decision == "separate":
+        return None, True
+    held = existing.names[holders[0]][0]
+    report.conflicts.append(IsbnConflict(row.line, row.where, row.isbn, row.title, held))
+    report.problems.append(RowProblem(row.line, row.where,
+                                      f"ISBN冲突：ISBN {row.isbn} 已是《{held}》的，本行书名是《{row.title}》。"
+                                      "请确认是分册/套书（另立书目）还是同一本书（并入已有书目）"))
+    report.count("isbn_conflicts")
+    return None, False
+
+
+def _plan(existing: _Catalogue, rows: list[CopyRow], report: ImportReport, now: datetime,
+          decide: _Decider) -> _Plan:
+    plan = _Plan({}, [], [], {})
     for row in rows:
-        key = _title_key(row)
-        title_id = existing.by_isbn.get(row.isbn) if row.isbn else existing.by_name.get((row.title, row.author))
         current = existing.items.get(row.barcode)
         if current is not None:
             _plan_update(existing, row, current, report, plan)
             continue
-        if title_id is None and key not in plan.new_titles:
+        title_ref, ok = _find_title(existing, row, report, decide)
+        if not ok:
+            continue
+        if title_ref is None:
             if not row.title:
                 report.problems.append(RowProblem(row.line, row.where, f"缺少书名（ISBN {row.isbn} 不在馆藏中）"))
                 continue
-            plan.new_titles[key] = {"isbn": row.isbn, "title": row.title, "author": row.author,
-                                    "publisher": row.publisher, "year": row.year, "clc": row.clc,
-                                    "summary": row.summary, "created_at": now}
+            title_ref = ("isbn", row.isbn, row.title) if row.isbn else ("name", row.title, row.author)
+            grades = row.grades or (None, None)
+            plan.new_titles[title_ref] = {"isbn": row.isbn, "title": row.title, "author": row.author,
+                                          "publisher": row.publisher, "year": row.year, "clc": row.clc,
+                                          "summary": row.summary, "min_grade": grades[0], "max_grade": grades[1],
+                                          "subjects": row.subjects, "created_at": now}
+            existing.add(title_ref, row.isbn, row.title, row.author)
             report.count("titles_created")
             report.changes.append(Change("新增书目", row.isbn or "", f"《{row.title}》{row.author}"))
+        elif isinstance(title_ref, int):
+            _plan_title_tags(existing, title_ref, row, report, plan)
         values = {"barcode": row.barcode, "call_number": row.call_number, "location": row.location,
                   "item_type": row.item_type or ItemType.GENERAL, "price_fen": row.price_fen or 0,
+                  "accession_number": row.accession_number, "source": row.source, "donor": row.donor,
                   "status": ItemStatus.AVAILABLE, "created_at": now}
-        plan.new_items.append((title_id if title_id is not None else key, values))
+        plan.new_items.append((title_ref, values))
         report.count("items_created")
-        name = row.title or existing.names.get(title_id or 0, ("", None))[0]
+        name = existing.names[title_ref][0]
         report.changes.append(Change("新增复本", row.barcode, f"《{name}》{row.call_number} {row.location}".strip()))
     return plan
+
+
+def _plan_title_tags(existing: _Catalogue, title_id: int, row: CopyRow, report: ImportReport, plan: _Plan) -> None:
+    """Fill a held title's empty suitable grades and subjects from the file; never overwrite them."""
+    grade, subjects = existing.tags.get(title_id, (None, ""))
+    wanted: dict[str, Any] = {}
+    if row.grades and grade is None and title_id not in plan.title_updates:
+        wanted.update(min_grade=row.grades[0], max_grade=row.grades[1])
+    if row.subjects and not subjects:
+        wanted["subjects"] = row.subjects
+    if wanted:
+        plan.title_updates.setdefault(title_id, {"id": title_id}).update(wanted)
+        existing.tags[title_id] = (wanted.get("min_grade", grade), wanted.get("subjects", subjects))
+        report.count("titles_updated")
+        report.changes.append(Change("更新书目", existing.names[title_id][1] or "",
+                                     f"《{existing.names[title_id][0]}》补充适读年级/主题"))
 
 
 def _plan_update(existing: _Catalogue, row: CopyRow, current: Any, report: ImportReport, plan: _Plan) -> None:
     """A barcode we already have: the same book → update changed shelf data; another book → refuse."""
     held_title, held_isbn = existing.names[current.title_id]
     if (row.isbn and held_isbn and row.isbn != held_isbn) or (
-            not (row.isbn and row.isbn == held_isbn) and row.title and row.title != held_title):
+            not (row.isbn and row.isbn == held_isbn) and row.title and not same_title(row.title, held_title)):
         report.problems.append(RowProblem(row.line, row.where,
                                           f"条形码 {row.barcode} 已是《{held_title}》的条码，与本行书名不符"))
         return
+    _plan_title_tags(existing, current.title_id, row, report, plan)
     wanted = {"call_number": row.call_number, "location": row.location, "price_fen": row.price_fen,
-              "item_type": row.item_type}
+              "item_type": row.item_type, "accession_number": row.accession_number, "source": row.source,
+              "donor": row.donor}
     diff = {k: v for k, v in wanted.items() if v not in (None, "") and v != getattr(current, k)}
     if not diff:
         report.count("unchanged")
         return
     plan.updates.append({"id": current.id, **diff})
     report.count("items_updated")
-    shown = "，".join(f"{k}: {getattr(current, k)} → {v}" for k, v in diff.items())
+    shown = "，".join(f"{_FIELD_NAMES[k]}: {getattr(current, k) or '（空）'} → {v}" for k, v in diff.items())
     report.changes.append(Change("更新复本", row.barcode, f"《{held_title}》{shown}"))
 
 
-def _apply(session: Any, plan: _Plan, now: datetime) -> None:
+_FIELD_NAMES = {"call_number": "索书号", "location": "馆藏地", "price_fen": "价格（分）", "item_type": "类型",
+                "accession_number": "登录号", "source": "来源", "donor": "捐赠人"}
+
+
+def _apply(session: Any, plan: _Plan) -> None:
     """Bulk statements: one INSERT ... RETURNING for titles, one executemany each for items and updates."""
     keys = list(plan.new_titles)
     ids: dict[tuple[str, ...], int] = {}
@@ -207,3 +324,5 @@ def _apply(session: Any, plan: _Plan, now: datetime) -> None:
         session.execute(insert(Item), items)
     if plan.updates:
         session.execute(update(Item), plan.updates)
+    if plan.title_updates:
+        session.execute(update(Title), list(plan.title_updates.values()))

@@ -164,6 +164,11 @@ def _first(record: MarcRecord, tag: str, code: str) -> str:
     return next((v for f in record.get_fields(tag) if (v := f.get(code))), "")
 
 
+def _every(record: MarcRecord, tag: str, code: str) -> str:
+    """Every value of `tag`$`code`, space-joined (606/650 subjects repeat)."""
+    return " ".join(v for f in record.get_fields(tag) if (v := f.get(code)))
+
+
 def _join(*parts: str, sep: str = " ") -> str:
     return sep.join(p for p in parts if p)
 
@@ -204,7 +209,7 @@ _HOLDINGS = {
     "985": ("a", {"location": "b", "price": "d", "call_number": "c"}),  # one copy per repeated $a group
     "852": ("p", {"location": "bc", "call_number": "hi", "price": "9"}),
     "876": ("p", {"location": "l", "price": "c"}),
-    "952": ("p", {"location": "ca", "call_number": "o", "price": "gv"}),  # Koha items
+    "952": ("p", {"location": "ca", "call_number": "o", "price": "gv", "accession_number": "i"}),  # Koha items
 }
 
 
@@ -245,6 +250,7 @@ def _unimarc(record: MarcRecord) -> dict[str, str]:
         "title": title, "author": author, "isbn": _first(record, "010", "a"), "price": _first(record, "010", "d"),
         "publisher": _first(record, "210", "c"), "year": _first(record, "210", "d"),
         "clc": _first(record, "690", "a"), "summary": _first(record, "330", "a"),
+        "subjects": _every(record, "606", "a"), "grades": _first(record, "333", "a"),  # 333: 使用对象附注
     }
 
 
@@ -267,6 +273,7 @@ def _marc21(record: MarcRecord) -> dict[str, str]:
         "publisher": _strip_punct(_first(record, "264", "b") or _first(record, "260", "b")),
         "year": _first(record, "264", "c") or _first(record, "260", "c"),
         "clc": _first(record, "084", "a"), "summary": _first(record, "520", "a"),
+        "subjects": _strip_punct(_every(record, "650", "a")), "grades": _first(record, "521", "a"),
     }
 
 

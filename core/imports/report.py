@@ -18,6 +18,21 @@ class Change:
     detail: str
 
 
+@dataclass(frozen=True)
+class IsbnConflict:
+    """A row whose ISBN already belongs to a title with another name (套书, volumes, a typo).
+
+    Never merged silently: the librarian decides per line (`separate`: a title of its own under
+    the shared ISBN; `existing`: a copy of the title that holds the ISBN).
+    """
+
+    line: int
+    where: str
+    isbn: str
+    title: str  # the row's title
+    held_title: str  # the title that already has this ISBN (in the library or earlier in the file)
+
+
 @dataclass
 class ImportReport:
     kind: str  # catalogue | readers
@@ -26,6 +41,7 @@ class ImportReport:
     changes: list[Change] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)  # rows refused
     warnings: list[RowProblem] = field(default_factory=list)  # rows kept with a correction
+    conflicts: list[IsbnConflict] = field(default_factory=list)  # undecided same-ISBN, other-title rows
     committed: bool = False
     dry_run: bool = False
     batch_id: int | None = None

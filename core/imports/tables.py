@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.imports.headers import is_identity_header, map_columns
+from core.imports.headers import is_identity_header, map_columns, match_header
 from core.imports.report import RowProblem
 from core.imports.values import clean
 
@@ -115,6 +115,9 @@ class TableRows:
             if dropped:  # map again without them: a 学籍号 column can then stand in for a dropped 证号
                 blanked = [[None if i in dropped else c for i, c in enumerate(cells)] for cells in head]
                 columns = _header(blanked, kind)[1]
+        else:
+            dropped = set()
+        self._note_unread(head[header_index], columns, dropped, header_line, kind)
         line = header_line
         for cells in _chain(buffered, rows):
             line += 1
@@ -123,6 +126,27 @@ class TableRows:
                 values = {k: "" if len(v) in (18, 19) and is_id_number(v) else v for k, v in values.items()}
             if any(values.values()):
                 yield SourceRow(line, values)
+
+    def _note_unread(self, header: list[object], columns: dict[int, str], dropped: set[int], line: int,
+                     kind: str) -> None:
+        """Preview warnings naming every header the importer does not read: nothing is dropped silently.
+
+        A second column for a field already read (学籍号 beside 学号) is named with the one used.
+        """
+        used = {field: clean(header[index]) for index, field in columns.items() if index < len(header)}
+        unread, spare = [], []
+        for index, cell in enumerate(header):
+            name = clean(cell)
+            if not name or index in columns or index in dropped:
+                continue
+            field = match_header(cell, kind)
+            (spare if field in used else unread).append(f"“{name}”（用的是“{used[field]}”）" if field in used
+                                                        else f"“{name}”")
+        if spare:
+            self.notes.append(RowProblem(line, f"第{line}行（表头）", "这些列与另一列重复，没有导入：" + "、".join(spare)))
+        if unread:
+            self.notes.append(RowProblem(line, f"第{line}行（表头）",
+                                         "这些列没有导入（系统不保存或看不懂这些列名）：" + "、".join(unread)))
 
     def _drop_identity(self, header: list[object], data: list[list[object]], columns: dict[int, str],
                        line: int) -> set[int]:

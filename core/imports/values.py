@@ -89,3 +89,69 @@ def identifier_problem(value: str, seen: dict[str, int], *, missing: str, label:
     if value in seen:
         return f"{label} {value} 与第{seen[value]}{unit}重复"
     return None
+
+
+_STAGES = (("小学低年级", 1, 2), ("小学中年级", 3, 4), ("小学高年级", 5, 6), ("低年级", 1, 2), ("中年级", 3, 4),
+           ("高年级", 5, 6), ("低段", 1, 2), ("中段", 3, 4), ("高段", 5, 6), ("学前", 1, 1), ("幼儿", 1, 1),
+           ("小学", 1, 6), ("初中", 7, 9), ("中学", 7, 9))
+_JUNIOR = {"初一": 7, "初二": 8, "初三": 9}
+_GRADE_NUMBER = re.compile(r"([一二三四五六七八九\d])\s*年级")
+_AGES = re.compile(r"(\d{1,2})\s*(?:岁)?\s*(?:[-~～至到—]\s*(\d{1,2}))?\s*岁")
+_TEACHERS = ("教师", "老师", "成人", "教参")
+
+
+class GradesProblem(ValueError):
+    """A 适读年级 cell that names no grade we can read."""
+
+
+def parse_grades(raw: str) -> tuple[int, int] | None:
+    """Suitable grades 1..9 (初一 = 7) as (lowest, highest) for a 适读年级/读者对象 cell.
+
+    '1-3年级', '一至三年级', '一、二年级' → (1, 3) / (1, 2); '小学低年级' → (1, 2); '初中' → (7, 9);
+    '三年级以上' → (3, 9); '6-8岁' → (1, 2) (grade = age − 6, as schools enrol at six);
+    '' and teachers' books ('教师', '成人') → None. Raises GradesProblem for anything else.
+    """
+    text = raw.replace(" ", "").replace("级级", "级")
+    if not text or any(word in text for word in _TEACHERS):
+        return None
+    found: list[int] = []
+    for word, low, high in _STAGES:
+        if word in text:
+            found += [low, high]
+            text = text.replace(word, " ")
+    for word, grade in _JUNIOR.items():
+        if word in text:
+            found.append(grade)
+    # "1-3年级", "一至三年级": the first number has no 年级 of its own
+    text = re.sub(r"([一二三四五六七八九\d])\s*[-~～至到—、,，和及]\s*(?=[一二三四五六七八九\d]\s*年级)", r"\1年级 ", text)
+    found += [_number_or_zero(m.group(1)) for m in _GRADE_NUMBER.finditer(text)]
+    for match in _AGES.finditer(text):
+        ages = [int(a) for a in match.groups() if a]
+        found += [min(9, max(1, age - 6)) for age in ages]
+    found = [g for g in found if 1 <= g <= 9]
+    if not found:
+        raise GradesProblem(raw)
+    low, high = min(found), max(found)
+    if "以上" in text and len(set(found)) == 1:
+        high = 9
+    if "以下" in text and len(set(found)) == 1:
+        low = 1
+    return low, high
+
+
+def _number_or_zero(text: str) -> int:
+    return _number(text) or 0
+
+
+_SUBJECT_SPLIT = re.compile(r"[\s;；,，、/／|]+")
+
+
+def parse_subjects(raw: str) -> str:
+    """主题词 cell → space-separated words, duplicates dropped, at most 300 characters:
+    '童话;成长，友谊' → '童话 成长 友谊'; CNMARC-style '儿童小说-中国-当代' keeps its parts as one word each."""
+    words: list[str] = []
+    for word in _SUBJECT_SPLIT.split(raw.replace("--", "-")):
+        for part in word.split("-"):
+            if part and part not in words:
+                words.append(part)
+    return " ".join(words)[:300].rstrip()

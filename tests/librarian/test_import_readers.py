@@ -129,7 +129,8 @@ def test_registry_xls_uses_xuejihao_and_drops_the_identity_card_column(library: 
     assert source.format == "xls" and source.total_hint == 5
     preview = import_readers(library, source.rows, dry_run=True)
     assert [(w.where, w.reason) for w in preview.warnings] == [
-        ("第2行（表头）", "“身份证件号”列是（或含有）身份证号，已整列忽略、不会保存")]
+        ("第2行（表头）", "“身份证件号”列是（或含有）身份证号，已整列忽略、不会保存"),
+        ("第2行（表头）", "这些列没有导入（系统不保存或看不懂这些列名）：“性别”、“出生日期”")]
     report = run(library, DATA / "roster_registry.xls")
     assert report.committed and not report.problems and report.counts["新增读者"] == 3
     with library.uow() as uow:
@@ -155,7 +156,8 @@ def test_student_number_wins_over_xuejihao_and_an_id_header_is_not_a_reader_type
     path = files.write_csv(tmp_path / "a.csv", ["学籍号", "学号", "姓名", "身份证号", "班级"],
                            [["G110101201601012345", "2023001", "王小明", "110101201601012356", "三年级2班"]])
     report = run(library, path)
-    assert report.committed and [w.reason for w in report.warnings] == ["“身份证号”列是（或含有）身份证号，已整列忽略、不会保存"]
+    assert report.committed and [w.reason for w in report.warnings] == [
+        "“身份证号”列是（或含有）身份证号，已整列忽略、不会保存", "这些列与另一列重复，没有导入：“学籍号”（用的是“学号”）"]
     with library.uow() as uow:
         reader = uow.session.scalar(select(Reader))
         assert reader is not None and reader.card_no == "2023001" and reader.reader_type is ReaderType.STUDENT
