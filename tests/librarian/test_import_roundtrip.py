@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -51,7 +50,7 @@ assert _gbk_ok(_COMMON + _RARE) and len(_COMPAT) == 21
 _HAN = st.sampled_from(_COMMON + _RARE + _COMPAT) | st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 _TITLE_EXTRA = st.sampled_from("0123456789ABCxyz：·—（）《》，、！？ ,;\"'")
 _ROLES = ("", "著", "编著", "主编")  # what CNMARC 200$f carries after the name; the importer drops it
-_NOT_LAST = "著编译绘撰写等"  # a name ending like a role would lose that character, by design
+_NOT_LAST = "著编译绘撰写等"  # a 3+ character name ending like a role loses that character, by design
 
 
 @dataclass(frozen=True)
@@ -111,17 +110,12 @@ def price_styles(gbk: bool) -> st.SearchStrategy[PriceStyle]:
     return st.builds(lambda a, trim, th: PriceStyle(a[0], a[1], trim, th), affix, st.booleans(), st.booleans())
 
 
-# An apostrophe starting or ending a word ('三体', The 'best' book) makes CSV sniffing take ' for the
-# quote character: test_single_quotes_in_a_csv_title_change_how_the_whole_file_is_read below. Until
-# that is fixed titles keep apostrophes inside words only (Tom's, 三'体).
-_QUOTE_AT_WORD_EDGE = re.compile(r"(?<!\w)'|'(?!\w)")
-_TITLE = st.text(_HAN | _TITLE_EXTRA, min_size=1, max_size=16).filter(
-    lambda t: t.strip() == t and not _QUOTE_AT_WORD_EDGE.search(t))
+_TITLE = st.text(_HAN | _TITLE_EXTRA, min_size=1, max_size=16).filter(lambda t: t.strip() == t)
 _NAME = st.text(_HAN, min_size=1, max_size=4)
 _AUTHOR = st.one_of(
     st.just(""), _NAME.filter(lambda a: len(a) >= 2),
     st.builds(lambda a, b: f"{a}·{b}", _NAME, _NAME),  # translated names: 汉斯·安徒生
-).filter(lambda a: not a or a[-1] not in _NOT_LAST)
+).filter(lambda a: len(a) <= 2 or a[-1] not in _NOT_LAST)
 _CALL = st.from_regex(r"\A[A-Z]{1,2}[0-9]{1,3}(\.[0-9]{1,3})?/[A-Z][0-9]{1,3}\Z")
 _LOCATION = st.one_of(
     st.builds(lambda f, s: f"{f}楼{s}架", st.sampled_from("一二三四五"), st.sampled_from("ABCDEF")),
@@ -319,7 +313,6 @@ def _import_csv(template: Path, text: str) -> dict[str, tuple[str, str]]:
                 select(Item.barcode, Title.title, Item.location).join(Title, Item.title_id == Title.id))}
 
 
-@pytest.mark.xfail(strict=True, reason="csv.Sniffer guesses ' as the quote character from one title")
 @pytest.mark.parametrize("title", ["'三体'", "The 'best' book"])
 def test_single_quotes_in_a_csv_title_change_how_the_whole_file_is_read(sqlite_template: Path, title: str) -> None:
     # '三体' is stored as 三体; with The 'best' book, the properly double-quoted "你好,世界" (as Excel and
@@ -328,7 +321,6 @@ def test_single_quotes_in_a_csv_title_change_how_the_whole_file_is_read(sqlite_t
     assert _import_csv(sqlite_template, text) == {"B1": (title, "二楼"), "B2": ("你好,世界", "三楼")}
 
 
-@pytest.mark.xfail(strict=True, reason="doublequote is sniffed from the first 4096 characters only")
 def test_a_doubled_quote_after_the_first_4096_characters_is_read_as_one_quote(sqlite_template: Path) -> None:
     # Quoted fields early on but no "" among them: the sniffed dialect has doublequote=False, so a later
     # "The ""best"" book" is stored as The "best"" book" (silently).
