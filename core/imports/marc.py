@@ -179,8 +179,12 @@ def _strip_punct(text: str) -> str:
 
 
 def _strip_role(name: str) -> str:
-    """"曹文轩著" → "曹文轩": a statement of responsibility carries the role after the name."""
-    return _ROLE.sub("", name.strip()).strip() or name.strip()
+    """"曹文轩著" → "曹文轩": a statement of responsibility carries the role after the name.
+
+    A name that would be left with one character keeps its last one: 张译 is a person, not 张 + 译.
+    """
+    stripped = _ROLE.sub("", name.strip()).strip()
+    return stripped if len(stripped) >= 2 else name.strip()
 
 
 def expand_barcodes(raw: str) -> list[str]:

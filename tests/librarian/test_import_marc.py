@@ -214,3 +214,9 @@ def test_the_librarian_sees_every_record_or_its_numbered_reason_in_the_cli(
         library.close()
     assert stored == {"X0001": ("草房子", "曹文轩"), "X0011": ("草房子", "曹文轩"),
                       **{f"2029540{n}": ("细米", "曹文轩") for n in range(3, 9)}}
+
+
+def test_a_two_character_name_ending_like_a_role_keeps_it() -> None:
+    from core.imports.marc import _strip_role
+
+    assert [_strip_role(n) for n in ("曹文轩著", "张译", "任溶溶译", "王林主编")] == ["曹文轩", "张译", "任溶溶", "王林"]
