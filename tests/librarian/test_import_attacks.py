@@ -355,6 +355,16 @@ def test_an_expanded_barcode_range_is_warned(lib1: Library, tmp_path: Path) -> N
     assert report.counts.get("items_created", 0) <= 1 or any(w.line == 1 for w in report.warnings)
 
 
+@pytest.mark.xfail(strict=True, reason="a holdings field without a barcode (a copy not yet labelled) is skipped "
+                                       "silently when another field of the record has one")
+def test_a_holding_without_a_barcode_is_named(lib1: Library, tmp_path: Path) -> None:
+    path = tmp_path / "a.mrc"
+    path.write_bytes(m.cnmarc("草房子", "曹文轩著", "X0001",
+                              extra=[("905", m.field("  ", ("c", "二楼".encode()), ("f", b"18")))]))
+    report = run(lib1, path, accept_partial=True)
+    assert any(p.line == 1 for p in report.problems + report.warnings)
+
+
 # --- rosters: identity-card numbers ---------------------------------------------------------------
 
 
@@ -390,6 +400,19 @@ def test_an_id_number_in_a_numeric_excel_cell_is_never_stored(lib1: Library, tmp
     with lib1.uow() as uow:
         cards = list(uow.session.scalars(select(Reader.card_no)))
     assert not any(card[:14] in (a[:14], b[:14]) for card in cards)  # region + birth date never stored
+
+
+@pytest.mark.xfail(strict=True, reason="the CLI prints the first 200 提醒 and nothing more: no total, no "
+                                       "'……还有N行', so 50 dropped ISBNs are never mentioned")
+def test_the_cli_says_how_many_warnings_it_did_not_print(sqlite_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(("条形码,书名,ISBN,定价\n" + "".join(f"B{i},书{i},9787111037584,18\n" for i in range(250)))
+                     .encode())
+    result = CliRunner().invoke(main, ["import", "catalog", str(path), "--db", sqlite_url, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("校验不通过") == 200  # the cap itself is fine
+    lines = result.output.splitlines()
+    assert any(("提醒" in line and "250" in line) or "还有50行" in line or "还有50条" in line for line in lines)
 
 
 # --- ISBN conflicts and performance --------------------------------------------------------------
