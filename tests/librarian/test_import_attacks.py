@@ -381,6 +381,18 @@ def test_c0_controls_in_marc_never_reach_a_title(lib1: Library, tmp_path: Path) 
     assert stored == {"X0001": ("草房子", 0)} or (not stored and [p.line for p in report.problems] == [1])
 
 
+@pytest.mark.xfail(strict=True, reason="a record declaring GB2312 (100$a/26-29 '0120', copied from a source "
+                                       "record) whose bytes are UTF-8 is decoded as GB18030: 青铜葵花 is stored as "
+                                       "闈掗摐钁佃姳, no problem; valid multi-byte UTF-8 is almost never real GBK")
+@pytest.mark.parametrize("title", ["青铜葵花", "细米", "城南旧事"])
+def test_utf8_bytes_misdeclared_as_gbk_are_not_stored_as_mojibake(lib1: Library, tmp_path: Path, title: str) -> None:
+    path = tmp_path / "a.mrc"
+    path.write_bytes(m.cnmarc(title, "曹文轩著", "X0001", encoding="utf-8", sets="0120"))
+    report = run(lib1, path, accept_partial=True)
+    stored = copies(lib1)
+    assert stored == {"X0001": (title, 0)} or (not stored and [p.line for p in report.problems] == [1])
+
+
 @pytest.mark.xfail(strict=True, reason="volumes sharing one ISBN are told apart by 200$h/$i (分册号/分册名), "
                                        "which is not read: three volumes merge into one title silently")
 def test_cnmarc_volumes_sharing_an_isbn_keep_their_volume_titles(lib1: Library, tmp_path: Path) -> None:
