@@ -21,6 +21,7 @@ from core.imports.values import (
     parse_grades,
     parse_subjects,
     parse_year,
+    price_note,
     price_to_fen,
 )
 from core.isbn import normalise_isbn
@@ -73,13 +74,17 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> Copy
     title = f.get("title", "")[:300]
     if not title and not isbn:
         reasons.append("缺少书名")
-    price = price_to_fen(f.get("price", ""))
+    raw_price, note = price_note(f.get("price", ""))
+    price = price_to_fen(raw_price)
     if price is None:
         reasons.append(f"价格“{f.get('price')}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）")
     if reasons:
         report.problems.append(RowProblem(row.line, row.where, "；".join(reasons)))
         return None
     seen[barcode] = row.line
+    if note:  # CNMARC 010$d often says "CNY36.00(全2册)": the set's price, kept as given
+        report.warnings.append(RowProblem(row.line, row.where,
+                                          f"价格“{f['price']}”按 {price / 100:.2f} 元导入（括号里的说明未保存）"))
     if raw_isbn and isbn is None:
         report.warnings.append(RowProblem(row.line, row.where, f"ISBN“{raw_isbn}”校验不通过，已忽略ISBN"))
     kind, known = vocabulary.item_type(f.get("item_type", ""))

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_PRICE = re.compile(r"^(?:cny|rmb|￥|¥|人民币)?\s*(\d+(?:\.\d{1,4})?)\s*(?:元|圆|cny|rmb)?$", re.IGNORECASE)
+_PRICE = re.compile(r"^(?:cny|rmb|￥|¥|人民币)?\s*(\d+(?:\.\d{1,4})?)\s*(?:元|圆|cny|rmb)?(?:/[册本套])?$",
+                    re.IGNORECASE)
+_PRICE_NOTE = re.compile(r"^(.+?)\s*[(（]([^()（）]{1,20})[)）]$")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 GRADE_NAMES = "一二三四五六七八九"
 
@@ -18,8 +20,14 @@ def clean(value: object) -> str:
     return str(value).replace("\u3000", " ").strip()
 
 
+def price_note(raw: str) -> tuple[str, str]:
+    """A price and its trailing note apart: 'CNY36.00(全2册)' → ('CNY36.00', '全2册'); no note → (raw, '')."""
+    match = _PRICE_NOTE.match(raw.strip())
+    return (match.group(1), match.group(2)) if match else (raw, "")
+
+
 def price_to_fen(raw: str) -> int | None:
-    """'¥25.00', '25元', 'CNY25', '25' → 2500; '' → 0; unreadable → None."""
+    """'¥25.00', '25元', '25.00元/册', 'CNY25', '25' → 2500; '' → 0; unreadable → None."""
     text = raw.replace(",", "").replace("，", "").replace(" ", "").strip()
     if not text:
         return 0

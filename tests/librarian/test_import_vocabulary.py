@@ -83,3 +83,18 @@ def test_isbns_as_chinese_exports_write_them(cell: str) -> None:
 
 def test_a_wrong_check_digit_is_still_refused() -> None:
     assert normalise_isbn("7-111-03758-9") is None
+
+
+@pytest.mark.parametrize(("cell", "fen"), [("18.00元/册", 1800), ("CNY18.00", 1800), ("18元", 1800), ("￥18", 1800),
+                                           ("35", 3500), ("RMB 25.5", 2550), ("$12", None), ("-5", None)])
+def test_price_notations(cell: str, fen: int | None) -> None:
+    from core.imports.values import price_note, price_to_fen
+
+    assert price_to_fen(price_note(cell)[0]) == fen
+
+
+def test_a_price_note_is_split_off() -> None:
+    from core.imports.values import price_note
+
+    assert price_note("CNY36.00(全2册)") == ("CNY36.00", "全2册")
+    assert price_note("25.00") == ("25.00", "")
