@@ -90,7 +90,7 @@ PINYIN_COMMANDS: dict[str, str] = {
     "sunhuai": "损坏", "jiaofei": "缴费", "buban": "补办", "buzheng": "补证", "cuihuan": "催还", "diushi": "丢失",
     "huanshu": "还书", "guihuan": "归还", "jieshu": "借书", "jiechu": "借出", "chaxun": "查询", "jieyue": "借阅",
     "bangdingma": "绑定码", "fabu": "发布", "huodong": "活动", "quanxiao": "全校", "yuqi": "逾期", "banji": "班级",
-    "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
+    "quxiao": "取消", "quanbu": "全部", "suoyou": "所有", "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
     "tongji": "统计", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
 }
 

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.nlp.lexicon import WECHAT_EMOTICONS, WECHAT_FACE_CODES
+from bot.nlp.lexicon import PINYIN_COMMANDS, TYPO_FIXES, WECHAT_EMOTICONS, WECHAT_FACE_CODES
 
 # WeChat sends its built-in faces as "[微笑]" text; only the known names are stripped so a
 # title in square brackets survives.
@@ -76,3 +76,29 @@ def is_only_question_mark(text: str) -> bool:
 def normalise_light(text: str) -> str:
     """NFKC and single spaces only: the message as written, for free text the bot passes on."""
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# "S 30277", "1000 0141": a code typed with a space in it is one code.
+_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
+_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
+
+
+def fix_typos(text: str) -> str:
+    """Voice/IME slips and pinyin commands ("xujie", "chashu caofangzi") → Chinese keywords."""
+    text = _TYPO_RE.sub(lambda m: TYPO_FIXES[m.group()], text)
+    if not text.isascii() or " " in text or text.lower() in PINYIN_COMMANDS:
+        text = _LATIN_WORD.sub(lambda m: PINYIN_COMMANDS.get(m.group().lower(), m.group()), text)
+    return text
+
+
+def join_codes(text: str) -> str:
+    """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code."""
+    text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
+    return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)
+
+
+def prepare(raw: str) -> str:
+    """What both the rules and the intent model read: normalise(), slips fixed, split codes joined."""
+    return join_codes(fix_typos(normalise(raw)))

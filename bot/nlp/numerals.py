@@ -48,6 +48,7 @@ def _positions(run: str) -> list[int]:
 
 # "1，2，3都续借", "取消1和2 的预约": two or more Arabic positions in a row, inside a request.
 _DIGIT_LIST = re.compile(rf"(?<![0-9A-Za-z.])\d{{1,2}}(?:{_SEP}\d{{1,2}})+\s*{_UNIT}?(?![0-9A-Za-z])")
+_OTHERS = re.compile(r"其他|其它|别的|剩下|其余|另外")
 _PIECE_SPLIT = re.compile(r"[\s,，;；。]+(?=第)")
 # After a mention, these say "not this one": "第二本不用了", "第三本还了", "第一本已经看完了".
 _REFUSED = re.compile(r"不用|不要|别|不续|就不|先不|不需要|还了|已经还|看完了|已经看完|读完了|算了")
@@ -81,6 +82,7 @@ def find_positions(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     refused: set[int] = set()
     for i, (_, end, values) in enumerate(runs):
         after = text[end:runs[i + 1][0] if i + 1 < len(runs) else len(text)]
+        after = _OTHERS.split(after, 1)[0]  # "第三本续一下 其他的要还了": the refusal is about the others
         (refused if _REFUSED.search(after) else wanted).update(values)
     wanted -= refused
     return sorted(wanted, key=lambda v: (v < 0, v)), [(s, e) for s, e, _ in runs]
