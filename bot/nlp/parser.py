@@ -53,7 +53,7 @@ _THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|�
 # A card number is letters then at most five digits (S30201, T0012); a barcode is digits or a longer code.
 _CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
 # How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
-_HOW = re.compile(r"怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
+_HOW = re.compile(r"赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
 _ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
 # "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
 # 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
@@ -61,14 +61,16 @@ _ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation"})
 _WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次")
 _REQUEST = re.compile(r"帮|麻烦|请|给我|替我|一下|吧|我的")
 # A free-text query for an action that reads like a clause, not a title ("了还能再续", "一直").
-_NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|[了吧]$")
+_NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|礼拜|星期|几天|一周|两周|个月|段时间|阵子|[了吧]$")
 # School life that is not the library's: with one of these and no rule, the model may not turn the message
 # into a library intent ("今天天气怎么样" reads like "逾期会怎么样" to character n-grams).
-_OFF_TOPIC = re.compile(r"天气|下雨|食堂|吃什么|午饭|校服|作业|考试|成绩|分数|放学|上学|家长会|春游|秋游|疫苗|体检|电话|打印机"
+_OFF_TOPIC = re.compile(r"天气|下雨|食堂|吃什么|午饭|校服|作业|考试|成绩|分数|放学|家长会|春游|秋游|疫苗|体检|电话|打印机"
                         r"|兴趣班|请假|生病|发烧|咳嗽|班费|学费|接送|校车|值班|开会|工资|快递")
 # Readings the rules decide alone: the librarian's commands need a barcode or card number in the message
-# (codes, which the model only sees as "Ⓒ"), and "more" matches whole short messages only.
-_RULES_DECIDE = LIBRARIAN_INTENTS | {"more"}
+# (codes, which the model only sees as "Ⓒ"), "more" matches whole short messages only, and a push
+# turned off or on is undone by one message.
+_RULES_DECIDE = LIBRARIAN_INTENTS | {"more", "unsubscribe", "resubscribe"}
+_LIBRARY_WORD = re.compile(r"书|借|阅|馆|证|卡|绘本|小说")
 # The non-action reading of a question about an action.
 _QUESTION_READING = {
     "renew": "rules", "reserve": "rules", "cancel_reservation": "rules", "report_lost_card": "rules",
@@ -187,6 +189,13 @@ class Parser:
         if intent in _QUESTION_READING and _asks_how(intent, ctx.text):
             return ParseResult(_QUESTION_READING[intent], {}, 0.7), "question"
         slots = self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
+        if not (ctx.brackets or ctx.hits) and intent not in LIBRARIAN_INTENTS and _OFF_TOPIC.search(ctx.text):
+            if intent == "renew" and "query" in slots and _OFF_TOPIC.search(slots["query"]):
+                slots = {k: v for k, v in slots.items() if k != "query"}  # "…孩子生病没上学": a reason, no title
+            elif intent in ("reserve", "cancel_reservation", "search") and _OFF_TOPIC.search(slots.get("query", "")):
+                return ParseResult("unknown", {}, 0.3), "question"  # "预约疫苗", "校服在哪买": not a book
+            elif not _LIBRARY_WORD.search(ctx.text):
+                return ParseResult("unknown", {}, 0.3), "question"  # "作业本丢了怎么办": not the library's
         if intent in _ABILITY_INTENTS and _asks_whether(ctx.text) and not (slots.get("indexes") or ctx.hits
                                                                           or ctx.brackets):
             return ParseResult("rules", {}, 0.7), "question"  # "能续借吗": whether, not a request
@@ -201,7 +210,7 @@ class Parser:
         if rule.intent in ACTION_INTENTS:
             agree = probs.get(rule.intent, 0.0)
             if top == rule.intent or agree >= ACTION_AGREEMENT or probs[top] < ACTION_VETO:
-                confidence = rule.confidence if agree >= CONFIRM_THRESHOLD else min(rule.confidence, agree)
+                confidence = rule.confidence if agree >= 0.5 else min(rule.confidence, agree)
                 return ParseResult(rule.intent, rule.slots, confidence)
             return self._best_non_action(probs, ctx)
         if top == rule.intent or top in ACTION_INTENTS:
@@ -209,6 +218,8 @@ class Parser:
         weak = kind == "fallback" or rule.intent == "unknown"
         if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text):
             return rule  # "今天天气怎么样": nothing about the library, whatever the model's guess
+        if rule.intent == "unknown" and top == "search":
+            return rule  # a bare phrase that is no known title: the bot offers close titles (bot/handlers)
         if probs[top] >= (OVERRIDE_WEAK if weak else OVERRIDE_KEYWORD):
             return ParseResult(top, self._slots_for(top, ctx), probs[top])
         return rule
@@ -251,13 +262,14 @@ class Parser:
             elif sl.wants_all(masked):
                 out["all"] = True
             if not out or ("all" in out and (brackets or hits)):
-                query = sl.extract_query(rest, brackets, hits, self.tokenize)
-                if query and (brackets or hits or not _NOT_A_TITLE.search(query)):
+                query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE)
+                if query:
                     out["query"] = query
         elif intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
-            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize)
-            if query and (intent == "search" or brackets or hits or not _NOT_A_TITLE.search(query)):
+            reject = None if intent == "search" else _NOT_A_TITLE
+            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject)
+            if query:
                 out["query"] = query
         elif intent == "bind":
             out.update(sl.extract_bind(text))

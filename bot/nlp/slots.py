@@ -18,7 +18,7 @@ _COMMAND_WORDS = sorted((
     "再借几天", "再借一段时间", "多借几天", "查询", "查找", "检索", "搜索", "搜一下", "搜搜", "查一下", "查查",
     "找找", "找一下", "查书", "找书", "搜书", "查一查", "找一找", "有没有", "在不在馆", "在不在", "还有吗",
     "还有没有", "在馆吗", "馆藏", "索书号", "哪里有", "哪儿有", "想借", "想看", "要借", "借一本", "我要借",
-    "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
+    "续了", "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
     "所有的书", "所有", "都", "全都", "每本", "一起", "借阅", "能不能", "可不可以", "可以吗", "能借吗",
     "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天", "还回来了", "回来了", "还回来",
     "通知我", "告诉我", "提醒我", "叫我", "一声", "取消掉", "取消", "撤销", "删掉", "退掉",
@@ -54,7 +54,8 @@ _NAME_NOISE = re.compile(
     r"绑定|借书证|借阅证|读者证|图书证|借书卡|借阅卡|证号|卡号|学号|工号|号码|编号|姓名|名字|我是|我家|孩子|学生|宝贝"
     r"|女儿|儿子|家长|请|帮我|我要|给我|一下|我的|叫做|叫|是|的|号|证|卡|和|老师的|关联|登记|绑|[A-Za-z0-9]")
 _NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,5}")
-_GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}})\s*岁")
+_GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}}|{CN_NUM}{{1,3}})\s*岁"
+                       rf"|(?<![\d])(\d)0?\d\s*班|(\d|{CN_NUM})\s*年\s*(?:\d|{CN_NUM})\s*班|({CN_NUM}|\d)\s*[(（]\s*\d{{1,2}}\s*[)）]\s*班")
 _CLASS_RE = re.compile(rf"(?:年级|初[一二三])\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|[(（](\d{{1,2}})[)）]\s*班")
 _TOPIC_RE = re.compile("|".join(re.escape(t) for t in sorted(TOPICS, key=len, reverse=True)))
 _KIND_RE = re.compile("|".join(re.escape(k) for k in sorted(NOTICE_KINDS, key=len, reverse=True)))
@@ -156,13 +157,17 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
     return seg
 
 
-def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize) -> str | None:
-    """The title, author, keyword or ISBN the user means, without command words and fillers."""
+def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize,
+                  reject: re.Pattern[str] | None = None) -> str | None:
+    """The title, author, keyword or ISBN the user means, without command words and fillers.
+
+    reject: free-text segments it matches are not candidates (clauses like "孩子已经买了" for an action).
+    """
     if brackets:  # the user marked it: trust that over everything else
         return brackets[0]
     rest = strip_commands(masked, tokenize)
     if hits:  # catalogue terms found by jieba: the title around them, else the longest
-        return _around_hits(rest, hits, tokenize) or max(hits, key=len)
+        return _around_hits(rest, hits, tokenize, reject) or max(hits, key=len)
     best = ""
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
@@ -175,6 +180,8 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
             seg = _strip_edges(m.group(1), tokenize)
         if re.fullmatch(r"[\d\s、,，和第本个]*", seg) and not re.search(r"\d{3}", seg):  # positions
             continue
+        if reject is not None and reject.search(seg):
+            continue
         if len(seg) > len(best):
             best = seg
     if not best:
@@ -183,7 +190,7 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
 
 
 # What may follow a catalogue title and still be its name: a volume ("三体2黑暗森林", "三体第二部黑暗森林").
-_VOLUME = re.compile(r"(?:\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
+_VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
                      r"[\u4e00-\u9fff\w·]{0,16}", re.IGNORECASE)
 
 
@@ -214,7 +221,7 @@ def strip_commands(masked: str, tokenize: Tokenize) -> str:
     return "".join(parts)
 
 
-def _around_hits(rest: str, hits: list[str], tokenize: Tokenize) -> str | None:
+def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Pattern[str] | None) -> str | None:
     """The query when catalogue terms were found: "作者的书名" → the title after 的 ("苏霍姆林斯基的给教师的
     建议"), a term followed by its volume → both ("三体第二部黑暗森林"); else None (the caller takes a term)."""
     best, seen = "", 0
@@ -231,10 +238,13 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize) -> str | None:
         after = tail[1:]
         if tail.startswith("的") and after == MASK and count == 2:
             candidate = own[1]
+        elif tail.startswith("的") and after in TOPICS:
+            candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
         elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
             candidate = after
-        elif tail and count == 1 and _VOLUME.fullmatch(tail):
-            candidate = own[0] + tail
+        elif tail and count == 1 and (m := _VOLUME.fullmatch(tail)):
+            # "三体2不是我要的": the volume belongs to the title, the clause after it does not
+            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail) else tail)
         else:
             candidate = ""
         if len(candidate) > len(best):
@@ -322,8 +332,11 @@ def extract_grade(text: str) -> int | None:
         grade = cn_to_int(m.group(1))
     elif m.group(2):
         grade = {"一": 7, "二": 8, "三": 9, "1": 7, "2": 8, "3": 9}[m.group(2)]
-    else:
-        grade = int(m.group(3)) - 6
+    elif m.group(3):
+        age = cn_to_int(m.group(3))
+        grade = age - 6 if age is not None else None
+    else:  # "402班", "2年1班", "五(3)班": the grade leads the class number
+        grade = cn_to_int(m.group(4) or m.group(5) or m.group(6))
     return grade if grade is not None and 1 <= grade <= 9 else None
 
 
