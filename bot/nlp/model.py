@@ -1,11 +1,12 @@
-"""The learned intent model: character 1–3-grams, TF-IDF, a linear SVM, softmax with a fitted temperature.
+"""The learned intent model: character 1–2-grams, TF-IDF, a linear SVM, softmax with a fitted temperature.
 
 Source data (all in the repository, nothing downloaded):
 - tests/nlp/corpus/train.jsonl — 1,510 messages by four writers who never saw the parser (parents,
   teachers, class teachers, the librarian), the training four-fifths of a split by a hash of the text;
 - tests/nlp/labelled.jsonl — 321 older labelled messages.
-Never trained on: tests/nlp/corpus/heldout.jsonl (the held-out fifth, only measured) and the sentences of
-../shared/nlu/dev.jsonl listed in tests/nlp/corpus/not_trained.txt (15 of them are also in labelled.jsonl).
+Never trained on, compared after normalisation (so "续借。" does not leak "续借"): the sentences of
+tests/nlp/corpus/heldout.jsonl (the held-out fifth, only measured) and those of ../shared/nlu/dev.jsonl
+(the judging set), listed in tests/nlp/corpus/not_trained.txt; nor empty messages.
 
 What it reads: the message as the rules read it (bot.nlp.normalise.prepare), lower-cased, with every
 ISBN replaced by "Ⓘ", every barcode / card number by "Ⓒ" and the remaining digits by "0", so it learns
@@ -16,9 +17,11 @@ log-loss of out-of-fold scores (3-fold cross-validation on the training data): c
 means right about nine times in ten on messages like the training ones.
 
 Numbers (docs/nlu.md has the current table): 5-fold cross-validation on train.jsonl (labelled.jsonl
-always in the training folds) ≈ 89% intent accuracy for the model alone. It trains in about 0.3 s
-plus 3 calibration fits; the weights are cached on disk under cache_dir() keyed by a hash of the data
-and settings, so a warm start only loads a ~2 MB .npz. Deterministic: same data, same weights.
+always in the training folds) gives 90.7% intent accuracy for the model alone (1–3-grams: 89.5%,
+1–4-grams: 88.3%; C 2 vs 1: +1.3 points); fused with the rules 97.0%. It trains in about 0.3 s plus 3
+calibration fits (~3 s in all on a busy 2-core machine); the weights are cached on disk under
+cache_dir() keyed by a hash of the data, settings and word lists, so a warm start loads a ~1 MB .npz in
+~20 ms. Deterministic: same data, same weights.
 
 `python -m bot.nlp.model` builds the cache and prints the cross-validated accuracy.
 """
@@ -47,11 +50,11 @@ TRAINING_FILES = (ROOT / "tests" / "nlp" / "corpus" / "train.jsonl", ROOT / "tes
 HELDOUT_FILE = ROOT / "tests" / "nlp" / "corpus" / "heldout.jsonl"
 NOT_TRAINED_FILE = ROOT / "tests" / "nlp" / "corpus" / "not_trained.txt"
 
-NGRAMS = (1, 3)
-SVM_C = 1.0
+NGRAMS = (1, 2)
+SVM_C = 2.0
 CALIBRATION_FOLDS = 3
 SEED = 0
-_VERSION = "1"  # bump when features or training change, so old caches are not reused
+_VERSION = "2"  # bump when features or training change, so old caches are not reused
 
 _ISBN = re.compile(r"(?<![0-9A-Za-z])(?:97[89]\d{10}|\d{9}[\dXx])(?![0-9A-Za-z])")
 _DIGIT = re.compile(r"\d")
@@ -85,17 +88,13 @@ class IntentModel:
 
     def scores(self, prepared: str) -> np.ndarray:
         """Raw SVM scores for one prepared message (same numbers as sklearn's decision_function)."""
-        counts = Counter(char_ngrams(model_text(prepared)))
-        cols, tf = [], []
-        for gram, count in counts.items():
-            col = self.vocabulary.get(gram)
-            if col is not None:
-                cols.append(col)
-                tf.append(1.0 + np.log(count))  # sublinear tf, as TfidfVectorizer(sublinear_tf=True)
-        if not cols:
+        vocab = self.vocabulary
+        pairs = [(vocab[g], c) for g, c in Counter(char_ngrams(model_text(prepared))).items() if g in vocab]
+        if not pairs:
             return self.bias.copy()
-        idx = np.asarray(cols)
-        values = np.asarray(tf) * self.idf[idx]
+        idx = np.fromiter((p[0] for p in pairs), dtype=np.intp, count=len(pairs))
+        counts = np.fromiter((p[1] for p in pairs), dtype=np.float64, count=len(pairs))
+        values = (1.0 + np.log(counts)) * self.idf[idx]  # sublinear tf × idf, as TfidfVectorizer
         values /= np.sqrt(values @ values)
         return values @ self.weights[idx] + self.bias
 
@@ -105,7 +104,9 @@ class IntentModel:
 
     def probabilities(self, prepared: str) -> dict[str, float]:
         """{intent: probability} for one prepared message."""
-        return dict(zip(self.labels, self.proba(prepared).tolist(), strict=True))
+        z = self.scores(prepared) / self.temperature
+        e = np.exp(z - z.max())
+        return dict(zip(self.labels, (e / e.sum()).tolist(), strict=True))
 
     def save(self, path: Path) -> None:
         """Write the model to an .npz file atomically."""
@@ -197,15 +198,17 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def training_data(files: Iterable[Path] = TRAINING_FILES) -> tuple[list[str], list[str]]:
     """(prepared texts, intents) to train on: the training files minus held-out and judging sentences."""
-    excluded = {row["text"] for row in read_jsonl(HELDOUT_FILE)} if HELDOUT_FILE.exists() else set()
+    # Compared after normalisation: "续借。" in training would leak the held-out "续借".
+    excluded = {prepare(row["text"]) for row in read_jsonl(HELDOUT_FILE)} if HELDOUT_FILE.exists() else set()
     if NOT_TRAINED_FILE.exists():
-        excluded |= {line for line in NOT_TRAINED_FILE.read_text(encoding="utf-8").splitlines()
+        excluded |= {prepare(line) for line in NOT_TRAINED_FILE.read_text(encoding="utf-8").splitlines()
                      if line and not line.startswith("#")}
     texts, labels = [], []
     for path in files:
         for row in read_jsonl(path):
-            if row["text"] not in excluded:
-                texts.append(prepare(row["text"]))
+            text = prepare(row["text"])
+            if text and text not in excluded:
+                texts.append(text)
                 labels.append(row["intent"])
     return texts, labels
 
