@@ -213,8 +213,8 @@ class Parser:
                 confidence = rule.confidence if agree >= 0.5 else min(rule.confidence, agree)
                 return ParseResult(rule.intent, rule.slots, confidence)
             return self._best_non_action(probs, ctx)
-        if top == rule.intent or top in ACTION_INTENTS:
-            return rule  # the model alone never starts an action
+        if top == rule.intent or top in ACTION_INTENTS or top in _RULES_DECIDE:
+            return rule  # the model alone never starts an action, nor reads a code or a "more" it was not shown
         weak = kind == "fallback" or rule.intent == "unknown"
         if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text):
             return rule  # "今天天气怎么样": nothing about the library, whatever the model's guess

@@ -80,9 +80,8 @@ class _Says:
         self.intent, self.p = intent, p
 
     def probabilities(self, prepared: str) -> dict[str, float]:
-        rest = (1 - self.p) / 3
-        return {self.intent: self.p, "search": rest, "rules": rest, "unknown": rest} if self.intent not in (
-            "search", "rules", "unknown") else {"search": rest, "rules": rest, "unknown": rest, self.intent: self.p}
+        others = [i for i in ("search", "rules", "unknown", "my_loans") if i != self.intent]
+        return {**{i: (1 - self.p) / len(others) for i in others}, self.intent: self.p}
 
 
 def test_the_model_alone_never_starts_an_action() -> None:
@@ -106,3 +105,11 @@ def test_the_librarians_coded_commands_are_the_rules_call() -> None:
 def test_without_a_model_the_rules_still_answer() -> None:
     parser = Parser(catalogue_terms=CATALOGUE, model=None)
     assert parser.parse("续借第2本").to_dict() == {"intent": "renew", "slots": {"indexes": [2]}}
+
+
+def test_the_model_alone_never_reads_more_or_a_librarian_command() -> None:
+    """"查 草房子 还有别的书吗还有别的书吗…" is a search, however sure the model is of "more"."""
+    assert Parser(catalogue_terms=CATALOGUE, model=_Says("more")).parse(  # type: ignore[arg-type]
+        "查 草房子 " + "还有别的书吗" * 50).intent == "search"
+    assert Parser(catalogue_terms=CATALOGUE, model=_Says("reader_loans")).parse(  # type: ignore[arg-type]
+        "我的借阅").intent == "my_loans"
