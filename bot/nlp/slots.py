@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.nlp.intents import CODE
 from bot.nlp.lexicon import FORMAT_TOPICS, LEAD_FILLERS, NOTICE_KINDS, TOPICS, TRAIL_FILLERS
-from bot.nlp.numerals import CN_NUM, cn_to_int, find_indexes
+from bot.nlp.numerals import CN_NUM, cn_to_int, find_positions
 
 Tokenize = Callable[[str], list[str]]
 MASK = "\ue000"  # stands for one protected title/author inside the masked text
@@ -18,7 +18,7 @@ _COMMAND_WORDS = sorted((
     "再借几天", "再借一段时间", "多借几天", "查询", "查找", "检索", "搜索", "搜一下", "搜搜", "查一下", "查查",
     "找找", "找一下", "查书", "找书", "搜书", "查一查", "找一找", "有没有", "在不在馆", "在不在", "还有吗",
     "还有没有", "在馆吗", "馆藏", "索书号", "哪里有", "哪儿有", "想借", "想看", "要借", "借一本", "我要借",
-    "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
+    "续了", "到期了", "快到期了", "要到期了", "借完了", "被借走了", "被借光了", "不要了", "算了", "isbn", "全部",
     "所有的书", "所有", "都", "全都", "每本", "一起", "借阅", "能不能", "可不可以", "可以吗", "能借吗",
     "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天", "还回来了", "回来了", "还回来",
     "通知我", "告诉我", "提醒我", "叫我", "一声", "取消掉", "取消", "撤销", "删掉", "退掉",
@@ -54,7 +54,8 @@ _NAME_NOISE = re.compile(
     r"绑定|借书证|借阅证|读者证|图书证|借书卡|借阅卡|证号|卡号|学号|工号|号码|编号|姓名|名字|我是|我家|孩子|学生|宝贝"
     r"|女儿|儿子|家长|请|帮我|我要|给我|一下|我的|叫做|叫|是|的|号|证|卡|和|老师的|关联|登记|绑|[A-Za-z0-9]")
 _NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,5}")
-_GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}})\s*岁")
+_GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}}|{CN_NUM}{{1,3}})\s*岁"
+                       rf"|(?<![\d])(\d)0?\d\s*班|(\d|{CN_NUM})\s*年\s*(?:\d|{CN_NUM})\s*班|({CN_NUM}|\d)\s*[(（]\s*\d{{1,2}}\s*[)）]\s*班")
 _CLASS_RE = re.compile(rf"(?:年级|初[一二三])\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|[(（](\d{{1,2}})[)）]\s*班")
 _TOPIC_RE = re.compile("|".join(re.escape(t) for t in sorted(TOPICS, key=len, reverse=True)))
 _KIND_RE = re.compile("|".join(re.escape(k) for k in sorted(NOTICE_KINDS, key=len, reverse=True)))
@@ -130,6 +131,8 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
         changed = False
         for word in _LEAD_BY_FIRST.get(seg[start], ()):
             if seg.startswith(word, start, end) and end - start > len(word):
+                if word == "我" and seg.startswith("我的", start, end):
+                    continue  # "我的妈妈是精灵" is a title; "我的借阅" never reaches a query
                 if len(word) == 1 and edges.first(start, end) != word:
                     continue
                 old, start = start, start + len(word)
@@ -154,13 +157,17 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
     return seg
 
 
-def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize) -> str | None:
-    """The title, author, keyword or ISBN the user means, without command words and fillers."""
+def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize,
+                  reject: re.Pattern[str] | None = None) -> str | None:
+    """The title, author, keyword or ISBN the user means, without command words and fillers.
+
+    reject: free-text segments it matches are not candidates (clauses like "孩子已经买了" for an action).
+    """
     if brackets:  # the user marked it: trust that over everything else
         return brackets[0]
-    if hits:  # catalogue terms found by jieba; the longest is the most specific
-        return max(hits, key=len)
-    rest = _COMMAND_RE.sub(" ", masked)
+    rest = strip_commands(masked, tokenize)
+    if hits:  # catalogue terms found by jieba: the title around them, else the longest
+        return _around_hits(rest, hits, tokenize, reject) or max(hits, key=len)
     best = ""
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
@@ -173,6 +180,8 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
             seg = _strip_edges(m.group(1), tokenize)
         if re.fullmatch(r"[\d\s、,，和第本个]*", seg) and not re.search(r"\d{3}", seg):  # positions
             continue
+        if reject is not None and reject.search(seg):
+            continue
         if len(seg) > len(best):
             best = seg
     if not best:
@@ -180,9 +189,72 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     return best.lower() if best.isascii() else best
 
 
+# What may follow a catalogue title and still be its name: a volume ("三体2黑暗森林", "三体第二部黑暗森林").
+_VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
+                     r"[\u4e00-\u9fff\w·]{0,16}", re.IGNORECASE)
+
+
+def strip_commands(masked: str, tokenize: Tokenize) -> str:
+    """masked without command words; one that would end inside a word keeps that word whole.
+
+    "查查理九世": jieba reads 查/查理/九世, so only the first 查 is a command and the title keeps its 查.
+    """
+    ends: set[int] | None = None
+    parts: list[str] = []
+    last = 0
+    for m in _COMMAND_RE.finditer(masked):
+        start, end = m.span()
+        if ends is None:
+            ends, pos = {0}, 0
+            for tok in tokenize(masked):
+                pos += len(tok)
+                ends.add(pos)
+        if end not in ends and start in ends:
+            inner = [b for b in ends if start < b < end]
+            if inner:
+                end = max(inner)
+        parts.append(masked[last:start])
+        parts.append(" ")
+        parts.append(masked[end:m.end()] if end < m.end() else "")
+        last = m.end()
+    parts.append(masked[last:])
+    return "".join(parts)
+
+
+def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Pattern[str] | None) -> str | None:
+    """The query when catalogue terms were found: "作者的书名" → the title after 的 ("苏霍姆林斯基的给教师的
+    建议"), a term followed by its volume → both ("三体第二部黑暗森林"); else None (the caller takes a term)."""
+    best, seen = "", 0
+    for seg in _SEGMENT_SPLIT.split(rest):
+        count = seg.count(MASK)
+        if not count:
+            continue
+        own = hits[seen:seen + count]
+        seen += count
+        core = _strip_edges(seg.strip(), tokenize)
+        if not core.startswith(MASK) or len(own) != count:
+            continue
+        tail = core[1:]
+        after = tail[1:]
+        if tail.startswith("的") and after == MASK and count == 2:
+            candidate = own[1]
+        elif tail.startswith("的") and after in TOPICS:
+            candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
+        elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
+            candidate = after
+        elif tail and count == 1 and (m := _VOLUME.fullmatch(tail)):
+            # "三体2不是我要的": the volume belongs to the title, the clause after it does not
+            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail) else tail)
+        else:
+            candidate = ""
+        if len(candidate) > len(best):
+            best = candidate
+    return best or None
+
+
 def extract_indexes(text: str) -> tuple[list[int], str]:
-    """Loan positions and the text with their mentions blanked out."""
-    found, spans = find_indexes(text)
+    """Loan positions wanted (refused ones left out) and the text with every mention blanked out."""
+    found, spans = find_positions(text)
     return found, blank_spans(text, spans, " ")
 
 
@@ -205,19 +277,42 @@ def wants_all(text: str) -> bool:
     return bool(_ALL_RE.search(text))
 
 
+_CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二三123])\s*(?:[\d{CN_NUM[1:-1]}]{{1,3}}\s*班)?(?:的)?"
+                            r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
+_RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
+_OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
+_NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
+                    r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
+_NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
+                        r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都")
+
+
+def _plausible_name(word: str) -> bool:
+    if re.fullmatch(r"[\u4e00-\u9fff]老师", word):  # "张老师" is how a teacher names themself
+        return True
+    return 2 <= len(word) <= 4 and not _NOT_NAMES.search(word)
+
+
 def extract_bind(text: str) -> dict[str, str]:
-    """Card number (upper-cased) and the card holder's name for binding."""
+    """Card number (upper-cased) and the card holder's name for binding.
+
+    The name comes from a cue first ("李子轩的妈妈", "我是高俊豪奶奶", "叫郭雨萱", "名字 林语桐", "班主任陈静"),
+    with the class ("五年级三班") removed so it is never read as part of the name; else from what is left.
+    """
     slots: dict[str, str] = {}
     # "验证码是123456" names the code, never the card: look for the card elsewhere.
     m = _CARD_RE.search(re.sub(r"验证码\s*[是为:：]?\s*\d{4,8}", " ", text))
     if m:
         slots["card_no"] = m.group(1).upper()
         text = text.replace(m.group(1), " ", 1)
-    owner = re.search(r"(?:我是|是)?([\u4e00-\u9fff]{2,4}?)的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
-    if owner:
-        slots["name"] = owner.group(1)
-        return slots
-    names = [n for n in (_NAME_RE.findall(_NAME_NOISE.sub(" ", text))) if 2 <= len(n) <= 4]
+    text = _CLASS_MENTION.sub(" ", text)
+    for cue in (_OWNER, _NAMED):
+        for found in cue.finditer(text):
+            name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
+            if _plausible_name(name):
+                slots["name"] = name
+                return slots
+    names = [n for n in _NAME_RE.findall(_NAME_NOISE.sub(" ", text)) if _plausible_name(n)]
     if names:
         name = names[-1]
         if name.endswith("老师") and len(name) > 3:
@@ -237,8 +332,11 @@ def extract_grade(text: str) -> int | None:
         grade = cn_to_int(m.group(1))
     elif m.group(2):
         grade = {"一": 7, "二": 8, "三": 9, "1": 7, "2": 8, "3": 9}[m.group(2)]
-    else:
-        grade = int(m.group(3)) - 6
+    elif m.group(3):
+        age = cn_to_int(m.group(3))
+        grade = age - 6 if age is not None else None
+    else:  # "402班", "2年1班", "五(3)班": the grade leads the class number
+        grade = cn_to_int(m.group(4) or m.group(5) or m.group(6))
     return grade if grade is not None and 1 <= grade <= 9 else None
 
 

@@ -1,0 +1,51 @@
+"""The parser on messages it was never tuned or trained on: the held-out fifth and the judging set.
+
+Figures are those of `shuxiang parse` (the demo catalogue), as ../shared/nlu/score.py measures them.
+The thresholds are what the parser reaches (docs/nlu.md); a change that loses ground fails here.
+Issue 14's targets are ≥ 97% intent, ≥ 95% slots and no wrong action: met on dev.jsonl, not yet on
+the held-out fifth (90.8% / 86.4% / 3 wrong actions as score.py counts them, 8 over every action).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.nlp import Parser
+from bot.nlp.dictionary import read_catalogue_terms
+from cli.parse import DEMO_CATALOGUE
+from tests.nlp.scoring import read_jsonl, score
+
+HERE = Path(__file__).resolve().parent
+HELDOUT = HERE / "corpus" / "heldout.jsonl"
+DEV = HERE.parents[1].parent / "shared" / "nlu" / "dev.jsonl"  # ../shared/nlu/dev.jsonl beside the checkout
+
+
+@pytest.fixture(scope="module")
+def demo_parser() -> Parser:
+    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE))
+
+
+def test_held_out_fifth(demo_parser: Parser) -> None:
+    got = score(demo_parser, read_jsonl(HELDOUT))
+    report = "\n".join(got.misses)
+    assert got.intent >= 0.90, report
+    assert got.slots >= 0.86, report
+    assert got.wrong_actions <= 3, report      # target 0: not reached yet (docs/nlu.md)
+    assert got.wrong_any_action <= 8, report
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/nlu/dev.jsonl is not beside this checkout")
+def test_judging_set(demo_parser: Parser) -> None:
+    got = score(demo_parser, read_jsonl(DEV))
+    report = "\n".join(got.misses)
+    assert got.intent >= 0.97 and got.slots >= 0.95, report
+    assert got.wrong_actions == 0 and got.wrong_any_action == 0, report
+
+
+def test_the_thresholds_can_fail(demo_parser: Parser) -> None:
+    """The scorer is not vacuous: the same lines with every intent shifted score nothing."""
+    gold = read_jsonl(HELDOUT)[:40]
+    labels = sorted({g["intent"] for g in gold})
+    shifted = [{**g, "intent": labels[(labels.index(g["intent"]) + 1) % len(labels)]} for g in gold]
+    assert score(demo_parser, shifted).intent < 0.2

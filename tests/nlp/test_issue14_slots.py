@@ -1,0 +1,101 @@
+"""Issue 14's quoted inputs, each a kind of fault: slots cut wrong, actions where none was meant,
+everyday phrasings missed. The parsers here read the demo catalogue, as `shuxiang parse` does."""
+from __future__ import annotations
+
+import pytest
+
+from bot.nlp import Parser
+from bot.nlp.dictionary import read_catalogue_terms
+from bot.nlp.intents import ACTION_INTENTS
+from cli.parse import DEMO_CATALOGUE
+
+
+@pytest.fixture(scope="module")
+def demo() -> Parser:
+    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE))
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("查查理九世", "查理九世"),                          # the verb 查 is not taken from a title starting with 查
+    ("找下苏霍姆林斯基的给教师的建议", "给教师的建议"),  # author的title → the title
+    ("想借三体第二部黑暗森林 馆里有吗", "三体第二部黑暗森林"),  # the volume stays with the title
+])
+def test_search_queries_are_cut_at_the_right_place(demo: Parser, text: str, query: str) -> None:
+    assert demo.parse(text).to_dict() == {"intent": "search", "slots": {"query": query}}
+
+
+def test_a_parent_introducing_themself_binds_the_childs_name_not_the_class(demo: Parser) -> None:
+    got = demo.parse("我是五年级三班李子轩的妈妈，想绑定孩子的借书证")
+    assert got.intent == "bind" and got.slots["name"] == "李子轩"
+
+
+@pytest.mark.parametrize(("text", "indexes"), [
+    ("续借第二本 第五本不用", [2]),
+    ("1，2，3都续借一下", [1, 2, 3]),
+])
+def test_renew_reads_the_positions_meant(demo: Parser, text: str, indexes: list[int]) -> None:
+    assert demo.parse(text).to_dict() == {"intent": "renew", "slots": {"indexes": indexes}}
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("这个书号馆里有吗 9787532473014", "search"),
+    ("换手机号了 先把原来的绑定删掉", "unbind"),
+    ("之前预约的城南旧事帮我撤了", "cancel_reservation"),
+    ("借书证丢了怎么办", "rules"),
+])
+def test_no_action_where_none_was_meant(demo: Parser, text: str, intent: str) -> None:
+    assert demo.parse(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("我现在手上有几本学校的书", "my_loans"),
+    ("孩子说书已经还了，系统里还显示借着吗", "my_loans"),
+    ("查借阅", "my_loans"),
+    ("有没有逾期的书", "my_loans"),
+    ("书还没看完 想再借一个礼拜", "renew"),
+    ("等窗边的小豆豆有了第一时间通知我哈", "reserve"),
+    ("大课间能过去借书不", "hours"),
+    ("中午能去借书吗", "hours"),
+    ("超期了会怎样 会不会不让借书", "rules"),
+    ("超期费怎么交", "fines"),
+    ("娃8岁 读二年级 看啥书好呢", "recommend"),
+    ("这个公众号能干嘛", "help"),
+])
+def test_everyday_phrasings(demo: Parser, text: str, intent: str) -> None:
+    assert demo.parse(text).intent == intent
+
+
+def test_a_renewal_for_a_week_names_no_book(demo: Parser) -> None:
+    assert demo.parse("书还没看完 想再借一个礼拜").slots == {}
+
+
+def test_a_recommendation_reads_the_grade(demo: Parser) -> None:
+    assert demo.parse("娃8岁 读二年级 看啥书好呢").slots.get("grade") == 2
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("损坏 10000003", "mark_damaged", {"barcode": "10000003"}),
+    ("缴费 S30201", "pay_fine", {"card_no": "S30201"}),
+    ("补办 S30211", "replace_card", {"card_no": "S30211"}),
+    ("S30211借了什么", "reader_loans", {"card_no": "S30211"}),
+    ("全校逾期", "school_overdue", {}),
+    ("本班借阅统计", "class_stats", {}),
+    ("哪些同学还没借过书", "class_not_borrowed", {}),
+    ("更多", "more", {}),
+])
+def test_the_librarian_and_class_teacher_by_message(demo: Parser, text: str, intent: str, slots: dict) -> None:
+    assert demo.parse(text).to_dict() == {"intent": intent, "slots": slots}
+
+
+@pytest.mark.parametrize("text", ["2/:strong", "2️⃣"])
+def test_a_decorated_number_still_answers(demo: Parser, text: str) -> None:
+    assert demo.parse(text).to_dict() == {"intent": "unknown", "slots": {"indexes": [2]}}
+
+
+@pytest.mark.parametrize("text", ["怎么续借", "能续借吗", "一个人能同时预约几本", "借的书可以续借吗"])
+def test_asking_whether_or_how_never_acts(demo: Parser, text: str) -> None:
+    assert demo.parse(text).intent not in ACTION_INTENTS
+
+
+def test_a_polite_request_phrased_as_a_question_still_acts(demo: Parser) -> None:
+    assert demo.parse("能帮我把草房子续借一下吗").to_dict() == {"intent": "renew", "slots": {"query": "草房子"}}

@@ -1,0 +1,115 @@
+"""The learned intent model (bot/nlp/model.py) and how the parser fuses it with the rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.nlp import Parser
+from bot.nlp import model as m
+from bot.nlp.intents import ACTION_INTENTS
+from bot.nlp.normalise import prepare
+from tests.nlp.conftest import CATALOGUE
+from tests.nlp.scoring import read_jsonl
+
+DEV = Path(__file__).resolve().parents[2].parent / "shared" / "nlu" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def subset() -> tuple[list[str], list[str]]:
+    """Every fourth training message: enough for every intent, quick to fit."""
+    texts, labels = m.training_data()
+    return texts[::4], labels[::4]
+
+
+def test_training_is_deterministic(subset: tuple[list[str], list[str]]) -> None:
+    a = m.IntentModel.train(*subset)
+    b = m.IntentModel.train(*subset)
+    assert a.labels == b.labels and a.vocabulary == b.vocabulary and a.temperature == b.temperature
+    assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+
+
+def test_the_fast_scores_are_sklearns(subset: tuple[list[str], list[str]]) -> None:
+    texts, labels = subset
+    vectorizer, svm = m._fit(texts, labels)
+    model = m.IntentModel.train(texts, labels, calibrate=False)
+    probe = [prepare(t) for t in ("续借第2本", "S30211借了什么", "图书馆几点开门", "😀", "")]
+    want = svm.decision_function(vectorizer.transform([m.model_text(t) for t in probe]))
+    got = np.array([model.scores(t) for t in probe])
+    assert np.allclose(got, want, atol=1e-9)
+
+
+def test_probabilities_cover_every_intent_and_sum_to_one() -> None:
+    model = m.load_model()
+    assert model is not None
+    assert set(model.labels) >= {"renew", "search", "unknown", "mark_damaged", "more", "class_stats"}
+    for text in ("续借第2本", "孩子借的书什么时候到期", "", "😀😀"):
+        p = model.proba(prepare(text))
+        assert p.shape == (len(model.labels),) and abs(p.sum() - 1.0) < 1e-9 and (p >= 0).all()
+    probs = model.probabilities(prepare("续借第2本"))
+    assert max(probs, key=probs.__getitem__) == "renew" and probs["renew"] > 0.9
+
+
+def test_a_saved_model_loads_the_same(tmp_path: Path, subset: tuple[list[str], list[str]]) -> None:
+    model = m.IntentModel.train(*subset, calibrate=False)
+    model.save(tmp_path / "m.npz")
+    again = m.IntentModel.load(tmp_path / "m.npz")
+    text = prepare("帮我查一下《草房子》还有没有")
+    assert again.labels == model.labels and np.allclose(again.proba(text), model.proba(text))
+
+
+def test_codes_and_isbns_are_features_not_numbers() -> None:
+    assert m.model_text("损坏 10000003") == m.model_text("损坏 20001234") == "损坏 Ⓒ"
+    assert m.model_text("书号9787532473014") == "书号Ⓘ"
+    assert m.model_text("续借第2本") == "续借第0本"
+
+
+def test_it_never_trains_on_held_out_or_judging_sentences() -> None:
+    texts = set(m.training_data()[0])
+    held_out = {prepare(g["text"]) for g in read_jsonl(m.HELDOUT_FILE)}
+    assert not texts & held_out
+    if DEV.exists():
+        assert not texts & {prepare(g["text"]) for g in read_jsonl(DEV)}
+
+
+class _Says:
+    """A stand-in model that is sure of one intent."""
+
+    def __init__(self, intent: str, p: float = 0.98) -> None:
+        self.intent, self.p = intent, p
+
+    def probabilities(self, prepared: str) -> dict[str, float]:
+        others = [i for i in ("search", "rules", "unknown", "my_loans") if i != self.intent]
+        return {**{i: (1 - self.p) / len(others) for i in others}, self.intent: self.p}
+
+
+def test_the_model_alone_never_starts_an_action() -> None:
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Says("renew"))  # type: ignore[arg-type]
+    assert parser.parse("草房子").intent == "search"        # a title: the rules say search
+    assert parser.parse("呵呵呵呵").intent not in ACTION_INTENTS
+
+
+def test_an_action_needs_the_models_agreement() -> None:
+    disagree = Parser(catalogue_terms=CATALOGUE, model=_Says("rules"))  # type: ignore[arg-type]
+    assert disagree.parse("续借草房子").intent == "rules"   # the best non-action reading
+    agree = Parser(catalogue_terms=CATALOGUE, model=_Says("renew"))  # type: ignore[arg-type]
+    assert agree.parse("续借草房子").to_dict() == {"intent": "renew", "slots": {"query": "草房子"}}
+
+
+def test_the_librarians_coded_commands_are_the_rules_call() -> None:
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Says("search"))  # type: ignore[arg-type]
+    assert parser.parse("损坏 10000003").to_dict() == {"intent": "mark_damaged", "slots": {"barcode": "10000003"}}
+
+
+def test_without_a_model_the_rules_still_answer() -> None:
+    parser = Parser(catalogue_terms=CATALOGUE, model=None)
+    assert parser.parse("续借第2本").to_dict() == {"intent": "renew", "slots": {"indexes": [2]}}
+
+
+def test_the_model_alone_never_reads_more_or_a_librarian_command() -> None:
+    """"查 草房子 还有别的书吗还有别的书吗…" is a search, however sure the model is of "more"."""
+    assert Parser(catalogue_terms=CATALOGUE, model=_Says("more")).parse(  # type: ignore[arg-type]
+        "查 草房子 " + "还有别的书吗" * 50).intent == "search"
+    assert Parser(catalogue_terms=CATALOGUE, model=_Says("reader_loans")).parse(  # type: ignore[arg-type]
+        "我的借阅").intent == "my_loans"
