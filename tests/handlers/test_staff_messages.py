@@ -358,3 +358,15 @@ def test_outside_a_term_the_class_teacher_is_told(library: Library, parser: Pars
     router = make_router(library, parser)
     reply = router.handle(IncomingMessage("wechat", HEAD, "text", "哪些同学还没借过书"))
     assert "现在不在学期中" in reply and "陈思雨" not in reply
+
+
+# ---- 帮助 -------------------------------------------------------------------------------------------
+
+def test_help_shows_each_staff_role_its_commands(ask: Any) -> None:
+    librarian = ask(LIBRARIAN, "帮助")
+    assert "缴费 证号" in librarian and "全校逾期" in librarian and "小图书管理员：" not in librarian
+    helper = ask(HELPER, "帮助")
+    assert "小图书管理员：借出 条码 证号 / 归还 条码 / 证号借了什么" in helper and "缴费" not in helper
+    assert "本班借阅统计" in ask(HEAD, "帮助")
+    parent = ask(PARENT, "帮助")
+    assert "全校逾期" not in parent and "小图书管理员" not in parent and "本班借阅统计" not in parent
