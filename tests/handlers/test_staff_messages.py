@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import IncomingMessage
-from bot.nlp import Parser, ParseResult
+from bot.nlp import Parser
 from bot.router import Router
 from core import accounts
 from core.circulation import CheckoutItem, MarkItemLost, SettleCharge, checkout, mark_lost, settle_charge
@@ -39,42 +39,14 @@ from tests.handlers.staff_school import (
     HELPER,
     LIBRARIAN,
     PARENT,
+    SCRIPT,
     SETTINGS,
     STRANGER,
     TEACHER,
     School,
+    ScriptedParser,
     build_school,
 )
-
-SCRIPT: dict[str, tuple[str, dict[str, Any]]] = {
-    "损坏 10000003": ("mark_damaged", {"barcode": "10000003"}),
-    "损坏 10000003 5元": ("mark_damaged", {"barcode": "10000003"}),
-    "缴费 S30211": ("pay_fine", {"card_no": "S30211"}),
-    "缴费 S30201": ("pay_fine", {"card_no": "S30201"}),
-    "补办 S30211": ("replace_card", {"card_no": "S30211"}),
-    "补办 S30211 S30299": ("replace_card", {"card_no": "S30211"}),
-    "S30211借了什么": ("reader_loans", {"card_no": "S30211"}),
-    "S30201借了什么": ("reader_loans", {"card_no": "S30201"}),
-    "S99999借了什么": ("reader_loans", {"card_no": "S99999"}),
-    "S30299借了什么": ("reader_loans", {"card_no": "S30299"}),
-    "全校逾期": ("school_overdue", {}),
-    "本班借阅统计": ("class_stats", {}),
-    "哪些同学还没借过书": ("class_not_borrowed", {}),
-}
-
-
-class ScriptedParser:
-    """The real parser, except that the scripted messages parse to the new intents (confidence 1)."""
-
-    def __init__(self, real: Parser) -> None:
-        self.real = real
-        self.generation = real.generation
-
-    def parse(self, text: str, **kwargs: Any) -> ParseResult:
-        if text in SCRIPT:
-            intent, slots = SCRIPT[text]
-            return ParseResult(intent, dict(slots), 1.0)
-        return self.real.parse(text, **kwargs)
 
 
 def make_router(library: Library, parser: Parser, settings: Settings = SETTINGS) -> Router:
