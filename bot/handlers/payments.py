@@ -71,5 +71,9 @@ def _accruing(ctx: Context, reader_id: int) -> str:
     return f"还有逾期未还的书，罚金已累计{yuan(fen)}，还书时再结算。" if fen else ""
 
 
+_PLAIN_NOTES = frozenset(CHARGE_KINDS.values()) | {"照价赔偿", "损坏修复"}  # the services' default notes
+
+
 def _note(note: str) -> str:
-    return f"（{note}）" if note and note not in CHARGE_KINDS.values() else ""
+    """The charge's note when it says more than its kind (逾期11天, a librarian's remark)."""
+    return f"（{note}）" if note and note not in _PLAIN_NOTES else ""

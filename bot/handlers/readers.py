@@ -12,7 +12,7 @@ from bot.handlers.staff import money_shown, refusal_for
 from bot.handlers.texts import day, refusal, yuan
 from core import queries
 from core.desk import reader_summary
-from core.errors import Refused
+from core.errors import Reason, Refused
 from core.models import ReaderStatus
 
 routes = Routes("readers")
@@ -38,6 +38,8 @@ def reader_loans(ctx: Context) -> str:
     try:
         reader = reader_summary(ctx.library, card)
     except Refused as exc:
+        if Reason.CARD_LOST in exc.reasons:  # a retired number: replaced by a new card
+            return f"{card}这个证号已作废（补办过新证），请用新证号查询。"
         return f"没查到：{refusal(exc)}。"
     cls = f"，{reader.class_name}" if reader.class_name else ""
     head = f"{reader.name}（{reader.card_no}{cls}）"

@@ -17,7 +17,16 @@ from bot.messages import IncomingMessage
 from bot.nlp import Parser
 from bot.router import Router
 from core import accounts
-from core.circulation import CheckoutItem, MarkItemLost, SettleCharge, checkout, mark_lost, settle_charge
+from core.circulation import (
+    CheckoutItem,
+    MarkItemLost,
+    ReportCardLost,
+    SettleCharge,
+    checkout,
+    mark_lost,
+    report_card_lost,
+    settle_charge,
+)
 from core.clock import FixedClock
 from core.library import Library
 from core.models import (
@@ -207,7 +216,7 @@ def test_replacing_a_card_needs_the_new_number_then_keeps_loans_and_bindings(lib
     with library.uow() as uow:
         assert uow.session.get(RetiredCard, "S30211") is not None
     assert "王小明（S30299，三年级2班）借了2本" in ask(LIBRARIAN, "S30299借了什么")
-    assert "没查到" in ask(LIBRARIAN, "S30211借了什么")
+    assert "S30211这个证号已作废（补办过新证）" in ask(LIBRARIAN, "S30211借了什么")
     assert "王小明" in ask("wx-xm-parent", "我的借阅") and "草房子" in ask("wx-xm-parent", "我的借阅")
 
 
@@ -250,8 +259,11 @@ def test_a_parent_asking_about_their_own_child_gets_the_childs_loans(library: Li
     assert "陈思雨借了1本" in ask(PARENT, "S30201借了什么")
 
 
-def test_an_unknown_card_is_explained_to_the_librarian(ask: Any) -> None:
+def test_an_unknown_or_lost_card_is_explained_to_the_librarian(library: Library, ask: Any) -> None:
     assert "没有找到这张借阅证" in ask(LIBRARIAN, "S99999借了什么")
+    report_card_lost(library, ReportCardLost("S30211"))
+    reply = ask(LIBRARIAN, "S30211借了什么")
+    assert "王小明（S30211，三年级2班）借了2本" in reply and "这张证已挂失，补办请发送：补办 旧证号 新证号" in reply
 
 
 # ---- 全校逾期 ------------------------------------------------------------------------------------------
