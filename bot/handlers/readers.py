@@ -57,8 +57,11 @@ def reader_loans(ctx: Context) -> str:
         lines.append(f"{i}.《{loan.title}》{loan.barcode}，{state}" + ("，已催还" if loan.recalled else ""))
     if len(loans) > MAX_LINES:
         lines.append(f"……另有{len(loans) - MAX_LINES}本，请到后台借还台查看")
-    if money_shown(ctx) and (owed := reader.owed_fen + sum(loan.fine_fen for loan in loans)):
-        lines.append(f"欠款{yuan(owed)}（含还书时结算的罚金），缴费请发送：缴费 {reader.card_no}")
+    if money_shown(ctx):
+        if reader.owed_fen:
+            lines.append(f"欠款{yuan(reader.owed_fen)}，缴费请发送：缴费 {reader.card_no}")
+        if accruing := sum(loan.fine_fen for loan in loans):
+            lines.append(f"逾期罚金已累计{yuan(accruing)}，还书时结算。")
     lines += notes
     late = next((loan for loan in loans if loan.overdue_days), None)
     if late is not None and money_shown(ctx):

@@ -229,17 +229,20 @@ def test_replacing_a_card_is_for_the_librarian_only(library: Library, ask: Any) 
 
 # ---- S30211借了什么 -------------------------------------------------------------------------------------
 
-def test_librarian_sees_a_readers_loans_with_due_dates_and_overdue_marks(ask: Any, clock: FixedClock,
-                                                                        school: School) -> None:
+def test_librarian_sees_a_readers_loans_with_due_dates_and_overdue_marks(library: Library, ask: Any,
+                                                                        clock: FixedClock, school: School) -> None:
     now = ask(LIBRARIAN, "S30211借了什么")
     assert "王小明（S30211，三年级2班）借了2本" in now
     assert "《草房子》10000003，12月2日（周三）到期" in now and "《三体》" in now and "已逾期" not in now
     clock.advance(days=20)
     late = ask(LIBRARIAN, "S30211借了什么")
-    assert "已逾期" in late and "欠款" in late and "缴费 S30211" in late and "催还 10000003" in late
+    assert "已逾期" in late and "逾期罚金已累计" in late and "催还 10000003" in late
+    assert "缴费 S30211" not in late  # nothing to pay yet: fines become a charge at the return
     helper = ask(HELPER, "S30211借了什么")
     assert "王小明（S30211，三年级2班）借了2本" in helper and "已逾期" in helper
-    assert "元" not in helper and "欠款" not in helper
+    assert "元" not in helper and "欠款" not in helper and "罚金" not in helper
+    mark_lost(library, MarkItemLost(school.santi))
+    assert "欠款25.00元，缴费请发送：缴费 S30211" in ask(LIBRARIAN, "S30211借了什么")
 
 
 def test_a_parent_learns_nothing_about_another_card(ask: Any) -> None:

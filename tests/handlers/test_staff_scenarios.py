@@ -125,7 +125,7 @@ async def test_librarian_damage_payment_and_replacement_by_message(library: Libr
 async def test_reader_loans_for_staff_and_nothing_for_a_parent(say: Say, clock: FixedClock) -> None:
     clock.advance(days=20)
     librarian = await say(LIBRARIAN, "S30211借了什么")
-    assert "王小明（S30211，三年级2班）借了2本" in librarian and "已逾期" in librarian and "欠款" in librarian
+    assert "王小明（S30211，三年级2班）借了2本" in librarian and "已逾期" in librarian and "罚金已累计" in librarian
     helper = await say(HELPER, "S30211借了什么")
     assert "王小明（S30211，三年级2班）借了2本" in helper and "元" not in helper
     parent = await say(PARENT, "S30211借了什么")
