@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 ACTION_INTENTS: frozenset[str] = frozenset({
     "renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card",
-    "checkout", "checkin", "recall", "mark_lost", "publish_activity", "unsubscribe", "resubscribe",
+    "checkout", "checkin", "recall", "mark_lost", "mark_damaged", "pay_fine", "replace_card",
+    "publish_activity", "unsubscribe", "resubscribe", "issue_code",
+})
+# The librarian's commands: each needs a barcode or card number in the message (Rule.codes).
+LIBRARIAN_INTENTS: frozenset[str] = frozenset({
+    "checkout", "checkin", "recall", "mark_lost", "mark_damaged", "pay_fine", "replace_card", "reader_loans",
     "issue_code",
 })
 
@@ -22,7 +27,10 @@ LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
 FINE = r"(?:罚款|罚金|罚钱|欠款|欠费|滞纳金|赔款|罚了|罚多少)"
 # The pushes by name, so "退订新书推荐" / "恢复到书通知" are about pushes, not books.
 NOTICE_NAMES = r"(?:新书推荐|到期提醒|还书提醒|催还通知|催书|到书通知|活动通知|期末提醒)"
-NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|帮我|给我)?$")
+# A barcode or card number the librarian means, not an ISBN, phone number or year: letters then digits
+# (S30201, T0012, B000123) or 6–9 digits (10000003, 0000101).
+_LIB_CODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,4}\d{4,}[A-Za-z0-9-]{0,24}|\d{6,9})(?![A-Za-z0-9])")
+NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|先|帮我|给我)?(?:登记|记|标记?|设为|办)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +38,11 @@ class Rule:
     intent: str
     pattern: re.Pattern[str]
     weak: bool = False  # a hint, not a request: confidence stays below the action threshold
+    codes: int = 0  # how many barcodes / card numbers the message must hold for the rule to apply
 
 
-def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
-    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak)
+def _r(intent: str, pattern: str, *, weak: bool = False, codes: int = 0) -> Rule:
+    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak, codes)
 
 
 # Every pattern is linear in the text: repeats are bounded ({0,12}, {1,4}) or anchored, so no
@@ -43,23 +52,59 @@ def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
 RULES: tuple[Rule, ...] = (
     # A librarian or class teacher asking for a binding code for a card: 验证码 + a card number and
     # no 绑定 (a reader binding themselves writes 绑定 and the code's digits, not 验证码 + card).
+    _r("issue_code", r"(?:绑定|邀请|家长|学生|老师)码|绑定.{0,3}码|(?:出|生成|发|给|弄|要|开)(?:一个|个|一|张)?(?:新的?)?(?:绑定)?码",
+       codes=1),
     _r("issue_code", rf"^(?!.*(?:绑定(?!验证码)|没收到|收不到|没有收到)).*"
                      rf"(?:验证码.{{0,12}}{CODE}|{CODE}.{{0,8}}验证码)"),
+    _r("resubscribe", rf"(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES}).{{0,6}}(?:重新打开|再打开|打开|恢复|再开|开着|开通|开启)"
+                      rf"|还是要.{{0,6}}(?:提醒|通知|推送|消息|{NOTICE_NAMES})|^订阅|想恢复"),
+    _r("unsubscribe", rf"(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES}).{{0,8}}(?:关掉|关了|关闭|别发|不要发|不用发|不要了"
+                      r"|不用了|屏蔽|停了|停掉|取消|太多|退订)|暂停推送|不想收|别再.{0,4}推|不要再.{0,4}推"),
     _r("resubscribe", r"重新订阅|恢复订阅|(?:恢复|重新|继续|再次|开启|打开|开通)(?:订阅|接收|推送|发送|打开|开启)?(?:给我)?"
                       rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
     _r("unsubscribe", r"退订|取消订阅|不再接收|(?:屏蔽|关闭|关掉|停止|取消|不要再?|别再?|不用再?)(?:给我)?"
                       rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
     _r("cancel_reservation", r"(?:取消|撤销|撤回|退掉|删除|删掉|去掉|不要|不想|不用|不需要)了?.{0,12}?(?:预约|预定|预订)"),
-    _r("cancel_reservation", r"(?:预约|预定|预订).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉)"),
-    _r("checkout", rf"(?:借出|办理借阅|借给).{{0,4}}{CODE}"),
-    _r("checkin", rf"(?:归还|还书|还回|入库|收回).{{0,4}}{CODE}"),
-    _r("recall", rf"(?:催还|催书|提前收回|召回).{{0,4}}{CODE}"),
-    _r("mark_lost", rf"(?:丢失|遗失|报失|标记丢失|记丢失|登记丢失).{{0,4}}{CODE}"),
-    _r("publish_activity", r"(?:发布|发一?个|发送|新建|创建)(?:一个|一条)?(?:读书|阅读)?活动"),
-    _r("report_lost_card", rf"挂失|补办.{{0,2}}{CARD}|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}"),
-    _r("unbind", r"解绑|解除.{0,4}(?:绑定|关联)|取消.{0,4}(?:绑定|关联)|(?:不绑|不想绑|不要绑)了?"),
+    _r("cancel_reservation", r"(?:预约|预定|预订|约的).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉|撤了|撤掉"
+                             r"|撤回|撤|作废|去掉)|(?:不用|不要|别)再?(?:帮我)?留了"),
+    # The librarian's requests, each about the barcode or card in the message (LIBRARIAN_INTENTS).
+    _r("replace_card", rf"补办|补证|补卡|换证|换卡|补发|重新办|重办|(?:补|换|办)(?:一|个|一个|一张|张)?(?:新的?)?{CARD}"
+                       rf"|(?:补|换|办)(?:一|个|一个|一张|张)新的?|换个新|换新|{CARD}.{{0,2}}(?:补|换)(?:一|个|一个|一张|张)",
+       codes=1),
+    _r("report_lost_card", rf"挂失|报失|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}|(?:冻结|停用).{{0,4}}{CARD}"
+                           rf"|{CARD}.{{0,6}}(?:冻结|停用)"),
+    _r("report_lost_card", rf"补办.{{0,2}}{CARD}|{CARD}.{{0,2}}补办"),
+    _r("unbind", r"解绑|解除.{0,10}(?:绑定|关联)|取消.{0,10}(?:绑定|关联)|(?:不绑|不想绑|不要绑)了?"
+                 r"|(?:绑定|关联).{0,6}(?:删|解了|解除|去掉|取消|撤)|(?:删除|删掉|去掉)(?:绑定|关联)|不要关联"
+                 rf"|{CARD}.{{0,10}}(?:删掉|删了|删除|去掉)"),
     _r("unbind", r"绑错|换绑", weak=True),
     _r("bind", r"绑定|绑卡|绑证|绑.{0,4}(?:借书证|借阅证|卡|证)|关联.{0,4}(?:借书证|借阅证|卡|证|孩子)|登记.{0,2}借书证"),
+    _r("pay_fine", r"缴费|交费|付费|(?:缴|交|付|给)(?:了|清|纳|过)?.{0,6}(?:罚款|罚金|欠款|逾期费|超期费|赔偿|钱|费)"
+                   r"|(?:罚款|罚金|欠款|赔偿款|赔款|费用?)[^,，]{0,3}(?:已收|收了|已交|交了|已付|付了|收讫|交清|缴清|已缴|缴了|销)"
+                   r"|已缴清|已交清|已付|销账|销掉|转了.{0,4}(?:块|元)", codes=1),
+    _r("mark_damaged", r"(?<![没不未])(?:损坏|破损|损毁|污损|损伤|撕坏|撕破|撕了|被撕|泡水|水泡|泡了|弄脏|脏了|裂开|裂了"
+                       r"|断了|咬了|咬坏|坏了|破了|掉页|书页掉|涂画|乱画|弄坏|摔坏)", codes=1),
+    _r("mark_lost", rf"(?<![没不未先别])(?:丢失|遗失|遗矢|丢了|弄丢|搞丢|已丢|丢书|报失|lost|{LOSE})", codes=1),
+    _r("recall", r"催(?!过)|提醒.{0,6}(?:还|归还)|(?:该|尽快|赶紧|快点)(?:还|归还)|发提醒", codes=1),
+    _r("checkout", r"借(?!书证|阅证|书卡|阅卡|了(?:什么|啥|哪|几|多少))", codes=2),
+    _r("reader_loans", r"借(?!书证|阅证|书卡|阅卡|出)|名下|手上|手里|没还|在借|^查\S{0,3}$|^(?:查|看)", codes=1),
+    _r("checkin", r"归还|还书|还回|入库|收回|回收|换书|环书|还了|还(?![有没能是要])", codes=1),
+    # Whole-school and class-teacher lists: before the reader's own loans and before class_overdue.
+    _r("school_overdue", rf"(?:全校|整个学校|全体|所有班级?|各个?班|全部|馆里|学校).{{0,12}}{OWE}"
+                         rf"|^{OWE}(?:的)?(?:统计|情况|名单|清单|人数)|{OWE}.{{0,6}}(?:全校|所有人|全部读者)"
+                         rf"|^所有{OWE}"),
+    _r("class_not_borrowed", r"(?:没|未|尚未|从来没|从没|一本都没|一本没|一次都没|没有)(?:有|去|来)?"
+                             r"(?:图书馆)?(?:借过|借书|借阅|借)|(?:零|0)借阅|借阅(?:数|量|记录)?(?:为|是)?(?:0|零|空)"
+                             r"|借阅记录为空|没有借书记录|莫得借书"),
+    _r("class_stats", rf"{CLASS}.{{0,16}}(?:统计|数据|报表|借阅情况|借书情况|借阅量|阅读量|借阅率|人均|平均|人次"
+                      r"|借了(?:多少|几|好多)|借阅(?:多少|几)|多少人借|借书的多不多|借还|总数)|^班级(?:统计|数据|阅读)"
+                      r"|class stats"),
+    # A next page of the last list: the whole message, so "三体还有吗" stays a search.
+    _r("more", r"^(?:看)?下一?页|翻页|^更多|^(?:继续|接着)(?:说|发|看|列)?|^还有(?:吗|没|没有|呢|别的|其他|其它)"
+               r"(?:别的|其他|其它)?(?:的|吗|没|了|呢)*(?:\s|$)|没显示(?:完|全)|后面还有|接着发|^剩下的|^再来(?:几|一)"
+               r"|^再多看"),
+    _r("publish_activity", r"(?:发布|发一?个|发一下|发送|发|新建|创建|推送|推一?个)(?:这个|一个|一条|新|个)?"
+                           r"(?:读书|阅读)?活动|活动(?:发布|通知发)|发布.{0,16}活动"),
     _r("renew", r"(?:延长|延期|续借?).{0,12}(?:借期|期限|借阅期)"),
     _r("rules", r"规则|规定|制度|须知|章程|守则|细则|政策|流程|注意事项"),
     _r("rules", r"(?:能|可以|可|最多|一次|每次|每人|每个人|老师|学生|孩子).{0,4}(?:借|续借?|续)(?:几|多少)(?:本|次|册|天)"),
@@ -117,9 +162,17 @@ class IntentMatch:
     negated: bool
 
 
+def library_codes(text: str) -> list[str]:
+    """Barcodes and card numbers in text, upper-cased, in order (ISBNs, phones and years left out)."""
+    return [c.upper() for c in _LIB_CODE.findall(text)]
+
+
 def detect(masked: str, tokens: list[str]) -> IntentMatch | None:
     """The highest-priority rule that matches the (title-masked) text, or a single-char command."""
+    codes = len(library_codes(masked))
     for rule in RULES:
+        if rule.codes > codes:
+            continue
         m = rule.pattern.search(masked)
         if m:
             negated = rule.intent in ACTION_INTENTS and rule.intent != "cancel_reservation" \

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.nlp import slots as sl
 from bot.nlp.dictionary import build_tokenizer, clean_terms
-from bot.nlp.intents import ACTION_INTENTS, IntentMatch, detect, is_question
+from bot.nlp.intents import ACTION_INTENTS, IntentMatch, detect, is_question, library_codes
 from bot.nlp.lexicon import (
     CONFIRM_NO,
     CONFIRM_YES,
@@ -20,7 +20,7 @@ from bot.nlp.lexicon import (
     TYPO_FIXES,
 )
 from bot.nlp.limits import MAX_MESSAGE_CHARS, cut
-from bot.nlp.normalise import is_only_question_mark, normalise
+from bot.nlp.normalise import is_only_question_mark, normalise, normalise_light
 from bot.nlp.numerals import bare_indexes, find_indexes
 
 log = logging.getLogger(__name__)
@@ -32,14 +32,41 @@ _GREETINGS = sorted(GREETINGS, key=len, reverse=True)
 _TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ISBN = re.compile(r"^(?:97[89])?\d{9}[\dXx]$")
+_ISBN_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[89]\d{10}|\d{9}[\dXx])(?![0-9A-Za-z])")
+_BIND_REST = re.compile(r"[\s,，、:：。]|卡号|证号|借书证|借阅证|名字|姓名|叫|是|的")
 _PINYIN_ONLY = re.compile(r"^[a-z][a-z ']{1,40}$")
 _SELECT_NOISE = re.compile(r"[\s,，、吧的这那是要选就呢啊好]")
-_BARE_ALL = re.compile(r"^(?:全部|全都|都|都要|全要|所有|所有的|全部都要|两本都要|都续|全选)了?吧?$")
+_BARE_ALL = re.compile(r"^(?:全部|全都|全都要|都|都要|全要|全部要|所有|所有的|全部都要|两本都要|都续|全选)了?吧?$")
 _ABOUT_BOOKS = re.compile(r"^(?:.{1,10})(?:的|类|方面的|相关的)(?:书|书籍|绘本|小说|读物)$")
 _SEP_AFTER_GREETING = re.compile(r"[\s,，!！.。~～]*")  # used with match(text, pos): no "^"
 # Titles people mark; the content excludes the opening mark so unclosed marks cost O(n), not O(n²).
 _MARKED = re.compile(r"《[^《》]*》|“[^“”]*”|\"[^\"]*\"|「[^「」]*」|『[^『』]*』|【[^【】]*】")
 _NOT_TITLES = frozenset(LIBRARY_WORDS) | frozenset(GREETINGS)
+# "S 30277", "1000 0141": a code typed with a space in it is one code.
+_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
+_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
+# Thanks and praise alone are small talk, not a request for the menu.
+_THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|你|了|啦|各位|老师们?|大家|[\s,，!！~～]|thanks?|thx)+$",
+                          re.IGNORECASE)
+# A card number is letters then at most five digits (S30201, T0012); a barcode is digits or a longer code.
+_CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
+# How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
+_HOW = re.compile(r"怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
+_ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
+# The non-action reading of a question about an action.
+_QUESTION_READING = {
+    "renew": "rules", "reserve": "rules", "cancel_reservation": "rules", "report_lost_card": "rules",
+    "replace_card": "rules", "mark_lost": "rules", "mark_damaged": "rules", "checkout": "rules",
+    "checkin": "rules", "recall": "rules", "pay_fine": "fines", "bind": "help", "unbind": "help",
+    "unsubscribe": "help", "resubscribe": "help", "publish_activity": "help", "issue_code": "help",
+}
+# Activity announcement: what follows the command, read from the message as written (traditional kept).
+_ACTIVITY_CMD = re.compile(
+    r"^[^:：]{0,8}?(?:(?:帮我|帮忙|麻烦)?(?:[发發][布佈]|[发發](?:一下)?|推送|推|新建|创建|fabu)\s*"
+    r"(?:这个|這個|一个|一個|一条|一條|新的?|个|個)?\s*(?:活[动動]|huodong)(?:通知)?"
+    r"|活[动動](?:[发發][布佈]|通知[发發]一下)|(?:帮我|帮忙)?[发發][布佈])(?:给全校|给大家)?[\s:：,，]*",
+    re.IGNORECASE)
+_GRADE_TOKEN = re.compile(r"^(?:[1-9一二三四五六七八九]年[级級]|初[一二三](?:年[级級])?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +127,11 @@ class Parser:
     def _parse(self, raw: str) -> ParseResult:
         if is_only_question_mark(raw):
             return ParseResult("help", {}, 0.9)
-        text = _fix_typos(normalise(raw))
+        text = _join_codes(_fix_typos(normalise(raw)))
+        if text and _THANKS_ONLY.match(text):
+            return ParseResult("unknown", {}, 0.8)
+        if (reply := _short_reply(text)) is not None:  # "嗯" answers a question before it greets
+            return reply
         text = _strip_greeting(text)
         if text is None:
             return ParseResult("help", {}, 0.9)
@@ -115,8 +146,11 @@ class Parser:
             return self._fallback(text, masked, brackets, hits)
         if match.negated:  # "不用续借了": never act on a refusal
             return ParseResult("unknown", {}, 0.3)
-        slots = self._slots(match.intent, text, masked, brackets, hits)
-        return ParseResult(match.intent, slots, _confidence(match, text, slots))
+        intent = match.intent
+        if intent in _QUESTION_READING and _asks_how(intent, text):
+            return ParseResult(_QUESTION_READING[intent], {}, 0.7)
+        slots = self._slots(intent, text, masked, brackets, hits, raw)
+        return ParseResult(intent, slots, _confidence(match, text, slots))
 
     def _mask(self, text: str) -> tuple[str, list[str], list[str]]:
         """Replace bracketed titles and catalogue terms by one MASK char so keywords inside them
@@ -134,7 +168,7 @@ class Parser:
         return "".join(out), out, hits
 
     def _slots(self, intent: str, text: str, masked: str, brackets: list[str],
-               hits: list[str]) -> dict[str, Any]:
+               hits: list[str], raw: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
         if intent in ("renew", "cancel_reservation"):
             indexes, rest = sl.extract_indexes(masked)
@@ -145,12 +179,13 @@ class Parser:
                 out["indexes"] = indexes
             elif sl.wants_all(masked):
                 out["all"] = True
-            if not out or brackets or hits:
+            if not out or ("all" in out and (brackets or hits)):
                 query = sl.extract_query(rest, brackets, hits, self.tokenize)
                 if query:
                     out["query"] = query
         elif intent in ("search", "reserve"):
-            query = sl.extract_query(masked, brackets, hits, self.tokenize)
+            isbn = _find_isbn(text) if intent == "search" and not brackets else None
+            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize)
             if query:
                 out["query"] = query
         elif intent == "bind":
@@ -162,24 +197,28 @@ class Parser:
                 out["topic"] = topic
             if intent == "class_overdue" and (class_no := sl.extract_class_no(text)) is not None:
                 out["class_no"] = class_no
-            if intent == "publish_activity" and (body := sl.extract_activity_text(text)):
+            if intent == "publish_activity" and (body := _activity_text(raw or text)):
                 out["text"] = body
         elif intent in ("unsubscribe", "resubscribe"):
             if kind := sl.extract_kind(text):
                 out["kind"] = kind
         elif intent == "issue_code":
-            codes = sl.extract_codes(text)
+            codes = library_codes(text) or sl.extract_codes(text)
             if codes:
                 out["card_no"] = codes[0]
-            out["for_parent"] = "家长" in text
-        elif intent in ("checkout", "checkin", "recall", "mark_lost"):
-            codes = sl.extract_codes(text)
+            out["for_parent"] = bool(_FOR_PARENT.search(text)) and not _NOT_PARENT.search(text)
+        elif intent == "checkout":
+            out.update(_checkout_codes(text))
+        elif intent in ("checkin", "recall", "mark_lost", "mark_damaged"):
+            codes = library_codes(text)
             if codes:
                 out["barcode"] = codes[0]
-            if intent == "checkout" and len(codes) > 1:
-                out["card_no"] = codes[1]
-            elif len(codes) > 1:
+            if len(codes) > 1:
                 out["barcodes"] = codes
+        elif intent in ("pay_fine", "replace_card", "reader_loans"):
+            codes = library_codes(text)
+            if codes:
+                out["card_no"] = codes[0]
         return out
 
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
@@ -191,9 +230,12 @@ class Parser:
         compact = text.replace(" ", "").replace("-", "")
         if _ISBN.match(compact):
             return ParseResult("search", {"query": compact.upper()}, 0.9)
+        if isbn := _find_isbn(text):
+            return ParseResult("search", {"query": isbn}, 0.8)
         bind = sl.extract_bind(text)
-        if "card_no" in bind and "name" in bind:
-            return ParseResult("bind", bind, 0.45)
+        if "card_no" in bind and "name" in bind and _CARD_SHAPE.match(bind["card_no"]) and not is_question(text) \
+                and len(_BIND_REST.sub("", text.replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
+            return ParseResult("bind", bind, 0.45)  # "T0012 张丽": a card and a name, nothing else
         lowered = text.lower()
         if _PINYIN_ONLY.match(lowered):
             words = lowered.split()
@@ -202,6 +244,61 @@ class Parser:
             query = sl.extract_query(masked, [], [], self.tokenize)
             return ParseResult("search", {"query": query} if query else {}, 0.6)
         return ParseResult("unknown", {}, 0.2)
+
+
+_FOR_PARENT = re.compile(r"家长|妈|爸|爷|奶|外公|外婆|父母|家里人|監護|监护")
+_NOT_PARENT = re.compile(r"不是给?家长|本人|自己")
+
+
+def _find_isbn(text: str) -> str | None:
+    """An ISBN-13 (978/979…) or ISBN-10 written anywhere in the message ("这个书号有吗 9787532473014")."""
+    m = _ISBN_IN_TEXT.search(text.replace("-", ""))
+    return m.group(1).upper() if m else None
+
+
+def _join_codes(text: str) -> str:
+    """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code."""
+    text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
+    return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)
+
+
+def _asks_how(intent: str, text: str) -> bool:
+    """True when a message about an action asks how it works rather than asking for it.
+
+    "怎么续借" / "借书证丢了怎么办" / "补办借书证要钱吗" ask; "能帮我续借一下吗" is a polite request.
+    For a lost or replaced card any question asks (its answer is the procedure, and acting is costly).
+    """
+    if _HOW.search(text):
+        return True
+    return intent in ("report_lost_card", "replace_card") and bool(_ASKS.search(text))
+
+
+def _checkout_codes(text: str) -> dict[str, str]:
+    """The book's barcode and the reader's card in a checkout, told apart by shape, then by order."""
+    codes = library_codes(text)
+    out: dict[str, str] = {}
+    cards = [c for c in codes if _CARD_SHAPE.match(c)]
+    books = [c for c in codes if not _CARD_SHAPE.match(c)]
+    if len(cards) == 1 and books:
+        return {"barcode": books[0], "card_no": cards[0]}
+    if len(books) == 1 and cards:
+        return {"barcode": books[0], "card_no": cards[0]}
+    if codes:
+        out["barcode"] = codes[0]
+    if len(codes) > 1:
+        out["card_no"] = codes[1]
+    return out
+
+
+def _activity_text(raw: str) -> str | None:
+    """The announcement after 发布活动, as written; a grade standing alone ("五年级") is a slot, not text."""
+    text = normalise_light(raw)
+    m = _ACTIVITY_CMD.match(text)
+    if not m:
+        return None
+    parts = [p for p in text[m.end():].split() if not _GRADE_TOKEN.match(p.strip("，,：:"))]
+    body = " ".join(parts).strip(" ，,：:")
+    return body or None
 
 
 def _fix_typos(text: str) -> str:
@@ -234,13 +331,30 @@ def _strip_greeting(text: str) -> str | None:
             return None
 
 
+_POLITE = re.compile(r"谢谢(?:你|您|老师)?|多谢|麻烦(?:你|您)?了|辛苦(?:你|您)?了")
+_CHOOSE = re.compile(r"^(?:我选|选择|选|要|就)\s*")
+_WORD_SPLIT = re.compile(r"[\s,，。.!！~～、]+")
+_YES_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_YES, key=len, reverse=True)) + ")+")
+_NO_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_NO, key=len, reverse=True)) + ")+")
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """True / False when the message only says yes / no ("好的好的 麻烦了", "不要了谢谢"), else None."""
+    words = [w for w in _WORD_SPLIT.split(_POLITE.sub(" ", text.lower())) if w]
+    if not words:
+        return None
+    if all(_YES_RUN.fullmatch(w) for w in words):
+        return True
+    if all(_NO_RUN.fullmatch(w) for w in words):
+        return False
+    return None
+
+
 def _short_reply(text: str) -> ParseResult | None:
     """Answers to a pending question: yes/no, positions ("2", "第1本和第3本"), or all."""
-    lowered = text.lower()
-    if lowered in CONFIRM_YES:
-        return ParseResult("unknown", {"confirm": True}, 0.9)
-    if lowered in CONFIRM_NO:
-        return ParseResult("unknown", {"confirm": False}, 0.9)
+    if (answer := _yes_or_no(text)) is not None:
+        return ParseResult("unknown", {"confirm": answer}, 0.9)
+    text = _CHOOSE.sub("", _POLITE.sub(" ", text)).strip(" ,，")  # "选4", "全都要 谢谢"
     if _BARE_ALL.match(text):
         return ParseResult("unknown", {"all": True}, 0.8)
     if (indexes := bare_indexes(text)) is not None:

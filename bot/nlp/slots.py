@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.nlp.intents import CODE
 from bot.nlp.lexicon import FORMAT_TOPICS, LEAD_FILLERS, NOTICE_KINDS, TOPICS, TRAIL_FILLERS
-from bot.nlp.numerals import CN_NUM, cn_to_int, find_indexes
+from bot.nlp.numerals import CN_NUM, cn_to_int, find_positions
 
 Tokenize = Callable[[str], list[str]]
 MASK = "\ue000"  # stands for one protected title/author inside the masked text
@@ -181,8 +181,8 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
 
 
 def extract_indexes(text: str) -> tuple[list[int], str]:
-    """Loan positions and the text with their mentions blanked out."""
-    found, spans = find_indexes(text)
+    """Loan positions wanted (refused ones left out) and the text with every mention blanked out."""
+    found, spans = find_positions(text)
     return found, blank_spans(text, spans, " ")
 
 
@@ -205,19 +205,42 @@ def wants_all(text: str) -> bool:
     return bool(_ALL_RE.search(text))
 
 
+_CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二三123])\s*(?:[\d{CN_NUM[1:-1]}]{{1,3}}\s*班)?(?:的)?"
+                            r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
+_RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
+_OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
+_NAMED = re.compile(r"(?:叫做|叫|名字(?:是|叫)?|姓名(?:是|叫)?|班主任|老师是|学生|儿子|女儿|孙子|孙女|外孙女?)\s*[:：]?\s*"
+                    r"([\u4e00-\u9fff]{2,4})")
+_NOT_NAMES = re.compile(r"谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
+                        r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都")
+
+
+def _plausible_name(word: str) -> bool:
+    if re.fullmatch(r"[\u4e00-\u9fff]老师", word):  # "张老师" is how a teacher names themself
+        return True
+    return 2 <= len(word) <= 4 and not _NOT_NAMES.search(word)
+
+
 def extract_bind(text: str) -> dict[str, str]:
-    """Card number (upper-cased) and the card holder's name for binding."""
+    """Card number (upper-cased) and the card holder's name for binding.
+
+    The name comes from a cue first ("李子轩的妈妈", "我是高俊豪奶奶", "叫郭雨萱", "名字 林语桐", "班主任陈静"),
+    with the class ("五年级三班") removed so it is never read as part of the name; else from what is left.
+    """
     slots: dict[str, str] = {}
     # "验证码是123456" names the code, never the card: look for the card elsewhere.
     m = _CARD_RE.search(re.sub(r"验证码\s*[是为:：]?\s*\d{4,8}", " ", text))
     if m:
         slots["card_no"] = m.group(1).upper()
         text = text.replace(m.group(1), " ", 1)
-    owner = re.search(r"(?:我是|是)?([\u4e00-\u9fff]{2,4}?)的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
-    if owner:
-        slots["name"] = owner.group(1)
-        return slots
-    names = [n for n in (_NAME_RE.findall(_NAME_NOISE.sub(" ", text))) if 2 <= len(n) <= 4]
+    text = _CLASS_MENTION.sub(" ", text)
+    for cue in (_OWNER, _NAMED):
+        for found in cue.finditer(text):
+            name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
+            if _plausible_name(name):
+                slots["name"] = name
+                return slots
+    names = [n for n in _NAME_RE.findall(_NAME_NOISE.sub(" ", text)) if _plausible_name(n)]
     if names:
         name = names[-1]
         if name.endswith("老师") and len(name) > 3:
