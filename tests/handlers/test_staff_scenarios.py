@@ -34,8 +34,6 @@ from tests.transport.conftest import AppFactory, fake_api, make_client, settings
 from tests.transport.wechat_client import WeChatTestClient
 
 Say = Callable[..., Awaitable[str]]
-# Until h/nlu is merged the parser reads 损坏/缴费/补办 as binding and knows no 全校逾期 (issue 14).
-NEEDS_NLU = pytest.mark.xfail(reason="the parser emits the issue-14 staff intents from h/nlu", strict=False)
 
 
 @pytest.fixture
@@ -58,7 +56,7 @@ async def _say(make_client: AppFactory, library: Library, parser: Parser | Scrip
 
 @pytest.fixture
 async def say(make_client: AppFactory, library: Library, parser: Parser, school: School) -> Say:  # noqa: F811
-    """The real parser: these pass once it emits the issue-14 intents (h/nlu)."""
+    """The real parser (its issue-14 rules: 损坏/缴费/补办/借了什么/全校逾期/本班借阅统计/还没借过书)."""
     return await _say(make_client, library, parser)
 
 
@@ -102,7 +100,6 @@ async def test_a_retried_card_replacement_answers_the_same(library: Library, say
 
 # ---- The canonical messages with the real parser --------------------------------------------------------
 
-@NEEDS_NLU
 async def test_librarian_damage_payment_and_replacement_by_message(library: Library, say: Say,
                                                                   school: School) -> None:
     damaged = await say(LIBRARIAN, "损坏 10000003")
@@ -121,7 +118,6 @@ async def test_librarian_damage_payment_and_replacement_by_message(library: Libr
         assert uow.session.get(RetiredCard, "S30211") is None
 
 
-@NEEDS_NLU
 async def test_reader_loans_for_staff_and_nothing_for_a_parent(say: Say, clock: FixedClock) -> None:
     clock.advance(days=20)
     librarian = await say(LIBRARIAN, "S30211借了什么")
@@ -132,7 +128,6 @@ async def test_reader_loans_for_staff_and_nothing_for_a_parent(say: Say, clock: 
     assert "王小明" not in parent and "草房子" not in parent and "三年级" not in parent
 
 
-@NEEDS_NLU
 async def test_school_overdue_for_the_librarian_only(say: Say, clock: FixedClock) -> None:
     clock.advance(days=20)
     reply = await say(LIBRARIAN, "全校逾期")
@@ -142,7 +137,6 @@ async def test_school_overdue_for_the_librarian_only(say: Say, clock: FixedClock
     assert "只有图书管理员" in refused and "王小明" not in refused
 
 
-@NEEDS_NLU
 async def test_class_teacher_statistics_and_who_has_not_borrowed(library: Library, say: Say) -> None:
     stats = await say(HEAD, "本班借阅统计")
     assert "三年级2班本学期" in stats and "王小明2" in stats and "三年级平均" in stats
@@ -154,7 +148,6 @@ async def test_class_teacher_statistics_and_who_has_not_borrowed(library: Librar
             assert "只提供给班主任" in reply and "陈思雨" not in reply and "王小明" not in reply
 
 
-@NEEDS_NLU
 async def test_helper_desk_and_refusals_by_message(library: Library, say: Say, school: School) -> None:
     assert "已借出《小王子》给陈思雨" in await say(HELPER, f"借出 {school.xiaowangzi} S30201")
     assert "已归还《小王子》（陈思雨）" in await say(HELPER, f"归还 {school.xiaowangzi}")
