@@ -32,7 +32,8 @@ from core.errors import Refused
 
 routes = Routes("desk")
 DESK_INTENTS = ("checkout", "checkin", "recall", "mark_lost", "mark_damaged")  # 发布活动: handlers/notices.py
-_FEE = re.compile(r"(?:[¥￥]\s*(\d{1,4}(?:\.\d{1,2})?))|(?:(\d{1,4}(?:\.\d{1,2})?)\s*(?:元|块))")
+# An amount with its unit (5元, 5.5块, ¥5), never the tail of a longer number such as the barcode.
+_FEE = re.compile(r"(?:[¥￥]\s*(\d{1,4}(?:\.\d{1,2})?))|(?:(?<![\d.])(\d{1,4}(?:\.\d{1,2})?)\s*(?:元|块))")
 _EXAMPLES = {"checkin": "归还 10000003", "recall": "催还 10000003", "mark_lost": "丢失 10000003",
              "mark_damaged": "损坏 10000003（收修补费：损坏 10000003 5元）"}
 
@@ -101,10 +102,19 @@ def _fee_fen(text: str) -> int:
     return int(Decimal(match.group(1) or match.group(2)) * 100)
 
 
+_COMMAND_WORDS = re.compile(r"登记|损坏|损毁|弄坏了?|修补费|赔偿?|钱|[，,。.!！、\s]+")
+
+
+def _note(text: str, barcode: str) -> str:
+    """What the librarian wrote besides the command, the barcode and the fee (封面撕了), for the charge and audit."""
+    folded = unicodedata.normalize("NFKC", text).upper().replace(barcode.upper(), " ")
+    return _COMMAND_WORDS.sub(" ", _FEE.sub(" ", folded)).strip()[:100]
+
+
 def _damaged(ctx: Context, barcode: str) -> str:
     """损坏: a lent copy is returned as well; the fee written in the message goes to its (last) borrower."""
     fee = _fee_fen(ctx.text)
-    done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, actor=actor(ctx)))
+    done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, _note(ctx.text, barcode), actor=actor(ctx)))
     lines = [f"已登记《{done.title}》损坏，请送去修补。"]
     if done.returned is not None:
         lines += _returned(ctx, done.returned)

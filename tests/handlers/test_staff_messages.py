@@ -357,3 +357,23 @@ def test_help_shows_each_staff_role_its_commands(ask: Any) -> None:
     assert "本班借阅统计" in ask(HEAD, "帮助")
     parent = ask(PARENT, "帮助")
     assert "全校逾期" not in parent and "小图书管理员" not in parent and "本班借阅统计" not in parent
+
+
+@pytest.mark.parametrize(("text", "fen"), [
+    ("损坏 10000003", 0), ("损坏 10000003 5元", 500), ("损坏 10000003 5.5块", 550), ("损坏 10000003 ¥12", 1200),
+    ("损坏 １００００００３ ５元", 500), ("10000003 封面撕了 赔8块钱", 800), ("损坏 10000003元", 0),
+])
+def test_the_repair_fee_is_read_from_the_message(text: str, fen: int) -> None:
+    from bot.handlers.desk import _fee_fen
+
+    assert _fee_fen(text) == fen
+
+
+@pytest.mark.parametrize(("text", "note"), [
+    ("损坏 10000003", ""), ("损坏 10000003 5元", ""), ("10000003 封面撕了登记损坏", "封面撕了"),
+    ("损坏 10000003 8块 书脊断了，赔8块钱", "书脊断了"),
+])
+def test_the_damage_note_is_what_was_written_besides_the_command(text: str, note: str) -> None:
+    from bot.handlers.desk import _note
+
+    assert _note(text, "10000003") == note

@@ -102,16 +102,18 @@ async def test_a_retried_card_replacement_answers_the_same(library: Library, say
 
 async def test_librarian_damage_payment_and_replacement_by_message(library: Library, say: Say,
                                                                   school: School) -> None:
-    damaged = await say(LIBRARIAN, "损坏 10000003")
+    damaged = await say(LIBRARIAN, "10000003 封面撕了登记损坏 5元")
     assert "已登记《草房子》损坏" in damaged and "已归还《草房子》（王小明）" in damaged
+    assert "修补费5.00元记在王小明（S30211）名下" in damaged
     with library.uow() as uow:
         assert uow.session.scalar(select(Item.status).where(Item.barcode == "10000003")) == ItemStatus.IN_REPAIR
-    mark_lost(library, MarkItemLost(school.santi))  # 王小明 owes the price of 《三体》
+    mark_lost(library, MarkItemLost(school.santi))  # 王小明 owes the price of 《三体》 too
     asked = await say(LIBRARIAN, "缴费 S30211")
-    assert "王小明（S30211，三年级2班）共欠25.00元" in asked and "回复“确认”" in asked
-    assert "已登记王小明缴费25.00元" in await say(LIBRARIAN, "确认")
+    assert "王小明（S30211，三年级2班）共欠30.00元" in asked and "损坏修补5.00元（封面撕了）" in asked
+    assert "回复“确认”" in asked
+    assert "已登记王小明缴费30.00元（2笔）" in await say(LIBRARIAN, "确认")
     with library.uow() as uow:
-        assert uow.session.scalars(select(Charge.status)).all() == [ChargeStatus.PAID]
+        assert uow.session.scalars(select(Charge.status)).all() == [ChargeStatus.PAID, ChargeStatus.PAID]
     assert "现在没有要缴的欠款" in await say(LIBRARIAN, "缴费 S30201")
     assert "补办 S30211 新证号" in await say(LIBRARIAN, "补办 S30211")
     with library.uow() as uow:
