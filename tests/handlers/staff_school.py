@@ -39,6 +39,11 @@ SCRIPT: dict[str, tuple[str, dict[str, Any]]] = {
     "哪些同学还没借过书": ("class_not_borrowed", {}),
 }
 
+# Weakly indicated: the router asks before acting (bot/handlers/confirm.py).
+UNSURE: dict[str, tuple[str, dict[str, Any]]] = {
+    "10000003好像坏了": ("mark_damaged", {"barcode": "10000003"}),
+}
+
 
 class ScriptedParser:
     """The real parser, except that the scripted messages parse to the new intents (confidence 1)."""
@@ -51,6 +56,9 @@ class ScriptedParser:
         if text in SCRIPT:
             intent, slots = SCRIPT[text]
             return ParseResult(intent, dict(slots), 1.0)
+        if text in UNSURE:
+            intent, slots = UNSURE[text]
+            return ParseResult(intent, dict(slots), 0.5)
         return self.real.parse(text, **kwargs)
 
 

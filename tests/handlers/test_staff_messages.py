@@ -377,3 +377,11 @@ def test_the_damage_note_is_what_was_written_besides_the_command(text: str, note
     from bot.handlers.desk import _note
 
     assert _note(text, "10000003") == note
+
+
+def test_an_unsure_damage_is_asked_first_and_done_on_yes(library: Library, ask: Any) -> None:
+    asked = ask(LIBRARIAN, "10000003好像坏了")
+    assert "您是想登记损坏吗" in asked
+    assert _item_status(library, "10000003") == ItemStatus.ON_LOAN
+    assert "已登记《草房子》损坏" in ask(LIBRARIAN, "好的")
+    assert _item_status(library, "10000003") == ItemStatus.IN_REPAIR
