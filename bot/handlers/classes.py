@@ -57,7 +57,7 @@ def _own_class(ctx: Context, what: str) -> tuple[int, str] | str:
     if ctx.identity is None:
         return not_bound_reply(ctx)
     if ctx.identity.class_teacher_of is None:
-        extra = "全校的借阅统计请在后台“统计报表”查看。" if ctx.identity.is_librarian else \
+        extra = "全校的借阅统计请用学期报表（shuxiang report）。" if ctx.identity.is_librarian else \
             "想看自己的借阅，请发送“我的借阅”。"
         return f"{what}{FOR_CLASS_TEACHERS}{extra}"
     return ctx.identity.class_teacher_of

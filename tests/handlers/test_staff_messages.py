@@ -335,7 +335,7 @@ def test_class_lists_are_for_class_teachers_and_name_nobody_to_others(ask: Any) 
             reply = ask(user, text)
             assert "只提供给班主任查看本班" in reply
             assert not any(name in reply for name in ("王小明", "陈思雨", "刘洋"))
-        assert "后台“统计报表”" in ask(LIBRARIAN, text)
+        assert "学期报表（shuxiang report）" in ask(LIBRARIAN, text)
         assert "绑定" in ask(STRANGER, text)
 
 
