@@ -38,7 +38,8 @@ CONTINUING_SLOTS = ("indexes", "all", "confirm")
 # may run them again. Everything else — actions, 验证码, answers to a pending question, and any
 # intent added later — is claimed first and never runs twice.
 READ_ONLY_INTENTS = frozenset({"my_loans", "history", "fines", "search", "hours", "rules", "help", "new_books",
-                               "recommend", "ranking", "activities", "class_overdue"})
+                               "recommend", "ranking", "activities", "class_overdue",
+                               "reader_loans", "school_overdue", "class_stats", "class_not_borrowed"})
 
 
 class Router:

@@ -370,3 +370,42 @@ def class_names(library: Library) -> list[str]:
     """Every class's name, by grade then name (a librarian's choices on the class page)."""
     with library.read_uow() as uow:
         return list(uow.session.scalars(select(SchoolClass.name).order_by(SchoolClass.grade, SchoolClass.name)))
+
+
+@dataclass(frozen=True)
+class GradeOverdue:
+    """One grade's share of the overdue list: readers with a late book and late copies; grade 0 = no class."""
+
+    grade: int
+    readers: int
+    copies: int
+
+
+@dataclass(frozen=True)
+class OverdueSummary:
+    """The whole school's overdue list in figures (for 全校逾期 by message), and its first rows.
+
+    `readers` counts distinct cards, `copies` late copies; `by_grade` goes grade 1 upwards, readers
+    without a class (teachers, staff) last as grade 0; `first` are the most days late (as `overdue()`).
+    """
+
+    readers: int
+    copies: int
+    by_grade: list[GradeOverdue]
+    first: list[OverdueRow]
+
+
+def overdue_summary(library: Library, *, first: int = 5) -> OverdueSummary:
+    """The school's overdue loans (at least one open day late) counted by reader, copy and grade."""
+    late = overdue(library)
+    with library.read_uow() as uow:
+        grades: dict[str, int] = {name: grade for name, grade in uow.session.execute(select(SchoolClass.name, SchoolClass.grade))}
+    cards: dict[int, set[str]] = {}
+    copies: dict[int, int] = {}
+    for row in late.rows:
+        grade = grades.get(row.class_name, 0) if row.class_name else 0
+        cards.setdefault(grade, set()).add(row.card_no)
+        copies[grade] = copies.get(grade, 0) + 1
+    order = sorted(cards, key=lambda g: (g == 0, g))
+    return OverdueSummary(len({r.card_no for r in late.rows}), len(late.rows),
+                          [GradeOverdue(g, len(cards[g]), copies[g]) for g in order], late.rows[:first])

@@ -116,6 +116,18 @@ class ChannelSettings:
 class ConsoleSettings:
     idle_minutes: int = 30  # a console session unused this long ends (sign in again)
     trust_forwarded_for: bool = False  # behind a reverse proxy: the client address is X-Forwarded-For's last entry
+    public_url: str = ""  # how staff reach this server, e.g. https://lib.school.cn; "" = replies name the page only
+
+
+@dataclass
+class DeskSettings:
+    """The desk by message (bot/handlers/staff.py): who besides the librarian may lend and return."""
+
+    helper_cards: str = ""  # card numbers of student helpers (小图书管理员), space-separated
+
+    def helpers(self) -> frozenset[str]:
+        """The helpers' card numbers, upper-case (as cards are stored)."""
+        return frozenset(card.upper() for card in self.helper_cards.replace(",", " ").split())
 
 
 @dataclass
@@ -130,6 +142,7 @@ class Settings:
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
     demo: bool = False
 
 
@@ -209,3 +222,5 @@ def validate(settings: Settings) -> None:
             raise SettingsError(f"[server] {name} must be positive, got {getattr(server, name)}")
     if settings.console.idle_minutes <= 0:
         raise SettingsError(f"[console] idle_minutes must be positive, got {settings.console.idle_minutes}")
+    if settings.console.public_url and not settings.console.public_url.startswith(("https://", "http://")):
+        raise SettingsError(f"[console] public_url must start with https://, got {settings.console.public_url!r}")

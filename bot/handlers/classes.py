@@ -1,11 +1,20 @@
-"""班主任: 本班逾期, for the class teacher's own class only."""
+"""班主任: 本班逾期, 本班借阅统计, 哪些同学还没借过书 (own class only); 全校逾期 for the librarian.
+
+Replies go to the asker's own chat only (the bot answers no group chat); class groups get counts
+from the pushes, never names.
+"""
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import not_bound_reply
-from core import queries
+from bot.handlers.staff import refusal_for
+from console.auth import PREFIX
+from core import lists, queries
+from core.reports.periods import NoTerm
+from core.reports.stats import class_term_stats
 
 routes = Routes("classes")
+OVERDUE_PAGE = f"{PREFIX}/lists/overdue"  # console/lists.py
 
 
 @routes.on("class_overdue")
@@ -37,3 +46,93 @@ def _names_other_class(ctx: Context, own: str) -> bool:
     own_grade = "一二三四五六七八九".find(own[0]) + 1
     own_no = int("".join(ch for ch in own if ch.isdigit()) or 0)
     return bool((grade and grade != own_grade) or (class_no and class_no != own_no))
+
+
+GRADES = "一二三四五六七八九"
+FOR_CLASS_TEACHERS = "只提供给班主任查看本班哦。"
+
+
+def _own_class(ctx: Context, what: str) -> tuple[int, str] | str:
+    """The class this user leads, or the refusal to send (names no class and no pupil)."""
+    if ctx.identity is None:
+        return not_bound_reply(ctx)
+    if ctx.identity.class_teacher_of is None:
+        extra = "全校的借阅统计请用学期报表（shuxiang report）。" if ctx.identity.is_librarian else \
+            "想看自己的借阅，请发送“我的借阅”。"
+        return f"{what}{FOR_CLASS_TEACHERS}{extra}"
+    return ctx.identity.class_teacher_of
+
+
+@routes.on("class_stats")
+def class_stats(ctx: Context) -> str:
+    """本班借阅统计: this term's loans per student, the class's 生均 and the grade's (the teacher's own class)."""
+    own = _own_class(ctx, "本班借阅统计")
+    if isinstance(own, str):
+        return own
+    try:
+        stats = class_term_stats(ctx.library, own[0])
+    except NoTerm:
+        return "校历里还没有设置学期，暂时没有本学期的统计。请联系图书室老师设置学期。"
+    students = len(stats.students)
+    lines = [f"{stats.class_name}本学期（{stats.since.month}月{stats.since.day}日起）借了{stats.loans}本，"
+             f"{stats.borrowers}/{students}位同学借过书。",
+             f"生均{stats.per_student:.1f}本，{GRADES[stats.grade - 1] if 0 < stats.grade < 10 else ''}年级平均"
+             f"{stats.grade_per_student:.1f}本（年级{stats.grade_classes}个班中第{stats.rank_in_grade}）。"]
+    if stats.students:
+        lines.append("每人借阅：" + "、".join(f"{s.name}{s.loans}" for s in stats.students[:60]))
+        if students > 60:
+            lines.append(f"……另有{students - 60}位，完整名单请到图书室查看")
+    if stats.borrowers < students:
+        lines.append("发送“哪些同学还没借过书”看还没借的同学。")
+    return "\n".join(lines)
+
+
+@routes.on("class_not_borrowed")
+def class_not_borrowed(ctx: Context) -> str:
+    """哪些同学还没借过书: the teacher's own class, students with no loan since the term began."""
+    own = _own_class(ctx, "没借过书的名单")
+    if isinstance(own, str):
+        return own
+    class_id, class_name = own
+    try:
+        found = lists.not_borrowed(ctx.library, class_id=class_id)
+    except lists.NoCurrentTerm:
+        return "现在不在学期中，没有“本学期没借过书”的名单。开学后再来看看吧。"
+    since = f"{found.since.month}月{found.since.day}日"
+    if not found.rows:
+        return f"{class_name}本学期（{since}起）每位同学都借过书了👍"
+    names = "、".join(row.reader for row in found.rows)
+    return (f"{class_name}本学期（{since}起）还没借过书的同学有{len(found.rows)}位：\n{names}\n"
+            "可以鼓励他们课间来图书室看看；发送“推荐 三年级”可以看适合的书。")
+
+
+@routes.on("school_overdue")
+def school_overdue(ctx: Context) -> str:
+    """全校逾期 (the librarian): counts by reader, copy and grade, the longest overdue, and the console's list."""
+    if (refused := refusal_for(ctx, "school_overdue")) is not None:
+        return refused
+    summary = lists.overdue_summary(ctx.library, first=5)
+    if not summary.copies:
+        return "全校现在没有逾期未还的书👍"
+    grades = "；".join(f"{_grade_name(g.grade)}{g.readers}人{g.copies}本" for g in summary.by_grade)
+    lines = [f"全校逾期未还：{summary.readers}人，{summary.copies}本。", grades, "逾期最久的："]
+    for row in summary.first:
+        cls = f"（{row.class_name}）" if row.class_name else ""
+        lines.append(f"· {row.reader}{cls}《{row.title}》{row.barcode}，逾期{row.days_late}天")
+    if summary.copies > len(summary.first):
+        lines.append(f"……另有{summary.copies - len(summary.first)}本")
+    lines.append(_overdue_page(ctx))
+    lines.append(f"催还请发送：催还 {summary.first[0].barcode}")
+    return "\n".join(lines)
+
+
+def _grade_name(grade: int) -> str:
+    return f"{GRADES[grade - 1]}年级" if 0 < grade < 10 else "老师等（无班级）"
+
+
+def _overdue_page(ctx: Context) -> str:
+    """A link to the console's overdue list when the server's address is configured, else where to find it."""
+    base = ctx.settings.console.public_url.rstrip("/")
+    if base:
+        return f"完整名单（可按班级排、下载Excel）：{base}{OVERDUE_PAGE}"
+    return f"完整名单在后台：清单 → 逾期清单（{OVERDUE_PAGE}）"

@@ -10,7 +10,8 @@ routes = Routes("confirm")
 _WHAT = {
     "renew": "续借", "reserve": "预约", "cancel_reservation": "取消预约", "bind": "绑定借阅证",
     "unbind": "解除绑定", "report_lost_card": "挂失借阅证", "checkout": "借出", "checkin": "归还",
-    "recall": "催还", "mark_lost": "登记丢失",
+    "recall": "催还", "mark_lost": "登记丢失", "mark_damaged": "登记损坏", "pay_fine": "登记缴费",
+    "replace_card": "补办借阅证",
 }
 
 

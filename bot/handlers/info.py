@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
+from bot.handlers.staff import staff_role
 from bot.handlers.texts import WEEKDAYS, day
 from core import queries
 from core.accounts import Role
 from core.models import ItemType, ReaderType
 from core.policy import Policy
+from core.staff import Role as StaffRole
 
 routes = Routes("info")
 fallback = Routes("fallback")
@@ -19,9 +21,12 @@ MENU = ("我是书香图书室小助手📚 可以这样问我：\n"
         "· 新书、推荐适合三年级的书、开放时间、借阅规则\n"
         "· 借书证丢了请发“挂失”")
 ROLE_TIPS = {
-    Role.CLASS_TEACHER: "· 班主任：发送“本班逾期”看本班没还的书；“验证码 学生证号 家长”给家长发绑定验证码",
-    Role.LIBRARIAN: "· 管理员：借出 条码 证号 / 归还 条码 / 催还 条码 / 丢失 条码 / 验证码 证号（给家长加“家长”）",
+    Role.CLASS_TEACHER: ("· 班主任：发送“本班逾期”看本班没还的书，“本班借阅统计”“哪些同学还没借过书”看本学期借阅；"
+                         "“验证码 学生证号 家长”给家长发绑定验证码"),
+    Role.LIBRARIAN: ("· 管理员：借出 条码 证号 / 归还 条码 / 催还 条码 / 丢失 条码 / 损坏 条码 [金额] / 缴费 证号 / "
+                     "补办 旧证号 新证号 / 证号借了什么 / 全校逾期 / 验证码 证号（给家长加“家长”）"),
 }
+HELPER_TIP = "· 小图书管理员：借出 条码 证号 / 归还 条码 / 证号借了什么"
 BIND_TIP = "还没绑定？发送：绑定 借阅证号 姓名 验证码"
 
 
@@ -32,6 +37,8 @@ def menu(ctx: Context) -> str:
         lines.append(BIND_TIP)
     else:
         lines += [tip for role, tip in ROLE_TIPS.items() if role in ctx.identity.roles]
+        if staff_role(ctx) is StaffRole.HELPER:
+            lines.append(HELPER_TIP)
     return "\n".join(lines)
 
 

@@ -17,8 +17,15 @@ from core.circulation.commands import (
     ReplaceCard,
     ReportCardLost,
     SettleCharge,
+    SettleReaderCharges,
 )
-from core.circulation.losses import finish_repair, mark_damaged, mark_lost, settle_charge
+from core.circulation.losses import (
+    finish_repair,
+    mark_damaged,
+    mark_lost,
+    settle_charge,
+    settle_reader_charges,
+)
 from core.circulation.recall import recall
 from core.circulation.renew import renew
 from core.circulation.reservations import cancel_reservation, expire_holds, place_reservation
@@ -26,7 +33,7 @@ from core.circulation.reservations import cancel_reservation, expire_holds, plac
 __all__ = [
     "CancelReservation", "CheckinItem", "CheckoutItem", "ClearReader", "ExpireHolds", "FinishRepair",
     "MarkItemDamaged", "MarkItemLost", "PlaceReservation", "RecallLoan", "RenewLoan", "ReplaceCard",
-    "ReportCardLost", "SettleCharge", "cancel_reservation", "checkin", "checkout", "clear_reader",
+    "ReportCardLost", "SettleCharge", "SettleReaderCharges", "cancel_reservation", "checkin", "checkout", "clear_reader",
     "expire_holds", "finish_repair", "mark_damaged", "mark_lost", "place_reservation", "recall", "renew",
-    "replace_card", "report_card_lost", "settle_charge",
+    "replace_card", "report_card_lost", "settle_charge", "settle_reader_charges",
 ]

@@ -75,6 +75,15 @@ class SettleCharge:
 
 
 @dataclass(frozen=True)
+class SettleReaderCharges:
+    """缴费 by card: the reader paid these open charges (the ids the librarian was shown), all at once."""
+
+    card_no: str
+    charge_ids: tuple[int, ...]
+    actor: str = "desk"
+
+
+@dataclass(frozen=True)
 class ReportCardLost:
     card_no: str
     actor: str = "reader"

@@ -4,10 +4,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.circulation.checkin import close_loan
-from core.circulation.commands import FinishRepair, MarkItemDamaged, MarkItemLost, SettleCharge
+from core.circulation.commands import (
+    FinishRepair,
+    MarkItemDamaged,
+    MarkItemLost,
+    SettleCharge,
+    SettleReaderCharges,
+)
 from core.circulation.holds import release_hold, shelve_or_hold
-from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item
-from core.circulation.results import ItemDamaged, ItemLost
+from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item, reader_by_card
+from core.circulation.results import ChargesSettled, ItemDamaged, ItemLost
 from core.errors import Reason, Refused
 from core.library import Library
 from core.models import Charge, ChargeKind, ChargeStatus, ItemStatus, Loan
@@ -105,3 +111,30 @@ def settle_charge(library: Library, cmd: SettleCharge) -> Charge:
               charge_id=charge.id, amount_fen=charge.amount_fen)
         uow.commit()
         return charge
+
+
+def settle_reader_charges(library: Library, cmd: SettleReaderCharges) -> ChargesSettled:
+    """缴费 by card: mark the given charges of this reader paid, in one transaction.
+
+    Only charges that belong to the reader and are still open are paid; one settled meanwhile (at the
+    console) or another reader's is left alone, so paying twice never happens. Raises
+    Refused(READER_NOT_FOUND/CARD_LOST) for the card, Refused(CHARGE_SETTLED) when none is left open.
+    """
+    now = library.now()
+    with library.uow() as uow:
+        session = uow.session
+        reader = reader_by_card(session, cmd.card_no)
+        charges = list(session.scalars(
+            select(Charge).where(Charge.id.in_(cmd.charge_ids), Charge.reader_id == reader.id,
+                                 Charge.status == ChargeStatus.OPEN).order_by(Charge.id).with_for_update()))
+        if not charges:
+            raise Refused(Reason.CHARGE_SETTLED, card_no=reader.card_no)
+        for charge in charges:
+            charge.status = ChargeStatus.PAID
+            charge.settled_at = now
+            audit(session, now, "pay", cmd.actor, reader_id=reader.id, charge_id=charge.id,
+                  amount_fen=charge.amount_fen)
+        result = ChargesSettled(reader.id, reader.name,
+                                tuple((c.id, c.kind.value, c.amount_fen) for c in charges))
+        uow.commit()
+        return result

@@ -92,6 +92,19 @@ class ItemDamaged:
 
 
 @dataclass(frozen=True)
+class ChargesSettled:
+    """Charges a reader paid in one go: (charge id, kind, amount in fen) each, and their total in fen."""
+
+    reader_id: int
+    reader_name: str
+    paid: tuple[tuple[int, str, int], ...]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(amount for _, _, amount in self.paid)
+
+
+@dataclass(frozen=True)
 class HoldsExpired:
     expired_reservation_ids: list[int] = field(default_factory=list)
     passed_on: list[ReservationReady] = field(default_factory=list)

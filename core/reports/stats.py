@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from core.library import Library
 from core.models import ReaderType
 from core.reports import facts
-from core.reports.periods import Period
+from core.reports.periods import Period, term_period
 
 STARS_PER_GRADE = 3
 TOP_TITLES = 20
@@ -173,3 +173,55 @@ def _weeks(period: Period, last: date, loans: list[facts.LoanFact]) -> list[tupl
     per_week = Counter((f.loaned_on - first).days // 7 for f in loans)
     n_weeks = max(0, (last - first).days // 7 + 1)
     return [(first + timedelta(weeks=i), per_week[i]) for i in range(n_weeks)]
+
+
+@dataclass(frozen=True)
+class ClassTermStats:
+    """A class teacher's view of this term (本班借阅统计): each student's loans and the class against its grade.
+
+    `students` are the class's students on the roll, most loans first (0 for those who borrowed
+    nothing); `per_student` and `grade_per_student` are student loans per student (the report's
+    生均借阅, loans made since the term began); `rank_in_grade` is the class's place among the
+    grade's `grade_classes` classes by 生均 (1 = most; equal figures share a place).
+    """
+
+    term: str
+    since: date
+    class_name: str
+    students: list[StudentRow]
+    loans: int
+    borrowers: int
+    per_student: float
+    grade: int
+    grade_per_student: float
+    grade_classes: int
+    rank_in_grade: int
+
+
+def class_term_stats(library: Library, class_id: int) -> ClassTermStats:
+    """This term's figures for one class and its grade, read without the write lock (one read transaction).
+
+    Counted as `build_report` counts them. Raises NoTerm when no term is set up, LookupError for an
+    unknown class id.
+    """
+    today = library.today()
+    with library.read_uow() as uow:
+        session = uow.session
+        period = term_period(session, today)
+        classes = facts.load_classes(session)
+        if class_id not in classes:
+            raise LookupError(f"no class {class_id}")
+        grade = classes[class_id].grade
+        in_grade = {cid: c for cid, c in classes.items() if c.grade == grade}
+        readers = {rid: r for rid, r in facts.load_readers(session).items() if r.class_id in in_grade}
+        loans = [f for f in facts.load_loans(session, period) if f.reader_id in readers]
+    report = Report(period, min(today, period.end + timedelta(days=1)), loans=len(loans))
+    counts = Counter(f.reader_id for f in loans)
+    _classes(report, loans, readers, in_grade, counts)
+    own = {rid: r for rid, r in readers.items() if r.class_id == class_id}
+    _students(report, own, in_grade, counts)
+    row = next(r for r in report.classes if r.name == classes[class_id].name)
+    grade_students = sum(r.students for r in report.classes)
+    grade_loans = sum(r.loans for r in report.classes)
+    return ClassTermStats(period.name, period.start, row.name, report.students_rows, row.loans, row.borrowers,
+                          row.per_student, grade, _ratio(grade_loans, grade_students), len(report.classes), row.rank)
