@@ -1,0 +1,101 @@
+"""Answers to the bot's own questions in any natural form, and 算了 / 不用了.
+
+The numbered continuations (`Routes.resume`) read a bare "2", "全部" or "好的". People also answer
+with a title ("想预约哪本书？" → "三体"), a child's name ("给谁预约？" → "思雨"), a kind of push
+("想退订哪种推送？" → "新书推荐"), or "算了". The parser reads those as a search, a new request or an
+unknown; here they are turned into the request the question was about, before anything else runs.
+
+`answer(ctx)` either replies, or rewrites `ctx.parse` (and returns None) so the router dispatches the
+completed request as if the user had typed it in full.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.handlers.base import Context
+from bot.handlers.people import people
+from bot.nlp import ParseResult
+from core.notices import topics
+
+RESERVE_TITLE = "reserve_title"  # 想预约哪本书？ (reserve.py)
+UNSUBSCRIBE_KIND = "unsubscribe_kind"  # 想退订哪种推送？ (notices.py)
+RESUBSCRIBE_KIND = "resubscribe_kind"  # 想恢复哪种推送？
+CLOSED = "好的，不办了。还需要什么请直接告诉我～"
+NOTHING_OPEN = "好的～ 还需要什么请直接告诉我。"
+
+# Questions whose answer may be a title; the request it completes.
+_TITLE_ANSWERS = {RESERVE_TITLE: "reserve", "reserve": "reserve", "renew": "renew",
+                  "cancel_reservation": "cancel_reservation"}
+# Questions answered by choosing one of the user's people (own card, children) by name.
+_NAME_ANSWERS = ("reserve_for", "report_lost_card")
+_KIND_ANSWERS = {UNSUBSCRIBE_KIND: "unsubscribe", RESUBSCRIBE_KIND: "resubscribe"}
+_COMMANDS = ("查", "找", "搜", "有没有", "有")  # a new search, not an answer
+_TRIM = " \t\r\n。.，,！!？?~～…《》“”\"'「」"
+
+
+def is_no(ctx: Context) -> bool:
+    """算了 / 不用了 / 不 / 取消: a plain no, with no number or 全部 beside it."""
+    slots = ctx.slots
+    return ctx.parse.intent == "unknown" and slots.get("confirm") is False and not slots.get("indexes") \
+        and not slots.get("all")
+
+
+def answer(ctx: Context) -> str | None:
+    """Continue the open question with a free-form answer; None when this message is not one."""
+    pending = ctx.pending
+    if pending is None:
+        return None
+    if (completes := _TITLE_ANSWERS.get(pending.kind)) is not None and (title := _title(ctx)):
+        # A title where a number was asked for (or the title itself was asked for): the request in full.
+        ctx.parse = ParseResult(completes, {"query": title}, 1.0)
+        if pending.kind == RESERVE_TITLE:
+            ctx.pending = None
+        return None
+    if pending.kind in _NAME_ANSWERS and (position := _person_named(ctx, pending.options)) is not None:
+        ctx.parse = ParseResult("unknown", {"indexes": [position]}, 1.0)
+        return None  # the numbered continuation runs next
+    if (completes := _KIND_ANSWERS.get(pending.kind)) is not None:
+        if is_no(ctx):
+            return CLOSED
+        if topics.topic_from_text(ctx.text) is not None or ctx.slots.get("all"):
+            text = ctx.text if not ctx.slots.get("all") or "全部" in ctx.text else "全部"
+            ctx.message = replace(ctx.message, text=text)
+            ctx.parse = ParseResult(completes, {}, 1.0)  # the handler reads the topic from the text
+            return None
+    return None
+
+
+def closed(ctx: Context) -> str | None:
+    """算了 that no continuation took (or with nothing open): a short close, never "expired"."""
+    if not is_no(ctx):
+        return None
+    return CLOSED if ctx.pending is not None else NOTHING_OPEN
+
+
+def _title(ctx: Context) -> str | None:
+    """The title a bare answer names: the search slot, or the short text itself."""
+    if any(key in ctx.slots for key in ("indexes", "all", "confirm")):
+        return None  # a number, 全部 or yes/no: the numbered continuation reads it
+    bare = ctx.text.strip(_TRIM)
+    if ctx.parse.intent == "search":
+        query = (ctx.slots.get("query") or "").strip()
+        # Only a bare title ("三体", "三体吧", "我要三体"): "查 草房子" is a new request, and must not
+        # renew 草房子 because the open question was "续借哪一本？".
+        if not query or bare.startswith(_COMMANDS) or len(bare) > len(query) + 3:
+            return None
+        return query
+    if ctx.parse.intent == "unknown":
+        return bare if 1 <= len(bare) <= 30 and not bare.startswith(_COMMANDS) else None
+    return None
+
+
+def _person_named(ctx: Context, options: tuple[int, ...]) -> int | None:
+    """The 1-based position among the people asked about whose name the answer gives ("思雨" too)."""
+    text = ctx.text.strip(_TRIM)
+    if len(text) < 2:
+        return None
+    by_id = {p.reader_id: p for p in people(ctx)}
+    shown = [by_id.get(i) for i in options]
+    hits = [n for n, p in enumerate(shown, 1) if p is not None and (text in p.name or p.name in text)]
+    return hits[0] if len(hits) == 1 else None
+
