@@ -39,6 +39,8 @@ NOT_TEXT = "这类消息我还看不懂😊 请用文字或语音告诉我，比
 TYPE_INSTEAD = ("这条语音我没能转成文字😊 请直接打字发送，如：续借 / 查 草房子 / 我的借阅。\n"
                 "发送“帮助”看看我能做什么。")
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "unsubscribe")
+# Read-only on their own, but with a question open they may answer it with a title or a name (an action).
+FREE_ANSWER_INTENTS = frozenset({"search", "unknown", "new_books", "recommend"})
 OOPS = "抱歉，刚才出了点小问题，请稍后再试；着急的话可以直接找图书室老师。"
 CONTINUING_SLOTS = ("indexes", "all", "confirm")
 # Intents that only read: the transport answers them without a run-once claim, so a WeChat retry
@@ -58,6 +60,7 @@ class Router:
         self.settings = settings or Settings()  # notices a handler queues (催还) route by its channels
         self.shown = ShownLists()  # what 我的借阅 showed each user, for the numbers of their next request
         self.pages = PagedLists()  # each user's last list with more items, for 更多 (in memory)
+        self.asked = followups.OpenQuestions()  # questions this process asked, for needs_run_once
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
@@ -144,9 +147,17 @@ class Router:
         if message.kind not in ("text", "voice") or not message.text.strip():
             return False  # fixed answers
         parse = self._parse(message.text)
+        if parse.intent in FREE_ANSWER_INTENTS and self._may_have_question(message.user_id):
+            return True  # "三体" after "想预约哪本书？" reserves (bot/handlers/followups.py): an action
         if parse.intent == "unknown":  # "1", "好的", "全部" may continue a pending action
             return any(slot in parse.slots for slot in CONTINUING_SLOTS)
         return parse.intent not in READ_ONLY_INTENTS and parse.intent != MORE  # 更多: the next page of a query
+
+    def _may_have_question(self, user_id: str) -> bool:
+        # This process's note of the questions it asked (no database on the event loop). A question
+        # asked by another process is not known here: its answer then runs unclaimed, and still at most
+        # once, since the question is taken by one DELETE … RETURNING (core/conversations.py).
+        return self.asked.is_open(user_id, self.library.now())
 
     def _parse(self, text: str) -> ParseResult:
         # The transport asks needs_run_once() and then respond() about the same message: parse once.
@@ -206,8 +217,14 @@ class Router:
         if not ctx.kept_page:
             self.pages.forget(message.user_id)  # 更多 continues only the list this user just read
         if ctx.asked is not None:
-            conversations.put(self.library, message.user_id, ctx.asked.to_state(),
-                              self.library.now() + self.pending_timeout)
+            expires = self.library.now() + self.pending_timeout
+            conversations.put(self.library, message.user_id, ctx.asked.to_state(), expires)
+            if ctx.asked.kind in followups.FREE_ANSWER_KINDS:
+                self.asked.asked(message.user_id, expires)  # the answer to it is claimed (needs_run_once)
+            else:
+                self.asked.answered(message.user_id)
+        elif pending is not None:
+            self.asked.answered(message.user_id)
         return reply
 
     def _dispatch(self, ctx: Context) -> str:

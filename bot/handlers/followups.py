@@ -10,7 +10,10 @@ completed request as if the user had typed it in full.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
+from datetime import datetime
 
 from bot.handlers.base import Context
 from bot.handlers.people import people
@@ -29,6 +32,8 @@ _TITLE_ANSWERS = {RESERVE_TITLE: "reserve", "reserve": "reserve", "renew": "rene
 # Questions answered by choosing one of the user's people (own card, children) by name.
 _NAME_ANSWERS = ("reserve_for", "report_lost_card")
 _KIND_ANSWERS = {UNSUBSCRIBE_KIND: "unsubscribe", RESUBSCRIBE_KIND: "resubscribe"}
+FREE_ANSWER_KINDS = frozenset(_TITLE_ANSWERS) | frozenset(_NAME_ANSWERS) | frozenset(_KIND_ANSWERS)
+"""Open questions a title, a name or a kind of push may answer (an action: see OpenQuestions)."""
 _COMMANDS = ("查", "找", "搜", "有没有", "有")  # a new search, not an answer
 _TRIM = " \t\r\n。.，,！!？?~～…《》“”\"'「」"
 
@@ -99,3 +104,36 @@ def _person_named(ctx: Context, options: tuple[int, ...]) -> int | None:
     hits = [n for n, p in enumerate(shown, 1) if p is not None and (text in p.name or p.name in text)]
     return hits[0] if len(hits) == 1 else None
 
+
+
+class OpenQuestions:
+    """user id → until when a question this process asked is open (a bounded LRU, no database).
+
+    Read on the event loop by the router's needs_run_once: a bare title or name while a question is
+    open may act ("三体" after "想预约哪本书？"), so it is claimed (run once) like "1" or "好的".
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._until: OrderedDict[str, datetime] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def asked(self, user_id: str, until: datetime) -> None:
+        """A question to `user_id` is open until `until`."""
+        with self._lock:
+            self._until[user_id] = until
+            self._until.move_to_end(user_id)
+            while len(self._until) > self._capacity:
+                self._until.popitem(last=False)
+
+    def answered(self, user_id: str) -> None:
+        """The question was taken (answered or dropped by another request)."""
+        if user_id in self._until:
+            with self._lock:
+                self._until.pop(user_id, None)
+
+    def is_open(self, user_id: str, now: datetime) -> bool:
+        """True while a question this process asked the user has not expired or been taken."""
+        with self._lock:
+            until = self._until.get(user_id)
+        return until is not None and until > now

@@ -9,7 +9,9 @@ from sqlalchemy import select, update
 
 from bot.handlers.followups import CLOSED, NOTHING_OPEN
 from bot.handlers.paging import NOTHING_TO_PAGE
+from bot.messages import IncomingMessage
 from bot.nlp import Parser
+from bot.router import Router
 from core import accounts, queries
 from core.circulation import CheckoutItem, checkout
 from core.library import Library
@@ -199,3 +201,16 @@ async def test_more_of_the_class_overdue_list(library: Library, say: Say, parser
     assert "逾期未还20本" in first and first.count("· 学生") == 15 and "另有5本" in first
     rest = await say("wx-ct", "更多")
     assert "第16–20本" in rest and rest.count("· 学生") == 5
+
+
+async def test_a_bare_title_is_claimed_only_while_a_question_is_open(library: Library, say: Say,
+                                                                    router: Router) -> None:
+    """A title answering 想预约哪本书？ reserves, so it runs once (claimed); otherwise it is a query."""
+    _teacher(library)
+    _all_out(library, "三体")
+    title = IncomingMessage(channel="wechat", user_id="wx-t", kind="text", text="三体")
+    assert router.needs_run_once(title) is False
+    await say("wx-t", "预约")
+    assert router.needs_run_once(title) is True
+    await say("wx-t", "三体")  # answered: the question is used up
+    assert router.needs_run_once(title) is False
