@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 ACTION_INTENTS: frozenset[str] = frozenset({
     "renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card",
-    "checkout", "checkin", "recall", "mark_lost", "publish_activity", "unsubscribe", "resubscribe",
+    "checkout", "checkin", "recall", "mark_lost", "mark_damaged", "pay_fine", "replace_card",
+    "publish_activity", "unsubscribe", "resubscribe", "issue_code",
+})
+# The librarian's commands: each needs a barcode or card number in the message (Rule.codes).
+LIBRARIAN_INTENTS: frozenset[str] = frozenset({
+    "checkout", "checkin", "recall", "mark_lost", "mark_damaged", "pay_fine", "replace_card", "reader_loans",
     "issue_code",
 })
 
@@ -17,12 +22,15 @@ ACTION_INTENTS: frozenset[str] = frozenset({
 CODE = r"(?<![A-Za-z0-9])(?>[A-Za-z]{0,4}\d{4,}[A-Za-z0-9-]{0,24})(?![A-Za-z0-9])"
 CLASS = r"(?:本班|我们班|我班|咱班|咱们班|班上|班里|班级|全班|[0-9一二三四五六七八九十]{1,4}\s*[班(（]|各班|学生们?|同学们?|孩子们)"
 OWE = r"(?:逾期|超期|过期|没还|未还|没有还|欠书|欠着|拖欠|到期未还|催还|催书|没交|未归还)"
-CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|卡)"
+CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|书证|卡)"
 LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
 FINE = r"(?:罚款|罚金|罚钱|欠款|欠费|滞纳金|赔款|罚了|罚多少)"
 # The pushes by name, so "退订新书推荐" / "恢复到书通知" are about pushes, not books.
 NOTICE_NAMES = r"(?:新书推荐|到期提醒|还书提醒|催还通知|催书|到书通知|活动通知|期末提醒)"
-NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|帮我|给我)?$")
+# A barcode or card number the librarian means, not an ISBN, phone number or year: letters then digits
+# (S30201, T0012, B000123) or 6–9 digits (10000003, 0000101).
+LIB_CODE_RE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,4}\d{4,}[A-Za-z0-9-]{0,24}|\d{6,9})(?![A-Za-z0-9])")
+NEG_BEFORE = re.compile(r"(?:不|别|不要|不用|不想|不需要|无需|没必要|甭)(?:再|先|帮我|给我)?(?:登记|记|标记?|设为|办)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +38,11 @@ class Rule:
     intent: str
     pattern: re.Pattern[str]
     weak: bool = False  # a hint, not a request: confidence stays below the action threshold
+    codes: int = 0  # how many barcodes / card numbers the message must hold for the rule to apply
 
 
-def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
-    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak)
+def _r(intent: str, pattern: str, *, weak: bool = False, codes: int = 0) -> Rule:
+    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak, codes)
 
 
 # Every pattern is linear in the text: repeats are bounded ({0,12}, {1,4}) or anchored, so no
@@ -43,25 +52,68 @@ def _r(intent: str, pattern: str, *, weak: bool = False) -> Rule:
 RULES: tuple[Rule, ...] = (
     # A librarian or class teacher asking for a binding code for a card: 验证码 + a card number and
     # no 绑定 (a reader binding themselves writes 绑定 and the code's digits, not 验证码 + card).
+    _r("issue_code", r"(?:绑定|邀请|家长|学生|老师)码|绑定.{0,3}码|(?:出|生成|发|给|弄|要|开)(?:一个|个|一|张)?(?:新的?)?(?:绑定)?码",
+       codes=1),
     _r("issue_code", rf"^(?!.*(?:绑定(?!验证码)|没收到|收不到|没有收到)).*"
                      rf"(?:验证码.{{0,12}}{CODE}|{CODE}.{{0,8}}验证码)"),
+    _r("resubscribe", rf"(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES}).{{0,6}}(?:重新打开|再打开|打开|恢复|再开|开着|开通|开启)"
+                      rf"|还是要.{{0,6}}(?:提醒|通知|推送|消息|{NOTICE_NAMES})|^订阅|想恢复"),
+    _r("unsubscribe", rf"(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES}).{{0,8}}(?:关掉|关了|关闭|别发|不要发|不用发|不要了"
+                      r"|不用了|屏蔽|停了|停掉|取消|太多|退订)|暂停推送|不想收|别再.{0,4}推|不要再.{0,4}推"),
     _r("resubscribe", r"重新订阅|恢复订阅|(?:恢复|重新|继续|再次|开启|打开|开通)(?:订阅|接收|推送|发送|打开|开启)?(?:给我)?"
                       rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
     _r("unsubscribe", r"退订|取消订阅|不再接收|(?:屏蔽|关闭|关掉|停止|取消|不要再?|别再?|不用再?)(?:给我)?"
                       rf".{{0,8}}(?:提醒|通知|推送|消息|周报|{NOTICE_NAMES})"),
     _r("cancel_reservation", r"(?:取消|撤销|撤回|退掉|删除|删掉|去掉|不要|不想|不用|不需要)了?.{0,12}?(?:预约|预定|预订)"),
-    _r("cancel_reservation", r"(?:预约|预定|预订).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉)"),
-    _r("checkout", rf"(?:借出|办理借阅|借给).{{0,4}}{CODE}"),
-    _r("checkin", rf"(?:归还|还书|还回|入库|收回).{{0,4}}{CODE}"),
-    _r("recall", rf"(?:催还|催书|提前收回|召回).{{0,4}}{CODE}"),
-    _r("mark_lost", rf"(?:丢失|遗失|报失|标记丢失|记丢失|登记丢失).{{0,4}}{CODE}"),
-    _r("publish_activity", r"(?:发布|发一?个|发送|新建|创建)(?:一个|一条)?(?:读书|阅读)?活动"),
-    _r("report_lost_card", rf"挂失|补办.{{0,2}}{CARD}|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}"),
-    _r("unbind", r"解绑|解除.{0,4}(?:绑定|关联)|取消.{0,4}(?:绑定|关联)|(?:不绑|不想绑|不要绑)了?"),
+    _r("cancel_reservation", r"(?:预约|预定|预订|约的).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉|撤了|撤掉"
+                             r"|撤回|撤|作废|去掉)|(?:不用|不要|别)再?(?:帮我)?留了"),
+    # The librarian's requests, each about the barcode or card in the message (LIBRARIAN_INTENTS).
+    _r("replace_card", rf"补办|补证|补卡|换证|换卡|补发|重新办|重办|(?:补|换|办)(?:一|个|一个|一张|张)?(?:新的?)?{CARD}"
+                       rf"|(?:补|换|办)(?:一|个|一个|一张|张)新的?|换个新|换新|{CARD}.{{0,2}}(?:补|换)(?:一|个|一个|一张|张)",
+       codes=1),
+    _r("report_lost_card", rf"挂失|报失|挂.{{0,2}}失|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}|(?:冻结|停用).{{0,4}}{CARD}"
+                           rf"|{CARD}.{{0,6}}(?:冻结|停用)"),
+    _r("report_lost_card", rf"补办.{{0,2}}{CARD}|{CARD}.{{0,2}}补办"),
+    _r("unbind", r"解绑|解除.{0,10}(?:绑定|关联)|取消.{0,10}(?:绑定|关联)|(?:不绑|不想绑|不要绑)了?"
+                 r"|(?:绑定|关联).{0,6}(?:删|解了|解除|去掉|取消|撤)|(?:删除|删掉|去掉)(?:绑定|关联)|不要关联"
+                 rf"|{CARD}.{{0,10}}(?:删掉|删了|删除|去掉)"),
     _r("unbind", r"绑错|换绑", weak=True),
-    _r("bind", r"绑定|绑卡|绑证|绑.{0,4}(?:借书证|借阅证|卡|证)|关联.{0,4}(?:借书证|借阅证|卡|证|孩子)|登记.{0,2}借书证"),
+    _r("bind", r"绑定|绑卡|绑证|绑.{0,4}(?:借书证|借阅证|卡|证)|关联.{0,4}(?:借书证|借阅证|卡|证|孩子)|登记.{0,2}借书证"
+               r"|绑(?:上|一下|下|个|到|了|吧)"),
+    _r("bind", rf"^(?:我的|孩子的?)?(?:卡号|证号|借书证号?|借阅证号?|学号|工号)[是为:：\s]*{CODE}$", weak=True),
+    _r("pay_fine", r"缴费|交费|付费|(?:缴|交|付|给)(?:了|清|纳|过)?.{0,6}(?:罚款|罚金|欠款|逾期费|超期费|赔偿|钱|费)"
+                   r"|(?:罚款|罚金|欠款|赔偿款|赔款|费用?)[^,，]{0,3}(?:已收|收了|已交|交了|已付|付了|收讫|交清|缴清|已缴|缴了|销)"
+                   r"|已缴清|已交清|已付|销账|销掉|转了.{0,4}(?:块|元)", codes=1),
+    _r("mark_damaged", r"(?<![没不未])(?:损坏|破损|损毁|污损|损伤|撕坏|撕破|撕了|被撕|泡水|水泡|泡了|弄脏|脏了|裂开|裂了"
+                       r"|断了|咬了|咬坏|坏了|破了|掉页|书页掉|涂画|乱画|弄坏|摔坏)", codes=1),
+    _r("mark_lost", rf"(?<![没不未先别])(?:丢失|遗失|遗矢|丢了|弄丢|搞丢|已丢|丢书|报失|lost|{LOSE})", codes=1),
+    _r("recall", r"催(?!过)|提醒.{0,6}(?:还|归还)|(?:该|尽快|赶紧|快点)(?:还|归还)|发提醒", codes=1),
+    _r("checkout", r"借(?!书证|阅证|书卡|阅卡|了(?:什么|啥|哪|几|多少))", codes=2),
+    _r("reader_loans", r"借(?!书证|阅证|书卡|阅卡|出)|名下|手上|手里|没还|在借|^查\S{0,3}$|^(?:查|看)", codes=1),
+    _r("checkin", r"归还|还书|还回|入库|收回|回收|换书|环书|还了|还(?![有没能是要])", codes=1),
+    # Whole-school and class-teacher lists: before the reader's own loans and before class_overdue.
+    _r("school_overdue", rf"(?:全校|整个学校|全体|所有班级?|各个?班|全部|馆里|学校).{{0,12}}{OWE}"
+                         rf"|^{OWE}(?:的)?(?:统计|情况|名单|清单|人数)|{OWE}.{{0,6}}(?:全校|所有人|全部读者)"
+                         rf"|^所有{OWE}"),
+    _r("class_not_borrowed", r"(?:没|未|尚未|从来没|从没|一本都没|一本没|一次都没|没有)(?:有|去|来)?"
+                             r"(?:图书馆)?(?:借过|借书|借阅|借)|(?:零|0)借阅|借阅(?:数|量|记录)?(?:为|是)?(?:0|零|空)"
+                             r"|借阅记录为空|没有借书记录|莫得借书"),
+    _r("class_stats", rf"{CLASS}.{{0,16}}(?:统计|数据|报表|借阅情况|借书情况|借阅量|阅读量|借阅率|人均|平均|人次"
+                      r"|借了(?:多少|几|好多)|借阅(?:多少|几)|多少人借|借书的多不多|借还|总数)|^班级(?:统计|数据|阅读)"
+                      r"|class stats"),
+    # A next page of the last list: the whole message, so "三体还有吗" stays a search.
+    _r("more", r"^(?:看)?下一?页|翻页|^更多|^(?:继续|接着)(?:说|发|看|列)?|^还有(?:吗|没|没有|呢|别的|其他|其它)"
+               r"(?:别的|其他|其它)?(?:的|吗|没|了|呢)*(?:\s|$)|没显示(?:完|全)|后面还有|接着发|^剩下的|^再来(?:几|一)"
+               r"|^再多看"),
+    _r("publish_activity", r"(?:发布|发一?个|发一下|发送|发|新建|创建|推送|推一?个)(?:这个|一个|一条|新|个)?"
+                           r"(?:读书|阅读)?活动|活动(?:发布|通知发)|发布.{0,16}活动"),
     _r("renew", r"(?:延长|延期|续借?).{0,12}(?:借期|期限|借阅期)"),
-    _r("rules", r"规则|规定|制度|须知|章程|守则|细则|政策|流程|注意事项"),
+    _r("hours", r"(?:中午|课间|大课间|午休|放学后?|周末|今天|明天|下午|上午|早上|晚上|周[一二三四五六日天]|星期[一二三四五六日天])"
+                r".{0,6}(?:能|可以|可|开)(?:不能)?.{0,2}(?:去|来|过去|借|还|开|进)|(?:今天|明天|下午|上午|现在).{0,6}开(?:吗|没|不|着|门)"
+                r"|开没开|开了(?:吗|没)"),
+    _r("rules", r"规则|规定|制度|须知|章程|守则|细则|政策|流程|注意事项|押金|后果|有啥区别|有什么区别"),
+    _r("rules", r"(?:逾期|超期|过期|晚还|迟还|没还|不还|还晚).{0,8}(?:会怎样|会怎么样|怎么办|影响|会不会|还能借|能借|罚款吗|要罚"
+                r"|不让借)|(?:要|得|需要)赔(?:吗|钱|多少)|赔(?:吗|多少)"),
     _r("rules", r"(?:能|可以|可|最多|一次|每次|每人|每个人|老师|学生|孩子).{0,4}(?:借|续借?|续)(?:几|多少)(?:本|次|册|天)"),
     _r("rules", r"借期|借阅期限|借阅期|借多久|借多长|借几天|能借多长|借阅时间多长|能借多少天|可以借多少天|借.{0,2}多长时间"),
     _r("rules", r"续借?.{0,3}(?:几次|多久|多长|几天|多少天|多少次)|预约.{0,4}(?:保留|留|几天|多久|多长)"),
@@ -80,24 +132,28 @@ RULES: tuple[Rule, ...] = (
                 r"|延期|延长|再借(?:一|两|几|1|2)?(?:周|星期|礼拜|天|段时间|阵子|下)|多借(?:几|一|两)(?:天|周)"
                 r"|晚(?:几|一|两)?(?:天|点|些)还|推迟(?:还|归还)|宽限"),
     _r("my_loans", r"我的预约|预约的书|预约(?:到|好)了(?:吗|没)|预约情况"),
-    _r("reserve", r"预约|预定|预订|订一本|订一下|(?:帮我|给我|替我)(?:留|占)|留一本|排队借|排个队"
+    _r("reserve", r"预约|预定|预订|订一本|订一下|(?:帮我|给我|替我|帮忙)(?:留|占)|留一本|排队借|排个队|占一下|占一本|帮我约|约上"
+                  r"|锁定|预留|有人还了?.{0,4}(?:跟我说|告诉我|通知我|提醒我|说一声|叫我)"
                   r"|(?:到|有|回来|还回来)了?(?:就|请|麻烦)?(?:通知|告诉|提醒|叫)我"),
-    _r("my_loans", r"我的借阅|当前借阅|在借|借了(?:哪些|什么|几本|啥|多少)|借的(?:书|哪|什么)|我借的|孩子借的"
+    _r("my_loans", r"(?:要|该|得)还的书|还书(?:日期|时间)|是不是.{0,3}(?:超期|逾期|过期)|(?:有没有|有无).{0,3}(?:逾期|超期|过期|欠)"
+                   r"|我的借阅|当前借阅|在借|借了(?:哪些|什么|几本|啥|多少)|借的(?:书|哪|什么)|我借的|孩子借的"
                    r"|(?:什么时候|哪天|几号|何时|啥时候|多久)(?:到期|还|要还|归还|得还|该还)|到期(?:时间|日期|日|了吗|没)"
                    r"|应还|(?:没|还没|未)(?:还|归还)|借阅(?:情况|状态|信息|列表|清单)|借书(?:情况|清单|列表)|手上.{0,4}书"
                    r"|(?:快|要|马上)到期|到期了?$|欠.{0,2}书"),
     _r("activities", r"活动|读书节|阅读节|读书月|阅读月|讲座|故事会|故事爸妈|故事妈妈|故事爸爸|读书会|征文|朗诵|演讲比赛"
                      r"|作家进校园|书展|书市|亲子阅读|共读|读书打卡|阅读打卡|(?:读书|阅读|朗诵|演讲|征文|知识|讲故事)比赛|图书漂流|跳蚤书市"),
     _r("new_books", r"新书|新到|新进|新来的|新上架|上新|新购|新入库|刚到的书|最近(?:到|来|进|买)了.{0,6}书|新添"),
-    _r("recommend", r"推荐|荐书|书单|好书|读什么|看什么|读点什么|看点什么|适合.{0,10}(?:看|读|的)|值得(?:看|读)|必读|必看"
+    _r("recommend", r"推荐|荐书|书单|好书|读什么|看什么|读点什么|看点什么|读点?啥|看点?啥|类似的|差不多的|适合.{0,10}(?:看|读|的)|值得(?:看|读)|必读|必看"
                     r"|课外(?:书|读物|阅读)|阅读建议|有什么.{0,6}(?:书|绘本|小说|读物)|给.{0,6}(?:孩子|学生).{0,6}(?:书|读物)"),
-    _r("hours", r"几点|开门|关门|开馆|闭馆|开放|营业|上班|下班|什么时候开|开不开|几时开|开着|关着|作息|工作时间"
+    _r("hours", r"几点(?!放学|上课|下课|开始|结束|集合|到校|接|出发|开会)|开门|关门|开馆|闭馆|开放|营业|上班|下班|什么时候开|开不开|几时开|开着|关着|作息|工作时间"
                 r"|(?:图书馆|图书室|阅览室).{0,3}(?:在哪|在几楼|位置|怎么走|地址)|(?:寒假|暑假|假期|节假日|周末|周六|周日|放假)"
                 r".{0,4}(?:开|上班|能去|可以去)"),
     _r("search", r"查询|查找|检索|搜索|搜一下|搜搜|查一下|查查|找找|找一下|查书|找书|搜书|查一查|找一找|有没有|有无|在不在"
                  r"|还有(?:吗|没有)|在馆|馆藏|可借吗|能借到|借得到|书架|索书号|在哪|哪里有|哪儿有|想借|想看|要借|借一本"
                  r"|我要借|借本|isbn|有(?:吗|么|没)$|^有.{1,24}(?:吗|么|没)$|关于.{1,10}的(?:书|绘本|小说)|有.{1,10}的(?:书|绘本|小说)吗"
                  r"|写的(?:书|小说|绘本|作品)|的(?:作品|著作)"),
+    # "没带借书证能借书吗", "家长可以帮孩子借书吗": whether borrowing is allowed, not a book (no title in it).
+    _r("rules", "^[^\ue000]*(?:能|可以|可不可以|能不能|让)(?:帮|替|给)?[^\ue000]{0,6}(?:借书|借|还书|还)(?:吗|么|不|呢)"),
     _r("help", r"帮助|菜单|功能|^help$|^menu$|怎么用|如何使用|使用说明|能做什么|能干什么|会做什么|会干什么|会什么|能帮我?(?:做)?什么"
                r"|有什么用|指南|说明书|操作说明|你是谁|怎么操作|不会用|教我"),
 )
@@ -117,9 +173,17 @@ class IntentMatch:
     negated: bool
 
 
+def library_codes(text: str) -> list[str]:
+    """Barcodes and card numbers in text, upper-cased, in order (ISBNs, phones and years left out)."""
+    return [c.upper() for c in LIB_CODE_RE.findall(text)]
+
+
 def detect(masked: str, tokens: list[str]) -> IntentMatch | None:
     """The highest-priority rule that matches the (title-masked) text, or a single-char command."""
+    codes = len(library_codes(masked))
     for rule in RULES:
+        if rule.codes > codes:
+            continue
         m = rule.pattern.search(masked)
         if m:
             negated = rule.intent in ACTION_INTENTS and rule.intent != "cancel_reservation" \

@@ -62,10 +62,12 @@ GREETINGS: tuple[str, ...] = (
 # Replies to a pending yes/no question; parsed as `unknown` with slot `confirm`.
 CONFIRM_YES: frozenset[str] = frozenset({
     "是", "是的", "对", "对的", "好", "好的", "好啊", "可以", "行", "嗯嗯", "确定", "确认", "要", "需要",
-    "ok", "okay", "yes", "y", "没错", "没问题", "就这本", "就是它", "对对",
+    "ok", "okay", "yes", "y", "没错", "没问题", "就这本", "就是它", "对对", "嗯", "嗯呢", "好嘞", "好滴", "好哒",
+    "是这本", "就是这本", "可以的", "行的", "好吧", "要的", "确定的", "是的呢", "对呀", "对啊", "好呀", "中",
 })
 CONFIRM_NO: frozenset[str] = frozenset({
     "不", "不是", "不对", "不要", "不用", "不用了", "不需要", "算了", "取消", "不了", "no", "n", "错了", "不行",
+    "不要了", "先不要", "先不了", "先不用", "不是这本", "不是这个", "暂时不用", "暂时不要", "不需要了", "算了吧",
 })
 
 # Common voice-input and pinyin-IME slips, replaced before intent matching.
@@ -74,12 +76,22 @@ TYPO_FIXES: dict[str, str] = {
     "解邦": "解绑", "解帮": "解绑", "绑订": "绑定", "帮定": "绑定", "邦定": "绑定", "榜定": "绑定",
     "挂湿": "挂失", "挂是": "挂失", "预越": "预约", "欲约": "预约", "语约": "预约", "借阅证号": "借阅证",
     "图书管": "图书馆", "借越": "借阅", "接阅": "借阅", "继续借": "续借",
+    # the librarian's words as voice input and hurried typing get them
+    "徐借": "续借", "须借": "续借", "于约": "预约", "鱼约": "预约", "玉约": "预约", "於约": "预约",
+    "去消": "取消", "退定": "退订", "罚宽": "罚款", "火动": "活动", "心书": "新书", "于期": "逾期",
+    "孙坏": "损坏", "叫费": "缴费", "补半": "补办", "崔还": "催还", "催环": "催还", "环书": "还书", "规还": "归还",
+    "遗矢": "遗失", "接出": "借出", "挂师": "挂失", "余期": "逾期", "鱼期": "逾期",
 }
 PINYIN_COMMANDS: dict[str, str] = {
     "chashu": "查书", "cha": "查", "sousuo": "搜索", "zhaoshu": "找书", "xujie": "续借", "yuyue": "预约",
     "quxiaoyuyue": "取消预约", "bangding": "绑定", "jiebang": "解绑", "guashi": "挂失", "bangzhu": "帮助",
     "help": "帮助", "menu": "菜单", "caidan": "菜单", "xinshu": "新书", "tuijian": "推荐", "fakuan": "罚款",
     "wodejieyue": "我的借阅", "guize": "借阅规则",
+    "sunhuai": "损坏", "jiaofei": "缴费", "buban": "补办", "buzheng": "补证", "cuihuan": "催还", "diushi": "丢失",
+    "huanshu": "还书", "guihuan": "归还", "jieshu": "借书", "jiechu": "借出", "chaxun": "查询", "jieyue": "借阅",
+    "bangdingma": "绑定码", "fabu": "发布", "huodong": "活动", "quanxiao": "全校", "yuqi": "逾期", "banji": "班级",
+    "quxiao": "取消", "quanbu": "全部", "suoyou": "所有", "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
+    "tongji": "统计", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
 }
 
 # Unsubscribe kinds: the word people use → the notice kind code handlers understand.
@@ -87,7 +99,7 @@ NOTICE_KINDS: dict[str, str] = {
     "到期提醒": "due_soon", "到期": "due_soon", "还书提醒": "due_soon", "催书": "overdue", "催还": "overdue",
     "逾期": "overdue", "超期": "overdue", "新书": "new_books", "推荐": "new_books", "活动": "activity",
     "到书": "arrival", "预约": "arrival", "周报": "weekly_report", "期末": "term_end", "全部": "all",
-    "所有": "all", "一切": "all",
+    "所有": "all", "一切": "all", "都关": "all", "都打开": "all", "全都": "all",
 }
 
 WECHAT_EMOTICONS: tuple[str, ...] = (
@@ -101,4 +113,18 @@ WECHAT_EMOTICONS: tuple[str, ...] = (
     "磕头", "回头", "跳绳", "投降", "激动", "乱舞", "献吻", "嘿哈", "捂脸", "奸笑", "机智", "皱眉", "耶",
     "吃瓜", "加油", "汗", "天啊", "Emm", "社会社会", "旺柴", "好的", "打脸", "哇", "翻白眼", "666",
     "让我看看", "叹气", "苦涩", "裂开", "合十", "红包", "發", "福", "Smile", "Grin", "Sob", "Facepalm",
+)
+
+# WeChat's older face codes, which arrive as text when typed on some clients or pasted ("2/:strong").
+WECHAT_FACE_CODES: tuple[str, ...] = (
+    "/::)", "/::~", "/::B", "/::|", "/:8-)", "/::<", "/::$", "/::X", "/::Z", "/::'(", "/::-|", "/::@", "/::P",
+    "/::D", "/::O", "/::(", "/::+", "/:--b", "/::Q", "/::T", "/:,@P", "/:,@-D", "/::d", "/:,@o", "/::g",
+    "/:|-)", "/::!", "/::L", "/::>", "/::,@", "/:,@f", "/::-S", "/:?", "/:,@x", "/:,@@", "/::8", "/:,@!",
+    "/:!!!", "/:xx", "/:bye", "/:wipe", "/:dig", "/:handclap", "/:&-(", "/:B-)", "/:<@", "/:@>", "/::-O",
+    "/:>-|", "/:P-(", "/::'|", "/:X-)", "/::*", "/:@x", "/:8*", "/:pd", "/:<W>", "/:beer", "/:basketb",
+    "/:oo", "/:coffee", "/:eat", "/:pig", "/:rose", "/:fade", "/:showlove", "/:heart", "/:break", "/:cake",
+    "/:li", "/:bome", "/:kn", "/:footb", "/:ladybug", "/:shit", "/:moon", "/:sun", "/:gift", "/:hug",
+    "/:strong", "/:weak", "/:share", "/:v", "/:@)", "/:jj", "/:@@", "/:bad", "/:lvu", "/:no", "/:ok",
+    "/:love", "/:<L>", "/:jump", "/:shake", "/:<O>", "/:circle", "/:kotow", "/:turn", "/:skip", "/:oY",
+    "/:#-0", "/:hiphot", "/:kiss", "/:<&", "/:&>",
 )

@@ -5,12 +5,22 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.nlp.lexicon import WECHAT_EMOTICONS
+from bot.nlp.lexicon import PINYIN_COMMANDS, TYPO_FIXES, WECHAT_EMOTICONS, WECHAT_FACE_CODES
 
 # WeChat sends its built-in faces as "[微笑]" text; only the known names are stripped so a
 # title in square brackets survives.
-_EMOTICON_RE = re.compile(r"\[(?:" + "|".join(re.escape(e) for e in WECHAT_EMOTICONS) + r")\]")
-_OLD_SMILEY_RE = re.compile(r"/::[^\s]{1,2}")
+_EMOTICON_RE = re.compile(r"\[(?:" + "|".join(re.escape(e) for e in WECHAT_EMOTICONS) + r")\]", re.IGNORECASE)
+# WeChat's older face codes typed or pasted as text: "/:strong", "/:rose", "/::)", "/:8-)". Known codes
+# only (longest first), so "1/2" or a URL keeps its slash; then any other "/:word" or "/::x".
+_FACE_CODE_RE = re.compile("|".join(re.escape(c) for c in sorted(WECHAT_FACE_CODES, key=len, reverse=True))
+                           + r"|/:[A-Za-z]{2,10}\b|/::[^\s\w]{1,2}", re.IGNORECASE)
+# Keycaps ("2️⃣" = digit, VS16, U+20E3) and circled numbers ("②", "⑩", "❸") are one number each; a
+# space keeps "①③" as two numbers once NFKC has made digits of them.
+_KEYCAP_RE = re.compile("([0-9#*])\ufe0f?\u20e3")
+_CIRCLED = {**{chr(0x2460 + i): i + 1 for i in range(20)}, **{chr(0x2776 + i): i + 1 for i in range(10)},
+            **{chr(0x2780 + i): i + 1 for i in range(10)}, **{chr(0x278A + i): i + 1 for i in range(10)},
+            **{chr(0x24F5 + i): i + 1 for i in range(10)}, "⓪": 0, "⓿": 0}
+_CIRCLED_RE = re.compile("[" + "".join(sorted(_CIRCLED)) + "]")
 _SPACE_RE = re.compile(r"\s+")
 # Voice input ends sentences with 。, people add ！！ or ~~; none of it carries meaning. Stripped with
 # str.rstrip: a regex "[…]+$" rescans every run of them that is not at the end (O(n²)).
@@ -28,7 +38,7 @@ def _converter():  # type: ignore[no-untyped-def]
 
 def _is_emoji(ch: str) -> bool:
     cp = ord(ch)
-    if 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0xFE00 <= cp <= 0xFE0F or cp == 0x200D:
+    if 0x1F000 <= cp <= 0x1FAFF or 0x2600 <= cp <= 0x27BF or 0xFE00 <= cp <= 0xFE0F or cp in (0x200D, 0x20E3):
         return True
     return unicodedata.category(ch) in ("So", "Cs", "Co") and cp != 0xE000
 
@@ -41,10 +51,15 @@ def to_simplified(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Return the message in one canonical form: NFKC, simplified, no emoji, single spaces."""
+    """Return the message in one canonical form: NFKC, simplified, no emoji or face codes, single spaces.
+
+    Keycaps and circled numbers become plain digits with a space either side ("第②本" → "第 2 本").
+    """
+    text = _KEYCAP_RE.sub(lambda m: f" {m.group(1)} ", text)
+    text = _CIRCLED_RE.sub(lambda m: f" {_CIRCLED[m.group()]} ", text)
     text = unicodedata.normalize("NFKC", text)
     text = _EMOTICON_RE.sub(" ", text)
-    text = _OLD_SMILEY_RE.sub(" ", text)
+    text = _FACE_CODE_RE.sub(" ", text)
     text = "".join(" " if _is_emoji(ch) else ch for ch in text)
     text = to_simplified(text)
     text = _SPACE_RE.sub(" ", text).strip()
@@ -56,3 +71,34 @@ def is_only_question_mark(text: str) -> bool:
     """True for a message that is just "?" or "？？" (people asking what the bot does)."""
     stripped = unicodedata.normalize("NFKC", text).strip()
     return bool(stripped) and set(stripped) <= {"?"}
+
+
+def normalise_light(text: str) -> str:
+    """NFKC and single spaces only: the message as written, for free text the bot passes on."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+# "S 30277", "1000 0141": a code typed with a space in it is one code.
+_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
+_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
+
+
+def fix_typos(text: str) -> str:
+    """Voice/IME slips and pinyin commands ("xujie", "chashu caofangzi") → Chinese keywords."""
+    text = _TYPO_RE.sub(lambda m: TYPO_FIXES[m.group()], text)
+    if not text.isascii() or " " in text or text.lower() in PINYIN_COMMANDS:
+        text = _LATIN_WORD.sub(lambda m: PINYIN_COMMANDS.get(m.group().lower(), m.group()), text)
+    return text
+
+
+def join_codes(text: str) -> str:
+    """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code."""
+    text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
+    return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)
+
+
+def prepare(raw: str) -> str:
+    """What both the rules and the intent model read: normalise(), slips fixed, split codes joined."""
+    return join_codes(fix_typos(normalise(raw)))

@@ -46,6 +46,48 @@ def _positions(run: str) -> list[int]:
     return [v for v in values if v is not None and 1 <= v <= MAX_POSITION]
 
 
+# "1，2，3都续借", "取消1和2 的预约": two or more Arabic positions in a row, inside a request.
+_DIGIT_LIST = re.compile(rf"(?<![0-9A-Za-z.])\d{{1,2}}(?:{_SEP}\d{{1,2}})+\s*{_UNIT}?(?![0-9A-Za-z])")
+_OTHERS = re.compile(r"其他|其它|别的|剩下|其余|另外")
+_PIECE_SPLIT = re.compile(r"[\s,，;；。]+(?=第)")
+# After a mention, these say "not this one": "第二本不用了", "第三本还了", "第一本已经看完了".
+_REFUSED = re.compile(r"不用|不要|别|不续|就不|先不|不需要|还了|已经还|看完了|已经看完|读完了|算了")
+
+
+def find_positions(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Positions the message asks for, leaving out those it refuses ("续借第二本 第五本不用" → [2]).
+
+    Each mention (第…本, 前两本, 最后一本, "1，2，3") is refused when the words after it, up to the next
+    mention, say so. Returns the sorted wanted positions and the spans of every mention.
+    """
+    runs: list[tuple[int, int, list[int]]] = []
+    for m in _ORDINAL_RUN.finditer(text):
+        # "第二本 第五本不用" is two mentions: a space or comma between ordinals starts another one.
+        start = m.start()
+        for piece in _PIECE_SPLIT.split(m.group()):
+            at = text.index(piece, start)
+            if values := _positions(piece):
+                runs.append((at, at + len(piece), values))
+            start = at + len(piece)
+    for m in _DIGIT_LIST.finditer(text):
+        if not any(s <= m.start() < e for s, e, _ in runs):
+            runs.append((m.start(), m.end(), _positions(m.group())))
+    m = _FIRST_N.search(text)
+    if m and (n := cn_to_int(m.group(1))) and 1 <= n <= MAX_POSITION:
+        runs.append((m.start(), m.end(), list(range(1, n + 1))))
+    if m := _LAST.search(text):
+        runs.append((m.start(), m.end(), [-1]))
+    runs.sort()
+    wanted: set[int] = set()
+    refused: set[int] = set()
+    for i, (_, end, values) in enumerate(runs):
+        after = text[end:runs[i + 1][0] if i + 1 < len(runs) else len(text)]
+        after = _OTHERS.split(after, 1)[0]  # "第三本续一下 其他的要还了": the refusal is about the others
+        (refused if _REFUSED.search(after) else wanted).update(values)
+    wanted -= refused
+    return sorted(wanted, key=lambda v: (v < 0, v)), [(s, e) for s, e, _ in runs]
+
+
 def find_indexes(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Positions in the loan list named in text (sorted, unique) and the spans they came from."""
     found: list[int] = []

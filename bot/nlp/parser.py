@@ -10,36 +10,90 @@ from typing import Any
 
 from bot.nlp import slots as sl
 from bot.nlp.dictionary import build_tokenizer, clean_terms
-from bot.nlp.intents import ACTION_INTENTS, IntentMatch, detect, is_question
+from bot.nlp.intents import ACTION_INTENTS, LIBRARIAN_INTENTS, IntentMatch, detect, is_question, library_codes
 from bot.nlp.lexicon import (
     CONFIRM_NO,
     CONFIRM_YES,
     GREETINGS,
     LIBRARY_WORDS,
-    PINYIN_COMMANDS,
-    TYPO_FIXES,
 )
 from bot.nlp.limits import MAX_MESSAGE_CHARS, cut
-from bot.nlp.normalise import is_only_question_mark, normalise
+from bot.nlp.model import IntentModel, load_model
+from bot.nlp.normalise import is_only_question_mark, normalise_light, prepare
 from bot.nlp.numerals import bare_indexes, find_indexes
 
 log = logging.getLogger(__name__)
 
 # Below this the bot asks a short clarifying question instead of acting (docs/nlu.md).
 CONFIRM_THRESHOLD = 0.6
+# Fusion (docs/nlu.md): the rules' action stands when the model gives it at least ACTION_AGREEMENT, or
+# is itself unsure (its best reading below ACTION_VETO); the model's probability for another non-action
+# intent that replaces the rules' reading, after a keyword rule and after a fallback (no keyword)
+# respectively. Chosen by cross-validation on train.jsonl.
+ACTION_AGREEMENT = 0.1
+ACTION_VETO = 0.7
+OVERRIDE_KEYWORD = 0.9
+OVERRIDE_WEAK = 0.5
 
 _GREETINGS = sorted(GREETINGS, key=len, reverse=True)
-_TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
-_LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ISBN = re.compile(r"^(?:97[89])?\d{9}[\dXx]$")
+_ISBN_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(97[89]\d{10}|\d{9}[\dXx])(?![0-9A-Za-z])")
+_BIND_REST = re.compile(r"[\s,，、:：。]|卡号|证号|借书证|借阅证|名字|姓名|叫|是|的")
 _PINYIN_ONLY = re.compile(r"^[a-z][a-z ']{1,40}$")
 _SELECT_NOISE = re.compile(r"[\s,，、吧的这那是要选就呢啊好]")
-_BARE_ALL = re.compile(r"^(?:全部|全都|都|都要|全要|所有|所有的|全部都要|两本都要|都续|全选)了?吧?$")
+_BARE_ALL = re.compile(r"^(?:全部|全都|全都要|都|都要|全要|全部要|所有|所有的|全部都要|两本都要|都续|全选)了?吧?$")
 _ABOUT_BOOKS = re.compile(r"^(?:.{1,10})(?:的|类|方面的|相关的)(?:书|书籍|绘本|小说|读物)$")
 _SEP_AFTER_GREETING = re.compile(r"[\s,，!！.。~～]*")  # used with match(text, pos): no "^"
 # Titles people mark; the content excludes the opening mark so unclosed marks cost O(n), not O(n²).
 _MARKED = re.compile(r"《[^《》]*》|“[^“”]*”|\"[^\"]*\"|「[^「」]*」|『[^『』]*』|【[^【】]*】")
 _NOT_TITLES = frozenset(LIBRARY_WORDS) | frozenset(GREETINGS)
+# Thanks and praise alone are small talk, not a request for the menu.
+_THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|你|了|啦|各位|老师们?|大家|[\s,，!！~～]|thanks?|thx)+$",
+                          re.IGNORECASE)
+# A card number is letters then at most five digits (S30201, T0012); a barcode is digits or a longer code.
+_CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
+# How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
+_HOW = re.compile(r"怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
+_ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
+# "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
+# 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
+_ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation"})
+_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次")
+_REQUEST = re.compile(r"帮|麻烦|请|给我|替我|一下|吧|我的")
+# A free-text query for an action that reads like a clause, not a title ("了还能再续", "一直").
+_NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|[了吧]$")
+# School life that is not the library's: with one of these and no rule, the model may not turn the message
+# into a library intent ("今天天气怎么样" reads like "逾期会怎么样" to character n-grams).
+_OFF_TOPIC = re.compile(r"天气|下雨|食堂|吃什么|午饭|校服|作业|考试|成绩|分数|放学|上学|家长会|春游|秋游|疫苗|体检|电话|打印机"
+                        r"|兴趣班|请假|生病|发烧|咳嗽|班费|学费|接送|校车|值班|开会|工资|快递")
+# Readings the rules decide alone: the librarian's commands need a barcode or card number in the message
+# (codes, which the model only sees as "Ⓒ"), and "more" matches whole short messages only.
+_RULES_DECIDE = LIBRARIAN_INTENTS | {"more"}
+# The non-action reading of a question about an action.
+_QUESTION_READING = {
+    "renew": "rules", "reserve": "rules", "cancel_reservation": "rules", "report_lost_card": "rules",
+    "replace_card": "rules", "mark_lost": "rules", "mark_damaged": "rules", "checkout": "rules",
+    "checkin": "rules", "recall": "rules", "pay_fine": "fines", "bind": "help", "unbind": "help",
+    "unsubscribe": "help", "resubscribe": "help", "publish_activity": "help", "issue_code": "help",
+}
+# Activity announcement: what follows the command, read from the message as written (traditional kept).
+_ACTIVITY_CMD = re.compile(
+    r"^[^:：]{0,8}?(?:(?:帮我|帮忙|麻烦)?(?:[发發][布佈]|[发發](?:一下)?|推送|推|新建|创建|fabu)\s*"
+    r"(?:这个|這個|一个|一個|一条|一條|新的?|个|個)?\s*(?:活[动動]|huodong)(?:通知)?"
+    r"|活[动動](?:[发發][布佈]|通知[发發]一下)|(?:帮我|帮忙)?[发發][布佈])(?:给全校|给大家)?[\s:：,，]*",
+    re.IGNORECASE)
+_GRADE_TOKEN = re.compile(r"^(?:[1-9一二三四五六七八九]年[级級]|初[一二三](?:年[级級])?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """One message as the slot extractors need it."""
+
+    raw: str
+    text: str
+    masked: str
+    brackets: list[str]
+    hits: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +121,13 @@ class ParseResult:
 class Parser:
     """Chinese intent + slot parser; rebuild its dictionary with update_catalogue()."""
 
-    def __init__(self, catalogue_terms: Iterable[str] = ()) -> None:
+    def __init__(self, catalogue_terms: Iterable[str] = (), *, model: IntentModel | None | str = "default") -> None:
+        """model: "default" loads the repository's intent model (bot.nlp.model, cached on disk); None runs
+        the rules alone; or a trained IntentModel."""
         self._terms: frozenset[str] = frozenset()
         self._tokenizer = None
         self.update_catalogue(catalogue_terms)
+        self._model: IntentModel | None = load_model() if model == "default" else model  # type: ignore[assignment]
 
     def update_catalogue(self, terms: Iterable[str]) -> None:
         """Load a new set of titles/authors/series into the jieba dictionary (cached by hash)."""
@@ -100,23 +157,71 @@ class Parser:
     def _parse(self, raw: str) -> ParseResult:
         if is_only_question_mark(raw):
             return ParseResult("help", {}, 0.9)
-        text = _fix_typos(normalise(raw))
-        text = _strip_greeting(text)
+        prepared = prepare(raw)
+        if prepared and _THANKS_ONLY.match(prepared):
+            return ParseResult("unknown", {}, 0.8)
+        if (reply := _short_reply(prepared)) is not None:  # "嗯" answers a question before it greets
+            return reply
+        text = _strip_greeting(prepared)
         if text is None:
             return ParseResult("help", {}, 0.9)
         if not text:
             return ParseResult("unknown", {}, 0.0)
         if (reply := _short_reply(text)) is not None:
             return reply
-        brackets = sl.bracketed(text)
         masked, tokens, hits = self._mask(text)
-        match = detect(masked, tokens)
+        ctx = _Context(raw, text, masked, sl.bracketed(text), hits)
+        rule, kind = self._by_rules(ctx, tokens)
+        if self._model is None or kind == "refusal":
+            return rule
+        return self._fuse(rule, kind, self._model.probabilities(prepared), ctx)
+
+    def _by_rules(self, ctx: _Context, tokens: list[str]) -> tuple[ParseResult, str]:
+        """The rules' reading and how it was reached: "keyword", "weak", "question", "refusal" or "fallback"."""
+        match = detect(ctx.masked, tokens)
         if match is None:
-            return self._fallback(text, masked, brackets, hits)
+            return self._fallback(ctx.text, ctx.masked, ctx.brackets, ctx.hits), "fallback"
         if match.negated:  # "不用续借了": never act on a refusal
-            return ParseResult("unknown", {}, 0.3)
-        slots = self._slots(match.intent, text, masked, brackets, hits)
-        return ParseResult(match.intent, slots, _confidence(match, text, slots))
+            return ParseResult("unknown", {}, 0.3), "refusal"
+        intent = match.intent
+        if intent in _QUESTION_READING and _asks_how(intent, ctx.text):
+            return ParseResult(_QUESTION_READING[intent], {}, 0.7), "question"
+        slots = self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
+        if intent in _ABILITY_INTENTS and _asks_whether(ctx.text) and not (slots.get("indexes") or ctx.hits
+                                                                          or ctx.brackets):
+            return ParseResult("rules", {}, 0.7), "question"  # "能续借吗": whether, not a request
+        return ParseResult(intent, slots, _confidence(match, ctx.text, slots)), "weak" if match.weak else "keyword"
+
+    def _fuse(self, rule: ParseResult, kind: str, probs: dict[str, float], ctx: _Context) -> ParseResult:
+        """Rules and model together (docs/nlu.md "Fusion"): an action only when both say so; otherwise the
+        model may replace the rules' reading by another non-action one it is sure of."""
+        top = max(probs, key=probs.__getitem__)
+        if rule.intent in _RULES_DECIDE and kind == "keyword":
+            return rule  # a command with its barcode or card, or a whole-message "更多": the model has no say
+        if rule.intent in ACTION_INTENTS:
+            agree = probs.get(rule.intent, 0.0)
+            if top == rule.intent or agree >= ACTION_AGREEMENT or probs[top] < ACTION_VETO:
+                confidence = rule.confidence if agree >= CONFIRM_THRESHOLD else min(rule.confidence, agree)
+                return ParseResult(rule.intent, rule.slots, confidence)
+            return self._best_non_action(probs, ctx)
+        if top == rule.intent or top in ACTION_INTENTS:
+            return rule  # the model alone never starts an action
+        weak = kind == "fallback" or rule.intent == "unknown"
+        if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text):
+            return rule  # "今天天气怎么样": nothing about the library, whatever the model's guess
+        if probs[top] >= (OVERRIDE_WEAK if weak else OVERRIDE_KEYWORD):
+            return ParseResult(top, self._slots_for(top, ctx), probs[top])
+        return rule
+
+    def _best_non_action(self, probs: dict[str, float], ctx: _Context) -> ParseResult:
+        intent = max((i for i in probs if i not in ACTION_INTENTS), key=probs.__getitem__)
+        return ParseResult(intent, self._slots_for(intent, ctx), probs[intent])
+
+    def _slots_for(self, intent: str, ctx: _Context) -> dict[str, Any]:
+        if intent == "search":
+            query = _find_isbn(ctx.text) or sl.extract_query(ctx.masked, ctx.brackets, ctx.hits, self.tokenize)
+            return {"query": query} if query else {}
+        return self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
 
     def _mask(self, text: str) -> tuple[str, list[str], list[str]]:
         """Replace bracketed titles and catalogue terms by one MASK char so keywords inside them
@@ -134,7 +239,7 @@ class Parser:
         return "".join(out), out, hits
 
     def _slots(self, intent: str, text: str, masked: str, brackets: list[str],
-               hits: list[str]) -> dict[str, Any]:
+               hits: list[str], raw: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
         if intent in ("renew", "cancel_reservation"):
             indexes, rest = sl.extract_indexes(masked)
@@ -145,13 +250,14 @@ class Parser:
                 out["indexes"] = indexes
             elif sl.wants_all(masked):
                 out["all"] = True
-            if not out or brackets or hits:
+            if not out or ("all" in out and (brackets or hits)):
                 query = sl.extract_query(rest, brackets, hits, self.tokenize)
-                if query:
+                if query and (brackets or hits or not _NOT_A_TITLE.search(query)):
                     out["query"] = query
         elif intent in ("search", "reserve"):
-            query = sl.extract_query(masked, brackets, hits, self.tokenize)
-            if query:
+            isbn = _find_isbn(text) if intent == "search" and not brackets else None
+            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize)
+            if query and (intent == "search" or brackets or hits or not _NOT_A_TITLE.search(query)):
                 out["query"] = query
         elif intent == "bind":
             out.update(sl.extract_bind(text))
@@ -162,24 +268,28 @@ class Parser:
                 out["topic"] = topic
             if intent == "class_overdue" and (class_no := sl.extract_class_no(text)) is not None:
                 out["class_no"] = class_no
-            if intent == "publish_activity" and (body := sl.extract_activity_text(text)):
+            if intent == "publish_activity" and (body := _activity_text(raw or text)):
                 out["text"] = body
         elif intent in ("unsubscribe", "resubscribe"):
             if kind := sl.extract_kind(text):
                 out["kind"] = kind
         elif intent == "issue_code":
-            codes = sl.extract_codes(text)
+            codes = library_codes(text) or sl.extract_codes(text)
             if codes:
                 out["card_no"] = codes[0]
-            out["for_parent"] = "家长" in text
-        elif intent in ("checkout", "checkin", "recall", "mark_lost"):
-            codes = sl.extract_codes(text)
+            out["for_parent"] = bool(_FOR_PARENT.search(text)) and not _NOT_PARENT.search(text)
+        elif intent == "checkout":
+            out.update(_checkout_codes(text))
+        elif intent in ("checkin", "recall", "mark_lost", "mark_damaged"):
+            codes = library_codes(text)
             if codes:
                 out["barcode"] = codes[0]
-            if intent == "checkout" and len(codes) > 1:
-                out["card_no"] = codes[1]
-            elif len(codes) > 1:
+            if len(codes) > 1:
                 out["barcodes"] = codes
+        elif intent in ("pay_fine", "replace_card", "reader_loans"):
+            codes = library_codes(text)
+            if codes:
+                out["card_no"] = codes[0]
         return out
 
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
@@ -191,9 +301,12 @@ class Parser:
         compact = text.replace(" ", "").replace("-", "")
         if _ISBN.match(compact):
             return ParseResult("search", {"query": compact.upper()}, 0.9)
+        if isbn := _find_isbn(text):
+            return ParseResult("search", {"query": isbn}, 0.8)
         bind = sl.extract_bind(text)
-        if "card_no" in bind and "name" in bind:
-            return ParseResult("bind", bind, 0.45)
+        if "card_no" in bind and "name" in bind and _CARD_SHAPE.match(bind["card_no"]) and not is_question(text) \
+                and len(_BIND_REST.sub("", text.replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
+            return ParseResult("bind", bind, 0.45)  # "T0012 张丽": a card and a name, nothing else
         lowered = text.lower()
         if _PINYIN_ONLY.match(lowered):
             words = lowered.split()
@@ -204,12 +317,58 @@ class Parser:
         return ParseResult("unknown", {}, 0.2)
 
 
-def _fix_typos(text: str) -> str:
-    """Voice/IME slips and pinyin commands ("xujie", "chashu caofangzi") → Chinese keywords."""
-    text = _TYPO_RE.sub(lambda m: TYPO_FIXES[m.group()], text)
-    if not text.isascii() or " " in text or text.lower() in PINYIN_COMMANDS:
-        text = _LATIN_WORD.sub(lambda m: PINYIN_COMMANDS.get(m.group().lower(), m.group()), text)
-    return text
+_FOR_PARENT = re.compile(r"家长|妈|爸|爷|奶|外公|外婆|父母|家里人|監護|监护")
+_NOT_PARENT = re.compile(r"不是给?家长|本人|自己")
+
+
+def _find_isbn(text: str) -> str | None:
+    """An ISBN-13 (978/979…) or ISBN-10 written anywhere in the message ("这个书号有吗 9787532473014")."""
+    m = _ISBN_IN_TEXT.search(text.replace("-", ""))
+    return m.group(1).upper() if m else None
+
+
+def _asks_whether(text: str) -> bool:
+    """True for "能续借吗" / "可以预约几本"; False for "能帮我续借一下吗" (a polite request)."""
+    return bool(_WHETHER.search(text)) and not _REQUEST.search(text)
+
+
+def _asks_how(intent: str, text: str) -> bool:
+    """True when a message about an action asks how it works rather than asking for it.
+
+    "怎么续借" / "借书证丢了怎么办" / "补办借书证要钱吗" ask; "能帮我续借一下吗" is a polite request.
+    For a lost or replaced card any question asks (its answer is the procedure, and acting is costly).
+    """
+    if _HOW.search(text):
+        return True
+    return intent in ("report_lost_card", "replace_card") and bool(_ASKS.search(text))
+
+
+def _checkout_codes(text: str) -> dict[str, str]:
+    """The book's barcode and the reader's card in a checkout, told apart by shape, then by order."""
+    codes = library_codes(text)
+    out: dict[str, str] = {}
+    cards = [c for c in codes if _CARD_SHAPE.match(c)]
+    books = [c for c in codes if not _CARD_SHAPE.match(c)]
+    if len(cards) == 1 and books:
+        return {"barcode": books[0], "card_no": cards[0]}
+    if len(books) == 1 and cards:
+        return {"barcode": books[0], "card_no": cards[0]}
+    if codes:
+        out["barcode"] = codes[0]
+    if len(codes) > 1:
+        out["card_no"] = codes[1]
+    return out
+
+
+def _activity_text(raw: str) -> str | None:
+    """The announcement after 发布活动, as written; a grade standing alone ("五年级") is a slot, not text."""
+    text = normalise_light(raw)
+    m = _ACTIVITY_CMD.match(text)
+    if not m:
+        return None
+    parts = [p for p in text[m.end():].split() if not _GRADE_TOKEN.match(p.strip("，,：:"))]
+    body = " ".join(parts).strip(" ，,：:")
+    return body or None
 
 
 def _strip_greeting(text: str) -> str | None:
@@ -234,13 +393,30 @@ def _strip_greeting(text: str) -> str | None:
             return None
 
 
+_POLITE = re.compile(r"谢谢(?:你|您|老师)?|多谢|麻烦(?:你|您)?了|辛苦(?:你|您)?了")
+_CHOOSE = re.compile(r"^(?:我选|选择|选|要|就)\s*")
+_WORD_SPLIT = re.compile(r"[\s,，。.!！~～、]+")
+_YES_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_YES, key=len, reverse=True)) + ")+")
+_NO_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_NO, key=len, reverse=True)) + ")+")
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """True / False when the message only says yes / no ("好的好的 麻烦了", "不要了谢谢"), else None."""
+    words = [w for w in _WORD_SPLIT.split(_POLITE.sub(" ", text.lower())) if w]
+    if not words:
+        return None
+    if all(_YES_RUN.fullmatch(w) for w in words):
+        return True
+    if all(_NO_RUN.fullmatch(w) for w in words):
+        return False
+    return None
+
+
 def _short_reply(text: str) -> ParseResult | None:
     """Answers to a pending question: yes/no, positions ("2", "第1本和第3本"), or all."""
-    lowered = text.lower()
-    if lowered in CONFIRM_YES:
-        return ParseResult("unknown", {"confirm": True}, 0.9)
-    if lowered in CONFIRM_NO:
-        return ParseResult("unknown", {"confirm": False}, 0.9)
+    if (answer := _yes_or_no(text)) is not None:
+        return ParseResult("unknown", {"confirm": answer}, 0.9)
+    text = _CHOOSE.sub("", _POLITE.sub(" ", text)).strip(" ,，")  # "选4", "全都要 谢谢"
     if _BARE_ALL.match(text):
         return ParseResult("unknown", {"all": True}, 0.8)
     if (indexes := bare_indexes(text)) is not None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.nlp.intents import CODE
 from bot.nlp.lexicon import FORMAT_TOPICS, LEAD_FILLERS, NOTICE_KINDS, TOPICS, TRAIL_FILLERS
-from bot.nlp.numerals import CN_NUM, cn_to_int, find_indexes
+from bot.nlp.numerals import CN_NUM, cn_to_int, find_positions
 
 Tokenize = Callable[[str], list[str]]
 MASK = "\ue000"  # stands for one protected title/author inside the masked text
@@ -130,6 +130,8 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
         changed = False
         for word in _LEAD_BY_FIRST.get(seg[start], ()):
             if seg.startswith(word, start, end) and end - start > len(word):
+                if word == "我" and seg.startswith("我的", start, end):
+                    continue  # "我的妈妈是精灵" is a title; "我的借阅" never reaches a query
                 if len(word) == 1 and edges.first(start, end) != word:
                     continue
                 old, start = start, start + len(word)
@@ -158,9 +160,9 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     """The title, author, keyword or ISBN the user means, without command words and fillers."""
     if brackets:  # the user marked it: trust that over everything else
         return brackets[0]
-    if hits:  # catalogue terms found by jieba; the longest is the most specific
-        return max(hits, key=len)
-    rest = _COMMAND_RE.sub(" ", masked)
+    rest = strip_commands(masked, tokenize)
+    if hits:  # catalogue terms found by jieba: the title around them, else the longest
+        return _around_hits(rest, hits, tokenize) or max(hits, key=len)
     best = ""
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
@@ -180,9 +182,69 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     return best.lower() if best.isascii() else best
 
 
+# What may follow a catalogue title and still be its name: a volume ("三体2黑暗森林", "三体第二部黑暗森林").
+_VOLUME = re.compile(r"(?:\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
+                     r"[\u4e00-\u9fff\w·]{0,16}", re.IGNORECASE)
+
+
+def strip_commands(masked: str, tokenize: Tokenize) -> str:
+    """masked without command words; one that would end inside a word keeps that word whole.
+
+    "查查理九世": jieba reads 查/查理/九世, so only the first 查 is a command and the title keeps its 查.
+    """
+    ends: set[int] | None = None
+    parts: list[str] = []
+    last = 0
+    for m in _COMMAND_RE.finditer(masked):
+        start, end = m.span()
+        if ends is None:
+            ends, pos = {0}, 0
+            for tok in tokenize(masked):
+                pos += len(tok)
+                ends.add(pos)
+        if end not in ends and start in ends:
+            inner = [b for b in ends if start < b < end]
+            if inner:
+                end = max(inner)
+        parts.append(masked[last:start])
+        parts.append(" ")
+        parts.append(masked[end:m.end()] if end < m.end() else "")
+        last = m.end()
+    parts.append(masked[last:])
+    return "".join(parts)
+
+
+def _around_hits(rest: str, hits: list[str], tokenize: Tokenize) -> str | None:
+    """The query when catalogue terms were found: "作者的书名" → the title after 的 ("苏霍姆林斯基的给教师的
+    建议"), a term followed by its volume → both ("三体第二部黑暗森林"); else None (the caller takes a term)."""
+    best, seen = "", 0
+    for seg in _SEGMENT_SPLIT.split(rest):
+        count = seg.count(MASK)
+        if not count:
+            continue
+        own = hits[seen:seen + count]
+        seen += count
+        core = _strip_edges(seg.strip(), tokenize)
+        if not core.startswith(MASK) or len(own) != count:
+            continue
+        tail = core[1:]
+        after = tail[1:]
+        if tail.startswith("的") and after == MASK and count == 2:
+            candidate = own[1]
+        elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
+            candidate = after
+        elif tail and count == 1 and _VOLUME.fullmatch(tail):
+            candidate = own[0] + tail
+        else:
+            candidate = ""
+        if len(candidate) > len(best):
+            best = candidate
+    return best or None
+
+
 def extract_indexes(text: str) -> tuple[list[int], str]:
-    """Loan positions and the text with their mentions blanked out."""
-    found, spans = find_indexes(text)
+    """Loan positions wanted (refused ones left out) and the text with every mention blanked out."""
+    found, spans = find_positions(text)
     return found, blank_spans(text, spans, " ")
 
 
@@ -205,19 +267,42 @@ def wants_all(text: str) -> bool:
     return bool(_ALL_RE.search(text))
 
 
+_CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二三123])\s*(?:[\d{CN_NUM[1:-1]}]{{1,3}}\s*班)?(?:的)?"
+                            r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
+_RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
+_OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
+_NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
+                    r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
+_NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
+                        r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都")
+
+
+def _plausible_name(word: str) -> bool:
+    if re.fullmatch(r"[\u4e00-\u9fff]老师", word):  # "张老师" is how a teacher names themself
+        return True
+    return 2 <= len(word) <= 4 and not _NOT_NAMES.search(word)
+
+
 def extract_bind(text: str) -> dict[str, str]:
-    """Card number (upper-cased) and the card holder's name for binding."""
+    """Card number (upper-cased) and the card holder's name for binding.
+
+    The name comes from a cue first ("李子轩的妈妈", "我是高俊豪奶奶", "叫郭雨萱", "名字 林语桐", "班主任陈静"),
+    with the class ("五年级三班") removed so it is never read as part of the name; else from what is left.
+    """
     slots: dict[str, str] = {}
     # "验证码是123456" names the code, never the card: look for the card elsewhere.
     m = _CARD_RE.search(re.sub(r"验证码\s*[是为:：]?\s*\d{4,8}", " ", text))
     if m:
         slots["card_no"] = m.group(1).upper()
         text = text.replace(m.group(1), " ", 1)
-    owner = re.search(r"(?:我是|是)?([\u4e00-\u9fff]{2,4}?)的(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆)", text)
-    if owner:
-        slots["name"] = owner.group(1)
-        return slots
-    names = [n for n in (_NAME_RE.findall(_NAME_NOISE.sub(" ", text))) if 2 <= len(n) <= 4]
+    text = _CLASS_MENTION.sub(" ", text)
+    for cue in (_OWNER, _NAMED):
+        for found in cue.finditer(text):
+            name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
+            if _plausible_name(name):
+                slots["name"] = name
+                return slots
+    names = [n for n in _NAME_RE.findall(_NAME_NOISE.sub(" ", text)) if _plausible_name(n)]
     if names:
         name = names[-1]
         if name.endswith("老师") and len(name) > 3:
