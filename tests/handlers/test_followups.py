@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from bot.handlers.followups import CLOSED, NOTHING_OPEN
 from bot.handlers.paging import NOTHING_TO_PAGE
 from bot.messages import IncomingMessage
-from bot.nlp import Parser
 from bot.router import Router
 from core import accounts, queries
 from core.circulation import CheckoutItem, checkout
@@ -19,16 +18,9 @@ from core.messaging import Unsubscribed
 from core.models import Loan, ReaderType, Reservation
 from tests.factories import add_reader, add_title
 from tests.handlers.conftest import Say
-from tests.handlers.helpers import make_class_teacher
+from tests.handlers.helpers import describe, make_class_teacher
 
-MORE_WORDS = ("更多", "下一页")
-
-
-@pytest.fixture
-def parser_pages(parser: Parser) -> None:
-    """Paging needs the parser's `more` intent (issue 14, the nlu helper's first commit)."""
-    if parser.parse("更多").intent != "more":
-        pytest.xfail("the parser does not emit intent `more` yet (h/nlu not merged)")
+MORE_WORDS = ("更多", "下一页", "还有吗")
 
 
 def _reservations(library: Library) -> list[tuple[int, int]]:
@@ -101,10 +93,8 @@ def _renewals(library: Library) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("answer", ["2", "第二本", "第②本", "2/:strong", "2️⃣"])
-async def test_which_book_to_renew_answered_by_a_number_in_any_form(library: Library, say: Say, parser: Parser,
+async def test_which_book_to_renew_answered_by_a_number_in_any_form(library: Library, say: Say,
                                                                     answer: str) -> None:
-    if parser.parse(answer).slots.get("indexes") != [2]:
-        pytest.xfail(f"the parser does not read {answer!r} as 2 yet (h/nlu's normalisation not merged)")
     _two_loans(library)
     listed = await say("wx-t", "续借")
     assert "续借哪一本" in listed
@@ -153,7 +143,7 @@ async def test_which_push_to_stop_answered_by_its_name(library: Library, say: Sa
 
 
 @pytest.mark.parametrize("more", MORE_WORDS)
-async def test_more_shows_the_next_page_of_search_results(library: Library, say: Say, parser_pages: None,
+async def test_more_shows_the_next_page_of_search_results(library: Library, say: Say,
                                                           more: str) -> None:
     for n in range(1, 13):
         add_title(library, f"童话故事{n:02d}", "安徒生")
@@ -169,7 +159,7 @@ async def test_more_shows_the_next_page_of_search_results(library: Library, say:
     assert await say("wx-s", more) == NOTHING_TO_PAGE
 
 
-async def test_new_books_then_more_shows_the_rest(library: Library, say: Say, parser_pages: None) -> None:
+async def test_new_books_then_more_shows_the_rest(library: Library, say: Say) -> None:
     for n in range(1, 9):
         add_title(library, f"新到的书{n}", "作者")
     first = await say("wx-n", "新书")
@@ -178,8 +168,19 @@ async def test_new_books_then_more_shows_the_rest(library: Library, say: Say, pa
     assert rest.count(".《新到的书") == 3 and "6.《新到的书" in rest and "更多" not in rest
 
 
-async def test_more_after_another_request_does_not_page_an_old_list(library: Library, say: Say,
-                                                                     parser_pages: None) -> None:
+async def test_recommend_then_more_shows_the_rest(library: Library, say: Say) -> None:
+    for n in range(1, 8):
+        add_title(library, f"好书{n}", "作者")
+        describe(library, f"好书{n}", summary="一本好看的书。", grades=(1, 6))
+    first = await say("wx-r", "推荐")
+    assert first.count(".《好书") == 5 and "更多" in first
+    rest = await say("wx-r", "下一页")
+    assert rest.count(".《好书") == 2 and "6.《好书" in rest and "7.《好书" in rest and "更多" not in rest
+    listed = {line.split("《")[1].split("》")[0] for text in (first, rest) for line in text.splitlines() if ".《" in line}
+    assert listed == {f"好书{n}" for n in range(1, 8)}
+
+
+async def test_more_after_another_request_does_not_page_an_old_list(library: Library, say: Say) -> None:
     for n in range(1, 9):
         add_title(library, f"新到的书{n}", "作者")
     await say("wx-n", "新书")
@@ -187,7 +188,7 @@ async def test_more_after_another_request_does_not_page_an_old_list(library: Lib
     assert await say("wx-n", "更多") == NOTHING_TO_PAGE
 
 
-async def test_more_of_the_class_overdue_list(library: Library, say: Say, parser_pages: None) -> None:
+async def test_more_of_the_class_overdue_list(library: Library, say: Say) -> None:
     reader, _ = _teacher(library, "wx-ct", "T0005", "王老师")
     for n in range(20):
         _, card = add_reader(library, f"学生{n:02d}", ReaderType.STUDENT, class_name="三年级2班")
