@@ -78,7 +78,7 @@ def closed(ctx: Context) -> str | None:
 
 
 def _title(ctx: Context) -> str | None:
-    """The title a bare answer names: the search slot, or the short text itself."""
+    """The title a bare answer names: the search slot of a message that is little more than a title."""
     if any(key in ctx.slots for key in ("indexes", "all", "confirm")):
         return None  # a number, 全部 or yes/no: the numbered continuation reads it
     bare = ctx.text.strip(_TRIM)
@@ -89,8 +89,8 @@ def _title(ctx: Context) -> str | None:
         if not query or bare.startswith(_COMMANDS) or len(bare) > len(query) + 3:
             return None
         return query
-    if ctx.parse.intent == "unknown":
-        return bare if 1 <= len(bare) <= 30 and not bare.startswith(_COMMANDS) else None
+    # Text the parser could not read as a title ("嗯嗯", "我再想想") is never searched for here: a fuzzy
+    # search could find exactly one book and reserve something nobody asked for.
     return None
 
 

@@ -237,3 +237,12 @@ async def test_whose_card_to_report_lost_answered_by_a_name(library: Library, sa
         pytest.skip("挂失 asks another question first now (confirmation)")
     reply = await say("wx-p", "思雨")
     assert "陈思雨的借阅证（S30201）已挂失" in reply and "陈思远" not in reply
+
+
+@pytest.mark.parametrize("chat", ["嗯嗯", "我再想想"])
+async def test_words_that_are_not_a_title_reserve_nothing(library: Library, say: Say, chat: str) -> None:
+    _teacher(library)
+    _all_out(library, "三体")
+    await say("wx-t", "预约")
+    assert "已预约" not in await say("wx-t", chat)
+    assert _reservations(library) == []
