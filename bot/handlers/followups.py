@@ -32,6 +32,9 @@ _TITLE_ANSWERS = {RESERVE_TITLE: "reserve", "reserve": "reserve", "renew": "rene
 # Questions answered by choosing one of the user's people (own card, children) by name.
 _NAME_ANSWERS = ("reserve_for", "report_lost_card")
 _KIND_ANSWERS = {UNSUBSCRIBE_KIND: "unsubscribe", RESUBSCRIBE_KIND: "resubscribe"}
+_ASK_AGAIN = {RESERVE_TITLE: "请直接回复想预约的书名，比如：三体。不预约了请回复“算了”。",
+              UNSUBSCRIBE_KIND: "请直接回复想退订的推送，比如：新书推荐、活动通知、到期提醒、全部。",
+              RESUBSCRIBE_KIND: "请直接回复想恢复的推送，比如：新书推荐、活动通知、到期提醒、全部。"}
 FREE_ANSWER_KINDS = frozenset(_TITLE_ANSWERS) | frozenset(_NAME_ANSWERS) | frozenset(_KIND_ANSWERS)
 """Open questions a title, a name or a kind of push may answer (an action: see OpenQuestions)."""
 _COMMANDS = ("查", "找", "搜", "有没有", "有")  # a new search, not an answer
@@ -59,6 +62,11 @@ def answer(ctx: Context) -> str | None:
     if pending.kind in _NAME_ANSWERS and (position := _person_named(ctx, pending.options)) is not None:
         ctx.parse = ParseResult("unknown", {"indexes": [position]}, 1.0)
         return None  # the numbered continuation runs next
+    if pending.kind in _ASK_AGAIN and not is_no(ctx) and any(k in ctx.slots for k in ("indexes", "all", "confirm")):
+        # "好的" or "1" where a title or a kind was asked: the question stays, said more plainly.
+        if not (pending.kind in _KIND_ANSWERS and ctx.slots.get("all")):
+            ctx.ask(pending.kind)
+            return _ASK_AGAIN[pending.kind]
     if (completes := _KIND_ANSWERS.get(pending.kind)) is not None:
         if is_no(ctx):
             return CLOSED

@@ -246,3 +246,21 @@ async def test_words_that_are_not_a_title_reserve_nothing(library: Library, say:
     await say("wx-t", "预约")
     assert "已预约" not in await say("wx-t", chat)
     assert _reservations(library) == []
+
+
+@pytest.mark.parametrize("answer", ["好的", "1"])
+async def test_a_yes_or_a_number_where_a_title_was_asked_asks_again(library: Library, say: Say,
+                                                                    answer: str) -> None:
+    reader, _ = _teacher(library)
+    santi = _all_out(library, "三体")
+    await say("wx-t", "预约")
+    again = await say("wx-t", answer)
+    assert "请直接回复想预约的书名" in again and "过期" not in again
+    assert "已预约《三体》" in await say("wx-t", "三体")  # the question is still open
+    assert _reservations(library) == [(reader, santi)]
+
+
+async def test_all_answers_which_push_to_stop(library: Library, say: Say) -> None:
+    _teacher(library)
+    await say("wx-t", "退订")
+    assert "已退订全部推送" in await say("wx-t", "全部")
