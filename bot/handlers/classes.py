@@ -7,7 +7,6 @@ from bot.handlers.people import not_bound_reply
 from core import queries
 
 routes = Routes("classes")
-OVERDUE_PAGE = 15
 
 
 @routes.on("class_overdue")
@@ -24,8 +23,9 @@ def class_overdue(ctx: Context) -> str:
     note = f"您是{class_name}的班主任，只能查看本班名单。\n" if asked_other else ""
     if not rows:
         return f"{note}{class_name}现在没有逾期未还的书👍"
-    start = offset(ctx)  # 更多: the next 15 (bot/handlers/paging.py)
-    page = rows[start:start + OVERDUE_PAGE]
+    per_reply = 15  # then 更多 shows the next 15 (bot/handlers/paging.py)
+    start = offset(ctx)
+    page = rows[start:start + per_reply]
     if not page:
         return f"{class_name}逾期未还的{len(rows)}本都在上面了，没有更多了。"
     head = f"{class_name}逾期未还{len(rows)}本" + (f"（第{start + 1}–{start + len(page)}本）：" if start else "：")
