@@ -5,7 +5,8 @@ account (43004), so sending on would only fail, tell the librarian "推送无法
 channel. Instead, on the `unsubscribe` event:
 
 - the user's channels of that account are marked unreachable with reason UNFOLLOWED (the same
-  `unreachable_users` rows a refusal writes: routing already skips them, no new table);
+  `unreachable_users` rows a refusal writes: routing already skips them, no new table); a user with no
+  binding (a stranger) gets no row: nothing is pushed to them anyway;
 - pushes still waiting for that user there are **held** (pending, no due time, `last_error` HELD);
 - job runs queue no new push for the user while no other channel reaches them (core/notices/compute.py).
 
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from core.accounts import Binding
 from core.library import Library
 from core.messaging import PENDING_STATUS, SKIPPED, OutboundMessage, Unreachable
 
@@ -50,6 +52,8 @@ def unfollowed(library: Library, user_id: str, channel: str) -> int:
     now = library.now()
     with library.uow() as uow:
         session = uow.session
+        if session.scalar(select(Binding.id).where(Binding.user_id == user_id).limit(1)) is None:
+            return 0  # a stranger: nothing is ever pushed to them, and no row should name them
         ins = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
         for name in channels:
             stmt = ins(Unreachable).values(channel=name, user_id=user_id, reason=UNFOLLOWED, since=now)

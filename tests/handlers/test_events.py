@@ -208,3 +208,10 @@ async def test_a_stranger_who_follows_gets_the_welcome_and_nothing_else_changes(
     assert scene.text == WELCOME
     with library.session_factory() as session:
         assert session.scalars(select(Unreachable)).all() == []
+
+
+async def test_a_stranger_who_unfollows_leaves_no_row(wechat: WeChatTestClient, library: Library) -> None:
+    answer = await post_xml(wechat, "wx-passing", event_xml("wx-passing", "unsubscribe"))
+    assert answer.body == "success"
+    with library.session_factory() as session:
+        assert session.scalars(select(Unreachable)).all() == []
