@@ -215,3 +215,12 @@ async def test_a_stranger_who_unfollows_leaves_no_row(wechat: WeChatTestClient, 
     assert answer.body == "success"
     with library.session_factory() as session:
         assert session.scalars(select(Unreachable)).all() == []
+
+
+async def test_the_help_only_responder_also_asks_to_type_for_voice_without_text() -> None:
+    from bot.messages import IncomingMessage
+    from bot.responder import TYPE_INSTEAD as HELP_TYPE_INSTEAD
+    from bot.responder import HelpResponder
+
+    voice = IncomingMessage(channel="wechat", user_id="wx-v", kind="voice", text="")
+    assert (await HelpResponder().respond(voice)).text == HELP_TYPE_INSTEAD

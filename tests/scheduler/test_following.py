@@ -87,3 +87,15 @@ async def test_a_push_claimed_before_the_unfollow_is_held_by_the_screen_and_by_t
     assert len(rows) == before  # no "推送无法送达" note queued
     assert [(r.channel, r.status, r.last_error) for r in rows if r.user_id == "t-li"] == [
         ("wechat_cs", "pending", HELD)]
+
+
+def test_a_wecom_unsubscribe_marks_only_the_wecom_app(library: Library, school: School) -> None:
+    from core.messaging import Unreachable
+
+    following.unfollowed(library, "t-zhang", "wecom")
+    with library.session_factory() as session:
+        marks = {(m.channel, m.reason) for m in session.scalars(select(Unreachable))}
+    assert marks == {("wecom_app", following.UNFOLLOWED)}
+    assert following.refollowed(library, "t-zhang", "wecom") == (0, 0)
+    with library.session_factory() as session:
+        assert session.scalars(select(Unreachable)).all() == []
