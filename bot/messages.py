@@ -21,6 +21,7 @@ class IncomingMessage:
     msg_id: str = ""  # WeChat MsgId; empty for events
     create_time: int = 0  # seconds since the epoch, as WeChat sent it
     msg_type: str = ""  # the raw MsgType (image, location, link, video, ...) for kind "other"
+    scan_result: str = ""  # menu scans (scancode_push/_waitmsg): ScanCodeInfo/ScanResult, e.g. "EAN_13,9787…"
 
 
 @dataclass(frozen=True)

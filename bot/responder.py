@@ -24,6 +24,7 @@ WELCOME_TEXT = (
 )
 OTHER_TEXT = "这类消息我还看不懂😊 请用文字（或语音）告诉我，比如：查 城南旧事、我的借阅、续借。发送“帮助”看全部用法。"
 EMPTY_TEXT = "没听清楚，请再说一遍～ 发送“帮助”看看我能做什么。"
+TYPE_INSTEAD = "这条语音我没能转成文字😊 请直接打字发送，如：续借 / 查 草房子 / 我的借阅。"
 
 
 class Responder(Protocol):
@@ -76,5 +77,7 @@ class HelpResponder:
                 return Reply(HELP_TEXT)
             return Reply("")  # unsubscribe, view, location reports, ...: nothing to say
         if message.kind in ("text", "voice"):
-            return Reply(HELP_TEXT if message.text.strip() else EMPTY_TEXT)
+            if not message.text.strip():
+                return Reply(TYPE_INSTEAD if message.kind == "voice" else EMPTY_TEXT)
+            return Reply(HELP_TEXT)
         return Reply(OTHER_TEXT)

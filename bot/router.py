@@ -8,21 +8,23 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.dbwork import run_db
-from bot.handlers import ROUTES
+from bot.handlers import ROUTES, followups
 from bot.handlers.base import Context, Pending, Routes
 from bot.handlers.confirm import gate
 from bot.handlers.info import fallback, menu
+from bot.handlers.paging import MORE, NOTHING_TO_PAGE, PagedLists
 from bot.handlers.people import ShownLists
 from bot.menu import click_as_text
 from bot.messages import IncomingMessage, Reply
 from bot.nlp import Parser, ParseResult
 from bot.nlp.limits import CUT_NOTE, cut
 from bot.parser_refresh import ParserRefresher
+from bot.scan import SCAN_EVENTS, not_a_book_reply, scan_as_text
 from core import accounts, conversations, queries
 from core.db import WouldBlock, memory_only
 from core.library import Library
 from core.logtags import tag
-from core.notices import reachability
+from core.notices import following, reachability
 from core.search import CatalogueSearch
 from core.settings import Settings
 
@@ -31,7 +33,14 @@ log = logging.getLogger("shuxiang.router")
 PENDING_TIMEOUT = timedelta(minutes=5)
 WELCOME = ("欢迎关注书香图书室！先绑定借阅证，就能查借阅、续借、收到还书提醒。\n"
            "请发送：绑定 借阅证号 姓名 验证码（验证码向图书室老师领取）\n发送“帮助”看看我能做什么。")
+WELCOME_BACK = ("欢迎回来！您的借阅证还绑定着，到期提醒和到书通知会照常发给您。\n"
+                "发送“我的借阅”看看借的书，发送“帮助”看看我能做什么。")
 NOT_TEXT = "这类消息我还看不懂😊 请用文字或语音告诉我，比如：查 城南旧事、我的借阅。"
+TYPE_INSTEAD = ("这条语音我没能转成文字😊 请直接打字发送，如：续借 / 查 草房子 / 我的借阅。\n"
+                "发送“帮助”看看我能做什么。")
+FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "unsubscribe")
+# Read-only on their own, but with a question open they may answer it with a title or a name (an action).
+FREE_ANSWER_INTENTS = frozenset({"search", "unknown", "new_books", "recommend"})
 OOPS = "抱歉，刚才出了点小问题，请稍后再试；着急的话可以直接找图书室老师。"
 CONTINUING_SLOTS = ("indexes", "all", "confirm")
 # Intents that only read: the transport answers them without a run-once claim, so a WeChat retry
@@ -51,6 +60,8 @@ class Router:
         self.library = library
         self.settings = settings or Settings()  # notices a handler queues (催还) route by its channels
         self.shown = ShownLists()  # what 我的借阅 showed each user, for the numbers of their next request
+        self.pages = PagedLists()  # each user's last list with more items, for 更多 (in memory)
+        self.asked = followups.OpenQuestions()  # questions this process asked, for needs_run_once
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
@@ -60,6 +71,8 @@ class Router:
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""
+        if message.kind == "event" and message.event in FOLLOW_EVENTS:
+            return await run_db(self._follow_event, message)
         text = self._text_or_fixed_reply(message)
         if isinstance(text, Reply):
             return text
@@ -85,29 +98,67 @@ class Router:
             return None
 
     def _text_or_fixed_reply(self, message: IncomingMessage) -> IncomingMessage | Reply:
-        """A menu click as the text it stands for; the fixed reply for other events and non-text."""
+        """A menu click or a book's scan as the text it stands for; the fixed reply for other events,
+        non-text and voice without recognised text."""
         if message.kind == "event":
-            as_text = click_as_text(message)
+            if message.event in SCAN_EVENTS:
+                as_text = scan_as_text(message)  # a book's ISBN: searched as if typed (bot/scan.py)
+                if as_text is None:
+                    return Reply(not_a_book_reply(message))
+            else:
+                as_text = click_as_text(message)
             if as_text is None:
-                return Reply(WELCOME if message.event in ("subscribe", "subscribe_scan") else "")
+                return Reply("")  # view, location reports, ...: nothing to say (follow events: respond)
             message = as_text
         if message.kind not in ("text", "voice"):
             return Reply(NOT_TEXT)
+        if message.kind == "voice" and not message.text.strip():
+            # No <Recognition> (the account has no speech recognition) or an empty one: asking to say it
+            # again would fail the same way every time.
+            return Reply(TYPE_INSTEAD)
         return message
+
+    def _follow_event(self, message: IncomingMessage) -> Reply:
+        """关注 / 取消关注: pushes stop on unsubscribe and come back on subscribe (core/notices/following.py)."""
+        if message.event == "unsubscribe":
+            held = following.unfollowed(self.library, message.user_id, message.channel)
+            # A keyed tag, never the openid (docs/privacy.md).
+            log.info("user#%s unfollowed on %s: %d pushes held", tag(message.user_id), message.channel, held)
+            return Reply("")  # WeChat shows nothing to a user who left
+        released, closed = following.refollowed(self.library, message.user_id, message.channel)
+        if released or closed:
+            log.info("user#%s followed again on %s: %d held pushes released, %d too old",
+                     tag(message.user_id), message.channel, released, closed)
+        if accounts.identify(self.library, message.user_id) is not None:
+            return Reply(WELCOME_BACK)
+        return Reply(WELCOME)
 
     def needs_run_once(self, message: IncomingMessage) -> bool:
         """The transport's question: may this message act? False only for read-only intents."""
         if message.kind == "event":
-            as_text = click_as_text(message)
+            if message.event in SCAN_EVENTS:
+                as_text = scan_as_text(message)
+                if as_text is None:
+                    return False  # a fixed answer
+            else:
+                as_text = click_as_text(message)
             if as_text is None:
-                return message.event not in ("subscribe", "subscribe_scan")  # unsubscribe stops pushes
+                return True  # (un)subscribe stops and restarts pushes; other events: claimed, cheap
             message = as_text
         if message.kind not in ("text", "voice") or not message.text.strip():
             return False  # fixed answers
         parse = self._parse(message.text)
+        if parse.intent in FREE_ANSWER_INTENTS and self._may_have_question(message.user_id):
+            return True  # "三体" after "想预约哪本书？" reserves (bot/handlers/followups.py): an action
         if parse.intent == "unknown":  # "1", "好的", "全部" may continue a pending action
             return any(slot in parse.slots for slot in CONTINUING_SLOTS)
-        return parse.intent not in READ_ONLY_INTENTS
+        return parse.intent not in READ_ONLY_INTENTS and parse.intent != MORE  # 更多: the next page of a query
+
+    def _may_have_question(self, user_id: str) -> bool:
+        # This process's note of the questions it asked (no database on the event loop). A question
+        # asked by another process is not known here: its answer then runs unclaimed, and still at most
+        # once, since the question is taken by one DELETE … RETURNING (core/conversations.py).
+        return self.asked.is_open(user_id, self.library.now())
 
     def _parse(self, text: str) -> ParseResult:
         # The transport asks needs_run_once() and then respond() about the same message: parse once.
@@ -162,19 +213,36 @@ class Router:
         identity = accounts.identify(self.library, message.user_id)
         ctx = Context(self.library, self.search, message, parse, identity, pending,
                       question_lifetime=self.pending_timeout, settings=self.settings,
-                      shown=self.shown)
+                      shown=self.shown, pages=self.pages)
         reply = self._dispatch(ctx)
+        if not ctx.kept_page:
+            self.pages.forget(message.user_id)  # 更多 continues only the list this user just read
         if ctx.asked is not None:
-            conversations.put(self.library, message.user_id, ctx.asked.to_state(),
-                              self.library.now() + self.pending_timeout)
+            expires = self.library.now() + self.pending_timeout
+            conversations.put(self.library, message.user_id, ctx.asked.to_state(), expires)
+            if ctx.asked.kind in followups.FREE_ANSWER_KINDS:
+                self.asked.asked(message.user_id, expires)  # the answer to it is claimed (needs_run_once)
+            else:
+                self.asked.answered(message.user_id)
+        elif pending is not None:
+            self.asked.answered(message.user_id)
         return reply
 
     def _dispatch(self, ctx: Context) -> str:
+        if ctx.parse.intent == MORE:
+            page = self.pages.recall(ctx.message.user_id, self.library.now() - self.pending_timeout)
+            if page is None:
+                return NOTHING_TO_PAGE
+            ctx.parse = ParseResult(page.intent, {**page.slots, "_offset": page.shown}, 1.0)
+        if (reply := followups.answer(ctx)) is not None:  # a title, a name, a kind of push, 算了
+            return reply
         if ctx.pending is not None and ctx.parse.intent == "unknown" and any(
                 slot in ctx.parse.slots for slot in CONTINUING_SLOTS):
             for routes in self.routes:
                 if (reply := routes.continue_(ctx)) is not None:
                     return reply
+        if (reply := followups.closed(ctx)) is not None:
+            return reply
         if (question := gate(ctx)) is not None:
             return question
         for routes in self.routes:

@@ -109,5 +109,8 @@ def to_message(channel: Channel, raw: dict[str, Any]) -> IncomingMessage:
     if event == "subscribe" and event_key.startswith("qrscene_"):
         event, event_key = "subscribe_scan", event_key[len("qrscene_"):]
     msg_id = _text(raw, "MsgId") if kind != "event" else ""
+    scan = raw.get("ScanCodeInfo") if kind == "event" else None
+    scan_result = _text(scan, "ScanResult") if isinstance(scan, dict) else ""
     return IncomingMessage(channel=channel, user_id=user, kind=kind, text=text, event=event,  # type: ignore[arg-type]
-                           event_key=event_key, msg_id=msg_id, create_time=create_time, msg_type=msg_type)
+                           event_key=event_key, msg_id=msg_id, create_time=create_time, msg_type=msg_type,
+                           scan_result=scan_result)

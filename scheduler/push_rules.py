@@ -14,7 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from core.clock import Clock
 from core.library import Library
 from core.messaging import DROPPED, SKIPPED, NewMessage, Outbound, OutboundQueue, Unreachable, Unsubscribed
-from core.notices import texts
+from core.notices import following, texts
+from core.notices.following import UNFOLLOWED
 from core.notices.preferences import is_stopped
 from core.notices.recheck import still_holds
 from core.notices.recipients import Directory
@@ -38,8 +39,15 @@ def screen(library: Library, queue: OutboundQueue, rows: list[Outbound]) -> tupl
         for user, topic in uow.session.execute(select(Unsubscribed.user_id, Unsubscribed.topic)
                                                .where(Unsubscribed.user_id.in_(users))):
             stopped[user].add(topic)
+        gone = {(channel, user) for channel, user in uow.session.execute(
+            select(Unreachable.channel, Unreachable.user_id).where(Unreachable.user_id.in_(users),
+                                                                   Unreachable.reason == UNFOLLOWED))}
         verdicts = [(row, still_holds(uow.session, row.ref)) for row in rows]
+    held = [row.id for row, _ in verdicts if (row.channel, row.user_id) in gone]
+    following.hold(library, held)  # unfollowed after the row was claimed: held like the rest (following.py)
     for row, reason in verdicts:
+        if row.id in held:
+            continue
         if reason is not None:
             queue.close(row.id, DROPPED, reason)
             dropped += 1
@@ -58,6 +66,9 @@ def fall_back(library: Library, queue: OutboundQueue, settings: Settings, channe
               row: Outbound, reason: str) -> None:
     """Mark the user unreachable on this channel, move the row to the next one, tell the librarian."""
     now = clock()
+    if _unfollowed(library, row):  # the user left the account: hold, nobody needs to check a binding
+        following.hold(library, [row.id])
+        return
     with library.uow() as uow:
         ins = pg_insert if uow.session.bind.dialect.name == "postgresql" else sqlite_insert  # type: ignore[union-attr]
         uow.session.execute(ins(Unreachable).values(channel=row.channel, user_id=row.user_id,
@@ -78,3 +89,9 @@ def fall_back(library: Library, queue: OutboundQueue, settings: Settings, channe
     queue.enqueue_many(notes, batch="unreachable")
     # No user id in the log (it is an openid or a parent's id): the row id finds it in the outbox.
     log.warning("outbox row %s unreachable on %s (%s): next %s", row.id, row.channel, reason, nxt)
+
+
+def _unfollowed(library: Library, row: Outbound) -> bool:
+    with library.uow() as uow:
+        mark = uow.session.get(Unreachable, (row.channel, row.user_id))
+        return mark is not None and mark.reason == UNFOLLOWED

@@ -13,7 +13,8 @@ from core.library import Library
 from core.search import CatalogueSearch
 from core.settings import Settings
 
-if TYPE_CHECKING:  # people.py imports this module
+if TYPE_CHECKING:  # people.py and paging.py import this module
+    from bot.handlers.paging import PagedLists
     from bot.handlers.people import ShownLists
 
 
@@ -56,6 +57,8 @@ class Context:
     question_lifetime: timedelta = timedelta(minutes=5)  # how long an open question (and a shown list) holds
     settings: Settings = field(default_factory=Settings)  # for notices a handler queues (channels, quiet hours)
     shown: ShownLists | None = None  # the lists 我的借阅 showed, in this process (bot/handlers/people.py)
+    pages: PagedLists | None = None  # the last list with more items, for 更多 (bot/handlers/paging.py)
+    kept_page: bool = False  # set when this reply's list has more items (the next 更多 continues it)
 
     @property
     def text(self) -> str:

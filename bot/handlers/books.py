@@ -1,12 +1,16 @@
 """新书、推荐 (by grade and topic, with one-line introductions), 排行."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.handlers.base import Context, Routes
+from bot.handlers.paging import MORE_HINT, more_after, offset
 from core import queries
 from core.queries import BookView
 
 routes = Routes("books")
 GRADES = "一二三四五六七八九"
+PAGE = 5  # books per reply
 
 
 def _grades(book: BookView) -> str:
@@ -15,9 +19,9 @@ def _grades(book: BookView) -> str:
     return ""
 
 
-def _book_lines(books: list[BookView]) -> list[str]:
+def _book_lines(books: list[BookView], start: int = 0) -> list[str]:
     lines = []
-    for i, b in enumerate(books, 1):
+    for i, b in enumerate(books, start + 1):
         summary = b.summary[:40].rstrip("。.！!；;，, ")
         intro = f"：{summary}" if summary else ""
         shelf = "（在架）" if b.on_shelf else "（已借出，可预约）"
@@ -30,23 +34,42 @@ def _for_whom(ctx: Context) -> str:
     return (f"适合{GRADES[grade - 1]}年级的" if grade else "") + (f"{topic}" if topic else "")
 
 
+def _page(ctx: Context, fetch: Callable[..., list[BookView]]) -> tuple[list[BookView], int, bool]:
+    """This page's books (after those already shown), where it starts, and whether more follow."""
+    start = offset(ctx)
+    books = fetch(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"), limit=start + PAGE + 1)
+    page = books[start:start + PAGE]
+    more = len(books) > start + PAGE
+    if more:
+        more_after(ctx, len(page))
+    return page, start, more
+
+
 @routes.on("new_books")
 def new_books(ctx: Context) -> str:
-    """Titles added in the last 30 days, filtered by grade/topic when asked."""
-    books = queries.new_books(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"))
+    """Titles added in the last 30 days, filtered by grade/topic when asked; 更多 shows the next page."""
+    books, start, more = _page(ctx, queries.new_books)
     if not books:
+        if start:
+            return "最近到馆的新书都在上面了，没有更多了。发送“推荐”看看馆里的好书吧。"
         return "最近一个月没有符合的新书。发送“推荐”看看馆里的好书吧。"
-    return "\n".join([f"最近到馆的{_for_whom(ctx)}新书："] + _book_lines(books) + ["想借请发送“查 书名”看在哪个书架。"])
+    head = f"最近到馆的{_for_whom(ctx)}新书" + (f"（第{start + 1}–{start + len(books)}本）：" if start else "：")
+    tail = [MORE_HINT] if more else []
+    return "\n".join([head] + _book_lines(books, start) + ["想借请发送“查 书名”看在哪个书架。"] + tail)
 
 
 @routes.on("recommend")
 def recommend(ctx: Context) -> str:
-    """Books with an introduction that suit the grade and topic asked for."""
-    books = queries.recommend(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"))
+    """Books with an introduction that suit the grade and topic asked for; 更多 shows the next page."""
+    books, start, more = _page(ctx, queries.recommend)
     if not books:
+        if start:
+            return "合适的书都推荐完了，没有更多了。换个年级或主题试试，比如：推荐适合三年级的科普书。"
         return "暂时没有合适的推荐。换个年级或主题试试，比如：推荐适合三年级的科普书。"
-    return "\n".join([f"推荐{_for_whom(ctx) or '几本好书'}："] + _book_lines(books)
-                     + ["发送“查 书名”看在哪个书架，借完了可以预约。"])
+    head = f"推荐{_for_whom(ctx) or '几本好书'}" + (f"（第{start + 1}–{start + len(books)}本）：" if start else "：")
+    tail = [MORE_HINT] if more else []
+    return "\n".join([head] + _book_lines(books, start)
+                     + ["发送“查 书名”看在哪个书架，借完了可以预约。"] + tail)
 
 
 @routes.on("ranking")

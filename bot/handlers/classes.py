@@ -6,6 +6,7 @@ from the pushes, never names.
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
+from bot.handlers.paging import MORE_HINT, more_after, offset
 from bot.handlers.people import not_bound_reply
 from bot.handlers.staff import refusal_for
 from console.auth import PREFIX
@@ -31,11 +32,16 @@ def class_overdue(ctx: Context) -> str:
     note = f"您是{class_name}的班主任，只能查看本班名单。\n" if asked_other else ""
     if not rows:
         return f"{note}{class_name}现在没有逾期未还的书👍"
-    lines = [f"{note}{class_name}逾期未还{len(rows)}本："]
-    for row in rows[:15]:
-        lines.append(f"· {row.student}《{row.title}》逾期{row.overdue_days}天")
-    if len(rows) > 15:
-        lines.append(f"……另有{len(rows) - 15}本，请到图书室查看完整名单")
+    per_reply = 15  # then 更多 shows the next 15 (bot/handlers/paging.py)
+    start = offset(ctx)
+    page = rows[start:start + per_reply]
+    if not page:
+        return f"{class_name}逾期未还的{len(rows)}本都在上面了，没有更多了。"
+    head = f"{class_name}逾期未还{len(rows)}本" + (f"（第{start + 1}–{start + len(page)}本）：" if start else "：")
+    lines = [f"{note}{head}"] + [f"· {row.student}《{row.title}》逾期{row.overdue_days}天" for row in page]
+    if (rest := len(rows) - start - len(page)) > 0:
+        more_after(ctx, len(page))
+        lines.append(f"……另有{rest}本，{MORE_HINT}")
     lines.append("麻烦提醒同学们尽快还书，谢谢！")
     return "\n".join(lines)
 

@@ -17,7 +17,6 @@ KIND_TOPICS = {
     "activity": topics.ACTIVITIES, "arrival": topics.RESERVATION_READY, "weekly_report": topics.CLASS_WEEKLY,
     "term_end": topics.TERM_END, "all": topics.ALL,
 }
-CHOICES = "退订新书推荐、退订活动通知、退订到期提醒、退订全部"
 GRADE_NAMES = "一二三四五六七八九"
 _CLASS = re.compile(r"[一二三四五六七八九]年级\d{1,2}班")
 
@@ -32,7 +31,8 @@ def unsubscribe(ctx: Context) -> str:
     """Stop one kind of push (退订全部 keeps 催还: a book still out is never silently forgotten)."""
     topic = _topic(ctx)
     if topic is None:
-        return f"想退订哪种推送？可以发送：{CHOICES}。"
+        ctx.ask("unsubscribe_kind")  # "新书推荐" next answers it (bot/handlers/followups.py)
+        return "想退订哪种推送？直接回复就行，比如：新书推荐、活动通知、到期提醒、全部。"
     label = topics.LABELS[topic]
     preferences.unsubscribe(ctx.library, ctx.message.user_id, topic)
     if topic == topics.ALL:
@@ -48,7 +48,8 @@ def resubscribe(ctx: Context) -> str:
     """Restart a kind of push (恢复全部 restarts everything)."""
     topic = _topic(ctx)
     if topic is None:
-        return "想恢复哪种推送？可以发送：恢复新书推荐、恢复活动通知、恢复到期提醒、恢复全部推送。"
+        ctx.ask("resubscribe_kind")
+        return "想恢复哪种推送？直接回复就行，比如：新书推荐、活动通知、到期提醒、全部。"
     stopped = preferences.resubscribe(ctx.library, ctx.message.user_id, topic)
     label = topics.LABELS[topic]
     return f"已恢复{label}。" if stopped else f"{label}本来就开着，不用恢复～"

@@ -42,7 +42,8 @@ def reserve(ctx: Context) -> str:
         return not_bound_reply(ctx)
     query = ctx.slots.get("query")
     if not query:
-        return "想预约哪本书？请发送“预约 书名”，比如：预约 三体。"
+        ctx.ask("reserve_title")  # the next message may be just the title (bot/handlers/followups.py)
+        return "想预约哪本书？直接回复书名就行，比如：三体。"
     hits = ctx.search.search(query, limit=3).hits
     exact = [h for h in hits if h.title == query]
     if exact or len(hits) == 1:

@@ -35,7 +35,7 @@ from core.notices import texts, topics
 from core.notices.models import Activity
 from core.notices.quiet import QuietHours
 from core.notices.recipients import Directory, class_teachers
-from core.notices.routing import GROUP, PARENT, STAFF, Router
+from core.notices.routing import GROUP, PARENT, STAFF, UNROUTED, Router
 from core.settings import Settings
 
 
@@ -66,7 +66,10 @@ class Run:
             title: str) -> None:
         """One row per recipient user: key + user, routed to that user's best channel."""
         for user_id, audience in users:
-            self.out.append(NewMessage(key=f"{key}:{user_id}", channel=self.router.channel_for(user_id, audience),
+            channel = self.router.channel_for(user_id, audience)
+            if channel == UNROUTED and user_id in self.router.unfollowed:
+                continue  # unfollowed and no other channel reaches them: nothing is queued (following.py)
+            self.out.append(NewMessage(key=f"{key}:{user_id}", channel=channel,
                                        user_id=user_id, text=text, title=title, topic=topic, ref=ref,
                                        audience=audience, not_before=self.not_before))
 

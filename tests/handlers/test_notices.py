@@ -90,7 +90,11 @@ def test_only_read_only_messages_skip_the_run_once_claim(router: Router, text: s
     assert router.needs_run_once(message) is acts
 
 
-@pytest.mark.parametrize(("event", "acts"), [("subscribe", False), ("unsubscribe", True)])
-def test_events_that_change_nothing_skip_the_claim(router: Router, event: str, acts: bool) -> None:
-    message = IncomingMessage(channel="wechat", user_id="wx-a", kind="event", event=event)
+# 关注 and 取消关注 both write (pushes held, then released: core/notices/following.py), so both are
+# claimed; a menu scan is a search (or a fixed hint) and skips the claim.
+@pytest.mark.parametrize(("event", "scan", "acts"), [("subscribe", "", True), ("unsubscribe", "", True),
+                                                     ("scancode_waitmsg", "EAN_13,9787532473014", False),
+                                                     ("scancode_push", "https://example.com", False)])
+def test_events_that_change_nothing_skip_the_claim(router: Router, event: str, scan: str, acts: bool) -> None:
+    message = IncomingMessage(channel="wechat", user_id="wx-a", kind="event", event=event, scan_result=scan)
     assert router.needs_run_once(message) is acts
