@@ -25,6 +25,9 @@ OWE = r"(?:逾期|超期|过期|超时|没还|未还|没有还|欠书|欠着|欠
 CARD = r"(?:借书证|借阅证|读者证|图书证|借书卡|借阅卡|图书卡|阅览证|证件|书证|卡)"
 LOSE = r"(?:丢|掉了|找不到|不见|遗失|被偷|弄没|没了)"
 FINE = r"(?:罚款|罚金|罚钱|欠款|欠费|滞纳金|赔款|罚了|罚多少|超期费|逾期费|罚的钱)"
+# A parent speaking of their own child ("我是S30240家长", "我是四年级一班刘一诺的妈妈"): not a librarian's or
+# class teacher's request about someone else.
+PARENT_SELF = r"(?:我是.{0,16}(?:家长|妈妈|爸爸|妈|爸|爷爷|奶奶|外公|外婆|姥姥|姥爷)|我家孩子|我的孩子|我孩子|我家娃)"
 # The pushes by name, so "退订新书推荐" / "恢复到书通知" are about pushes, not books.
 NOTICE_NAMES = r"(?:新书推荐|到期提醒|还书提醒|催还通知|催书|到书通知|活动通知|期末提醒)"
 # A barcode or card number the librarian means, not an ISBN, phone number or year: letters then digits
@@ -39,10 +42,12 @@ class Rule:
     pattern: re.Pattern[str]
     weak: bool = False  # a hint, not a request: confidence stays below the action threshold
     codes: int = 0  # how many barcodes / card numbers the message must hold for the rule to apply
+    unless: re.Pattern[str] | None = None  # the rule does not apply to a message this matches anywhere
 
 
-def _r(intent: str, pattern: str, *, weak: bool = False, codes: int = 0) -> Rule:
-    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak, codes)
+def _r(intent: str, pattern: str, *, weak: bool = False, codes: int = 0, unless: str | None = None) -> Rule:
+    return Rule(intent, re.compile(pattern, re.IGNORECASE), weak, codes,
+                re.compile(unless, re.IGNORECASE) if unless else None)
 
 
 # Every pattern is linear in the text: repeats are bounded ({0,12}, {1,4}) or anchored, so no
@@ -68,9 +73,10 @@ RULES: tuple[Rule, ...] = (
     _r("cancel_reservation", r"(?:预约|预定|预订|约的).{0,12}?(?:取消|撤销|不要了|不需要了|算了|不用了|删掉|退掉|撤了|撤掉"
                              r"|撤回|撤|作废|去掉)|(?:不用|不要|别)再?(?:帮我)?留了"),
     # The librarian's requests, each about the barcode or card in the message (LIBRARIAN_INTENTS).
+    # A reader who "换卡了 重新绑定" binds the new card; the librarian's 换证 never says 绑定.
     _r("replace_card", rf"补办|补证|补卡|换证|换卡|补发|重新办|重办|(?:补|换|办)(?:一|个|一个|一张|张)?(?:新的?)?{CARD}"
                        rf"|(?:补|换|办)(?:一|个|一个|一张|张)新的?|换个新|换新|换(?:一张|张|一个)|{CARD}.{{0,2}}(?:补|换)(?:一|个|一个|一张|张)",
-       codes=1),
+       codes=1, unless="绑定"),
     _r("report_lost_card", rf"挂失|报失|挂.{{0,2}}失|{CARD}.{{0,4}}{LOSE}|{LOSE}了?.{{0,3}}{CARD}|(?:冻结|停用).{{0,4}}{CARD}"
                            rf"|{CARD}.{{0,6}}(?:冻结|停用)"),
     _r("report_lost_card", rf"补办.{{0,2}}{CARD}|{CARD}.{{0,2}}补办"),
@@ -90,7 +96,8 @@ RULES: tuple[Rule, ...] = (
     _r("recall", r"催(?!过)|提醒.{0,6}(?:还|归还)|(?:该|尽快|赶紧|快点)(?:还|归还)|发提醒", codes=1),
     _r("checkout", r"借(?!书证|阅证|书卡|阅卡|了(?:什么|啥|哪|几|多少))", codes=2),
     _r("reader_loans", r"借(?!书证|阅证|书卡|阅卡|出)|名下|手上|手里|没还|在借|^查\S{0,3}$"
-                       r"|^(?:查一下|查下|查查|查询|看看|看一下|看下|查|看)(?=\s|[A-Za-z0-9]|读者|学生)", codes=1),
+                       r"|^(?:查一下|查下|查查|查询|看看|看一下|看下|查|看)(?=\s|[A-Za-z0-9]|读者|学生)", codes=1,
+       unless=rf"{PARENT_SELF}|(?:能|可以|一次|最多).{{0,4}}借(?:几|多少)"),
     _r("checkin", r"归还|还书|还回|入库|收回|回收|换书|环书|还了|还(?![有没能是要])", codes=1),
     # Whole-school and class-teacher lists: before the reader's own loans and before class_overdue.
     _r("school_overdue", rf"(?:全校|整个学校|全体|所有班级?|各个?班|全部|馆里|学校).{{0,12}}{OWE}"
@@ -101,7 +108,7 @@ RULES: tuple[Rule, ...] = (
                              r"|借阅记录为空|没有借书记录|莫得借书"),
     _r("class_stats", rf"{CLASS}.{{0,16}}(?:统计|数据|报表|借阅情况|借书情况|借阅量|阅读量|借阅率|人均|平均|人次"
                       r"|借了(?:多少|几|好多)|借阅(?:多少|几)|多少人借|借书的多不多|借还|总数)|^班级(?:统计|数据|阅读)"
-                      r"|class stats"),
+                      r"|class stats", unless=PARENT_SELF),
     # A next page of the last list: the whole message, so "三体还有吗" stays a search.
     _r("more", r"^(?:看)?下一?页|翻页|^更多|^(?:继续|接着)(?:说|发|看|列)?|^还有(?:吗|没|没有|呢|别的|其他|其它)"
                r"(?:别的|其他|其它)?(?:的|吗|没|了|呢)*(?:\s|$)|没显示(?:完|全)|后面还有|接着发|^剩下的|^再来(?:几|一)"
@@ -115,14 +122,14 @@ RULES: tuple[Rule, ...] = (
     _r("rules", r"规则|规定|制度|须知|章程|守则|细则|政策|流程|注意事项|押金|后果|有啥区别|有什么区别"),
     _r("rules", r"(?:逾期|超期|过期|晚还|迟还|没还|不还|还晚).{0,8}(?:会怎样|会怎么样|怎么办|影响|会不会|还能借|能借|罚款吗|要罚"
                 r"|不让借)|(?:要|得|需要)赔(?:吗|钱|多少)|赔(?:吗|多少)"),
-    _r("rules", r"(?:能|可以|可|最多|一次|每次|每人|每个人|老师|学生|孩子).{0,4}(?:借|续借?|续)(?:几|多少)(?:本|次|册|天)"),
-    _r("rules", r"借期|借阅期限|借阅期|借多久|借多长|借几天|能借多长|借阅时间多长|能借多少天|可以借多少天|借.{0,2}多长时间"),
+    _r("rules", r"(?:能|可以|可|最多|一次|每次|每人|每个人|老师|学生|孩子).{0,4}(?<!再)(?:借|续借?|续)(?:几|多少)(?:本|次|册|天)"),
+    _r("rules", r"借期|借阅期限|借阅期|(?<!再)借多久|(?<!再)借多长|(?<!再)借几天|能借多长|借阅时间多长|能借多少天|可以借多少天|借.{0,2}多长时间"),
     _r("rules", r"续借?.{0,3}(?:几次|多久|多长|几天|多少天|多少次)|预约.{0,4}(?:保留|留|几天|多久|多长)"),
     _r("rules", rf"(?:逾期|超期|过期|晚还|迟还|超时|延迟还).{{0,6}}(?:怎么|如何|会|要|怎样|咋)(?:罚|处理|办|算|收)"
                 rf"|怎么罚|罚款.{{0,4}}(?:标准|怎么算|一天|每天)|(?:一天|每天)(?:罚|多少钱)|{FINE}.{{0,3}}(?:怎么|如何)算"),
     _r("rules", r"(?:丢|弄丢|损坏|弄坏|撕坏|撕破|弄脏|污损|坏了|破了).{0,6}(?:怎么|如何|要|赔|办)|赔偿|照价"),
     _r("rules", r"(?:工具书|字典|词典|期刊|杂志).{0,4}(?:能|可以|可).{0,2}(?:借|外借|带)|(?:能|可以)外借|带回家"),
-    _r("class_overdue", rf"{CLASS}.{{0,12}}{OWE}|{OWE}.{{0,6}}(?:名单|学生|同学|的孩子)|(?:哪些|哪几个|谁).{{0,6}}{OWE}"),
+    _r("class_overdue", rf"{CLASS}.{{0,12}}{OWE}|{OWE}.{{0,6}}(?:名单|学生|同学|的孩子)|(?:哪些|哪几个|谁).{{0,6}}{OWE}", unless=PARENT_SELF),
     _r("ranking", r"排行|排名|榜|阅读之星|读书之星|借阅之星|达人|读书明星|阅读明星|前[0-9十二三五]{1,2}名|排第几|(?:借书|借阅|读书|看书|阅读)(?:得|的)?(?:最多|第一名)|借(?:得|的)最多"
                   r"|最多的(?:班|人|同学|学生|书)|最受欢迎|最热门|热门|借的人最多|谁借.{0,2}最多"),
     _r("fines", rf"{FINE}|要交.{{0,4}}钱|交多少钱|欠.{{0,3}}钱|赔了多少"),
@@ -141,17 +148,19 @@ RULES: tuple[Rule, ...] = (
                    r"|(?:什么时候|哪天|几号|何时|啥时候|多久)(?:到期|还|要还|归还|得还|该还)|到期(?:时间|日期|日|了吗|没)"
                    r"|应还|(?:没|还没|未)(?:还|归还)|借阅(?:情况|状态|信息|列表|清单)|借书(?:情况|清单|列表)|手上.{0,4}书"
                    r"|(?:快|要|马上)到期|到期了?$|欠.{0,2}书"),
+    # "这个号怎么用", "我是新来的志愿者 这个号怎么用啊": how to use the account, before 新来的 reads as new books.
+    _r("help", r"(?:这个号|公众号|这个平台|这个系统|小程序)(?!码).{0,6}(?:怎么用|咋用|如何用|怎么操作|能干|能做|干嘛|干什么)"),
     _r("activities", r"活动|读书节|阅读节|读书月|阅读月|讲座|故事会|故事爸妈|故事妈妈|故事爸爸|读书会|征文|朗诵|演讲比赛"
                      r"|作家进校园|书展|书市|亲子阅读|共读|读书打卡|阅读打卡|(?:读书|阅读|朗诵|演讲|征文|知识|讲故事)比赛|图书漂流|跳蚤书市"),
     _r("new_books", r"新书|新到|新进|新来的(?!老师|同学|学生|志愿者|班主任)|新上架|上新|新购|新入库|刚到的书|最近(?:到|来|进|买)了.{0,6}书|新添"),
     _r("recommend", r"推荐|荐书|书单|好书|读什么|看什么|读点什么|看点什么|读点?啥|看点?啥|类似的|差不多的|适合.{0,10}(?:看|读|的)|值得(?:看|读)|必读|必看"
                     r"|课外(?:书|读物|阅读)|阅读建议|有什么.{0,6}(?:书|绘本|小说|读物)|给.{0,6}(?:孩子|学生).{0,6}(?:书|读物)"),
-    _r("hours", r"几点(?!放学|上课|下课|开始|结束|集合|到校|接|出发|开会)|开门|关门|开馆|闭馆|开放|营业|上班|下班|什么时候开|开不开|几时开|开着|关着|作息|工作时间"
+    _r("hours", r"几点(?!放学|上课|下课|开始|结束|集合|到校|接|出发|开会)|开门|关门|开馆|闭馆|开放|营业|上班(?!会)|下班|什么时候开|开不开|几时开|开着|关着|作息|工作时间"
                 r"|(?:图书馆|图书室|阅览室).{0,3}(?:在哪|在几楼|位置|怎么走|地址)|(?:寒假|暑假|假期|节假日|周末|周六|周日|放假)"
                 r".{0,4}(?:开|上班|能去|可以去)"),
     _r("search", r"查询|查找|检索|搜索|搜一下|搜搜|查一下|查查|找找|找一下|查书|找书|搜书|查一查|找一找|有没有|有无|在不在"
                  r"|还有(?:吗|没有)|在馆|馆藏|可借吗|能借到|借得到|书架|索书号|在哪|哪里有|哪儿有|想借|想看|要借|借一本"
-                 r"|我要借|借本|isbn|有(?:吗|么|没)$|^有.{1,24}(?:吗|么|没)$|关于.{1,10}的(?:书|绘本|小说)|有.{1,10}的(?:书|绘本|小说)吗"
+                 r"|我要借|借本|isbn|有(?:吗|么|没)$|^有.{1,24}(?:吗|么|没)$|^(?:图书馆|图书室|馆里|学校)有.{1,24}(?:吗|么|没)$|关于.{1,10}的(?:书|绘本|小说)|有.{1,10}的(?:书|绘本|小说)吗"
                  r"|写的(?:书|小说|绘本|作品)|的(?:作品|著作)"),
     # "没带借书证能借书吗", "家长可以帮孩子借书吗": whether borrowing is allowed, not a book (no title in it).
     _r("rules", "^[^\ue000]*(?:能|可以|可不可以|能不能|让)(?:帮|替|给)?[^\ue000]{0,6}(?:借书|借|还书|还)(?:吗|么|不|呢)"),
@@ -186,7 +195,7 @@ def detect(masked: str, tokens: list[str]) -> IntentMatch | None:
         if rule.codes > codes:
             continue
         m = rule.pattern.search(masked)
-        if m:
+        if m and not (rule.unless is not None and rule.unless.search(masked)):
             negated = rule.intent in ACTION_INTENTS and rule.intent != "cancel_reservation" \
                 and rule.intent != "unsubscribe" and bool(NEG_BEFORE.search(masked[: m.start()]))
             return IntentMatch(rule.intent, m.start(), m.end(), rule.weak, negated)

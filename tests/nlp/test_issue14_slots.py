@@ -99,3 +99,23 @@ def test_asking_whether_or_how_never_acts(demo: Parser, text: str) -> None:
 
 def test_a_polite_request_phrased_as_a_question_still_acts(demo: Parser) -> None:
     assert demo.parse("能帮我把草房子续借一下吗").to_dict() == {"intent": "renew", "slots": {"query": "草房子"}}
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    # a reader who changed card and binds again is binding, and 重新 is nobody's name
+    ("新学期换卡了 重新绑定 s30999", "bind", {"card_no": "S30999"}),
+    # a parent about their own child is not the librarian's or the class teacher's request
+    ("我是S30240家长 想看看孩子现在借了哪些书", "my_loans", {}),
+    ("我是四年级一班刘一诺的妈妈，想看看孩子借了几本书还没还", "my_loans", {}),
+    ("能不能再借几天 帮续一续", "renew", {}),                   # 再借几天 asks for more days
+    ("放学后几点关门", "hours", {}),                              # 放学 with 关门 is the library's hours
+    ("預約 西遊記", "reserve", {"query": "西遊記"}),              # the title as written
+    ("我借的那本陶行知教育文集还要备课用 麻烦续借一下", "renew", {"query": "陶行知教育文集"}),
+    ("想找本讲垃圾分类的绘本", "search", {"query": "垃圾分类"}),        # 分类 is one word, not 分 + 类的
+    ("找下关于心理健康教育的书 给学生上班会用", "search", {"query": "心理健康教育"}),  # the named subject wins
+    ("有关于双减作业设计的书吗", "search", {"query": "双减作业设计"}),  # 作业 is the book's subject here
+    ("我是奶奶 不太会用手机 这个怎么查书啊", "help", {}),              # how to search: how the bot is used
+    ("我是新来的图书馆志愿者 这个号怎么用啊", "help", {}),
+])
+def test_kinds_fixed_on_the_training_split(demo: Parser, text: str, intent: str, slots: dict) -> None:
+    assert demo.parse(text).to_dict() == {"intent": intent, "slots": slots}
