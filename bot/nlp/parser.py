@@ -157,6 +157,12 @@ class Parser:
         cleaned = clean_terms(terms)
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
+        by_edge: dict[str, list[str]] = {}  # titles by first character and by "$" + last character
+        for term in self._terms:
+            if len(term) >= 3:
+                by_edge.setdefault(term[0], []).append(term)
+                by_edge.setdefault("$" + term[-1], []).append(term)
+        self._terms_by_edge = by_edge
         self.generation = getattr(self, "generation", 0) + 1  # results of older dictionaries are stale
 
     def tokenize(self, text: str) -> list[str]:
@@ -302,13 +308,13 @@ class Parser:
             if not out or ("all" in out and (brackets or hits)):
                 query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE)
                 if query:
-                    out["query"] = query
+                    out["query"] = self._whole_title(query, text, brackets, hits)
         elif intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
             reject = None if intent == "search" else _NOT_A_TITLE
             query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject)
             if query:
-                out["query"] = query
+                out["query"] = query if isbn else self._whole_title(query, text, brackets, hits)
         elif intent == "bind":
             out.update(sl.extract_bind(text))
         elif intent in ("recommend", "new_books", "ranking", "publish_activity", "class_overdue"):
@@ -342,6 +348,22 @@ class Parser:
                 out["card_no"] = codes[0]
         return out
 
+    def _whole_title(self, query: str, text: str, brackets: list[str], hits: list[str]) -> str:
+        """A free-text query with the words before it that begin a catalogue title it nearly is: "预约 我要做个
+        好孩子" (the catalogue has 我要做好孩子) keeps 我要, which the fillers would peel off."""
+        if brackets or hits or len(query) < 3 or query.isascii():
+            return query
+        at = text.find(query)
+        for size in (1, 2, 3):
+            if at - size < 0 or not _CJK_RUN.fullmatch(text[at - size:at]):
+                break
+            candidate = text[at - size:at] + query
+            # One edit apart, two strings of 2+ characters share their first or their last character.
+            near = (*self._terms_by_edge.get(candidate[0], ()), *self._terms_by_edge.get("$" + candidate[-1], ()))
+            if any(_one_edit(candidate, term) for term in near):
+                return candidate
+        return query
+
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
         """No keyword: a bare title, ISBN, pinyin or "X的书" is a search; a card + name a weak bind."""
         if brackets or hits:
@@ -355,7 +377,7 @@ class Parser:
             return ParseResult("search", {"query": isbn}, 0.8)
         bind = sl.extract_bind(text)
         if "card_no" in bind and "name" in bind and _CARD_SHAPE.match(bind["card_no"]) and not is_question(text) \
-                and len(_BIND_REST.sub("", text.replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
+                and len(_BIND_REST.sub("", text.upper().replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
             return ParseResult("bind", bind, 0.45)  # "T0012 张丽": a card and a name, nothing else
         lowered = text.lower()
         if _PINYIN_ONLY.match(lowered):
@@ -369,6 +391,23 @@ class Parser:
 
 _FOR_PARENT = re.compile(r"家长|妈|爸|爷|奶|外公|外婆|父母|家里人|監護|监护")
 _NOT_PARENT = re.compile(r"不是给?家长|本人|自己")
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one inserted, deleted or replaced character."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i:] == b[i + 1:]
 
 
 def _without(probs: dict[str, float], drop: frozenset[str]) -> dict[str, float]:

@@ -116,6 +116,24 @@ def test_a_polite_request_phrased_as_a_question_still_acts(demo: Parser) -> None
     ("有关于双减作业设计的书吗", "search", {"query": "双减作业设计"}),  # 作业 is the book's subject here
     ("我是奶奶 不太会用手机 这个怎么查书啊", "help", {}),              # how to search: how the bot is used
     ("我是新来的图书馆志愿者 这个号怎么用啊", "help", {}),
+    # a title one character off the catalogue's (我要做好孩子) keeps the words it starts with
+    ("预约 我要做个好孩子", "reserve", {"query": "我要做个好孩子"}),
+    ("帮我预约三体", "reserve", {"query": "三体"}),
+    # a card typed in lower case and a name, or introducing oneself with one's card: a binding (asked first)
+    ("卡号是 s20990 姓名 罗晨曦", "bind", {"card_no": "S20990", "name": "罗晨曦"}),
+    ("我是三年级二班班主任张丽华 教师证号 t1902", "bind", {"card_no": "T1902", "name": "张丽华"}),
 ])
 def test_kinds_fixed_on_the_training_split(demo: Parser, text: str, intent: str, slots: dict) -> None:
     assert demo.parse(text).to_dict() == {"intent": intent, "slots": slots}
+
+
+def test_a_binding_without_the_word_is_asked_first(demo: Parser) -> None:
+    assert demo.parse("我是三年级二班班主任张丽华 教师证号 t1902").needs_confirmation
+
+
+def test_one_edit_apart() -> None:
+    from bot.nlp.parser import _one_edit
+
+    assert _one_edit("我要做个好孩子", "我要做好孩子") and _one_edit("我要做好孩子", "我要做个好孩子")
+    assert _one_edit("草房子", "草房子") and _one_edit("草房屋", "草房子")
+    assert not _one_edit("我要做个好孩", "我要做好孩子") and not _one_edit("三体", "三体2黑暗")
