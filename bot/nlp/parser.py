@@ -71,7 +71,7 @@ _ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
 # "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
 # 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
 _ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation"})
-_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次")
+_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次|(?:吗|么|\?)$")
 _REQUEST = re.compile(r"帮|麻烦|请|给我|替我|一下|吧|我的")
 # A free-text query for an action that reads like a clause, not a title ("了还能再续", "一直").
 _NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|礼拜|星期|几天|一周|两周|个月|段时间|阵子|[了吧]$")
@@ -249,7 +249,8 @@ class Parser:
                 return self._best_non_action(probs, ctx)
             return rule
         if rule.intent in ACTION_INTENTS:
-            sure = top == rule.intent or (agree >= ACTION_AGREEMENT and probs[top] < ACTION_VETO)
+            # A hint (绑错了, a card and a name alone) needs the model's best reading; a keyword its agreement.
+            sure = top == rule.intent or (kind == "keyword" and agree >= ACTION_AGREEMENT and probs[top] < ACTION_VETO)
             if sure:
                 confidence = rule.confidence if agree >= 0.5 else min(rule.confidence, agree)
                 return ParseResult(rule.intent, rule.slots, confidence)
