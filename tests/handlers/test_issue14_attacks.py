@@ -275,6 +275,26 @@ async def test_a_negated_title_does_not_reserve_it(library: Library, say: Say, a
     assert _reservations(library) == [], reply
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "'10000003好像坏了' (it *seems* damaged) from the librarian parses as mark_damaged at 0.95 and runs at once: "
+    "the copy goes to repair and the loan is closed with its fine; staff_school.UNSURE scripts this very "
+    "message as low-confidence (asked first), the real parser does not"))
+async def test_seems_damaged_asks_before_acting(library: Library, staff_say: Say) -> None:
+    reply = await staff_say(LIBRARIAN, "10000003好像坏了")
+    with library.session_factory() as session:
+        status = session.scalar(select(Item.status).where(Item.barcode == "10000003"))
+    assert status == ItemStatus.ON_LOAN, reply
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "'S30211欠多少钱' from the librarian parses as fines (the asker's own) and answers '没有欠款' while "
+    "王小明 (S30211) owes 5.00元: a wrong answer the librarian may pass on; '缴费 S30211' knows the amount"))
+async def test_a_readers_debt_by_card_is_not_answered_with_the_librarians_own(staff_say: Say) -> None:
+    await staff_say(LIBRARIAN, "损坏 10000003 5元")
+    reply = await staff_say(LIBRARIAN, "S30211欠多少钱")
+    assert "没有欠款" not in reply, reply
+
+
 # --- LOW ------------------------------------------------------------------------------------------------------
 
 
