@@ -210,7 +210,8 @@ def expand_barcodes(raw: str) -> list[str]:
 _HOLDINGS = {
     "905": ("b", {"location": "ca", "call_number": "de", "price": "f"}),  # CNMARC local: $d 分类号 $e 书次号
     "906": ("a", {"location": "c", "call_number": "d", "price": "f"}),
-    "985": ("a", {"location": "b", "price": "d", "call_number": "c"}),  # one copy per repeated $a group
+    # one copy per repeated $a group; $h 流水号/登录号, $m 获得方式 (采购/赠送)
+    "985": ("a", {"location": "b", "price": "d", "call_number": "c", "accession_number": "h", "source": "m"}),
     "852": ("p", {"location": "bc", "call_number": "hi", "price": "9"}),
     "876": ("p", {"location": "l", "price": "c"}),
     "952": ("p", {"location": "ca", "call_number": "o", "price": "gv", "accession_number": "i"}),  # Koha items
