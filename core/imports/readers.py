@@ -56,6 +56,9 @@ def _class_of(grade: str, class_name: str) -> tuple[str, int] | None:
 def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teachers: bool) -> PersonRow | None:
     """A PersonRow, or None after recording why the row cannot be imported."""
     f = row.fields
+    if "_error" in f:  # a line that could not be read as cells
+        report.problems.append(RowProblem(row.line, row.where, f["_error"]))
+        return None
     reasons: list[str] = []
     card = f.get("card_no", "").replace(" ", "").upper()
     name = f.get("name", "").replace(" ", "")

@@ -31,7 +31,12 @@ def open_source(path: Path, kind: str) -> Source:
     """Read `path` as a catalogue or reader list; raise UnreadableFile with a Chinese reason."""
     if not path.exists():
         raise UnreadableFile(f"找不到文件：{path}")
-    data = path.read_bytes()
+    if path.is_dir():
+        raise UnreadableFile(f"“{path.name}”是一个文件夹，不是文件：请选择文件夹里的书目或名单文件")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"文件“{path.name}”读不出来（{exc.strerror or '没有权限'}）") from exc
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -49,9 +54,12 @@ def open_source(path: Path, kind: str) -> Source:
 def _xlsx_rows(path: Path) -> int | None:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True)
     try:
-        return workbook.worksheets[0].max_row if workbook.worksheets else None
+        workbook = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - reading the rows will say why, in Chinese
+        return None
+    try:
+        return sum(sheet.max_row or 0 for sheet in workbook.worksheets) or None
     finally:
         workbook.close()
 
@@ -61,9 +69,11 @@ def _xls_rows(path: Path) -> int | None:
 
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
-    except xlrd.XLRDError:
-        return None  # reading the rows will say why, in Chinese
+    except Exception:  # noqa: BLE001 - reading the rows will say why, in Chinese
+        return None
     try:
         return book.sheet_by_index(0).nrows if book.nsheets else None
+    except Exception:  # noqa: BLE001 - as above
+        return None
     finally:
         book.release_resources()
