@@ -99,6 +99,8 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> list
     if "_error" in f:  # an unreadable record has no barcode or title to report as missing as well
         report.problems.append(RowProblem(row.line, row.where, f["_error"]))
         return []
+    if "_warning" in f:  # what the reader corrected or left out (a MARC record's expanded range...)
+        report.warnings.append(RowProblem(row.line, row.where, f["_warning"]))
     reasons: list[str] = []
     accession = f.get("accession_number", "").replace(" ", "").upper() or None
     # Many school libraries print the 登录号 as the barcode: it is the barcode only when no barcode column exists.
