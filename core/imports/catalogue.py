@@ -180,21 +180,27 @@ def _join_call(clc: str, book_number: str) -> str:
 _TITLE_NOISE = re.compile(r"[\s《》〈〉<>“”\"'‘’「」『』【】\[\]()（）。.，,！!？?：:；;、·・—_-]")
 
 
+def title_key(title: str) -> str:
+    """A title without width, case, spaces and punctuation: what same_title compares."""
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", title)).lower()
+
+
 def same_title(a: str, b: str) -> bool:
     """Titles equal after width, case, spaces and punctuation: '草房子' = '《草房子》' ≠ '青铜葵花'."""
-    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", a)).lower() == \
-        _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", b)).lower()
+    return title_key(a) == title_key(b)
 
 
 class _Catalogue:
     """What the database already holds, loaded once so 100,000 rows need no per-row queries.
 
-    `by_isbn` lists every title under an ISBN (volumes of a set may share one); titles this
-    import creates are added as they are planned, so later rows of the file see them.
+    `by_isbn` lists every title under an ISBN (volumes of a set may share one) and `by_isbn_title`
+    finds one by (ISBN, title_key) in constant time, so thousands of volumes under one ISBN stay
+    linear; titles this import creates are added as they are planned, so later rows see them.
     """
 
     def __init__(self, session: Any) -> None:
         self.by_isbn: dict[str, list[int | tuple[str, ...]]] = {}
+        self.by_isbn_title: dict[tuple[str, str], int | tuple[str, ...]] = {}
         self.by_name: dict[tuple[str, str], int | tuple[str, ...]] = {}
         self.names: dict[int | tuple[str, ...], tuple[str, str | None]] = {}
         self.tags: dict[int, tuple[int | None, str]] = {}  # title id -> (min_grade, subjects)
@@ -209,6 +215,7 @@ class _Catalogue:
     def add(self, ref: int | tuple[str, ...], isbn: str | None, title: str, author: str) -> None:
         if isbn:
             self.by_isbn.setdefault(isbn, []).append(ref)
+            self.by_isbn_title.setdefault((isbn, title_key(title)), ref)
         self.by_name.setdefault((title, author), ref)
         self.names[ref] = (title, isbn)
 
@@ -279,9 +286,9 @@ def _find_title(existing: _Catalogue, row: CopyRow, report: ImportReport,
     holders = existing.by_isbn.get(row.isbn, [])
     if not holders or not row.title:
         return (holders[0] if holders else None), True
-    for ref in holders:
-        if same_title(existing.names[ref][0], row.title):
-            return ref, True
+    same = existing.by_isbn_title.get((row.isbn, title_key(row.title)))
+    if same is not None:
+        return same, True
     decision = decide(row.line)
     if decision == "existing":
         return holders[0], True

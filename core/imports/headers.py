@@ -74,6 +74,9 @@ _CATALOGUE = _index(CATALOGUE_HEADERS)
 _READERS = _index(READER_HEADERS)
 _IDENTITY = {_key(alias) for alias in IDENTITY_HEADERS}
 _RANKS = {**_ranks(CATALOGUE_HEADERS), **_ranks(READER_HEADERS)}
+# for prefix matches, longest alias first: sorted once here, not per header cell
+_LONGEST_FIRST = {kind: sorted((a for a in table if len(a) >= 2), key=len, reverse=True)
+                  for kind, table in (("catalogue", _CATALOGUE), ("readers", _READERS))}
 
 
 def is_identity_header(text: object) -> bool:
@@ -90,8 +93,8 @@ def match_header(text: object, kind: str) -> str | None:
     if key in table:
         return table[key]
     # "正题名/并列题名", "价格(元)" after noise removal: try the leading known alias
-    for alias in sorted(table, key=len, reverse=True):
-        if len(alias) >= 2 and key.startswith(alias):
+    for alias in _LONGEST_FIRST["catalogue" if kind == "catalogue" else "readers"]:
+        if key.startswith(alias):
             return table[alias]
     return None
 
