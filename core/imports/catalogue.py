@@ -15,6 +15,7 @@ from core.imports import vocabulary
 from core.imports.batches import ImportBatch
 from core.imports.marc import RecordError, expand_barcodes
 from core.imports.report import Change, ImportReport, IsbnConflict, RowProblem
+from core.imports.serialise import serialise_import
 from core.imports.tables import SourceRow
 from core.imports.values import (
     GradesProblem,
@@ -244,6 +245,8 @@ def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: s
     now = library.now()
     with library.uow() as uow:
         session = uow.session
+        if not dry_run:  # a preview writes nothing, so it need not wait for another import
+            serialise_import(session, "catalogue")
         plan = _plan(_Catalogue(session), valid, report, now, _Decider(same_isbn, decisions or {}))
         if dry_run or (report.problems and not accept_partial) or not valid:
             return report

@@ -429,8 +429,6 @@ def test_many_titles_sharing_one_isbn_are_planned_in_linear_time(lib1: Library, 
 
 
 @pytest.mark.pg
-@pytest.mark.xfail(strict=True, reason="on PostgreSQL two imports at once both load the catalogue before "
-                                       "either writes: the same book becomes two titles (SQLite serialises)")
 def test_two_imports_at_once_do_not_duplicate_titles(pg_database_url: str, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.conftest import _truncate_pg
