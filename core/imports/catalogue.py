@@ -64,20 +64,18 @@ _LIMITS = (("title", "书名", 300), ("author", "责任者", 200), ("publisher",
            ("location", "馆藏地", 100), ("donor", "捐赠人", 100))
 MAX_SUMMARY = 2000  # characters of 简介 kept: the bot shows one line of it; longer is cut with a warning
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$", re.IGNORECASE)
-_SEVERAL = re.compile(r"[,;，；、\s]+")
+_SEVERAL = re.compile(r"\s*[,;，；、]+\s*")  # explicit separators only: "TS 0001" stays one barcode
 
 
 def _barcodes(raw: str, label: str) -> tuple[list[str], str | None, str | None]:
     """(barcodes, problem, warning) for a barcode cell: one code, several codes ("00012345,00012346",
-    "a;b", "a、b") or an unambiguous range ("20295403-5408"), as MARC holdings are read."""
+    "a;b", "a、b") or an unambiguous range ("20295403-5408"), as MARC holdings are read. Spaces
+    inside one code are dropped, as before ("0001 2345" is 00012345)."""
     text = raw.strip().lstrip("'").upper()  # Excel's text-prefix apostrophe
     if _SCIENTIFIC.match(text):
         return [], (f"{label}“{raw}”被 Excel 写成了科学计数法，原来的数字已丢失："
                     "请把这一列设为“文本”格式、重新填写条码后再导出"), None
-    parts = [p for p in _SEVERAL.split(text) if p]
-    if len(parts) <= 1:
-        text = text.replace(" ", "")
-        parts = [text] if text else []
+    parts = [p.replace(" ", "") for p in _SEVERAL.split(text) if p.strip()]
     out: list[str] = []
     warning = None
     for part in parts:

@@ -15,7 +15,7 @@ from core.imports.values import clean
 
 MAX_CELL = 1_048_576  # characters in one CSV cell (1 MB); a longer one refuses its line
 MAX_RECORD_LINES = 200  # one quoted cell spanning more lines than this is a stray quote, not a summary
-HEADER_SCAN_ROWS = 10  # export title rows and merged headers sit above the real header
+HEADER_SCAN_ROWS = 20  # export title rows, notes and merged headers sit above the real header (one had 11)
 ID_SCAN_ROWS = 50  # data rows looked at to spot a column of identity-card numbers under another header
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -213,10 +213,10 @@ class TableRows:
             (spare if field in used else unread).append(f"“{name}”（用的是“{used[field]}”）" if field in used
                                                         else f"“{name}”")
         if spare:
-            self.notes.append(RowProblem(line, self._where(line, "（表头）"), "这些列与另一列重复，没有导入：" + "、".join(spare)))
+            self.notes.append(RowProblem(line, self._where(line, "（表头）"), "这些列与另一列重复，没有导入：" + _listed(spare)))
         if unread:
             self.notes.append(RowProblem(line, self._where(line, "（表头）"),
-                                         "这些列没有导入（系统不保存或看不懂这些列名）：" + "、".join(unread)))
+                                         "这些列没有导入（系统不保存或看不懂这些列名）：" + _listed(unread)))
 
     def _drop_identity(self, header: list[object], data: list[list[object]], columns: dict[int, str],
                        line: int) -> set[int]:
@@ -232,6 +232,12 @@ class TableRows:
                 self.notes.append(RowProblem(line, self._where(line, "（表头）"),
                                              f"“{name}”列是（或含有）身份证号，已整列忽略、不会保存"))
         return dropped
+
+
+def _listed(names: list[str], shown: int = 30) -> str:
+    """Names joined with 、, the first `shown` of them and a count of the rest."""
+    more = f"等，共{len(names)}列" if len(names) > shown else ""
+    return "、".join(names[:shown]) + more
 
 
 def _chain(first: list[list[object]], rest: Iterator[list[object]]) -> Iterator[list[object]]:

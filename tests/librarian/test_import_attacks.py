@@ -491,3 +491,70 @@ def test_harness_sanity_a_clean_file_imports(lib1: Library, tmp_path: Path) -> N
     with pytest.raises(UnreadableFile):
         open_source(tmp_path / "missing.csv", "catalogue")
     assert zipfile.is_zipfile(Path(__file__).parent / "data" / "catalogue_merged.xls") is False
+
+
+# --- decisions taken while fixing the attacks (docs/librarian.md §2) ------------------------------
+
+
+def test_a_cell_with_several_barcodes_gives_one_copy_each_and_says_so(lib1: Library, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes('条形码,书名,定价\n"00012345, 00012346",草房子,18\n0001 2347,青铜葵花,20\n'.encode())
+    report = run(lib1, path)
+    assert copies(lib1) == {"00012345": ("草房子", 1800), "00012346": ("草房子", 1800),
+                            "00012347": ("青铜葵花", 2000)}  # a space inside one code is dropped, as before
+    assert [w.line for w in report.warnings] == [2]
+
+
+def test_a_barcode_range_is_expanded_with_a_warning_and_a_backward_one_refused(lib1: Library,
+                                                                               tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes("条形码,书名,定价\n20295403-5405,草房子,18\n2019-0001,青铜葵花,20\n".encode())
+    report = run(lib1, path, accept_partial=True)
+    assert set(copies(lib1)) == {"20295403", "20295404", "20295405"}
+    assert [w.line for w in report.warnings] == [2] and "3册" in report.warnings[0].reason
+    assert [p.line for p in report.problems] == [3]
+
+
+@pytest.mark.parametrize("price", ["1,2,3", "18,5,0", "1,2345"])
+def test_an_ambiguous_comma_in_a_price_is_a_row_problem(lib1: Library, tmp_path: Path, price: str) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(f'条形码,书名,定价\nB1,草房子,"{price}"\n'.encode())
+    report = run(lib1, path)
+    assert not report.committed and [p.line for p in report.problems] == [2] and "逗号" in report.problems[0].reason
+
+
+def test_a_stray_quote_refuses_its_own_line_and_the_next_lines_land(lib1: Library, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes('条形码,书名,定价\nB1,"草房子 上,18\nB2,青铜葵花,20\nB3,"细米",22\n'.encode())
+    report = run(lib1, path, accept_partial=True)
+    assert [p.line for p in report.problems] == [2] and "引号" in report.problems[0].reason
+    assert copies(lib1) == {"B2": ("青铜葵花", 2000), "B3": ("细米", 2200)}
+
+
+def test_rows_of_a_workbook_with_several_sheets_name_their_sheet(lib1: Library, tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "a.xlsx", [("中文图书", [HEADER, ["B1", "草房子", 18]], False),
+                                            ("旧数据", [HEADER, ["OLD1", "旧书", 1]], True),
+                                            ("外文图书", [HEADER, ["E1", "", 30]], False),
+                                            ("Sheet3", [], False)])
+    report = run(lib1, path, accept_partial=True)
+    assert set(copies(lib1)) == {"B1"}
+    assert [(p.where, "缺少书名" in p.reason) for p in report.problems] == [("工作表“外文图书”第2行", True)]
+    assert [w.reason for w in report.warnings if "旧数据" in w.reason]  # hidden: named, not read
+    assert not [w for w in report.warnings if "Sheet3" in w.reason]  # an empty sheet is not worth a word
+
+
+def test_a_header_below_eleven_lines_of_notes_is_found(lib1: Library, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(("".join(f"说明第{i}行\n" for i in range(11)) + "条形码,书名,定价\nB1,草房子,18\n").encode())
+    assert run(lib1, path).committed and copies(lib1) == {"B1": ("草房子", 1800)}
+
+
+def test_a_date_shaped_18_digit_card_is_dropped_but_a_g_number_with_a_wrong_check_stays(
+        lib1: Library, tmp_path: Path) -> None:
+    path = tmp_path / "名单.csv"
+    path.write_bytes(("学号,姓名,班级\n110101201501011230,张三,三年级2班\nG110101201601012345,李四,三年级2班\n"
+                      "G110101201601022345,王五,三年级2班\n").encode())  # one in three: the column stays
+    report = run_readers(lib1, path, accept_partial=True)
+    with lib1.uow() as uow:
+        assert set(uow.session.scalars(select(Reader.card_no))) == {"G110101201601012345", "G110101201601022345"}
+    assert [p.line for p in report.problems] == [2] and "1101012015" not in report.problems[0].reason
