@@ -189,9 +189,11 @@ class TableRows:
                 self.notes.append(RowProblem(line, self._where(line), "这一行是重复的表头，已跳过"))
                 continue
             if len(cells) > width and (extra := [t for c in cells[width:] if (t := clean(c))]):
+                # a roster's extra cell may hold an ID number: say how many, never what
+                shown = "" if kind == "readers" else f"（“{'、'.join(extra)[:40]}”）"
                 self.notes.append(RowProblem(line, self._where(line),
-                                             f"这一行比表头多出{len(extra)}格（“{'、'.join(extra)[:40]}”），多出的内容"
-                                             "没有导入；若是价格或书名里的逗号，请给这一格加上引号或改用句点"))
+                                             f"这一行比表头多出{len(extra)}格{shown}，多出的内容没有导入；"
+                                             "若是价格或书名里的逗号，请给这一格加上引号或改用句点"))
             if kind == "readers":  # a stray ID number in any kept cell is never stored
                 values = {k: "" if looks_like_id_number(v) else v for k, v in values.items()}
             if any(values.values()):
@@ -341,7 +343,7 @@ class SheetRows(TableRows):
         for name, hidden, rows in sheets:
             self.sheet = name if len(sheets) > 1 else ""
             if hidden:
-                self.notes.append(RowProblem(0, f"工作表“{name}”", f"工作表“{name}”是隐藏的，没有导入；"
+                self.notes.append(RowProblem(0, "工作簿", f"工作表“{name}”是隐藏的，没有导入；"
                                              "如果要导入，请在 Excel 里取消隐藏后重新导入"))
                 continue
             try:
@@ -352,8 +354,7 @@ class SheetRows(TableRows):
             except UnreadableFile as exc:
                 last_error = exc
                 if read_any or len(sheets) > 1:
-                    self.notes.append(RowProblem(0, f"工作表“{name}”",
-                                                 f"工作表“{name}”里没有找到表头，没有导入"))
+                    self.notes.append(RowProblem(0, "工作簿", f"工作表“{name}”里没有找到表头，没有导入"))
         if not read_any:
             raise last_error or UnreadableFile("工作簿里没有可见的工作表")
 
