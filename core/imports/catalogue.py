@@ -63,7 +63,7 @@ class CopyRow:
 _LIMITS = (("title", "书名", 300), ("author", "责任者", 200), ("publisher", "出版社", 200), ("clc", "分类号", 40),
            ("location", "馆藏地", 100), ("donor", "捐赠人", 100))
 MAX_SUMMARY = 2000  # characters of 简介 kept: the bot shows one line of it; longer is cut with a warning
-_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+\d+$", re.IGNORECASE)  # as Excel shows it: 1.23457E+11
 _SEVERAL = re.compile(r"\s*[,;，；、]+\s*")  # explicit separators only: "TS 0001" stays one barcode
 
 
@@ -72,6 +72,8 @@ def _barcodes(raw: str, label: str) -> tuple[list[str], str | None, str | None]:
     "a;b", "a、b") or an unambiguous range ("20295403-5408"), as MARC holdings are read. Spaces
     inside one code are dropped, as before ("0001 2345" is 00012345)."""
     text = raw.strip().lstrip("'").upper()  # Excel's text-prefix apostrophe
+    if text.isalnum() and text.isascii():  # the usual barcode: nothing to split or expand
+        return [text], None, None
     if _SCIENTIFIC.match(text):
         return [], (f"{label}“{raw}”被 Excel 写成了科学计数法，原来的数字已丢失："
                     "请把这一列设为“文本”格式、重新填写条码后再导出"), None

@@ -27,8 +27,11 @@ def clean(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).translate(_CONTROLS).replace("\u3000", " ").strip()
-    if text.startswith('="') and text.endswith('"') and len(text) >= 3:
+    text = str(value)
+    if not text.isprintable():  # the usual cell is printable: skip the scan for controls
+        text = text.translate(_CONTROLS).replace("\u3000", " ")
+    text = text.strip()
+    if text[:2] == '="' and text.endswith('"') and len(text) >= 3:
         text = text[2:-1].replace('""', '"').strip()
     return text
 
@@ -43,18 +46,20 @@ def read_price(raw: str) -> int:
 
     Raises PriceProblem for an unreadable cell, an ambiguous comma, or more than 1,000,000 元.
     """
-    text = unicodedata.normalize("NFKC", raw).replace(" ", "").strip()
+    text = raw.replace(" ", "").strip()
     if not text:
         return 0
-    text = _PRICE_TAIL.sub("", text)
-    if "," in text:
-        if _THOUSANDS.match(text):
-            text = text.replace(",", "")
-        elif match := _DECIMAL_COMMA.match(text):
-            text = f"{match.group(1)}.{match.group(2)}{match.group(3)}"
-        else:
-            raise PriceProblem(f"价格“{raw}”里的逗号看不懂（应为 18.50 或 1,234.50）")
-    match = _PRICE.match(text)
+    match = _PRICE.match(text)  # the usual "¥18.50", "25元" needs nothing more
+    if match is None:
+        text = _PRICE_TAIL.sub("", unicodedata.normalize("NFKC", text))
+        if "," in text:
+            if _THOUSANDS.match(text):
+                text = text.replace(",", "")
+            elif comma := _DECIMAL_COMMA.match(text):
+                text = f"{comma.group(1)}.{comma.group(2)}{comma.group(3)}"
+            else:
+                raise PriceProblem(f"价格“{raw}”里的逗号看不懂（应为 18.50 或 1,234.50）")
+        match = _PRICE.match(text)
     if match is None:
         raise PriceProblem(f"价格“{raw}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）")
     try:
