@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,17 +52,29 @@ def open_source(path: Path, kind: str) -> Source:
     return Source(path, "csv", encoding, rows, data.count(b"\n"), digest)
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
 def _xlsx_rows(path: Path) -> int | None:
-    from openpyxl import load_workbook
+    """Rows the sheets declare (<dimension>, near the start of each sheet's XML), or None.
+
+    Read from the zip directly: opening the workbook with openpyxl parses each whole sheet when
+    the declaration is missing (files written in write-only mode), a second pass over 100,000
+    rows for a progress bar's hint.
+    """
+    import zipfile
 
     try:
-        workbook = load_workbook(path, read_only=True)
-    except Exception:  # noqa: BLE001 - reading the rows will say why, in Chinese
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as xml:
+                        match = _DIMENSION.search(xml.read(4096))
+                    total += int(match.group(1)) if match else 0
+            return total or None
+    except Exception:  # noqa: BLE001 - only a hint; reading the rows will say what is wrong, in Chinese
         return None
-    try:
-        return sum(sheet.max_row or 0 for sheet in workbook.worksheets) or None
-    finally:
-        workbook.close()
 
 
 def _xls_rows(path: Path) -> int | None:
