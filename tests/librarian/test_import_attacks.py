@@ -1,6 +1,6 @@
 """Attacks on the catalogue and roster import (issue 13): messy real files and hostile input.
 
-Every test here is a confirmed bug, marked xfail(strict=True) until it is fixed; each asserts the
+Every test here was a confirmed bug, marked xfail(strict=True) until it was fixed (all are now); each asserts the
 behaviour the librarian needs (the row lands correctly, or it is a numbered problem/warning, or the
 file is refused with a Chinese reason), never the current behaviour. Reproducers: attack/ in the
 attack13 branch.
