@@ -7,6 +7,7 @@ Each view validates the form, calls one core service in a worker thread and rend
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from markupsafe import Markup
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
 from console.views import page
+from core.lists import class_sort_key, name_sort_key
 from core.promotion import apply_promotion, grade_clearance, promotion_plan
 from core.roster import (
     STATUS_NAMES,
@@ -73,6 +75,16 @@ def _day(raw: str, default: date) -> date | None:
         return None
 
 
+def _by_class_and_name(rows: list[Any]) -> list[Any]:
+    """Readers (or slips) as school lists print them: class by grade and number, then names by pinyin."""
+    return sorted(rows, key=lambda r: (class_sort_key(r.class_name), name_sort_key(r.name), r.card_no))
+
+
+def _by_grade(classes: list[Any]) -> list[Any]:
+    """Classes by grade then class number; graduated classes (grade 0) after the others."""
+    return sorted(classes, key=lambda c: (c.grade == 0, class_sort_key(c.name)))
+
+
 async def _run(request: web.Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(fn, request.app[LIBRARY], *args, **kwargs)
 
@@ -83,8 +95,8 @@ async def readers_home(request: web.Request) -> web.Response:
     """Search by name, card number or class (`q`), or list one class (`class_id`); the classes and tools."""
     query = request.query.get("q", "")[:60]
     class_id = _int(request.query.get("class_id", ""))
-    found = await _run(request, search_readers, query, class_id=class_id)
-    classes = await _run(request, list_classes)
+    found = _by_class_and_name(await _run(request, search_readers, query, class_id=class_id))
+    classes = _by_grade(await _run(request, list_classes))
     return page(request, "readers/index.html", {"q": query, "class_id": class_id, "found": found,
                                                  "classes": classes, "searched": bool(query or class_id), **NAMES})
 
@@ -121,7 +133,7 @@ async def _reader_page(request: web.Request, reader_id: int, *, errors: dict[str
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
     # Graduated classes too: a graduate who still owes keeps theirs when the form is saved.
-    classes = await _run(request, list_classes, include_graduated=True)
+    classes = _by_grade(await _run(request, list_classes, include_graduated=True))
     return page(request, "readers/reader.html", {"d": detail, "classes": classes, "errors": errors or {},
                                                   "form": form, "saved": request.query.get("saved", ""),
                                                   "slip": None, **NAMES, **extra}, status=status)
@@ -232,7 +244,9 @@ async def clearance(request: web.Request) -> web.Response:
     grade = _int(request.query.get("grade", ""))
     result = None
     if grade is not None and 0 <= grade <= 9:
-        result = await _run(request, grade_clearance, grade)
+        found = await _run(request, grade_clearance, grade)
+        result = replace(found, classes=sorted(found.classes, key=class_sort_key),
+                         owing=_by_class_and_name(found.owing))
     return page(request, "readers/clearance.html", {"grade": grade, "result": result,
                                                      "today": request.app[LIBRARY].today()})
 
@@ -251,7 +265,7 @@ async def _class_page(request: web.Request, class_id: int, *, slip: Any = None, 
     info = await _run(request, class_info, class_id)
     if info is None or (own is not None and own != class_id):
         raise web.HTTPNotFound(text="没有这个班级，或者这不是你的班。")
-    students = await _run(request, search_readers, "", class_id=class_id)
+    students = _by_class_and_name(await _run(request, search_readers, "", class_id=class_id))
     return page(request, "readers/class.html", {"cls": info, "students": students, "slip": slip,
                                                  "error": error, "full": own is None, **NAMES}, status=status)
 
@@ -299,7 +313,7 @@ async def class_slips_print(request: web.Request) -> web.Response:
     class_id = int(request.match_info["class_id"])
     own = _own_class(request)
     try:
-        slips = await _run(request, class_slips, class_id, _actor(request), own_class=own)
+        slips = _by_class_and_name(await _run(request, class_slips, class_id, _actor(request), own_class=own))
     except RosterError as refused:
         raise web.HTTPNotFound(text=str(refused)) from None
     info = await _run(request, class_info, class_id)

@@ -1,0 +1,91 @@
+"""What a newcomer found in the demo console: class and name order, class names as typed, full-width scans,
+home figures as links, and the desk's loan actions and limits. Each through HTTP on the real app.
+
+Today is Wednesday 2026-11-18 (DEFAULT_NOW) in the autumn term.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aiohttp.test_utils import TestClient
+from sqlalchemy import select
+
+from core.library import Library
+from core.lists import class_sort_key, name_sort_key
+from core.models import Charge, ChargeKind, ChargeStatus, ReaderType, SchoolClass
+from core.staff import Role, add_staff
+from tests.console.conftest import PASSWORD, sign_in
+from tests.console.test_lists import lend, rows
+from tests.factories import add_reader, add_title
+
+# Each class with one pupil, in the order a code-point sort gives (the bug).
+CLASSES = ("一年级1班", "七年级1班", "三年级10班", "三年级2班", "九年级1班", "二年级1班")
+GRADE_ORDER = ["一年级1班", "二年级1班", "三年级2班", "三年级10班", "七年级1班", "九年级1班"]
+
+
+def add_class(lib: Library, name: str, grade: int) -> None:
+    with lib.uow() as uow:
+        uow.session.add(SchoolClass(name=name, grade=grade))
+        uow.commit()
+
+
+def school_of_classes(lib: Library) -> None:
+    """One overdue pupil and one open charge in each class; three more pupils in 三年级2班 (周, 于, 吴)."""
+    for name in CLASSES:
+        add_class(lib, name, class_sort_key(name)[1])
+    for i, name in enumerate(CLASSES):
+        reader, _ = add_reader(lib, f"学生{i}", ReaderType.STUDENT, class_name=name)
+        _, (barcode,) = add_title(lib, f"书{i}")
+        lend(lib, reader, barcode, date(2026, 11, 13))  # all 3 days late: only the class orders them
+        with lib.uow() as uow:
+            uow.session.add(Charge(reader_id=reader, kind=ChargeKind.OVERDUE, amount_fen=100, note="",
+                                   status=ChargeStatus.OPEN, created_at=lib.now()))
+            uow.commit()
+    for name in ("周", "于", "吴"):
+        add_reader(lib, name + "小明", ReaderType.STUDENT, class_name="三年级2班")
+
+
+async def as_librarian(console: TestClient, lib: Library) -> TestClient:
+    add_staff(lib, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+    return console
+
+
+def test_the_shared_keys_order_by_grade_and_number_and_by_pinyin() -> None:
+    assert sorted(CLASSES, key=class_sort_key) == GRADE_ORDER
+    assert sorted(["", "毕业生", "二年级1班"], key=class_sort_key) == ["二年级1班", "毕业生", ""]
+    assert sorted(["周", "于", "吴", "李"], key=name_sort_key) == ["李", "吴", "于", "周"]
+
+
+async def test_lists_sort_classes_by_grade_and_names_by_pinyin(console: TestClient, lib: Library) -> None:
+    school_of_classes(lib)
+    await as_librarian(console, lib)
+    by_class = rows(await (await console.get("/admin/lists/overdue?sort=class")).text())
+    assert [r[1] for r in by_class] == GRADE_ORDER
+    by_days = rows(await (await console.get("/admin/lists/overdue")).text())
+    assert [r[1] for r in by_days] == GRADE_ORDER  # same days late: class order breaks the tie
+    charges = rows(await (await console.get("/admin/lists/charges")).text())
+    assert [r[1] for r in charges if r[1]] == GRADE_ORDER
+    overdue_form = await (await console.get("/admin/lists/overdue")).text()
+    options = re.findall(r"<option value=\"([^\"]*班)\">", overdue_form)
+    assert options == GRADE_ORDER
+    chooser = await (await console.get("/admin/lists/class")).text()
+    assert re.findall(r"<option value=\"([^\"]*班)\">", chooser) == GRADE_ORDER
+    not_borrowed = rows(await (await console.get("/admin/lists/class", params={"class": "三年级2班"})).text())
+    names = [r[1] for r in not_borrowed if len(r) == 3]
+    assert names == ["吴小明", "于小明", "周小明"]
+
+
+async def test_readers_pages_sort_classes_by_grade_and_a_roster_by_pinyin(console: TestClient, lib: Library) -> None:
+    school_of_classes(lib)
+    await as_librarian(console, lib)
+    home = await (await console.get("/admin/readers")).text()
+    assert re.findall(r"[一二三四五六七八九]年级\d+班", home.split('class="classes"')[1]) == GRADE_ORDER
+    with lib.read_uow() as uow:
+        class_id = uow.session.scalar(select(SchoolClass.id).where(SchoolClass.name == "三年级2班"))
+    roster = await (await console.get(f"/admin/readers/classes/{class_id}")).text()
+    body = roster.split('id="students"')[1]
+    assert re.findall(r"[吴于周]小明|学生\d", body) == ["吴小明", "学生3", "于小明", "周小明"]
+    found = await (await console.get("/admin/readers", params={"q": "小明"})).text()
+    assert re.findall(r"[吴于周]小明", found.split("<table")[1]) == ["吴小明", "于小明", "周小明"]
