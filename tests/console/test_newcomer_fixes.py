@@ -89,3 +89,31 @@ async def test_readers_pages_sort_classes_by_grade_and_a_roster_by_pinyin(consol
     assert re.findall(r"[吴于周]小明|学生\d", body) == ["吴小明", "学生3", "于小明", "周小明"]
     found = await (await console.get("/admin/readers", params={"q": "小明"})).text()
     assert re.findall(r"[吴于周]小明", found.split("<table")[1]) == ["吴小明", "于小明", "周小明"]
+
+
+async def test_class_filters_read_a_class_the_way_the_reader_search_does(console: TestClient, lib: Library) -> None:
+    school_of_classes(lib)
+    await as_librarian(console, lib)
+    for typed in ("三年级2班", "三年级二班", "3年级2班", "３（２）班", " 3(2)班 "):
+        answer = await console.get("/admin/lists/overdue", params={"class": typed})
+        assert answer.status == 200, typed
+        assert [r[1] for r in rows(await answer.text())] == ["三年级2班"], typed
+        one = await console.get("/admin/lists/class", params={"class": typed})
+        assert one.status == 200, typed
+        assert "三年级2班 逾期未还" in await one.text()
+        found = await (await console.get("/admin/readers", params={"q": typed})).text()
+        assert "周小明" in found, typed
+    assert [r[1] for r in rows(await (await console.get("/admin/lists/overdue", params={"class": "三年级10班"})).text())] \
+        == ["三年级10班"]  # 10 is not 1 and 0
+    unknown = await console.get("/admin/lists/overdue", params={"class": "五年级二班"})
+    assert unknown.status == 400 and "没有这个班级" in await unknown.text()
+
+
+async def test_a_class_teacher_may_name_their_class_as_they_write_it(console: TestClient, lib: Library) -> None:
+    school_of_classes(lib)
+    add_staff(lib, "li", Role.CLASS_TEACHER, PASSWORD, class_name="三年级2班")
+    assert (await sign_in(console, "li")).status == 302
+    own = await console.get("/admin/lists/class", params={"class": "3年级二班"})
+    assert own.status == 200 and "三年级2班 逾期未还" in await own.text()
+    other = await console.get("/admin/lists/class", params={"class": "二年级一班"})
+    assert other.status == 403
