@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
+from console.text import fold, fold_code
 from console.views import page
 from core.lists import class_sort_key, name_sort_key
 from core.promotion import apply_promotion, grade_clearance, promotion_plan
@@ -93,7 +94,7 @@ async def _run(request: web.Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
 @requires(Area.READERS)
 async def readers_home(request: web.Request) -> web.Response:
     """Search by name, card number or class (`q`), or list one class (`class_id`); the classes and tools."""
-    query = request.query.get("q", "")[:60]
+    query = fold(request.query.get("q", ""))[:60]  # ｓ３０２０１ from a full-width input method finds S30201
     class_id = _int(request.query.get("class_id", ""))
     found = _by_class_and_name(await _run(request, search_readers, query, class_id=class_id))
     classes = _by_grade(await _run(request, list_classes))
@@ -118,6 +119,7 @@ async def new_reader(request: web.Request) -> web.Response:
     """Add a reader; the form comes back with the message beside the field when refused."""
     posted = await request.post()
     form = {key: str(posted.get(key, "")) for key in ("card_no", "name", "class_name", "phone")}
+    form["card_no"], form["class_name"] = fold_code(form["card_no"]), fold(form["class_name"])
     try:
         reader_id = await _run(request, add_reader, form["card_no"], form["name"], form["class_name"],
                                form["phone"], _actor(request))

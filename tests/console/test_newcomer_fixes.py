@@ -117,3 +117,31 @@ async def test_a_class_teacher_may_name_their_class_as_they_write_it(console: Te
     assert own.status == 200 and "三年级2班 逾期未还" in await own.text()
     other = await console.get("/admin/lists/class", params={"class": "二年级一班"})
     assert other.status == 403
+
+
+def full_width(text: str) -> str:
+    """What an input method in full-width mode types: ｓ３０２０１ for s30201."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+async def test_full_width_and_lower_case_scans_work_at_the_desk_and_in_the_search(
+        console: TestClient, lib: Library) -> None:
+    from tests.console.test_desk import answer, scan
+
+    _, (barcode,) = add_title(lib, "草房子")
+    _, card = add_reader(lib, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
+    await as_librarian(console, lib)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', await (await console.get("/admin/desk")).text())
+    assert csrf is not None
+    typed_card = full_width(card.lower()) + "\u3000"
+    assert typed_card != card
+    picked = await scan(console, csrf.group(1), typed_card)
+    assert answer(picked) == ("ok", "已选中读者：陈思雨（三年级2班）。请扫书。")
+    lent = await scan(console, csrf.group(1), full_width(barcode.lower()), typed_card)  # the card field too
+    assert answer(lent)[0] == "ok" and "借出《草房子》给陈思雨" in answer(lent)[1]
+    back = await scan(console, csrf.group(1), full_width(barcode))
+    assert answer(back) == ("ok", "✓归还《草房子》（陈思雨）。")
+    page = await (await console.get("/admin/desk", params={"card": typed_card})).text()
+    assert 'id="reader-name">陈思雨' in page
+    found = await (await console.get("/admin/readers", params={"q": full_width(card.lower())})).text()
+    assert "陈思雨" in found.split("<table")[1]
