@@ -19,6 +19,9 @@ from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
 from console.text import fold, fold_code
 from console.views import page
+from core.desk import OpenLoan, reader_summary
+from core.errors import Refused
+from core.library import Library
 from core.lists import class_sort_key, name_sort_key
 from core.promotion import apply_promotion, grade_clearance, promotion_plan
 from core.roster import (
@@ -129,16 +132,26 @@ async def new_reader(request: web.Request) -> web.Response:
     return redirect(f"{BASE}/{reader_id}?saved=1")
 
 
+def _open_loans(library: Library, card_no: str) -> list[OpenLoan]:
+    """The books a reader has out (title, barcode, due day, late), as the desk lists them; [] for a card
+    the desk cannot look up."""
+    try:
+        return reader_summary(library, card_no).loans
+    except Refused:
+        return []
+
+
 async def _reader_page(request: web.Request, reader_id: int, *, errors: dict[str, str] | None = None,
                        form: dict[str, str] | None = None, status: int = 200, **extra: Any) -> web.Response:
     detail = await _run(request, reader_detail, reader_id)
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
+    loans = await _run(request, _open_loans, detail.reader.card_no) if detail.open_loans else []
     # Graduated classes too: a graduate who still owes keeps theirs when the form is saved.
     classes = _by_grade(await _run(request, list_classes, include_graduated=True))
     return page(request, "readers/reader.html", {"d": detail, "classes": classes, "errors": errors or {},
                                                   "form": form, "saved": request.query.get("saved", ""),
-                                                  "slip": None, **NAMES, **extra}, status=status)
+                                                  "slip": None, "loans": loans, **NAMES, **extra}, status=status)
 
 
 @routes.get(BASE + r"/{reader_id:\d+}")

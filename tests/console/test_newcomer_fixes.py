@@ -119,6 +119,14 @@ async def test_a_class_teacher_may_name_their_class_as_they_write_it(console: Te
     assert other.status == 403
 
 
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The cells of one table's body rows (rows with a class attribute too), as text with inner tags kept."""
+    table = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [[c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
 def full_width(text: str) -> str:
     """What an input method in full-width mode types: ｓ３０２０１ for s30201."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
@@ -145,3 +153,38 @@ async def test_full_width_and_lower_case_scans_work_at_the_desk_and_in_the_searc
     assert 'id="reader-name">陈思雨' in page
     found = await (await console.get("/admin/readers", params={"q": full_width(card.lower())})).text()
     assert "陈思雨" in found.split("<table")[1]
+
+
+async def test_the_desk_offers_no_renewal_for_a_late_book_and_says_limits_plainly(
+        console: TestClient, lib: Library) -> None:
+    reader, card = add_reader(lib, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
+    _, (late,) = add_title(lib, "草房子")
+    _, (fine,) = add_title(lib, "小王子")
+    lend(lib, reader, late, date(2026, 11, 13))  # 3 open days late
+    lend(lib, reader, fine, date(2026, 11, 30))
+    await as_librarian(console, lib)
+    desk = await (await console.get("/admin/desk", params={"card": card})).text()
+    loans = {r[1]: r for r in table_rows(desk, "loans")}
+    assert set(loans) == {late, fine}
+    assert ">续借</button>" not in loans[late][3] and "/renew" not in loans[late][3] and "逾期不能续借，请先还书" in loans[late][3]
+    assert ">续借</button>" in loans[fine][3]
+    assert "普通图书已借 2 本，最多 2 本，<strong>已借满</strong>" in desk
+    assert "0/2" not in desk and "2/2" not in desk
+
+
+async def test_a_readers_page_lists_the_books_they_have_out(console: TestClient, lib: Library) -> None:
+    reader, _ = add_reader(lib, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
+    other, _ = add_reader(lib, "李明", ReaderType.STUDENT, class_name="三年级2班")
+    _, (late,) = add_title(lib, "草房子")
+    _, (fine,) = add_title(lib, "小王子")
+    _, (theirs,) = add_title(lib, "西游记")
+    lend(lib, reader, late, date(2026, 11, 13))
+    lend(lib, reader, fine, date(2026, 11, 30))
+    lend(lib, other, theirs, date(2026, 11, 30))
+    await as_librarian(console, lib)
+    html = await (await console.get(f"/admin/readers/{reader}")).text()
+    assert "在借 2 本" in html
+    listed = table_rows(html, "reader-loans")
+    assert listed == [["《草房子》", late, "2026-11-13 <strong>逾期</strong>"], ["《小王子》", fine, "2026-11-30"]]
+    nothing = await (await console.get(f"/admin/readers/{other}")).text()
+    assert "西游记" in nothing and "草房子" not in nothing
