@@ -89,6 +89,16 @@ def _by_grade(classes: list[Any]) -> list[Any]:
     return sorted(classes, key=lambda c: (c.grade == 0, class_sort_key(c.name)))
 
 
+def _shown_plan(plan: Any) -> Any:
+    """The promotion plan as the page lists it: highest grade first (the order it is applied in), classes of
+    a grade by number, owing students by class and pinyin."""
+    def by_class(move: Any) -> tuple[int, tuple[int, int, int, str]]:
+        key = class_sort_key(move.old_name)
+        return -key[1], key
+    return replace(plan, moves=sorted(plan.moves, key=by_class), graduating=sorted(plan.graduating, key=by_class),
+                   owing=_by_class_and_name(plan.owing))
+
+
 async def _run(request: web.Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(fn, request.app[LIBRARY], *args, **kwargs)
 
@@ -229,7 +239,7 @@ async def promotion_preview(request: web.Request) -> web.Response:
         return page(request, "readers/promotion.html", {"plan": None, "on": request.query.get("on", ""),
                                                          "error": "日期请写成 2027-09-01 这样。", "done": None},
                     status=400)
-    plan = await _run(request, promotion_plan, on)
+    plan = _shown_plan(await _run(request, promotion_plan, on))
     return page(request, "readers/promotion.html", {"plan": plan, "on": on.isoformat(), "error": "", "done": None})
 
 
@@ -246,7 +256,7 @@ async def promotion_apply(request: web.Request) -> web.Response:
     try:
         done = await _run(request, apply_promotion, on, _actor(request))
     except RosterError as refused:
-        plan = await _run(request, promotion_plan, on)
+        plan = _shown_plan(await _run(request, promotion_plan, on))
         return page(request, "readers/promotion.html", {"plan": plan, "on": on.isoformat(), "error": str(refused),
                                                          "done": None}, status=409)
     return page(request, "readers/promotion.html", {"plan": None, "on": on.isoformat(), "error": "", "done": done})

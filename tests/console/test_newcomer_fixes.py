@@ -188,3 +188,12 @@ async def test_a_readers_page_lists_the_books_they_have_out(console: TestClient,
     assert listed == [["《草房子》", late, "2026-11-13 <strong>逾期</strong>"], ["《小王子》", fine, "2026-11-30"]]
     nothing = await (await console.get(f"/admin/readers/{other}")).text()
     assert "西游记" in nothing and "草房子" not in nothing
+
+
+async def test_the_promotion_preview_lists_a_grades_classes_by_number(console: TestClient, lib: Library) -> None:
+    school_of_classes(lib)
+    await as_librarian(console, lib)
+    preview = await (await console.get("/admin/readers/promotion", params={"on": "2026-11-18"})).text()
+    moved = re.findall(r"<tr><td>([^<]*班)</td><td>[^<]*</td>", preview)
+    # moves (highest grade first, as applied), then the graduating 九年级
+    assert moved[:6] == ["七年级1班", "三年级2班", "三年级10班", "二年级1班", "一年级1班", "九年级1班"], moved
