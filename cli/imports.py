@@ -125,6 +125,8 @@ def _print(report: ImportReport, all_changes: bool) -> None:
             click.echo(f"  ……还有{len(report.changes) - len(shown)}项（加 --all-changes 查看全部）")
     for warning in report.warnings[:PROBLEM_LINES]:
         click.echo(f"  提醒 {warning.where}：{warning.reason}")
+    if len(report.warnings) > PROBLEM_LINES:
+        click.echo(f"  ……还有{len(report.warnings) - PROBLEM_LINES}条提醒没有列出（共{len(report.warnings)}条）")
     if report.conflicts:
         click.echo(f"ISBN冲突（共{len(report.conflicts)}行，同一ISBN、不同书名，需要您决定）：")
         for c in report.conflicts[:PROBLEM_LINES]:
@@ -136,7 +138,7 @@ def _print(report: ImportReport, all_changes: bool) -> None:
         for problem in report.problems[:PROBLEM_LINES]:
             click.echo(f"  {problem.where}：{problem.reason}")
         if len(report.problems) > PROBLEM_LINES:
-            click.echo(f"  ……还有{len(report.problems) - PROBLEM_LINES}行")
+            click.echo(f"  ……还有{len(report.problems) - PROBLEM_LINES}行没有列出")
 
 
 def _verdict(report: ImportReport) -> None:

@@ -8,7 +8,15 @@ import click
 from core.clock import system_clock
 from core.db import DEFAULT_DB_URL
 from core.library import Library
-from core.staff import Role, StaffError, add_staff, change_password, disable_staff, list_staff
+from core.staff import (
+    Role,
+    StaffError,
+    add_staff,
+    change_password,
+    disable_staff,
+    list_staff,
+    set_wechat_librarian,
+)
 
 ROLE_NAMES = {Role.LIBRARIAN: "图书管理员", Role.HELPER: "小图书管理员", Role.CLASS_TEACHER: "班主任"}
 DB_OPTION = click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True,
@@ -99,3 +107,20 @@ def disable(name: str, db_url: str) -> None:
     finally:
         library.close()
     click.echo(f"已停用 {name}。")
+
+
+@staff.command("wechat-librarian")
+@click.argument("card_no")
+@click.option("--off", is_flag=True, help="Take the right away again.")
+@DB_OPTION
+def wechat_librarian(card_no: str, off: bool, db_url: str) -> None:
+    """Let the reader CARD_NO (a teacher's card, bound in WeChat) use the desk commands by message."""
+    library = _open(db_url)
+    try:
+        name = set_wechat_librarian(library, card_no, not off)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        library.close()
+    click.echo(f"{name}（{card_no.upper()}）" + ("不再是微信里的图书管理员。" if off else
+                                                "现在可以在微信里用管理员命令了（借出、归还、损坏、缴费、补办、全校逾期…）。"))

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, forbidden, requires
+from console.text import fold_code
 from console.views import page
 from core import desk_words as words
 from core.circulation import (
@@ -90,8 +91,14 @@ def _field(form: Any, name: str) -> str:
     return value.strip()[:MAX_CODE * 4] if isinstance(value, str) else ""
 
 
+def _card(form: Any) -> str:
+    """The selected reader's card number (the hidden `card` field), folded like a scan."""
+    return fold_code(_field(form, "card"))
+
+
 def _code(form: Any, name: str, label: str) -> str:
-    value = _field(form, name)
+    """A scanned or typed card number or barcode: full-width (an input method's) and case folded."""
+    value = fold_code(_field(form, name))
     if not value:
         raise FormError(name, f"请填写{label}。")
     if len(value) > MAX_CODE or any(c.isspace() for c in value):
@@ -161,7 +168,7 @@ async def _run(request: web.Request, action: str,
                call: Callable[[Library, Settings, Any, str], Callable[[], object]]) -> web.Response:
     """Read the form, run the service through core.desk.at_desk in a worker thread, render the desk."""
     form = await request.post()
-    card = _field(form, "card")
+    card = _card(form)
     library, settings = request.app[LIBRARY], request.app[SETTINGS]
     try:
         work = call(library, settings, form, _actor(request))
@@ -179,7 +186,7 @@ async def _run(request: web.Request, action: str,
 @requires(Area.DESK)
 async def desk_page(request: web.Request) -> web.Response:
     """The desk, with the reader of `?card=` selected (e.g. after a plain form post)."""
-    card = request.query.get("card", "").strip()[:MAX_CODE]
+    card = fold_code(request.query.get("card", ""))[:MAX_CODE]
     answer = await asyncio.to_thread(at_desk, request.app[LIBRARY], card or None)
     return _render(request, answer, "reader")
 
@@ -189,7 +196,7 @@ async def desk_page(request: web.Request) -> web.Response:
 async def desk_post(request: web.Request) -> web.Response:
     """One scan (`scan`, with the selected reader in `card`): select, lend or return."""
     form = await request.post()
-    card = _field(form, "card")
+    card = _card(form)
     library = request.app[LIBRARY]
     try:
         code = _code(form, "scan", "条码或证号")

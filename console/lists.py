@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, forbidden, requires
 from console.lists_xlsx import Column, Table, show, workbook_bytes
+from console.text import class_query
 from console.views import page
 from core import lists
 from core.lists import NoCurrentTerm, NoSuchClass, OverdueSort
@@ -97,7 +98,8 @@ def _min_days(value: str, errors: dict[str, str]) -> int:
 async def overdue(request: web.Request) -> web.Response:
     """逾期清单: whole school or one class (class=), at least min_days open days late, sort=days|class."""
     errors: dict[str, str] = {}
-    class_name = request.query.get("class", "").strip() or None
+    # 三年级二班, 3年级2班 and ３（２）班 name the same class, as in the readers search.
+    class_name = class_query(request.query.get("class", "")) or None
     min_days = _min_days(request.query.get("min_days", ""), errors)
     sort = OverdueSort.CLASS if request.query.get("sort") == OverdueSort.CLASS else OverdueSort.DAYS
     library = request.app[LIBRARY]
@@ -214,7 +216,7 @@ async def class_page(request: web.Request) -> web.Response:
     """本班清单 (read-only): a class teacher's own class; a librarian picks one with class=; others 403."""
     staff = request[SESSION_KEY].staff
     library = request.app[LIBRARY]
-    asked = request.query.get("class", "").strip()
+    asked = class_query(request.query.get("class", ""))
     if staff.role == Role.CLASS_TEACHER:
         if staff.class_id is None or (asked and asked != staff.class_name):
             raise forbidden(f"<p>只能查看自己班（{html.escape(staff.class_name or '未指定班级')}）的清单。"

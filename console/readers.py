@@ -7,6 +7,7 @@ Each view validates the form, calls one core service in a worker thread and rend
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,12 @@ from markupsafe import Markup
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
+from console.text import fold, fold_code
 from console.views import page
+from core.desk import OpenLoan, reader_summary
+from core.errors import Refused
+from core.library import Library
+from core.lists import class_sort_key, name_sort_key
 from core.promotion import apply_promotion, grade_clearance, promotion_plan
 from core.roster import (
     STATUS_NAMES,
@@ -73,6 +79,26 @@ def _day(raw: str, default: date) -> date | None:
         return None
 
 
+def _by_class_and_name(rows: list[Any]) -> list[Any]:
+    """Readers (or slips) as school lists print them: class by grade and number, then names by pinyin."""
+    return sorted(rows, key=lambda r: (class_sort_key(r.class_name), name_sort_key(r.name), r.card_no))
+
+
+def _by_grade(classes: list[Any]) -> list[Any]:
+    """Classes by grade then class number; graduated classes (grade 0) after the others."""
+    return sorted(classes, key=lambda c: (c.grade == 0, class_sort_key(c.name)))
+
+
+def _shown_plan(plan: Any) -> Any:
+    """The promotion plan as the page lists it: highest grade first (the order it is applied in), classes of
+    a grade by number, owing students by class and pinyin."""
+    def by_class(move: Any) -> tuple[int, tuple[int, int, int, str]]:
+        key = class_sort_key(move.old_name)
+        return -key[1], key
+    return replace(plan, moves=sorted(plan.moves, key=by_class), graduating=sorted(plan.graduating, key=by_class),
+                   owing=_by_class_and_name(plan.owing))
+
+
 async def _run(request: web.Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(fn, request.app[LIBRARY], *args, **kwargs)
 
@@ -81,10 +107,10 @@ async def _run(request: web.Request, fn: Any, *args: Any, **kwargs: Any) -> Any:
 @requires(Area.READERS)
 async def readers_home(request: web.Request) -> web.Response:
     """Search by name, card number or class (`q`), or list one class (`class_id`); the classes and tools."""
-    query = request.query.get("q", "")[:60]
+    query = fold(request.query.get("q", ""))[:60]  # ｓ３０２０１ from a full-width input method finds S30201
     class_id = _int(request.query.get("class_id", ""))
-    found = await _run(request, search_readers, query, class_id=class_id)
-    classes = await _run(request, list_classes)
+    found = _by_class_and_name(await _run(request, search_readers, query, class_id=class_id))
+    classes = _by_grade(await _run(request, list_classes))
     return page(request, "readers/index.html", {"q": query, "class_id": class_id, "found": found,
                                                  "classes": classes, "searched": bool(query or class_id), **NAMES})
 
@@ -106,6 +132,7 @@ async def new_reader(request: web.Request) -> web.Response:
     """Add a reader; the form comes back with the message beside the field when refused."""
     posted = await request.post()
     form = {key: str(posted.get(key, "")) for key in ("card_no", "name", "class_name", "phone")}
+    form["card_no"], form["class_name"] = fold_code(form["card_no"]), fold(form["class_name"])
     try:
         reader_id = await _run(request, add_reader, form["card_no"], form["name"], form["class_name"],
                                form["phone"], _actor(request))
@@ -115,16 +142,26 @@ async def new_reader(request: web.Request) -> web.Response:
     return redirect(f"{BASE}/{reader_id}?saved=1")
 
 
+def _open_loans(library: Library, card_no: str) -> list[OpenLoan]:
+    """The books a reader has out (title, barcode, due day, late), as the desk lists them; [] for a card
+    the desk cannot look up."""
+    try:
+        return reader_summary(library, card_no).loans
+    except Refused:
+        return []
+
+
 async def _reader_page(request: web.Request, reader_id: int, *, errors: dict[str, str] | None = None,
                        form: dict[str, str] | None = None, status: int = 200, **extra: Any) -> web.Response:
     detail = await _run(request, reader_detail, reader_id)
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
+    loans = await _run(request, _open_loans, detail.reader.card_no) if detail.open_loans else []
     # Graduated classes too: a graduate who still owes keeps theirs when the form is saved.
-    classes = await _run(request, list_classes, include_graduated=True)
+    classes = _by_grade(await _run(request, list_classes, include_graduated=True))
     return page(request, "readers/reader.html", {"d": detail, "classes": classes, "errors": errors or {},
                                                   "form": form, "saved": request.query.get("saved", ""),
-                                                  "slip": None, **NAMES, **extra}, status=status)
+                                                  "slip": None, "loans": loans, **NAMES, **extra}, status=status)
 
 
 @routes.get(BASE + r"/{reader_id:\d+}")
@@ -202,7 +239,7 @@ async def promotion_preview(request: web.Request) -> web.Response:
         return page(request, "readers/promotion.html", {"plan": None, "on": request.query.get("on", ""),
                                                          "error": "日期请写成 2027-09-01 这样。", "done": None},
                     status=400)
-    plan = await _run(request, promotion_plan, on)
+    plan = _shown_plan(await _run(request, promotion_plan, on))
     return page(request, "readers/promotion.html", {"plan": plan, "on": on.isoformat(), "error": "", "done": None})
 
 
@@ -219,7 +256,7 @@ async def promotion_apply(request: web.Request) -> web.Response:
     try:
         done = await _run(request, apply_promotion, on, _actor(request))
     except RosterError as refused:
-        plan = await _run(request, promotion_plan, on)
+        plan = _shown_plan(await _run(request, promotion_plan, on))
         return page(request, "readers/promotion.html", {"plan": plan, "on": on.isoformat(), "error": str(refused),
                                                          "done": None}, status=409)
     return page(request, "readers/promotion.html", {"plan": None, "on": on.isoformat(), "error": "", "done": done})
@@ -232,7 +269,9 @@ async def clearance(request: web.Request) -> web.Response:
     grade = _int(request.query.get("grade", ""))
     result = None
     if grade is not None and 0 <= grade <= 9:
-        result = await _run(request, grade_clearance, grade)
+        found = await _run(request, grade_clearance, grade)
+        result = replace(found, classes=sorted(found.classes, key=class_sort_key),
+                         owing=_by_class_and_name(found.owing))
     return page(request, "readers/clearance.html", {"grade": grade, "result": result,
                                                      "today": request.app[LIBRARY].today()})
 
@@ -251,7 +290,7 @@ async def _class_page(request: web.Request, class_id: int, *, slip: Any = None, 
     info = await _run(request, class_info, class_id)
     if info is None or (own is not None and own != class_id):
         raise web.HTTPNotFound(text="没有这个班级，或者这不是你的班。")
-    students = await _run(request, search_readers, "", class_id=class_id)
+    students = _by_class_and_name(await _run(request, search_readers, "", class_id=class_id))
     return page(request, "readers/class.html", {"cls": info, "students": students, "slip": slip,
                                                  "error": error, "full": own is None, **NAMES}, status=status)
 
@@ -299,7 +338,7 @@ async def class_slips_print(request: web.Request) -> web.Response:
     class_id = int(request.match_info["class_id"])
     own = _own_class(request)
     try:
-        slips = await _run(request, class_slips, class_id, _actor(request), own_class=own)
+        slips = _by_class_and_name(await _run(request, class_slips, class_id, _actor(request), own_class=own))
     except RosterError as refused:
         raise web.HTTPNotFound(text=str(refused)) from None
     info = await _run(request, class_info, class_id)

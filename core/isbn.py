@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _STRIP = re.compile(r"[\s\-‐‑–—]")
 _LEAD = re.compile(r"[\d\s\-‐‑–—]+X?")
@@ -18,8 +19,8 @@ def _isbn10_valid(s: str) -> bool:
 
 
 def normalise_isbn(raw: str) -> str | None:
-    """ISBN-13 digits for a valid ISBN-10 or ISBN-13, else None."""
-    s = raw.strip().upper()
+    """ISBN-13 digits for a valid ISBN-10 or ISBN-13, else None (full-width digits read as digits)."""
+    s = unicodedata.normalize("NFKC", raw).strip().upper()
     if s.startswith("ISBN"):
         s = s[4:].lstrip(":： ")
     # Chinese exports append the 统一书号 or binding: "7-111-03758-8/TP·123", "9787111037583（平装）"

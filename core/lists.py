@@ -9,13 +9,17 @@ Nothing here knows about HTML or xlsx.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy import exists, select
 
 from core.circulation.fines import overdue_open_days
 from core.clock import SCHOOL_TZ, school_datetime
+from core.imports.values import parse_class
 from core.library import Library
 from core.models import (
     AuditEntry,
@@ -35,6 +39,32 @@ from core.models import (
 )
 
 ACADEMIC_OFFICE_ACTION = "report_academic_office"  # written by core.circulation.checkin.close_loan
+
+
+_CLASS_NUMBER = re.compile(r"(\d+)班$")
+
+
+@lru_cache(maxsize=4096)
+def class_sort_key(name: str) -> tuple[int, int, int, str]:
+    """How every list orders classes: by grade, then class number, as a school prints them.
+
+    '一年级2班' < '一年级10班' < '二年级1班' < '七年级1班' (初一 is grade 7); a name that is no grade
+    and class (a graduates' class, a club) comes after them by its text; no class ('') comes last.
+    """
+    if not name:
+        return (2, 0, 0, "")
+    parsed = parse_class(name)
+    number = _CLASS_NUMBER.search(parsed[0]) if parsed is not None else None
+    if parsed is None or number is None:
+        return (1, 0, 0, name)
+    return (0, parsed[1], int(number.group(1)), name)
+
+
+@lru_cache(maxsize=65536)
+def name_sort_key(name: str) -> tuple[tuple[str, ...], str]:
+    """How every list orders people's names: by pinyin with tone (吴 wu2 < 于 yu2 < 周 zhou1), as class
+    rosters are printed; the characters themselves break ties between homophones."""
+    return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)), name
 
 
 class NoCurrentTerm(LookupError):
@@ -178,7 +208,7 @@ def overdue(library: Library, *, class_name: str | None = None, class_id: int | 
             .where(Loan.is_open.is_(True), Loan.due_date < today))
     with library.read_uow() as uow:
         session = uow.session
-        names = list(session.scalars(select(SchoolClass.name).order_by(SchoolClass.grade, SchoolClass.name)))
+        names = sorted(session.scalars(select(SchoolClass.name)), key=class_sort_key)
         shown = None
         if class_name is not None or class_id is not None:
             where = SchoolClass.name == class_name.strip() if class_name is not None else SchoolClass.id == class_id
@@ -195,9 +225,9 @@ def overdue(library: Library, *, class_name: str | None = None, class_id: int | 
             if late[due] >= max(1, min_days):
                 rows.append(OverdueRow(name, card, cls or "", title, barcode, due, late[due], renewals > 0))
     if sort == OverdueSort.CLASS:
-        rows.sort(key=lambda r: (r.class_name == "", r.class_name, -r.days_late, r.reader, r.barcode))
+        rows.sort(key=lambda r: (class_sort_key(r.class_name), -r.days_late, name_sort_key(r.reader), r.barcode))
     else:
-        rows.sort(key=lambda r: (-r.days_late, r.class_name == "", r.class_name, r.reader, r.barcode))
+        rows.sort(key=lambda r: (-r.days_late, class_sort_key(r.class_name), name_sort_key(r.reader), r.barcode))
     return OverdueList(rows, names, shown)
 
 
@@ -206,12 +236,12 @@ def open_charges(library: Library) -> list[ChargeRow]:
     stmt = (select(Reader.name, Reader.card_no, SchoolClass.name, Charge.kind, Charge.amount_fen, Charge.note,
                    Charge.created_at)
             .join(Reader, Reader.id == Charge.reader_id).outerjoin(SchoolClass, SchoolClass.id == Reader.class_id)
-            .where(Charge.status == ChargeStatus.OPEN)
-            .order_by(SchoolClass.name, Reader.name, Charge.created_at, Charge.id))
+            .where(Charge.status == ChargeStatus.OPEN).order_by(Charge.created_at, Charge.id))
     with library.read_uow() as uow:
         rows = [ChargeRow(name, card, cls or "", ChargeKind(kind), amount, note, _school_day(at))
                 for name, card, cls, kind, amount, note, at in uow.session.execute(stmt)]
-    return _classes_last(rows)
+    # Stable sort: within one reader the charges keep their date order from the query.
+    return sorted(rows, key=lambda r: (class_sort_key(r.class_name), name_sort_key(r.reader), r.card_no))
 
 
 def suspended(library: Library) -> list[SuspendedRow]:
@@ -219,9 +249,10 @@ def suspended(library: Library) -> list[SuspendedRow]:
     stmt = (select(Reader.name, Reader.card_no, SchoolClass.name, Reader.suspended_until)
             .outerjoin(SchoolClass, SchoolClass.id == Reader.class_id)
             .where(Reader.suspended_until >= library.today())
-            .order_by(Reader.suspended_until, SchoolClass.name, Reader.name))
+            .order_by(Reader.card_no))
     with library.read_uow() as uow:
-        return [SuspendedRow(name, card, cls or "", until) for name, card, cls, until in uow.session.execute(stmt)]
+        rows = [SuspendedRow(name, card, cls or "", until) for name, card, cls, until in uow.session.execute(stmt)]
+    return sorted(rows, key=lambda r: (r.until, class_sort_key(r.class_name), name_sort_key(r.reader)))
 
 
 def academic_office(library: Library, *, since: date | None = None) -> list[AcademicOfficeRow]:
@@ -320,11 +351,12 @@ def not_borrowed(library: Library, *, class_id: int | None = None) -> NotBorrowe
         stmt = (select(SchoolClass.name, Reader.name, Reader.card_no)
                 .join(SchoolClass, SchoolClass.id == Reader.class_id)
                 .where(Reader.reader_type == ReaderType.STUDENT, Reader.status == ReaderStatus.ACTIVE, ~borrowed)
-                .order_by(SchoolClass.grade, SchoolClass.name, Reader.name, Reader.card_no))
+                .order_by(Reader.card_no))
         if class_id is not None:
             stmt = stmt.where(Reader.class_id == class_id)
         rows = [NotBorrowedRow(*row) for row in uow.session.execute(stmt)]
-        return NotBorrowed(term.name, term.start, rows)
+    rows.sort(key=lambda r: (class_sort_key(r.class_name), name_sort_key(r.reader), r.card_no))
+    return NotBorrowed(term.name, term.start, rows)
 
 
 def _school_day(at: object) -> date:
@@ -337,10 +369,6 @@ def _int(value: object) -> int:
     except ValueError:
         return 0
 
-
-def _classes_last(rows: list[ChargeRow]) -> list[ChargeRow]:
-    # NULL class names sort first on SQLite and last on PostgreSQL: put readers without a class last on both.
-    return [r for r in rows if r.class_name] + [r for r in rows if not r.class_name]
 
 
 
@@ -367,9 +395,9 @@ def class_lists(library: Library, *, class_id: int | None = None, class_name: st
 
 
 def class_names(library: Library) -> list[str]:
-    """Every class's name, by grade then name (a librarian's choices on the class page)."""
+    """Every class's name, by grade then class number (a librarian's choices on the class page)."""
     with library.read_uow() as uow:
-        return list(uow.session.scalars(select(SchoolClass.name).order_by(SchoolClass.grade, SchoolClass.name)))
+        return sorted(uow.session.scalars(select(SchoolClass.name)), key=class_sort_key)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.library import Library
-from core.models import AuditEntry, SchoolClass, SignInFailure, StaffAccount, StaffSession
+from core.models import AuditEntry, Reader, ReaderType, SchoolClass, SignInFailure, StaffAccount, StaffSession
 
 THROTTLE_LIMIT = 5  # wrong passwords per account, and per client address, ...
 THROTTLE_WINDOW = timedelta(minutes=15)  # ... within this window; then a wait
@@ -185,6 +185,28 @@ def add_staff(library: Library, name: str, role: Role, password: str, *, class_n
         staff = _view(session, account)
         uow.commit()
     return staff
+
+
+def set_wechat_librarian(library: Library, card_no: str, on: bool = True, *, by: str = "cli") -> str:
+    """Mark (or unmark) the reader with `card_no` as the librarian in WeChat: their bound WeChat may then
+    use every desk command by message (借出/归还/损坏/缴费/补办/全校逾期...). Returns the reader's name.
+
+    Only a teacher's or staff card can be marked; StaffError (Chinese) for an unknown or student card.
+    Student helpers are named by `[desk] helper_cards` instead (they get the desk only, never money).
+    """
+    now = library.now()
+    with library.uow() as uow:
+        session = uow.session
+        reader = session.scalar(select(Reader).where(Reader.card_no == card_no.strip().upper()))
+        if reader is None:
+            raise StaffError(f"没有证号 {card_no} 的读者。请先导入教师名单。")
+        if reader.reader_type == ReaderType.STUDENT:
+            raise StaffError("学生证不能设为图书管理员；小图书管理员请写进设置 [desk] helper_cards。")
+        reader.is_librarian = on
+        audit(session, by, "wechat_librarian_on" if on else "wechat_librarian_off", now, reader_id=reader.id)
+        name = reader.name
+        uow.commit()
+    return name
 
 
 def change_password(library: Library, name: str, password: str, *, by: str = "cli") -> None:

@@ -11,7 +11,21 @@ CALENDAR = 2  # terms and calendar days: the cached SchoolCalendar
 
 
 def bump(session: Session, counter: int) -> None:
-    """Mark a change in the same transaction as the change itself."""
+    """Mark a change in the same transaction as the change itself.
+
+    One upsert on PostgreSQL and SQLite: two first bumps at once (a fresh install's first two
+    imports) no longer both insert the row, one failing on the primary key.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(CatalogueVersion).values(id=counter, version=1)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[CatalogueVersion.id], set_={"version": CatalogueVersion.version + 1}))
+        return
     updated = session.execute(update(CatalogueVersion).where(CatalogueVersion.id == counter)
                               .values(version=CatalogueVersion.version + 1))
     if updated.rowcount == 0:

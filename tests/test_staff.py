@@ -84,3 +84,24 @@ def test_a_fresh_install_has_no_staff_account(tmp_path: Path) -> None:
     runner = CliRunner()
     listed = runner.invoke(main, ["staff", "list", "--db", f"sqlite:///{tmp_path}/fresh.db"])
     assert listed.exit_code == 0 and "还没有后台账号" in listed.output
+
+
+def test_a_teachers_card_is_made_the_wechat_librarian_and_back(db_url: str, library: Library) -> None:
+    from core.models import Reader, ReaderType
+    from tests.factories import add_reader
+
+    add_reader(library, "张老师", ReaderType.TEACHER, card_no="T0042")
+    add_reader(library, "王小明", ReaderType.STUDENT, card_no="S30201")
+    runner = CliRunner()
+    on = runner.invoke(main, ["staff", "wechat-librarian", "t0042", "--db", db_url])
+    assert on.exit_code == 0 and "张老师（T0042）现在可以在微信里用管理员命令了" in on.output, on.output
+    student = runner.invoke(main, ["staff", "wechat-librarian", "S30201", "--db", db_url])
+    assert student.exit_code == 1 and "helper_cards" in student.output
+    unknown = runner.invoke(main, ["staff", "wechat-librarian", "T9999", "--db", db_url])
+    assert unknown.exit_code == 1 and "没有证号 T9999" in unknown.output
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Reader.is_librarian).where(Reader.card_no == "T0042")) is True
+    off = runner.invoke(main, ["staff", "wechat-librarian", "T0042", "--off", "--db", db_url])
+    assert off.exit_code == 0
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Reader.is_librarian).where(Reader.card_no == "T0042")) is False

@@ -13,16 +13,18 @@ from sqlalchemy import insert, select, update
 from core.catalogue import bump_catalogue_version
 from core.imports import vocabulary
 from core.imports.batches import ImportBatch
+from core.imports.marc import RecordError, expand_barcodes
 from core.imports.report import Change, ImportReport, IsbnConflict, RowProblem
+from core.imports.serialise import serialise_import
 from core.imports.tables import SourceRow
 from core.imports.values import (
     GradesProblem,
+    PriceProblem,
     identifier_problem,
     parse_grades,
     parse_subjects,
     parse_year,
-    price_note,
-    price_to_fen,
+    read_price,
 )
 from core.isbn import normalise_isbn
 from core.library import Library
@@ -57,34 +59,90 @@ class CopyRow:
     subjects: str = ""
 
 
-def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> CopyRow | None:
-    """A CopyRow, or None after recording why the row cannot be imported."""
+# column limits (core.models): a longer value is a problem naming the field, never cut silently
+_LIMITS = (("title", "书名", 300), ("author", "责任者", 200), ("publisher", "出版社", 200), ("clc", "分类号", 40),
+           ("location", "馆藏地", 100), ("donor", "捐赠人", 100))
+MAX_SUMMARY = 2000  # characters of 简介 kept: the bot shows one line of it; longer is cut with a warning
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+\d+$", re.IGNORECASE)  # as Excel shows it: 1.23457E+11
+_SEVERAL = re.compile(r"\s*[,;，；、]+\s*")  # explicit separators only: "TS 0001" stays one barcode
+
+
+def _barcodes(raw: str, label: str) -> tuple[list[str], str | None, str | None]:
+    """(barcodes, problem, warning) for a barcode cell: one code, several codes ("00012345,00012346",
+    "a;b", "a、b") or an unambiguous range ("20295403-5408"), as MARC holdings are read. Spaces
+    inside one code are dropped, as before ("0001 2345" is 00012345)."""
+    text = raw.strip().lstrip("'").upper()  # Excel's text-prefix apostrophe
+    if text.isalnum() and text.isascii():  # the usual barcode: nothing to split or expand
+        return [text], None, None
+    if _SCIENTIFIC.match(text):
+        return [], (f"{label}“{raw}”被 Excel 写成了科学计数法，原来的数字已丢失："
+                    "请把这一列设为“文本”格式、重新填写条码后再导出"), None
+    parts = [p.replace(" ", "") for p in _SEVERAL.split(text) if p.strip()]
+    out: list[str] = []
+    warning = None
+    for part in parts:
+        try:
+            codes = expand_barcodes(part)
+        except RecordError as error:
+            return [], str(error), None
+        if len(codes) > 1:
+            warning = f"条码范围“{part}”已展开为{len(codes)}册（{codes[0]}…{codes[-1]}），请核对"
+        out += codes
+    if len(parts) > 1:
+        warning = f"{label}格“{raw}”含有多个条码，已按{len(out)}册分别导入"
+    return out, None, warning
+
+
+def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> list[CopyRow]:
+    """The row's copies (one per barcode in its barcode cell), or [] after recording why the row
+    cannot be imported."""
     f = row.fields
     if "_error" in f:  # an unreadable record has no barcode or title to report as missing as well
         report.problems.append(RowProblem(row.line, row.where, f["_error"]))
-        return None
+        return []
+    if "_warning" in f:  # what the reader corrected or left out (a MARC record's expanded range...)
+        report.warnings.append(RowProblem(row.line, row.where, f["_warning"]))
     reasons: list[str] = []
-    accession = f.get("accession_number", "").replace(" ", "").upper()[:40] or None
+    accession = f.get("accession_number", "").replace(" ", "").upper() or None
     # Many school libraries print the 登录号 as the barcode: it is the barcode only when no barcode column exists.
-    barcode = (f["barcode"] if "barcode" in f else accession or "").replace(" ", "").upper()
-    if problem := identifier_problem(barcode, seen, missing="缺少条形码", label="条形码", unit=row.unit):
+    has_barcode = "barcode" in f
+    label = "条形码" if has_barcode else "登录号（作条形码）"
+    barcodes, problem, barcode_note = _barcodes(f["barcode"] if has_barcode else accession or "", label)
+    if problem:
         reasons.append(problem)
+    elif not barcodes:
+        reasons.append("缺少条形码")
+    for barcode in barcodes:
+        if problem := identifier_problem(barcode, seen, missing="缺少条形码", label=label, unit=row.unit):
+            reasons.append(problem)
+            break
+    if len(set(barcodes)) < len(barcodes):
+        reasons.append(f"{label}格里有重复的条码")
+    if accession and len(accession) > 40 and has_barcode:
+        reasons.append("登录号太长（最多40位）")
     raw_isbn = f.get("isbn", "")
     isbn = normalise_isbn(raw_isbn) if raw_isbn else None
-    title = f.get("title", "")[:300]
+    title = f.get("title", "")
     if not title and not isbn:
         reasons.append("缺少书名")
-    raw_price, note = price_note(f.get("price", ""))
-    price = price_to_fen(raw_price)
-    if price is None:
-        reasons.append(f"价格“{f.get('price')}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）")
+    for key, name, limit in _LIMITS:
+        if len(f.get(key, "")) > limit:
+            reasons.append(f"{name}太长（{len(f[key])}字，最多{limit}字），请删减后重新导入")
+    try:
+        price = read_price(f.get("price", ""))
+    except PriceProblem as error:
+        reasons.append(str(error))
+    source, donor = vocabulary.source(f.get("source", ""))
+    call_number = f.get("call_number", "") or _join_call(f.get("clc", ""), f.get("book_number", ""))
+    if len(call_number) > 60:
+        reasons.append(f"索书号太长（{len(call_number)}字，最多60字）")
     if reasons:
         report.problems.append(RowProblem(row.line, row.where, "；".join(reasons)))
-        return None
-    seen[barcode] = row.line
-    if note:  # CNMARC 010$d often says "CNY36.00(全2册)": the set's price, kept as given
-        report.warnings.append(RowProblem(row.line, row.where,
-                                          f"价格“{f['price']}”按 {price / 100:.2f} 元导入（括号里的说明未保存）"))
+        return []
+    for barcode in barcodes:
+        seen[barcode] = row.line
+    if barcode_note:
+        report.warnings.append(RowProblem(row.line, row.where, barcode_note))
     if raw_isbn and isbn is None:
         report.warnings.append(RowProblem(row.line, row.where, f"ISBN“{raw_isbn}”校验不通过，已忽略ISBN"))
     kind, known = vocabulary.item_type(f.get("item_type", ""))
@@ -93,13 +151,17 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int]) -> Copy
     grades = _grades(f.get("grades", ""), row, report)
     if grades is None and kind is None and any(w in f.get("grades", "") for w in ("教师", "老师", "教参")):
         kind = ItemType.TEACHING_REFERENCE  # a teachers' book: lent to teachers, never recommended to pupils
-    source, donor = vocabulary.source(f.get("source", ""))
-    call_number = f.get("call_number", "") or _join_call(f.get("clc", ""), f.get("book_number", ""))
-    return CopyRow(row.line, row.where, barcode, isbn, title, f.get("author", "")[:200], f.get("publisher", "")[:200],
-                   parse_year(f.get("year", "")), f.get("clc", "")[:40], f.get("summary", ""),
-                   call_number[:60], f.get("location", "")[:100],
-                   price if f.get("price") else None, kind, accession, source,
-                   (f.get("donor", "") or donor)[:100], grades, parse_subjects(f.get("subjects", "")))
+    subjects = parse_subjects(f.get("subjects", ""))
+    summary = f.get("summary", "")
+    if len(summary) > MAX_SUMMARY:
+        report.warnings.append(RowProblem(row.line, row.where, f"简介太长（{len(summary)}字），只导入了前{MAX_SUMMARY}字"))
+        summary = summary[:MAX_SUMMARY]
+    return [CopyRow(row.line, row.where, barcode, isbn, title, f.get("author", ""), f.get("publisher", ""),
+                    parse_year(f.get("year", "")), f.get("clc", ""), summary,
+                    call_number, f.get("location", ""),
+                    price if f.get("price") else None, kind, accession, source,
+                    (f.get("donor", "") or donor)[:100], grades, subjects)
+            for barcode in barcodes]
 
 
 def _grades(raw: str, row: SourceRow, report: ImportReport) -> tuple[int, int] | None:
@@ -119,21 +181,27 @@ def _join_call(clc: str, book_number: str) -> str:
 _TITLE_NOISE = re.compile(r"[\s《》〈〉<>“”\"'‘’「」『』【】\[\]()（）。.，,！!？?：:；;、·・—_-]")
 
 
+def title_key(title: str) -> str:
+    """A title without width, case, spaces and punctuation: what same_title compares."""
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", title)).lower()
+
+
 def same_title(a: str, b: str) -> bool:
     """Titles equal after width, case, spaces and punctuation: '草房子' = '《草房子》' ≠ '青铜葵花'."""
-    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", a)).lower() == \
-        _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", b)).lower()
+    return title_key(a) == title_key(b)
 
 
 class _Catalogue:
     """What the database already holds, loaded once so 100,000 rows need no per-row queries.
 
-    `by_isbn` lists every title under an ISBN (volumes of a set may share one); titles this
-    import creates are added as they are planned, so later rows of the file see them.
+    `by_isbn` lists every title under an ISBN (volumes of a set may share one) and `by_isbn_title`
+    finds one by (ISBN, title_key) in constant time, so thousands of volumes under one ISBN stay
+    linear; titles this import creates are added as they are planned, so later rows see them.
     """
 
     def __init__(self, session: Any) -> None:
         self.by_isbn: dict[str, list[int | tuple[str, ...]]] = {}
+        self.by_isbn_title: dict[tuple[str, str], int | tuple[str, ...]] = {}
         self.by_name: dict[tuple[str, str], int | tuple[str, ...]] = {}
         self.names: dict[int | tuple[str, ...], tuple[str, str | None]] = {}
         self.tags: dict[int, tuple[int | None, str]] = {}  # title id -> (min_grade, subjects)
@@ -148,6 +216,7 @@ class _Catalogue:
     def add(self, ref: int | tuple[str, ...], isbn: str | None, title: str, author: str) -> None:
         if isbn:
             self.by_isbn.setdefault(isbn, []).append(ref)
+            self.by_isbn_title.setdefault((isbn, title_key(title)), ref)
         self.by_name.setdefault((title, author), ref)
         self.names[ref] = (title, isbn)
 
@@ -169,15 +238,15 @@ def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: s
     valid: list[CopyRow] = []
     for row in rows:
         report.rows_read += 1
-        copy = validate(row, report, seen)
-        if copy is not None:
-            valid.append(copy)
+        valid += validate(row, report, seen)
         if progress is not None:
             progress(1)
     report.warnings[:0] = getattr(rows, "notes", [])
     now = library.now()
     with library.uow() as uow:
         session = uow.session
+        if not dry_run:  # a preview writes nothing, so it need not wait for another import
+            serialise_import(session, "catalogue")
         plan = _plan(_Catalogue(session), valid, report, now, _Decider(same_isbn, decisions or {}))
         if dry_run or (report.problems and not accept_partial) or not valid:
             return report
@@ -220,9 +289,9 @@ def _find_title(existing: _Catalogue, row: CopyRow, report: ImportReport,
     holders = existing.by_isbn.get(row.isbn, [])
     if not holders or not row.title:
         return (holders[0] if holders else None), True
-    for ref in holders:
-        if same_title(existing.names[ref][0], row.title):
-            return ref, True
+    same = existing.by_isbn_title.get((row.isbn, title_key(row.title)))
+    if same is not None:
+        return same, True
     decision = decide(row.line)
     if decision == "existing":
         return holders[0], True

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from core.imports.marc8 import Marc8Error, decode_marc8
 from core.imports.tables import SourceRow, UnreadableFile
 
 FT, RS, US = b"\x1e", b"\x1d", b"\x1f"
@@ -20,6 +21,8 @@ _BETWEEN = b"\r\n\t \x00\x1a"  # what editors and exports leave between records 
 _BOM = b"\xef\xbb\xbf"
 MAX_RANGE = 500  # a barcode range longer than this is more likely a typo than one shelf of copies
 _SORT_MARKS = dict.fromkeys(map(ord, "\x88\x89\x98\x9c"))  # UNIMARC non-sorting begin/end marks
+_C0 = dict.fromkeys([*range(32), 127])  # NUL, BEL, ESC... in a subfield: never stored
+_STRIP = {**_SORT_MARKS, **_C0}
 _C1 = re.compile("[\x80-\x9f\ufffd]")
 _ROLE = re.compile(r"(?:等)?(?:编著|主编|原著|改编|选编|编写|著|编|译|绘|撰)$")
 _RANGE = re.compile(r"^(\D*)(\d+)\s*[-~～—]\s*(\D*)(\d+)$")
@@ -114,10 +117,8 @@ def _charset(leader: str, fields: list[tuple[str, bytes]]) -> str:
 def _decoder(charset: str) -> Callable[[bytes], str]:
     """bytes → text in `charset`; UnicodeDecodeError (or pymarc's errors for MARC-8) when it cannot."""
     if charset == "marc8":
-        from pymarc.marc8 import MARC8ToUnicode  # only MARC-8 files pay for it
-
-        # a fresh converter per subfield: MARC-8 escapes do not carry over subfield boundaries
-        return lambda b: MARC8ToUnicode(quiet=True).translate(b)
+        # strict (an unmappable byte is an error, not a blank); escapes do not carry over subfields
+        return decode_marc8
     return lambda b: b.decode(charset)
 
 
@@ -138,15 +139,24 @@ _CHARSET_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK", "marc8": "MARC-8"}
 
 
 def parse_record(raw: bytes) -> MarcRecord:
-    """A decoded record; RecordError (with the reason to show) when it is broken or undecodable."""
+    """A decoded record; RecordError (with the reason to show) when it is broken or undecodable.
+
+    A record declaring GB2312/GBK whose bytes are valid UTF-8 is read as UTF-8: records are
+    often copied from another library with 100$a kept, and multi-byte text that happens to be
+    valid UTF-8 is almost never real GBK. C0 controls and non-sorting marks are removed.
+    """
     leader, fields = _raw_fields(raw)
     charset = _charset(leader, fields)
-    tries = [charset, "gb18030"] if charset == "utf-8" else [charset]
+    tries = {"utf-8": ["utf-8", "gb18030"], "gb18030": ["utf-8", "gb18030"]}.get(charset, [charset])
     if charset == "marc8" and b"\x1b" not in raw:
         tries = ["utf-8", "marc8"]  # many "MARC-8" exports are UTF-8 with leader/09 left blank
+    reason = ""
     for name in tries:
         try:
             decoded = _decode(name, fields)
+        except Marc8Error as error:
+            reason = f"：{error}"
+            continue
         except (UnicodeDecodeError, KeyError, IndexError, ValueError):
             continue
         texts = [f.value for f in decoded] + [v for f in decoded for _, v in f.subfields]
@@ -154,10 +164,10 @@ def parse_record(raw: bytes) -> MarcRecord:
             # valid bytes that decode to control characters: a wrong declaration, never stored
             raise RecordError(f"按 {_CHARSET_NAMES[name]} 解码后含有控制字符，请确认导出时的字符集")
         for f in decoded:
-            f.value = f.value.translate(_SORT_MARKS)
-            f.subfields = [(c, v.translate(_SORT_MARKS)) for c, v in f.subfields]
+            f.value = f.value.translate(_STRIP)
+            f.subfields = [(c, v.translate(_STRIP)) for c, v in f.subfields]
         return MarcRecord(leader, decoded)
-    raise RecordError(f"文字无法按 {_CHARSET_NAMES[charset]} 解码，请确认导出时的字符集")
+    raise RecordError(f"文字无法按 {_CHARSET_NAMES[charset]} 解码{reason}，请确认导出时的字符集")
 
 
 def _first(record: MarcRecord, tag: str, code: str) -> str:
@@ -210,7 +220,7 @@ def expand_barcodes(raw: str) -> list[str]:
 _HOLDINGS = {
     "905": ("b", {"location": "ca", "call_number": "de", "price": "f"}),  # CNMARC local: $d 分类号 $e 书次号
     "906": ("a", {"location": "c", "call_number": "d", "price": "f"}),
-    # one copy per repeated $a group; $h 登录号, $m 来源 (订购/赠送), as dp2's migration notes describe it
+    # one copy per repeated $a group; $h 流水号/登录号, $m 获得方式 (采购/赠送)
     "985": ("a", {"location": "b", "price": "d", "call_number": "c", "accession_number": "h", "source": "m"}),
     "852": ("p", {"location": "bc", "call_number": "hi", "price": "9"}),
     "876": ("p", {"location": "l", "price": "c"}),
@@ -218,12 +228,20 @@ _HOLDINGS = {
 }
 
 
-def _holdings(record: MarcRecord, default_call: str) -> list[dict[str, str]]:
-    """One dict per copy: a field's subfields split into groups, each starting at a barcode."""
+def _holdings(record: MarcRecord, default_call: str, notes: list[str]) -> list[dict[str, str]]:
+    """One dict per copy: a field's subfields split into groups, each starting at a barcode.
+
+    `notes` gets a warning for each expanded barcode range and each holding without a barcode.
+    """
     copies: dict[str, dict[str, str]] = {}
+    unlabelled = 0
     for tag, (code, wanted) in _HOLDINGS.items():
         for f in record.get_fields(tag):
             groups: list[list[tuple[str, str]]] = []
+            # a holding with data but no barcode at all: a copy not yet labelled (MARC21 852 without $p
+            # is the location of the copies 876 lists)
+            if not f.get(code) and not (tag == "852" and record.get_fields("876")):
+                unlabelled += any(v.strip() for _, v in f.subfields)
             for c, v in f.subfields:
                 if c == code or not groups:
                     groups.append([])
@@ -240,16 +258,23 @@ def _holdings(record: MarcRecord, default_call: str) -> list[dict[str, str]]:
                         values[name] = _join(*pick, sep="/") or default_call
                     else:
                         values[name] = next((p for p in pick if p), "")
-                for one in expand_barcodes(barcode):
+                codes = expand_barcodes(barcode)
+                if len(codes) > 1:
+                    notes.append(f"条码范围“{barcode}”已展开为{len(codes)}册（{codes[0]}…{codes[-1]}），请核对")
+                for one in codes:
                     copy = copies.setdefault(one, {"barcode": one})
                     for name, value in values.items():  # 852 and 876 may both describe one copy
                         if value and not copy.get(name):
                             copy[name] = value
+    if unlabelled and copies:
+        notes.append(f"有{unlabelled}个馆藏字段没有条码（未贴条码的复本？），这些复本没有导入")
     return list(copies.values())
 
 
 def _unimarc(record: MarcRecord) -> dict[str, str]:
-    title = _join(_first(record, "200", "a"), _first(record, "200", "e"), sep="：")
+    # 200$h/$i (分册号/分册名) belong to the title: volumes sharing one ISBN keep their own titles
+    main = _join(_first(record, "200", "a"), _first(record, "200", "h"), _first(record, "200", "i"))
+    title = _join(main, _first(record, "200", "e"), sep="：")
     author = _first(record, "701", "a") or _strip_role(_first(record, "200", "f")) or _first(record, "702", "a")
     return {
         "title": title, "author": author, "isbn": _first(record, "010", "a"), "price": _first(record, "010", "d"),
@@ -268,8 +293,8 @@ def _vernacular(record: MarcRecord, tag: str, code: str) -> str:
 
 
 def _marc21(record: MarcRecord) -> dict[str, str]:
-    title = _join(_strip_punct(_vernacular(record, "245", "a")), _strip_punct(_vernacular(record, "245", "b")),
-                  sep="：")
+    main = _join(*(_strip_punct(_vernacular(record, "245", code)) for code in "anp"))  # $n/$p: part number/name
+    title = _join(main, _strip_punct(_vernacular(record, "245", "b")), sep="：")
     author = _strip_punct(_vernacular(record, "100", "a") or _vernacular(record, "700", "a")
                           or _vernacular(record, "245", "c"))
     return {
@@ -294,13 +319,16 @@ def read_marc(data: bytes) -> Iterator[SourceRow]:
             bib = _unimarc(record) if is_unimarc else _marc21(record)
             call = "" if is_unimarc else (_join(_first(record, "050", "a"), _first(record, "050", "b"), sep="/")
                                           or _first(record, "082", "a"))
-            holdings = _holdings(record, call)
+            notes: list[str] = []
+            holdings = _holdings(record, call, notes)
         except RecordError as error:
             yield SourceRow(number, {"_error": str(error)}, unit="条记录")
             continue
-        for holding in holdings or [{"barcode": "", "call_number": call}]:
+        for index, holding in enumerate(holdings or [{"barcode": "", "call_number": call}]):
             fields = dict(bib)
             fields.update({k: v for k, v in holding.items() if v})
+            if notes and index == 0:  # the record's warnings, once
+                fields["_warning"] = "；".join(notes)
             yield SourceRow(number, {k: v.strip() for k, v in fields.items()}, unit="条记录")
     if not seen_any:
         raise UnreadableFile("没有读到任何 MARC 记录：请确认文件是 ISO 2709 格式")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.imports.batches import ImportBatch
 from core.imports.report import Change, ImportReport, RowProblem
+from core.imports.serialise import serialise_import
 from core.imports.tables import SourceRow, TableRows
 from core.imports.values import clean_phone, identifier_problem, parse_class
 from core.library import Library
@@ -56,6 +57,9 @@ def _class_of(grade: str, class_name: str) -> tuple[str, int] | None:
 def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teachers: bool) -> PersonRow | None:
     """A PersonRow, or None after recording why the row cannot be imported."""
     f = row.fields
+    if "_error" in f:  # a line that could not be read as cells
+        report.problems.append(RowProblem(row.line, row.where, f["_error"]))
+        return None
     reasons: list[str] = []
     card = f.get("card_no", "").replace(" ", "").upper()
     name = f.get("name", "").replace(" ", "")
@@ -106,6 +110,8 @@ def import_readers(library: Library, rows: Iterable[SourceRow], *, filename: str
     if isinstance(rows, TableRows):  # columns left out on purpose (identity cards), for the preview
         report.warnings[:0] = rows.notes
     with library.uow() as uow:
+        if not dry_run:  # two roster imports at once would both add the same new class
+            serialise_import(uow.session, "readers")
         _Roster(uow.session, library, report).apply(valid)
         if dry_run or (report.problems and not accept_partial) or not valid:
             return report  # leaving the unit of work rolls everything back

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,12 @@ def open_source(path: Path, kind: str) -> Source:
     """Read `path` as a catalogue or reader list; raise UnreadableFile with a Chinese reason."""
     if not path.exists():
         raise UnreadableFile(f"找不到文件：{path}")
-    data = path.read_bytes()
+    if path.is_dir():
+        raise UnreadableFile(f"“{path.name}”是一个文件夹，不是文件：请选择文件夹里的书目或名单文件")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"文件“{path.name}”读不出来（{exc.strerror or '没有权限'}）") from exc
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -46,14 +52,29 @@ def open_source(path: Path, kind: str) -> Source:
     return Source(path, "csv", encoding, rows, data.count(b"\n"), digest)
 
 
-def _xlsx_rows(path: Path) -> int | None:
-    from openpyxl import load_workbook
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
-    workbook = load_workbook(path, read_only=True)
+
+def _xlsx_rows(path: Path) -> int | None:
+    """Rows the sheets declare (<dimension>, near the start of each sheet's XML), or None.
+
+    Read from the zip directly: opening the workbook with openpyxl parses each whole sheet when
+    the declaration is missing (files written in write-only mode), a second pass over 100,000
+    rows for a progress bar's hint.
+    """
+    import zipfile
+
     try:
-        return workbook.worksheets[0].max_row if workbook.worksheets else None
-    finally:
-        workbook.close()
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as xml:
+                        match = _DIMENSION.search(xml.read(4096))
+                    total += int(match.group(1)) if match else 0
+            return total or None
+    except Exception:  # noqa: BLE001 - only a hint; reading the rows will say what is wrong, in Chinese
+        return None
 
 
 def _xls_rows(path: Path) -> int | None:
@@ -61,9 +82,11 @@ def _xls_rows(path: Path) -> int | None:
 
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
-    except xlrd.XLRDError:
-        return None  # reading the rows will say why, in Chinese
+    except Exception:  # noqa: BLE001 - reading the rows will say why, in Chinese
+        return None
     try:
         return book.sheet_by_index(0).nrows if book.nsheets else None
+    except Exception:  # noqa: BLE001 - as above
+        return None
     finally:
         book.release_resources()

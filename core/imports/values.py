@@ -2,41 +2,80 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-_PRICE = re.compile(r"^(?:cny|rmb|￥|¥|人民币)?\s*(\d+(?:\.\d{1,4})?)\s*(?:元|圆|cny|rmb)?(?:/[册本套])?$",
-                    re.IGNORECASE)
-_PRICE_NOTE = re.compile(r"^(.+?)\s*[(（]([^()（）]{1,20})[)）]$")
+_PRICE = re.compile(r"^(?:cny|rmb|￥|¥|人民币)?\s*(\d+(?:\.\d{1,4})?)\s*(?:元|圆|cny|rmb)?$", re.IGNORECASE)
+# what follows a price in Chinese catalogues: "/册", "/本", "（平装）", "(精装)"
+_PRICE_TAIL = re.compile(r"(?:/(?:册|本|套|部|件|张|份)|[(（][^()（）]{0,10}[)）])+$")
+_DECIMAL_COMMA = re.compile(r"^([^,]*\d),(\d{1,2})(\D*)$")  # "18,5" → 18.5: one comma, 1–2 digits after
+_THOUSANDS = re.compile(r"^\D*\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")  # "1,234.50"
+MAX_PRICE_FEN = 100_000_000  # 1,000,000 元: beyond this a price is a typo (and beyond int32 fen a crash)
+# NUL and the other C0 controls (not tab, line feed, carriage return) and DEL: never stored
+_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 GRADE_NAMES = "一二三四五六七八九"
 
 
 def clean(value: object) -> str:
-    """A cell as trimmed text; Excel's floats for whole numbers lose their '.0'."""
+    """A cell as trimmed text; Excel's floats for whole numbers lose their '.0'.
+
+    NUL and other C0 control characters are removed (they make a title unsearchable and
+    PostgreSQL refuses NUL); a CSV export's Excel text formula ="0000101" is unwrapped.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).replace("\u3000", " ").strip()
+    text = str(value)
+    if not text.isprintable():  # the usual cell is printable: skip the scan for controls
+        text = text.translate(_CONTROLS).replace("\u3000", " ")
+    text = text.strip()
+    if text[:2] == '="' and text.endswith('"') and len(text) >= 3:
+        text = text[2:-1].replace('""', '"').strip()
+    return text
 
 
-def price_note(raw: str) -> tuple[str, str]:
-    """A price and its trailing note apart: 'CNY36.00(全2册)' → ('CNY36.00', '全2册'); no note → (raw, '')."""
-    match = _PRICE_NOTE.match(raw.strip())
-    return (match.group(1), match.group(2)) if match else (raw, "")
+class PriceProblem(ValueError):
+    """A price cell we cannot take; the message is the librarian's reason (Chinese)."""
+
+
+def read_price(raw: str) -> int:
+    """Fen for a price cell: '¥25.00', '25元', 'CNY25', '１８．００', '18.00元/册', '18.00元（平装）',
+    '1,234.50' → fen; '18,5' (decimal comma) → 1850; '' → 0.
+
+    Raises PriceProblem for an unreadable cell, an ambiguous comma, or more than 1,000,000 元.
+    """
+    text = raw.replace(" ", "").strip()
+    if not text:
+        return 0
+    match = _PRICE.match(text)  # the usual "¥18.50", "25元" needs nothing more
+    if match is None:
+        text = _PRICE_TAIL.sub("", unicodedata.normalize("NFKC", text))
+        if "," in text:
+            if _THOUSANDS.match(text):
+                text = text.replace(",", "")
+            elif comma := _DECIMAL_COMMA.match(text):
+                text = f"{comma.group(1)}.{comma.group(2)}{comma.group(3)}"
+            else:
+                raise PriceProblem(f"价格“{raw}”里的逗号看不懂（应为 18.50 或 1,234.50）")
+        match = _PRICE.match(text)
+    if match is None:
+        raise PriceProblem(f"价格“{raw}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）")
+    try:
+        fen = int((Decimal(match.group(1)) * 100).quantize(Decimal(1)))
+    except InvalidOperation:
+        raise PriceProblem(f"价格“{raw}”看不懂（应为 25.00、¥25.00、CNY25.00 或 25元）") from None
+    if fen > MAX_PRICE_FEN:
+        raise PriceProblem(f"价格“{raw}”太大（最多 1000000 元），请检查是否多打了数字")
+    return fen
 
 
 def price_to_fen(raw: str) -> int | None:
-    """'¥25.00', '25元', '25.00元/册', 'CNY25', '25' → 2500; '' → 0; unreadable → None."""
-    text = raw.replace(",", "").replace("，", "").replace(" ", "").strip()
-    if not text:
-        return 0
-    match = _PRICE.match(text)
-    if match is None:
-        return None
+    """'¥25.00', '25元', 'CNY25', '25' → 2500; '' → 0; unreadable or over 1,000,000 元 → None."""
     try:
-        return int((Decimal(match.group(1)) * 100).quantize(Decimal(1)))
-    except InvalidOperation:
+        return read_price(raw)
+    except PriceProblem:
         return None
 
 

@@ -19,6 +19,10 @@ ITEM_TYPE_WORDS: dict[str, ItemType] = {
     "教辅": ItemType.TEACHING_REFERENCE,
     "工具书": ItemType.REFERENCE, "参考工具书": ItemType.REFERENCE, "参考书": ItemType.REFERENCE,
     "大型成套": ItemType.REFERENCE, "成套图书": ItemType.REFERENCE, "不外借": ItemType.REFERENCE,
+    # negated lending words hold a lending word (不可外借 ⊃ 可外借, 不流通 ⊃ 流通): longest first decides
+    "不可外借": ItemType.REFERENCE, "非外借": ItemType.REFERENCE, "禁止外借": ItemType.REFERENCE,
+    "不流通": ItemType.REFERENCE, "非流通": ItemType.REFERENCE, "不可借": ItemType.REFERENCE,
+    "禁借": ItemType.REFERENCE,
     "阅览": ItemType.REFERENCE, "仅供阅览": ItemType.REFERENCE, "馆内阅览": ItemType.REFERENCE,
     "期刊": ItemType.PERIODICAL, "杂志": ItemType.PERIODICAL, "报纸": ItemType.PERIODICAL,
     "报刊": ItemType.PERIODICAL, "过刊": ItemType.PERIODICAL, "合订本": ItemType.PERIODICAL,

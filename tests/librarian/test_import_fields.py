@@ -141,11 +141,3 @@ def test_marc_subjects_audience_and_koha_inventory_number(library: Library, tmp_
         got = {i.barcode: (i.title.subjects, i.title.min_grade, i.title.max_grade, i.accession_number, i.price_fen)
                for i in uow.session.scalars(select(Item))}
     assert got == {"X0001": ("儿童小说 成长", 5, 6, None, 0), "K0001": ("Pigs", 3, 6, "INV-77", 2500)}
-
-
-def test_a_set_price_with_a_note_is_imported_and_said(library: Library, tmp_path: Path) -> None:
-    path = files.write_csv(tmp_path / "a.csv", ["条码", "书名", "定价"], [["B1", "三体", "CNY36.00(全2册)"]])
-    report = run(library, path)
-    assert report.committed and [w.reason for w in report.warnings] == ["价格“CNY36.00(全2册)”按 36.00 元导入（括号里的说明未保存）"]
-    with library.uow() as uow:
-        assert uow.session.scalar(select(Item.price_fen)) == 3600

@@ -17,6 +17,8 @@ EXPECTED_TYPES = {
     "教参": ItemType.TEACHING_REFERENCE, "教师用书": ItemType.TEACHING_REFERENCE, "教辅": ItemType.TEACHING_REFERENCE,
     "工具书": ItemType.REFERENCE, "参考工具书": ItemType.REFERENCE, "参考书": ItemType.REFERENCE,
     "大型成套": ItemType.REFERENCE, "成套图书": ItemType.REFERENCE, "不外借": ItemType.REFERENCE,
+    "不可外借": ItemType.REFERENCE, "非外借": ItemType.REFERENCE, "禁止外借": ItemType.REFERENCE,
+    "不流通": ItemType.REFERENCE, "非流通": ItemType.REFERENCE, "不可借": ItemType.REFERENCE, "禁借": ItemType.REFERENCE,
     "阅览": ItemType.REFERENCE, "仅供阅览": ItemType.REFERENCE, "馆内阅览": ItemType.REFERENCE,
     "期刊": ItemType.PERIODICAL, "杂志": ItemType.PERIODICAL, "报纸": ItemType.PERIODICAL,
     "报刊": ItemType.PERIODICAL, "过刊": ItemType.PERIODICAL, "合订本": ItemType.PERIODICAL,
@@ -86,15 +88,13 @@ def test_a_wrong_check_digit_is_still_refused() -> None:
 
 
 @pytest.mark.parametrize(("cell", "fen"), [("18.00元/册", 1800), ("CNY18.00", 1800), ("18元", 1800), ("￥18", 1800),
-                                           ("35", 3500), ("RMB 25.5", 2550), ("$12", None), ("-5", None)])
+                                           ("35", 3500), ("RMB 25.5", 2550), ("CNY36.00(全2册)", 3600), ("$12", None),
+                                           ("-5", None)])
 def test_price_notations(cell: str, fen: int | None) -> None:
-    from core.imports.values import price_note, price_to_fen
+    from core.imports.values import PriceProblem, read_price
 
-    assert price_to_fen(price_note(cell)[0]) == fen
-
-
-def test_a_price_note_is_split_off() -> None:
-    from core.imports.values import price_note
-
-    assert price_note("CNY36.00(全2册)") == ("CNY36.00", "全2册")
-    assert price_note("25.00") == ("25.00", "")
+    if fen is None:
+        with pytest.raises(PriceProblem):
+            read_price(cell)
+    else:
+        assert read_price(cell) == fen
