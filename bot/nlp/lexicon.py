@@ -82,7 +82,7 @@ TYPO_FIXES: dict[str, str] = {
     "徐借": "续借", "须借": "续借", "于约": "预约", "鱼约": "预约", "玉约": "预约", "於约": "预约",
     "去消": "取消", "退定": "退订", "罚宽": "罚款", "火动": "活动", "心书": "新书", "于期": "逾期",
     "孙坏": "损坏", "叫费": "缴费", "补半": "补办", "崔还": "催还", "催环": "催还", "环书": "还书", "规还": "归还",
-    "遗矢": "遗失", "接出": "借出", "挂师": "挂失", "余期": "逾期", "鱼期": "逾期",
+    "遗矢": "遗失", "吹还": "催还", "姐绑": "解绑", "接出": "借出", "挂师": "挂失", "余期": "逾期", "鱼期": "逾期",
 }
 PINYIN_COMMANDS: dict[str, str] = {
     "chashu": "查书", "cha": "查", "sousuo": "搜索", "zhaoshu": "找书", "xujie": "续借", "yuyue": "预约",
@@ -93,7 +93,7 @@ PINYIN_COMMANDS: dict[str, str] = {
     "huanshu": "还书", "guihuan": "归还", "jieshu": "借书", "jiechu": "借出", "chaxun": "查询", "jieyue": "借阅",
     "bangdingma": "绑定码", "fabu": "发布", "huodong": "活动", "quanxiao": "全校", "yuqi": "逾期", "banji": "班级",
     "quxiao": "取消", "quanbu": "全部", "suoyou": "所有", "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
-    "tongji": "统计", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
+    "tongji": "统计", "zaijie": "在借", "lishi": "历史", "jilu": "记录", "paihang": "排行", "paihangbang": "排行榜", "buka": "补卡", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
 }
 
 # Unsubscribe kinds: the word people use → the notice kind code handlers understand.
@@ -101,7 +101,7 @@ NOTICE_KINDS: dict[str, str] = {
     "到期提醒": "due_soon", "到期": "due_soon", "还书提醒": "due_soon", "催书": "overdue", "催还": "overdue",
     "逾期": "overdue", "超期": "overdue", "新书": "new_books", "推荐": "new_books", "活动": "activity",
     "到书": "arrival", "预约": "arrival", "周报": "weekly_report", "期末": "term_end", "全部": "all",
-    "所有": "all", "一切": "all", "都关": "all", "都打开": "all", "全都": "all",
+    "所有": "all", "一切": "all", "任何": "all", "都关": "all", "都打开": "all", "全都": "all",
 }
 
 WECHAT_EMOTICONS: tuple[str, ...] = (

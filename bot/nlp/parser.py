@@ -43,7 +43,7 @@ CONFIRM_THRESHOLD = 0.6
 # cross-validation of the fused parser on train.jsonl, counting wrong actions over every action intent.
 ACTION_AGREEMENT = 0.2
 ACTION_VETO = 0.8
-LIBRARIAN_VETO = 0.5
+LIBRARIAN_VETO = 0.7
 NON_ACTION_FLOOR = 0.3
 OVERRIDE_KEYWORD = 0.9
 OVERRIDE_WEAK = 0.5
@@ -66,12 +66,13 @@ _THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|�
 # A card number is letters then at most five digits (S30201, T0012); a barcode is digits or a longer code.
 _CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
 # How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
-_HOW = re.compile(r"赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
+_HOW = re.compile(r"还在不在|还在吗|之后.{0,8}(?:还|会)|以后.{0,8}(?:还|会)|赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
 _ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
 # "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
 # 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
-_ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation"})
-_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次|(?:吗|么|\?)$")
+_ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation", "bind"})
+_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|几个|限制|多少本|多少次|多少个|(?:吗|么|\?)$"
+                      r"|^(?:请问)?(?:能不能|可不可以|能否|可否|是否可以|可以不可以)")
 _REQUEST = re.compile(r"帮|麻烦|请|给我|替我|一下|吧|我的")
 # A free-text query for an action that reads like a clause, not a title ("了还能再续", "一直").
 _NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|礼拜|星期|几天|一周|两周|个月|段时间|阵子|[了吧]$")
@@ -228,7 +229,7 @@ class Parser:
             elif not _LIBRARY_WORD.search(ctx.text):
                 return ParseResult("unknown", {}, 0.3), "question"  # "作业本丢了怎么办": not the library's
         if intent in _ABILITY_INTENTS and _asks_whether(ctx.text) and not (slots.get("indexes") or ctx.hits
-                                                                          or ctx.brackets):
+                                                                          or ctx.brackets or slots.get("card_no")):
             return ParseResult("rules", {}, 0.7), "question"  # "能续借吗": whether, not a request
         return ParseResult(intent, slots, _confidence(match, ctx.text, slots)), "weak" if match.weak else "keyword"
 
@@ -244,8 +245,7 @@ class Parser:
         if rule.intent in _RULES_DECIDE and kind == "keyword":
             # A command with its barcode or card, or a whole-message "更多": the model cannot read codes, but
             # when it is sure of another librarian action ("催归还" against "归还"), neither is done.
-            if rule.intent in _LIBRARIAN_ACTIONS and top != rule.intent and top in _LIBRARIAN_ACTIONS \
-                    and probs[top] >= LIBRARIAN_VETO and agree < ACTION_AGREEMENT:
+            if _same_family(rule.intent, top) and probs[top] >= LIBRARIAN_VETO and agree < ACTION_AGREEMENT:
                 return self._best_non_action(probs, ctx)
             return rule
         if rule.intent in ACTION_INTENTS:
@@ -409,6 +409,17 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         return a[i + 1:] == b[i + 1:]
     return a[i:] == b[i + 1:]
+
+
+_PUSH_SETTINGS = frozenset({"unsubscribe", "resubscribe"})
+
+
+def _same_family(rule: str, top: str) -> bool:
+    """True when the model's reading is another action of the rules' kind: two librarian commands, or
+    the two push settings (之前全退订了 现在全部订回来: off or on? neither is done)."""
+    if rule == top:
+        return False
+    return (rule in _LIBRARIAN_ACTIONS and top in _LIBRARIAN_ACTIONS) or (rule in _PUSH_SETTINGS and top in _PUSH_SETTINGS)
 
 
 def _without(probs: dict[str, float], drop: frozenset[str]) -> dict[str, float]:

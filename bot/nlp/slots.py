@@ -193,7 +193,9 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
 
 # What may follow a catalogue title and still be its name: a volume ("三体2黑暗森林", "三体第二部黑暗森林").
 _VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
-                     r"[\u4e00-\u9fff\w·]{0,16}", re.IGNORECASE)
+                     # the title's words, up to a request ("三体2黑暗森林帮我占一本" → 三体2黑暗森林)
+                     r"(?:(?!帮|给我|请|麻烦|我想|想|要|借|预约|占|留|续|还有|有没有|不是|吗|呢|吧)[\u4e00-\u9fff\w·]){0,16}",
+                     re.IGNORECASE)
 
 
 # An author's collected works named after them: "陶行知教育文集", "叶圣陶的教育文集", "鲁迅全集".
@@ -250,9 +252,9 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
             candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
         elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
             candidate = after
-        elif tail and count == 1 and (m := _VOLUME.fullmatch(tail)):
+        elif tail and count == 1 and (m := _VOLUME.match(tail)) and (m.end() == len(tail) or reject is not None):
             # "三体2不是我要的": the volume belongs to the title, the clause after it does not
-            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail) else tail)
+            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail[:m.end()]) else m.group())
         else:
             candidate = ""
         if len(candidate) > len(best):
@@ -294,7 +296,7 @@ _NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生
 _NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
                         r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都"
                         # words around a binding that are no one's name ("换卡了 重新绑定 S30999")
-                        r"|重新|再次|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
+                        r"|重新|再次|退出|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
 
 
 def _plausible_name(word: str) -> bool:

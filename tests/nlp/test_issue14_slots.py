@@ -137,3 +137,27 @@ def test_one_edit_apart() -> None:
     assert _one_edit("我要做个好孩子", "我要做好孩子") and _one_edit("我要做好孩子", "我要做个好孩子")
     assert _one_edit("草房子", "草房子") and _one_edit("草房屋", "草房子")
     assert not _one_edit("我要做个好孩", "我要做好孩子") and not _one_edit("三体", "三体2黑暗")
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Parser:
+    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE), model=None)
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("之前全退订了 现在全部订回来", "resubscribe", {"kind": "all"}),        # 订回来 turns pushes back on
+    ("不再接收任何消息", "unsubscribe", {"kind": "all"}),                    # 任何 is every push
+    ("吹还的消息别发了书已经还了", "unsubscribe", {"kind": "overdue"}),      # 吹还: a voice slip of 催还
+    ("退出绑定", "unbind", {}),
+    ("所有预约都删了", "cancel_reservation", {"all": True}),
+    ("能不能续借", "rules", {}),                                              # whether, not a request
+    ("绑定的话一个微信能绑几个孩子", "rules", {}),
+    ("三体2黑暗森林帮我占一本", "reserve", {"query": "三体2黑暗森林"}),      # the volume stops at the request
+    ("S21143借书证坏了 补一张", "replace_card", {"card_no": "S21143"}),
+    ("S40401 罚款结清", "pay_fine", {"card_no": "S40401"}),
+    ("往后翻", "more", {}),
+    ("jieyue jilu", "history", {}),                                           # pinyin words joined
+    ("查下我女儿借的书 卡号S40117", "my_loans", {}),                         # a parent's own child
+])
+def test_kinds_fixed_on_the_larger_training_split(rules_only: Parser, text: str, intent: str, slots: dict) -> None:
+    assert rules_only.parse(text).to_dict() == {"intent": intent, "slots": slots}

@@ -148,3 +148,11 @@ def test_a_vetoed_action_with_no_clear_other_reading_is_unknown() -> None:
     assert parser.parse("预约草房子").to_dict() == {"intent": "unknown", "slots": {}}
     strong = Parser(catalogue_terms=CATALOGUE, model=_Probs(rules=0.9, reserve=0.1))  # type: ignore[arg-type]
     assert strong.parse("预约草房子").intent == "rules"
+
+
+def test_a_push_setting_the_model_reads_as_its_opposite_is_not_done() -> None:
+    """"之前全退订了 现在全部订回来"-like: off or on? Neither is done when the model is sure of the other."""
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Probs(resubscribe=0.9, unsubscribe=0.05, help=0.05))  # type: ignore[arg-type]
+    assert parser.parse("退订到期提醒").intent not in ACTION_INTENTS
+    agree = Parser(catalogue_terms=CATALOGUE, model=_Probs(unsubscribe=0.9, help=0.1))  # type: ignore[arg-type]
+    assert agree.parse("退订到期提醒").intent == "unsubscribe"
