@@ -92,7 +92,7 @@ _GROUP = re.compile(CLASS + r"|全校|学校|全馆|馆里|全体|全部|所有|
 # A book about something ("关于双减作业设计的书"): school-life words in it are its subject.
 _ABOUT_A_BOOK = re.compile(r"(?:关于|有关|讲).{1,16}(?:的|类)(?:书|绘本|读物|图书|书籍|指导书)")
 _HOW_TO_SEARCH = re.compile(r"(?:怎么|如何|咋|怎样)(?:样)?(?:查|搜|找)(?!不到|不着)")
-_LIBRARY_WORD = re.compile(r"书|借|阅|馆|证|卡|绘本|小说|开门|关门|开到|开放|开吗|还开")
+_LIBRARY_WORD = re.compile(r"书|借|阅|馆|证|卡|绘本|小说|逾期|超期|开门|关门|开到|开放|开吗|还开")
 # The non-action reading of a question about an action.
 _QUESTION_READING = {
     "renew": "rules", "reserve": "rules", "cancel_reservation": "rules", "report_lost_card": "rules",
@@ -259,7 +259,9 @@ class Parser:
             return rule  # the model alone never starts an action, nor reads a code or a "more" it was not shown
         # "借閱查詢": a search command with nothing to search is as weak as no keyword at all.
         weak = kind == "fallback" or rule.intent == "unknown" or (rule.intent == "search" and not rule.slots)
-        if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text):
+        if not weak and top == "unknown":
+            return rule  # "使用说明": a keyword found something; "unknown" is no better reading of it
+        if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text) and not _LIBRARY_WORD.search(ctx.text):
             return rule  # "今天天气怎么样": nothing about the library, whatever the model's guess
         if rule.intent == "unknown" and top == "search":
             return rule  # a bare phrase that is no known title: the bot offers close titles (bot/handlers)

@@ -158,6 +158,8 @@ def rules_only() -> Parser:
     ("往后翻", "more", {}),
     ("jieyue jilu", "history", {}),                                           # pinyin words joined
     ("查下我女儿借的书 卡号S40117", "my_loans", {}),                         # a parent's own child
+    ("图书馆有木有查理九世啊", "search", {"query": "查理九世"}),              # dialect 有木有
+    ("杨红樱的书有哪些", "search", {"query": "杨红樱"}),
 ])
 def test_kinds_fixed_on_the_larger_training_split(rules_only: Parser, text: str, intent: str, slots: dict) -> None:
     assert rules_only.parse(text).to_dict() == {"intent": intent, "slots": slots}

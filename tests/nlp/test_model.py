@@ -156,3 +156,8 @@ def test_a_push_setting_the_model_reads_as_its_opposite_is_not_done() -> None:
     assert parser.parse("退订到期提醒").intent not in ACTION_INTENTS
     agree = Parser(catalogue_terms=CATALOGUE, model=_Probs(unsubscribe=0.9, help=0.1))  # type: ignore[arg-type]
     assert agree.parse("退订到期提醒").intent == "unsubscribe"
+
+
+def test_unknown_never_replaces_a_keyword_reading() -> None:
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Probs(unknown=0.97, help=0.03))  # type: ignore[arg-type]
+    assert parser.parse("使用说明").intent == "help"
