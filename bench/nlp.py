@@ -53,7 +53,7 @@ SHAPES = {
 }
 
 
-CORPORA = (ROOT / "tests" / "nlp" / "labelled.jsonl", ROOT / "tests" / "nlp" / "corpus" / "train.jsonl",
+CORPORA = (ROOT / "bot" / "nlp" / "corpus" / "labelled.jsonl", ROOT / "bot" / "nlp" / "corpus" / "train.jsonl",
            ROOT / "tests" / "nlp" / "corpus" / "heldout.jsonl")
 
 

@@ -8,7 +8,7 @@ bot. Reading only the head keeps every parse short and bounded whatever arrives,
 from __future__ import annotations
 
 # Characters of the raw message the parser reads. 300 is ten times the longest request in the
-# labelled sets (tests/nlp/labelled.jsonl, ../shared/nlu/dev.jsonl: ≤ 30 characters) and still
+# labelled sets (bot/nlp/corpus/labelled.jsonl, ../shared/nlu/dev.jsonl: ≤ 30 characters) and still
 # parses in well under a millisecond-per-hundred-characters budget (bench/nlp.py).
 MAX_MESSAGE_CHARS = 300
 

@@ -80,6 +80,7 @@ def normalise_light(text: str) -> str:
 
 _TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 # "S 30277", "1000 0141": a code typed with a space in it is one code.
 _SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
 _SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
@@ -89,7 +90,10 @@ def fix_typos(text: str) -> str:
     """Voice/IME slips and pinyin commands ("xujie", "chashu caofangzi") → Chinese keywords."""
     text = _TYPO_RE.sub(lambda m: TYPO_FIXES[m.group()], text)
     if not text.isascii() or " " in text or text.lower() in PINYIN_COMMANDS:
+        pinyin_only = text.isascii()
         text = _LATIN_WORD.sub(lambda m: PINYIN_COMMANDS.get(m.group().lower(), m.group()), text)
+        if pinyin_only:
+            text = _CJK_GAP.sub("", text)  # "jieyue jilu" → 借阅记录, one word as the rules know it
     return text
 
 

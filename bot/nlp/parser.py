@@ -10,7 +10,15 @@ from typing import Any
 
 from bot.nlp import slots as sl
 from bot.nlp.dictionary import build_tokenizer, clean_terms
-from bot.nlp.intents import ACTION_INTENTS, LIBRARIAN_INTENTS, IntentMatch, detect, is_question, library_codes
+from bot.nlp.intents import (
+    ACTION_INTENTS,
+    CLASS,
+    LIBRARIAN_INTENTS,
+    IntentMatch,
+    detect,
+    is_question,
+    library_codes,
+)
 from bot.nlp.lexicon import (
     CONFIRM_NO,
     CONFIRM_YES,
@@ -19,19 +27,24 @@ from bot.nlp.lexicon import (
 )
 from bot.nlp.limits import MAX_MESSAGE_CHARS, cut
 from bot.nlp.model import IntentModel, load_model
-from bot.nlp.normalise import is_only_question_mark, normalise_light, prepare
+from bot.nlp.normalise import is_only_question_mark, normalise_light, prepare, to_simplified
 from bot.nlp.numerals import bare_indexes, find_indexes
 
 log = logging.getLogger(__name__)
 
 # Below this the bot asks a short clarifying question instead of acting (docs/nlu.md).
 CONFIRM_THRESHOLD = 0.6
-# Fusion (docs/nlu.md): the rules' action stands when the model gives it at least ACTION_AGREEMENT, or
-# is itself unsure (its best reading below ACTION_VETO); the model's probability for another non-action
-# intent that replaces the rules' reading, after a keyword rule and after a fallback (no keyword)
-# respectively. Chosen by cross-validation on train.jsonl.
-ACTION_AGREEMENT = 0.1
-ACTION_VETO = 0.7
+# Fusion (docs/nlu.md): the rules' action stands when it is the model's best reading, or the model gives
+# it at least ACTION_AGREEMENT and is sure of nothing else (its best below ACTION_VETO); a librarian's
+# coded command is not done when the model gives another librarian action LIBRARIAN_VETO and it less than
+# ACTION_AGREEMENT; a vetoed action becomes the best non-action reading when that has NON_ACTION_FLOOR,
+# else unknown. OVERRIDE_*: the model's probability for another non-action intent that replaces the
+# rules' reading, after a keyword rule and after a fallback (no keyword) respectively. All chosen by
+# cross-validation of the fused parser on train.jsonl, counting wrong actions over every action intent.
+ACTION_AGREEMENT = 0.2
+ACTION_VETO = 0.8
+LIBRARIAN_VETO = 0.7
+NON_ACTION_FLOOR = 0.3
 OVERRIDE_KEYWORD = 0.9
 OVERRIDE_WEAK = 0.5
 
@@ -53,12 +66,13 @@ _THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|�
 # A card number is letters then at most five digits (S30201, T0012); a barcode is digits or a longer code.
 _CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
 # How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
-_HOW = re.compile(r"赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
+_HOW = re.compile(r"还在不在|还在吗|之后.{0,8}(?:还|会)|以后.{0,8}(?:还|会)|赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱")
 _ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
 # "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
 # 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
-_ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation"})
-_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|限制|多少本|多少次")
+_ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation", "bind"})
+_WHETHER = re.compile(r"(?:能|可以|可不可以|能不能|可否|允许).{0,8}(?:吗|么|不|呢|\?)$|几本|几次|几个|限制|多少本|多少次|多少个|(?:吗|么|\?)$"
+                      r"|^(?:请问)?(?:能不能|可不可以|能否|可否|是否可以|可以不可以)")
 _REQUEST = re.compile(r"帮|麻烦|请|给我|替我|一下|吧|我的")
 # A free-text query for an action that reads like a clause, not a title ("了还能再续", "一直").
 _NOT_A_TITLE = re.compile(r"能|吗|还要|要还|不是|已经|一直|怎么|什么|可以|限制|自己|礼拜|星期|几天|一周|两周|个月|段时间|阵子|[了吧]$")
@@ -70,7 +84,15 @@ _OFF_TOPIC = re.compile(r"天气|下雨|食堂|吃什么|午饭|校服|作业|�
 # (codes, which the model only sees as "Ⓒ"), "more" matches whole short messages only, and a push
 # turned off or on is undone by one message.
 _RULES_DECIDE = LIBRARIAN_INTENTS | {"more", "unsubscribe", "resubscribe"}
-_LIBRARY_WORD = re.compile(r"书|借|阅|馆|证|卡|绘本|小说")
+_LIBRARIAN_ACTIONS = LIBRARIAN_INTENTS & ACTION_INTENTS
+# Readings about a class or the whole school: the model may give them only when a group is named.
+_GROUP_INTENTS = frozenset({"class_stats", "class_not_borrowed", "class_overdue", "school_overdue"})
+_GROUP = re.compile(CLASS + r"|全校|学校|全馆|馆里|全体|全部|所有|总共|一共|各|年级|初[一二三]|谁|哪些|哪几|名单|统计|人数|人均|几个人|多少人|\b(?:class|school)\b",
+                    re.IGNORECASE)
+# A book about something ("关于双减作业设计的书"): school-life words in it are its subject.
+_ABOUT_A_BOOK = re.compile(r"(?:关于|有关|讲).{1,16}(?:的|类)(?:书|绘本|读物|图书|书籍|指导书)")
+_HOW_TO_SEARCH = re.compile(r"(?:怎么|如何|咋|怎样)(?:样)?(?:查|搜|找)(?!不到|不着)")
+_LIBRARY_WORD = re.compile(r"书|借|阅|馆|证|卡|绘本|小说|逾期|超期|开门|关门|开到|开放|开吗|还开")
 # The non-action reading of a question about an action.
 _QUESTION_READING = {
     "renew": "rules", "reserve": "rules", "cancel_reservation": "rules", "report_lost_card": "rules",
@@ -136,6 +158,12 @@ class Parser:
         cleaned = clean_terms(terms)
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
+        by_edge: dict[str, list[str]] = {}  # titles by first character and by "$" + last character
+        for term in self._terms:
+            if len(term) >= 3:
+                by_edge.setdefault(term[0], []).append(term)
+                by_edge.setdefault("$" + term[-1], []).append(term)
+        self._terms_by_edge = by_edge
         self.generation = getattr(self, "generation", 0) + 1  # results of older dictionaries are stale
 
     def tokenize(self, text: str) -> list[str]:
@@ -151,7 +179,8 @@ class Parser:
         """
         try:
             text = text if isinstance(text, str) else str(text)
-            return self._parse(text if limit is None else cut(text, limit)[0])
+            head = text if limit is None else cut(text, limit)[0]
+            return _as_written(self._parse(head), head)
         except Exception:  # the bot must answer something, whatever came in
             log.exception("parser failed on a %d-character message", len(text))  # the text may be personal
             return ParseResult("unknown", {}, 0.0)
@@ -186,37 +215,53 @@ class Parser:
         if match.negated:  # "不用续借了": never act on a refusal
             return ParseResult("unknown", {}, 0.3), "refusal"
         intent = match.intent
+        if intent == "search" and not (ctx.brackets or ctx.hits) and _HOW_TO_SEARCH.search(ctx.text):
+            return ParseResult("help", {}, 0.7), "question"  # "这个怎么查书啊": how the bot is used
         if intent in _QUESTION_READING and _asks_how(intent, ctx.text):
             return ParseResult(_QUESTION_READING[intent], {}, 0.7), "question"
         slots = self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
         if not (ctx.brackets or ctx.hits) and intent not in LIBRARIAN_INTENTS and _OFF_TOPIC.search(ctx.text):
             if intent == "renew" and "query" in slots and _OFF_TOPIC.search(slots["query"]):
                 slots = {k: v for k, v in slots.items() if k != "query"}  # "…孩子生病没上学": a reason, no title
-            elif intent in ("reserve", "cancel_reservation", "search") and _OFF_TOPIC.search(slots.get("query", "")):
+            elif intent in ("reserve", "cancel_reservation", "search") and _OFF_TOPIC.search(slots.get("query", "")) \
+                    and not (intent == "search" and _ABOUT_A_BOOK.search(ctx.text)):  # "有关于双减作业设计的书吗"
                 return ParseResult("unknown", {}, 0.3), "question"  # "预约疫苗", "校服在哪买": not a book
             elif not _LIBRARY_WORD.search(ctx.text):
                 return ParseResult("unknown", {}, 0.3), "question"  # "作业本丢了怎么办": not the library's
         if intent in _ABILITY_INTENTS and _asks_whether(ctx.text) and not (slots.get("indexes") or ctx.hits
-                                                                          or ctx.brackets):
+                                                                          or ctx.brackets or slots.get("card_no")):
             return ParseResult("rules", {}, 0.7), "question"  # "能续借吗": whether, not a request
         return ParseResult(intent, slots, _confidence(match, ctx.text, slots)), "weak" if match.weak else "keyword"
 
     def _fuse(self, rule: ParseResult, kind: str, probs: dict[str, float], ctx: _Context) -> ParseResult:
         """Rules and model together (docs/nlu.md "Fusion"): an action only when both say so; otherwise the
         model may replace the rules' reading by another non-action one it is sure of."""
+        if not library_codes(ctx.text):  # "报失" is no librarian's 丢失 without a barcode: only what can apply
+            probs = _without(probs, LIBRARIAN_INTENTS)
+        if not _GROUP.search(ctx.text):  # "借阅情况" is one's own: a class or the school is named for theirs
+            probs = _without(probs, _GROUP_INTENTS)
         top = max(probs, key=probs.__getitem__)
+        agree = probs.get(rule.intent, 0.0)
         if rule.intent in _RULES_DECIDE and kind == "keyword":
-            return rule  # a command with its barcode or card, or a whole-message "更多": the model has no say
+            # A command with its barcode or card, or a whole-message "更多": the model cannot read codes, but
+            # when it is sure of another librarian action ("催归还" against "归还"), neither is done.
+            if _same_family(rule.intent, top) and probs[top] >= LIBRARIAN_VETO and agree < ACTION_AGREEMENT:
+                return self._best_non_action(probs, ctx)
+            return rule
         if rule.intent in ACTION_INTENTS:
-            agree = probs.get(rule.intent, 0.0)
-            if top == rule.intent or agree >= ACTION_AGREEMENT or probs[top] < ACTION_VETO:
+            # A hint (绑错了, a card and a name alone) needs the model's best reading; a keyword its agreement.
+            sure = top == rule.intent or (kind == "keyword" and agree >= ACTION_AGREEMENT and probs[top] < ACTION_VETO)
+            if sure:
                 confidence = rule.confidence if agree >= 0.5 else min(rule.confidence, agree)
                 return ParseResult(rule.intent, rule.slots, confidence)
             return self._best_non_action(probs, ctx)
         if top == rule.intent or top in ACTION_INTENTS or top in _RULES_DECIDE:
             return rule  # the model alone never starts an action, nor reads a code or a "more" it was not shown
-        weak = kind == "fallback" or rule.intent == "unknown"
-        if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text):
+        # "借閱查詢": a search command with nothing to search is as weak as no keyword at all.
+        weak = kind == "fallback" or rule.intent == "unknown" or (rule.intent == "search" and not rule.slots)
+        if not weak and top == "unknown":
+            return rule  # "使用说明": a keyword found something; "unknown" is no better reading of it
+        if weak and top != "unknown" and _OFF_TOPIC.search(ctx.text) and not _LIBRARY_WORD.search(ctx.text):
             return rule  # "今天天气怎么样": nothing about the library, whatever the model's guess
         if rule.intent == "unknown" and top == "search":
             return rule  # a bare phrase that is no known title: the bot offers close titles (bot/handlers)
@@ -225,7 +270,9 @@ class Parser:
         return rule
 
     def _best_non_action(self, probs: dict[str, float], ctx: _Context) -> ParseResult:
-        intent = max((i for i in probs if i not in ACTION_INTENTS), key=probs.__getitem__)
+        intent = max((i for i in probs if i not in ACTION_INTENTS and i not in _RULES_DECIDE), key=probs.__getitem__)
+        if probs[intent] < NON_ACTION_FLOOR:
+            return ParseResult("unknown", {}, 0.2)  # no reading stands out: the bot says what it can do
         return ParseResult(intent, self._slots_for(intent, ctx), probs[intent])
 
     def _slots_for(self, intent: str, ctx: _Context) -> dict[str, Any]:
@@ -264,13 +311,13 @@ class Parser:
             if not out or ("all" in out and (brackets or hits)):
                 query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE)
                 if query:
-                    out["query"] = query
+                    out["query"] = self._whole_title(query, text, brackets, hits)
         elif intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
             reject = None if intent == "search" else _NOT_A_TITLE
             query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject)
             if query:
-                out["query"] = query
+                out["query"] = query if isbn else self._whole_title(query, text, brackets, hits)
         elif intent == "bind":
             out.update(sl.extract_bind(text))
         elif intent in ("recommend", "new_books", "ranking", "publish_activity", "class_overdue"):
@@ -304,6 +351,22 @@ class Parser:
                 out["card_no"] = codes[0]
         return out
 
+    def _whole_title(self, query: str, text: str, brackets: list[str], hits: list[str]) -> str:
+        """A free-text query with the words before it that begin a catalogue title it nearly is: "预约 我要做个
+        好孩子" (the catalogue has 我要做好孩子) keeps 我要, which the fillers would peel off."""
+        if brackets or hits or len(query) < 3 or query.isascii():
+            return query
+        at = text.find(query)
+        for size in (1, 2, 3):
+            if at - size < 0 or not _CJK_RUN.fullmatch(text[at - size:at]):
+                break
+            candidate = text[at - size:at] + query
+            # One edit apart, two strings of 2+ characters share their first or their last character.
+            near = (*self._terms_by_edge.get(candidate[0], ()), *self._terms_by_edge.get("$" + candidate[-1], ()))
+            if any(_one_edit(candidate, term) for term in near):
+                return candidate
+        return query
+
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
         """No keyword: a bare title, ISBN, pinyin or "X的书" is a search; a card + name a weak bind."""
         if brackets or hits:
@@ -317,7 +380,7 @@ class Parser:
             return ParseResult("search", {"query": isbn}, 0.8)
         bind = sl.extract_bind(text)
         if "card_no" in bind and "name" in bind and _CARD_SHAPE.match(bind["card_no"]) and not is_question(text) \
-                and len(_BIND_REST.sub("", text.replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
+                and len(_BIND_REST.sub("", text.upper().replace(bind["card_no"], "", 1).replace(bind["name"], "", 1))) <= 2:
             return ParseResult("bind", bind, 0.45)  # "T0012 张丽": a card and a name, nothing else
         lowered = text.lower()
         if _PINYIN_ONLY.match(lowered):
@@ -331,6 +394,59 @@ class Parser:
 
 _FOR_PARENT = re.compile(r"家长|妈|爸|爷|奶|外公|外婆|父母|家里人|監護|监护")
 _NOT_PARENT = re.compile(r"不是给?家长|本人|自己")
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one inserted, deleted or replaced character."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:]
+    return a[i:] == b[i + 1:]
+
+
+_PUSH_SETTINGS = frozenset({"unsubscribe", "resubscribe"})
+
+
+def _same_family(rule: str, top: str) -> bool:
+    """True when the model's reading is another action of the rules' kind: two librarian commands, or
+    the two push settings (之前全退订了 现在全部订回来: off or on? neither is done)."""
+    if rule == top:
+        return False
+    return (rule in _LIBRARIAN_ACTIONS and top in _LIBRARIAN_ACTIONS) or (rule in _PUSH_SETTINGS and top in _PUSH_SETTINGS)
+
+
+def _without(probs: dict[str, float], drop: frozenset[str]) -> dict[str, float]:
+    """probs with the intents in drop removed and the rest scaled to sum to 1."""
+    kept = {k: v for k, v in probs.items() if k not in drop}
+    total = sum(kept.values()) or 1.0
+    return {k: v / total for k, v in kept.items()}
+
+
+def _as_written(result: ParseResult, raw: str) -> ParseResult:
+    """The query in the characters the user wrote: "預約 西遊記" → 西遊記 (the catalogue search folds
+    traditional characters itself; the bot echoes the title as the user typed it)."""
+    query = result.slots.get("query")
+    if not isinstance(query, str) or query.isascii() or raw.isascii():
+        return result
+    written = normalise_light(raw)
+    if query in written:  # as written already (the usual case): no second conversion
+        return result
+    simplified = to_simplified(written)
+    if simplified == written or len(simplified) != len(written):  # nothing converted, or not char for char
+        return result
+    at = simplified.find(query)
+    if at < 0 or written[at:at + len(query)] == query:
+        return result
+    return ParseResult(result.intent, {**result.slots, "query": written[at:at + len(query)]}, result.confidence)
 
 
 def _find_isbn(text: str) -> str | None:

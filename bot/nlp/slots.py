@@ -42,7 +42,7 @@ def _by_char(words: list[str], index: int) -> dict[str, tuple[str, ...]]:
 _LEAD_BY_FIRST = _by_char(_LEAD, 0)
 _TRAIL_BY_LAST = _by_char(_TRAIL, -1)
 _AUTHOR_OF = re.compile(r"^(.{2,8}?)(?:写的|著的|编的|老师写的|的作品|的著作|的小说|作品)")
-_ABOUT = re.compile(r"^(.{2,10}?)(?:的|类的|方面的|相关的|之类的|有关的)(?:科普|科幻|历史|儿童|课外|图画|漫画)?"
+_ABOUT = re.compile(r"^(.{2,10}?)(?:的|(?<![分人鸟种门归])类的|方面的|相关的|之类的|有关的)(?:科普|科幻|历史|儿童|课外|图画|漫画)?"
                     r"(?:书|书籍|绘本|小说|读物|故事|图书)$")
 # The content excludes the opening mark too: an unclosed 《 then stops at the next 《 instead of
 # scanning to the end for every one of them (O(n²) on "《《《…").
@@ -168,22 +168,24 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
     rest = strip_commands(masked, tokenize)
     if hits:  # catalogue terms found by jieba: the title around them, else the longest
         return _around_hits(rest, hits, tokenize, reject) or max(hits, key=len)
-    best = ""
+    best, best_marked = "", False
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
+        marked = False
         head = _strip_edges(seg.strip(), tokenize, trail=False)
         head = head.rstrip("吗呢吧么")  # a regex "(?:吗|…)+$" would rescan long runs: O(n²)
         if (m := _AUTHOR_OF.match(head)) or (m := _ABOUT.match(head)):
-            seg = m.group(1)
+            seg, marked = m.group(1), True
         seg = _strip_edges(seg.strip(), tokenize)
         if (m := _AUTHOR_OF.match(seg)) or (m := _ABOUT.match(seg)):
-            seg = _strip_edges(m.group(1), tokenize)
+            seg, marked = _strip_edges(m.group(1), tokenize), True
         if re.fullmatch(r"[\d\s、,，和第本个]*", seg) and not re.search(r"\d{3}", seg):  # positions
             continue
         if reject is not None and reject.search(seg):
             continue
-        if len(seg) > len(best):
-            best = seg
+        # A segment that names its book ("关于心理健康教育的书") beats a longer clause ("给学生上班会用").
+        if (marked, len(seg)) > (best_marked, len(best)) and seg:
+            best, best_marked = seg, marked
     if not best:
         return None
     return best.lower() if best.isascii() else best
@@ -191,7 +193,13 @@ def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: T
 
 # What may follow a catalogue title and still be its name: a volume ("三体2黑暗森林", "三体第二部黑暗森林").
 _VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部册卷集季本]|[ⅰⅱⅲⅳⅴivx]{1,3}|[上中下][册部]?|之)"
-                     r"[\u4e00-\u9fff\w·]{0,16}", re.IGNORECASE)
+                     # the title's words, up to a request ("三体2黑暗森林帮我占一本" → 三体2黑暗森林)
+                     r"(?:(?!帮|给我|请|麻烦|我想|想|要|借|预约|占|留|续|还有|有没有|不是|吗|呢|吧)[\u4e00-\u9fff\w·]){0,16}",
+                     re.IGNORECASE)
+
+
+# An author's collected works named after them: "陶行知教育文集", "叶圣陶的教育文集", "鲁迅全集".
+_COLLECTION = re.compile(r"的?[\u4e00-\u9fff]{0,6}?(?:文集|全集|选集|作品集|论集|名篇|诗集|故事集|童话集|散文集|作品选|精选集?)")
 
 
 def strip_commands(masked: str, tokenize: Tokenize) -> str:
@@ -236,15 +244,17 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
             continue
         tail = core[1:]
         after = tail[1:]
-        if tail.startswith("的") and after == MASK and count == 2:
+        if count == 1 and (m := _COLLECTION.match(tail)):
+            candidate = own[0] + m.group()  # "陶行知教育文集还要备课用", "叶圣陶的教育文集": the author's collection
+        elif tail.startswith("的") and after == MASK and count == 2:
             candidate = own[1]
         elif tail.startswith("的") and after in TOPICS:
             candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
         elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
             candidate = after
-        elif tail and count == 1 and (m := _VOLUME.fullmatch(tail)):
+        elif tail and count == 1 and (m := _VOLUME.match(tail)) and (m.end() == len(tail) or reject is not None):
             # "三体2不是我要的": the volume belongs to the title, the clause after it does not
-            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail) else tail)
+            candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail[:m.end()]) else m.group())
         else:
             candidate = ""
         if len(candidate) > len(best):
@@ -284,7 +294,9 @@ _OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
 _NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
                     r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
 _NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
-                        r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都")
+                        r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都"
+                        # words around a binding that are no one's name ("换卡了 重新绑定 S30999")
+                        r"|重新|再次|退出|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
 
 
 def _plausible_name(word: str) -> bool:

@@ -3,7 +3,8 @@
 Figures are those of `shuxiang parse` (the demo catalogue), as ../shared/nlu/score.py measures them.
 The thresholds are what the parser reaches (docs/nlu.md); a change that loses ground fails here.
 Issue 14's targets are ≥ 97% intent, ≥ 95% slots and no wrong action: met on dev.jsonl, not yet on
-the held-out fifth (90.8% / 86.4% / 3 wrong actions as score.py counts them, 8 over every action).
+the held-out fifth (506 since the lead's second batch: 92.1% / 90.1% / 4 wrong actions as score.py counts
+them, 9 over every action; the parser before this round: 89.3% / 86.5% / 6, 14).
 """
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ def demo_parser() -> Parser:
 def test_held_out_fifth(demo_parser: Parser) -> None:
     got = score(demo_parser, read_jsonl(HELDOUT))
     report = "\n".join(got.misses)
-    assert got.intent >= 0.90, report
-    assert got.slots >= 0.86, report
-    assert got.wrong_actions <= 3, report      # target 0: not reached yet (docs/nlu.md)
-    assert got.wrong_any_action <= 8, report
+    assert got.intent >= 0.92, report
+    assert got.slots >= 0.90, report
+    assert got.wrong_actions <= 4, report      # target 0: not reached yet (docs/nlu.md)
+    assert got.wrong_any_action <= 9, report
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/nlu/dev.jsonl is not beside this checkout")

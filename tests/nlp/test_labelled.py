@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.nlp import Parser
 
-LABELLED = Path(__file__).with_name("labelled.jsonl")
+LABELLED = Path(__file__).resolve().parents[2] / "bot" / "nlp" / "corpus" / "labelled.jsonl"
 _PUNCT = "《》〈〉<>“”\"'‘’「」『』【】[]()（）。.，,！!？?：:；;、 \t"
 
 

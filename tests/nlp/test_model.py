@@ -66,6 +66,8 @@ def test_codes_and_isbns_are_features_not_numbers() -> None:
 
 
 def test_it_never_trains_on_held_out_or_judging_sentences() -> None:
+    """The packaged not_trained.txt alone keeps them out (an install has no heldout.jsonl to read)."""
+    assert not m.HELDOUT_FILE.is_relative_to(m.CORPUS)
     texts = set(m.training_data()[0])
     held_out = {prepare(g["text"]) for g in read_jsonl(m.HELDOUT_FILE)}
     assert not texts & held_out
@@ -113,3 +115,49 @@ def test_the_model_alone_never_reads_more_or_a_librarian_command() -> None:
         "查 草房子 " + "还有别的书吗" * 50).intent == "search"
     assert Parser(catalogue_terms=CATALOGUE, model=_Says("reader_loans")).parse(  # type: ignore[arg-type]
         "我的借阅").intent == "my_loans"
+
+
+class _Probs:
+    """A stand-in model with fixed probabilities (the rest of the intents at 0)."""
+
+    def __init__(self, **probs: float) -> None:
+        self.probs = probs
+
+    def probabilities(self, prepared: str) -> dict[str, float]:
+        return dict(self.probs)
+
+
+def test_a_librarian_command_the_model_reads_as_another_is_not_done() -> None:
+    """"催归还 10000092": the rules say recall, a model sure of checkin vetoes both; nothing is done."""
+    sure_checkin = Parser(catalogue_terms=CATALOGUE, model=_Probs(checkin=0.9, recall=0.05, rules=0.05))  # type: ignore[arg-type]
+    assert sure_checkin.parse("催还 10000003").intent not in ACTION_INTENTS
+    unsure = Parser(catalogue_terms=CATALOGUE, model=_Probs(checkin=0.6, recall=0.3, rules=0.1))  # type: ignore[arg-type]
+    assert unsure.parse("催还 10000003").to_dict() == {"intent": "recall", "slots": {"barcode": "10000003"}}
+
+
+def test_without_a_code_the_librarians_readings_do_not_count() -> None:
+    """"报失" written like the librarian's 丢失: with no barcode in it only the reader's reading applies."""
+    model = _Probs(mark_lost=0.7, report_lost_card=0.2, history=0.1)
+    parser = Parser(catalogue_terms=CATALOGUE, model=model)  # type: ignore[arg-type]
+    assert parser.parse("报失").intent == "report_lost_card"
+
+
+def test_a_vetoed_action_with_no_clear_other_reading_is_unknown() -> None:
+    """The model doubts the reservation and nothing else stands out: the bot says what it can do."""
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Probs(bind=0.9, ranking=0.05, search=0.05))  # type: ignore[arg-type]
+    assert parser.parse("预约草房子").to_dict() == {"intent": "unknown", "slots": {}}
+    strong = Parser(catalogue_terms=CATALOGUE, model=_Probs(rules=0.9, reserve=0.1))  # type: ignore[arg-type]
+    assert strong.parse("预约草房子").intent == "rules"
+
+
+def test_a_push_setting_the_model_reads_as_its_opposite_is_not_done() -> None:
+    """"之前全退订了 现在全部订回来"-like: off or on? Neither is done when the model is sure of the other."""
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Probs(resubscribe=0.9, unsubscribe=0.05, help=0.05))  # type: ignore[arg-type]
+    assert parser.parse("退订到期提醒").intent not in ACTION_INTENTS
+    agree = Parser(catalogue_terms=CATALOGUE, model=_Probs(unsubscribe=0.9, help=0.1))  # type: ignore[arg-type]
+    assert agree.parse("退订到期提醒").intent == "unsubscribe"
+
+
+def test_unknown_never_replaces_a_keyword_reading() -> None:
+    parser = Parser(catalogue_terms=CATALOGUE, model=_Probs(unknown=0.97, help=0.03))  # type: ignore[arg-type]
+    assert parser.parse("使用说明").intent == "help"

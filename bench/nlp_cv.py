@@ -1,0 +1,90 @@
+"""5-fold cross-validation of the fused parser (rules + intent model) on bot/nlp/corpus/train.jsonl.
+
+    .venv/bin/python bench/nlp_cv.py            # totals, wrong actions, confusion pairs
+    .venv/bin/python bench/nlp_cv.py --misses   # and every miss, with the rules' reading and the model's top 3
+
+Each fold's messages are parsed by a parser whose model was trained without them (labelled.jsonl always
+trains, as in the shipped model; a training line equal to a test line once normalised is left out too),
+with the demo catalogue, as `shuxiang parse` reads it. Wrong actions are counted as ../shared/nlu/score.py
+counts them (its six reader actions) and over every action intent (bot.nlp.intents.ACTION_INTENTS: the
+librarian's commands and push settings too). This is where the fusion thresholds in bot/nlp/parser.py
+were chosen; the held-out fifth (tests/nlp/corpus/heldout.jsonl) is never read here.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/http.py would shadow the stdlib's http (aiohttp imports it): drop this folder from the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bot.nlp.dictionary import read_catalogue_terms  # noqa: E402
+from bot.nlp.intents import ACTION_INTENTS  # noqa: E402
+from bot.nlp.model import TRAINING_FILES, IntentModel, read_jsonl, training_data  # noqa: E402
+from bot.nlp.normalise import prepare  # noqa: E402
+from bot.nlp.parser import Parser  # noqa: E402
+from cli.parse import DEMO_CATALOGUE  # noqa: E402
+from tests.nlp.scoring import SCORE_ACTIONS, slot_ok  # noqa: E402
+
+FOLDS = 5
+
+
+def main(show_misses: bool) -> None:
+    """Print intent/slot accuracy, wrong actions (score.py's and all), per-intent and confusion pairs."""
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = read_jsonl(TRAINING_FILES[0])
+    train_t, train_l = training_data(TRAINING_FILES[:1])
+    other_t, other_l = training_data(TRAINING_FILES[1:])
+    labels = [r["intent"] for r in rows]
+    counts = Counter(labels)
+    keep = [i for i in range(len(rows)) if counts[labels[i]] >= FOLDS]  # rarer intents cannot be stratified
+    terms = read_catalogue_terms(DEMO_CATALOGUE)
+    parser, rules = Parser(terms, model=None), Parser(terms, model=None)
+    n = ok_i = n_s = ok_s = wrong = wrong_any = 0
+    per: dict[str, list[int]] = {}
+    pairs: Counter[tuple[str, str]] = Counter()
+    misses: list[str] = []
+    split = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+    for _, test_idx in split.split([rows[i]["text"] for i in keep], [labels[i] for i in keep]):
+        test = [rows[keep[j]] for j in test_idx]
+        unseen = {prepare(r["text"]) for r in test}
+        pairs_tl = [(t, y) for t, y in zip(train_t + other_t, train_l + other_l, strict=True) if t not in unseen]
+        model = IntentModel.train([t for t, _ in pairs_tl], [y for _, y in pairs_tl])
+        parser._model = model
+        for g in test:
+            got = parser.parse(g["text"])
+            good = got.intent == g["intent"]
+            bad = [k for k, v in g["slots"].items() if not slot_ok(v, got.slots.get(k))]
+            n += 1
+            ok_i += good
+            per.setdefault(g["intent"], [0, 0])
+            per[g["intent"]][0] += good
+            per[g["intent"]][1] += 1
+            if g["slots"]:
+                n_s += 1
+                ok_s += good and not bad
+            acted = got.intent in ACTION_INTENTS and (not good or bool(bad))
+            wrong += acted and got.intent in SCORE_ACTIONS
+            wrong_any += acted
+            if not good:
+                pairs[(g["intent"], got.intent)] += 1
+            if not good or bad:
+                probs = model.probabilities(prepare(g["text"]))
+                top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
+                misses.append(f"{'WRONG ACTION' if acted else 'miss'} {g['text']!r}: want {g['intent']} {g['slots']}"
+                              f" got {got.intent} {got.slots} | rules {rules.parse(g['text']).to_dict()}"
+                              f" | model {[(k, round(v, 2)) for k, v in top]}")
+    print(f"{FOLDS}-fold CV of the fused parser on train.jsonl ({n}): intent {ok_i / n:.1%}, slots {ok_s / n_s:.1%}, "
+          f"wrong actions {wrong} (score.py's six), {wrong_any} (every action intent)")
+    print("per intent:", ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1])))
+    print("confusions (gold → parsed):", ", ".join(f"{a} → {b} {c}" for (a, b), c in pairs.most_common()))
+    if show_misses:
+        print("\n".join(sorted(misses)))
+
+
+if __name__ == "__main__":
+    main("--misses" in sys.argv[1:])
