@@ -144,7 +144,7 @@ def school_overdue(ctx: Context) -> str:
     """全校逾期 (the librarian): counts by reader, copy and grade, the longest overdue, and the console's list."""
     if "统计" in ctx.text and "逾期" not in ctx.text and "超期" not in ctx.text:
         # "全校借阅统计" (the parser reads it as 全校逾期): the term's figures are in the report.
-        return "全校的借阅统计请用学期报表（后台“报表”，或命令 shuxiang report）。想看逾期名单请发送“全校逾期”。"
+        return "全校的借阅统计请看学期报表：后台“报表”，或命令 shuxiang report。"
     if (refused := refusal_for(ctx, "school_overdue")) is not None:
         return refused
     start = offset(ctx)

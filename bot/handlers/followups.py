@@ -134,7 +134,7 @@ def _positions_named(ctx: Context, reader_ids: list[int]) -> list[int]:
     if not _is_bare_name_answer(ctx, text):
         return []
     names = {p.reader_id: p.name for p in people(ctx)}
-    named = {i for i, n in names.items() if text in n or n in text}
+    named = {i for i, n in names.items() if _names(text, n)}
     if len(named) != 1:
         return []
     return [n for n, reader_id in enumerate(reader_ids, 1) if reader_id in named]
@@ -149,6 +149,17 @@ def _is_bare_name_answer(ctx: Context, text: str) -> bool:
     return ctx.parse.intent == "unknown" and len(text) >= 2 and not any(w in text for w in _NEGATIONS)
 
 
+_FILLERS = set("的吧啊呀呢哦嗯了")
+
+
+def _names(text: str, name: str) -> bool:
+    """The answer is the name (or part of it, "思雨") with at most a filler ("陈思雨的", "思雨吧"):
+    "陈思雨的借阅" names her but asks something else."""
+    if text in name:
+        return True
+    return name in text and set(text.replace(name, "", 1)) <= _FILLERS
+
+
 def _person_named(ctx: Context, options: tuple[int, ...]) -> int | None:
     """The 1-based position among the people asked about whose name the answer gives ("思雨" too)."""
     text = ctx.text.strip(_TRIM)
@@ -156,7 +167,7 @@ def _person_named(ctx: Context, options: tuple[int, ...]) -> int | None:
         return None
     by_id = {p.reader_id: p for p in people(ctx)}
     shown = [by_id.get(i) for i in options]
-    hits = [n for n, p in enumerate(shown, 1) if p is not None and (text in p.name or p.name in text)]
+    hits = [n for n, p in enumerate(shown, 1) if p is not None and _names(text, p.name)]
     return hits[0] if len(hits) == 1 else None
 
 
