@@ -177,10 +177,6 @@ async def test_an_acknowledgement_does_not_record_a_payment(library: Library, st
         assert [c.value for c in session.scalars(select(Charge.status))] == ["open"], reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A still-relevant 到期提醒 (book due the next day) held more than RELEASE_WITHIN (24 h) is closed as "
-    "skipped on 关注, and its key then stops the next job run from writing it again: the user who follows "
-    "again never gets it, though one who unfollowed before the job ran would (docs/transport.md: 'the next job run writes what is true by then')"))
 async def test_a_due_reminder_held_over_a_day_still_reaches_the_user_who_follows_again(
         wechat: WeChatTestClient, library: Library, clock: FixedClock) -> None:
     _teacher_with_a_book_due(library, "wx-l", "张静", "T0001", "草房子")
