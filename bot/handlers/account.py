@@ -60,8 +60,9 @@ def unbind(ctx: Context) -> str:
     """Ask first, naming every card that would be unbound; 是 removes them all, a child's name one."""
     bound = people(ctx)
     if not bound:
-        if accounts.unbind(ctx.library, ctx.message.user_id):  # only a lost or left card was bound
-            return "已解除绑定。想重新绑定时发送：绑定 借阅证号 姓名 验证码"
+        if accounts.has_inactive_binding(ctx.library, ctx.message.user_id):  # only a lost or left card
+            ctx.ask(UNBIND_SURE)
+            return "解除对原来那张借阅证（已挂失或已注销）的绑定吗？回复“是”确认，回复“算了”不解绑。"
         return "您还没有绑定借阅证，不用解绑。"
     ctx.ask(UNBIND_SURE, tuple(p.reader_id for p in bound))
     names = "、".join(p.name for p in bound)
@@ -81,7 +82,7 @@ def unbind_answer(ctx: Context) -> str | None:
     indexes = ctx.slots.get("indexes") or []
     if ctx.slots.get("confirm") is True or ctx.slots.get("all"):
         accounts.unbind(ctx.library, ctx.message.user_id)
-        names = "、".join(p.name for p in asked)
+        names = "、".join(p.name for p in asked) or "原来那张借阅证"
         return (f"已解除对{names}的绑定，不会再收到借阅提醒。\n"
                 "想重新绑定时发送：绑定 借阅证号 姓名 验证码")
     if len(indexes) == 1 and 1 <= indexes[0] <= len(asked):

@@ -185,3 +185,13 @@ async def test_rule_questions_are_answered_before_the_rules_list(library: Librar
     now = await say("wx-t", "我现在还能借书吗")
     assert "您现在还不能借书" in now and "1本逾期没还（《草房子》）" in now
     assert (await say("wx-t", "借阅规则")).startswith("借阅规则：")  # the plain request: the list
+
+
+async def test_unbinding_a_lost_card_asks_first_too(library: Library, say: Say) -> None:
+    _teacher(library)
+    assert "已挂失" in (await say("wx-t", "挂失"), await say("wx-t", "是"))[1]
+    question = await say("wx-t", "解绑")
+    assert "解除对原来那张借阅证（已挂失或已注销）的绑定吗" in question
+    assert accounts.has_inactive_binding(library, "wx-t")  # nothing removed before the yes
+    assert "已解除对原来那张借阅证的绑定" in await say("wx-t", "是")
+    assert not accounts.has_inactive_binding(library, "wx-t")
