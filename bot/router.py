@@ -215,6 +215,8 @@ class Router:
                       question_lifetime=self.pending_timeout, settings=self.settings,
                       shown=self.shown, pages=self.pages)
         reply = self._dispatch(ctx)
+        if parse.intent == MORE:
+            self.pages.answered(message.user_id, message.msg_id, reply)
         if not ctx.kept_page:
             self.pages.forget(message.user_id)  # 更多 continues only the list this user just read
         if ctx.asked is not None:
@@ -230,6 +232,11 @@ class Router:
 
     def _dispatch(self, ctx: Context) -> str:
         if ctx.parse.intent == MORE:
+            # 更多 is not claimed (read-only, docs/transport.md): a WeChat retry of it must show the same
+            # page again, not the next one.
+            if (again := self.pages.replay(ctx.message.user_id, ctx.message.msg_id)) is not None:
+                ctx.kept_page = True
+                return again
             page = self.pages.recall(ctx.message.user_id, self.library.now() - self.pending_timeout)
             if page is None:
                 return NOTHING_TO_PAGE
