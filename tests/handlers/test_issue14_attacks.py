@@ -116,11 +116,6 @@ async def test_a_negated_name_does_not_report_that_childs_card_lost(library: Lib
     assert "已挂失" not in reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "An unsubscribe processed after a later subscribe (out of order: a retried or slow unsubscribe, "
-    "CreateTime t, handled after subscribe at t+5) marks the user unfollowed and holds their pushes while "
-    "they follow: the events' CreateTime is never compared, and nothing releases the hold until the next "
-    "subscribe"))
 async def test_an_older_unsubscribe_after_a_newer_subscribe_does_not_hold_pushes(
         wechat: WeChatTestClient, library: Library, clock: FixedClock) -> None:
     _teacher_with_a_book_due(library, "wx-l", "张静", "T0001", "草房子")
