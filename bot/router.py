@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -62,6 +64,8 @@ class Router:
         self.shown = ShownLists()  # what 我的借阅 showed each user, for the numbers of their next request
         self.pages = PagedLists()  # each user's last list with more items, for 更多 (in memory)
         self.asked = followups.OpenQuestions()  # questions this process asked, for needs_run_once
+        self._followed_at: OrderedDict[str, int] = OrderedDict()  # user → CreateTime of the last 关注 seen
+        self._follow_lock = threading.Lock()
         self.parser = parser
         self.search = search
         self.routes = tuple(routes)
@@ -121,10 +125,13 @@ class Router:
     def _follow_event(self, message: IncomingMessage) -> Reply:
         """关注 / 取消关注: pushes stop on unsubscribe and come back on subscribe (core/notices/following.py)."""
         if message.event == "unsubscribe":
+            if self._followed_after(message):
+                return Reply("")  # an older unsubscribe arriving late: the user follows now
             held = following.unfollowed(self.library, message.user_id, message.channel)
             # A keyed tag, never the openid (docs/privacy.md).
             log.info("user#%s unfollowed on %s: %d pushes held", tag(message.user_id), message.channel, held)
             return Reply("")  # WeChat shows nothing to a user who left
+        self._note_follow(message)
         released, closed = following.refollowed(self.library, message.user_id, message.channel)
         if released or closed:
             log.info("user#%s followed again on %s: %d held pushes released, %d too old",
@@ -132,6 +139,22 @@ class Router:
         if accounts.identify(self.library, message.user_id) is not None:
             return Reply(WELCOME_BACK)
         return Reply(WELCOME)
+
+    def _note_follow(self, message: IncomingMessage) -> None:
+        # The subscribe's own time (CreateTime), in this process's memory: an unsubscribe sent before it
+        # but handled after it (a retry, a slow request) must not hold pushes while the user follows.
+        if message.create_time:
+            with self._follow_lock:
+                self._followed_at[message.user_id] = message.create_time
+                self._followed_at.move_to_end(message.user_id)
+                while len(self._followed_at) > 10_000:
+                    self._followed_at.popitem(last=False)
+
+    def _followed_after(self, message: IncomingMessage) -> bool:
+        """True when this unsubscribe is older than a subscribe of the same user already handled here."""
+        with self._follow_lock:
+            followed = self._followed_at.get(message.user_id)
+        return bool(message.create_time and followed is not None and message.create_time < followed)
 
     def needs_run_once(self, message: IncomingMessage) -> bool:
         """The transport's question: may this message act? False only for read-only intents."""
@@ -215,6 +238,8 @@ class Router:
                       question_lifetime=self.pending_timeout, settings=self.settings,
                       shown=self.shown, pages=self.pages)
         reply = self._dispatch(ctx)
+        if parse.intent == MORE:
+            self.pages.answered(message.user_id, message.msg_id, reply)
         if not ctx.kept_page:
             self.pages.forget(message.user_id)  # 更多 continues only the list this user just read
         if ctx.asked is not None:
@@ -230,6 +255,11 @@ class Router:
 
     def _dispatch(self, ctx: Context) -> str:
         if ctx.parse.intent == MORE:
+            # 更多 is not claimed (read-only, docs/transport.md): a WeChat retry of it must show the same
+            # page again, not the next one.
+            if (again := self.pages.replay(ctx.message.user_id, ctx.message.msg_id)) is not None:
+                ctx.kept_page = True
+                return again
             page = self.pages.recall(ctx.message.user_id, self.library.now() - self.pending_timeout)
             if page is None:
                 return NOTHING_TO_PAGE

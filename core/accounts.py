@@ -309,6 +309,38 @@ def unbind(library: Library, user_id: str) -> int:
     return len(rows)
 
 
+def unbind_one(library: Library, user_id: str, reader_id: int) -> bool:
+    """Remove the user's binding to one reader: their own card, or one child (the guardian link).
+
+    The other children stay bound; when the last child goes, the guardian binding goes too.
+    Returns False when the user was not bound to that reader (nothing changed).
+    """
+    now = library.now()
+    with library.uow() as uow:
+        session = uow.session
+        own = session.scalar(select(Binding).where(Binding.user_id == user_id, Binding.reader_id == reader_id))
+        removed = False
+        if own is not None:
+            session.delete(own)
+            removed = True
+        guardian_row = session.scalar(select(Binding).where(Binding.user_id == user_id,
+                                                            Binding.guardian_id.is_not(None)))
+        if guardian_row is not None:
+            link = session.get(GuardianStudent, (guardian_row.guardian_id, reader_id))
+            if link is not None:
+                session.delete(link)
+                session.flush()
+                removed = True
+                left = session.scalar(select(func.count()).select_from(GuardianStudent)
+                                      .where(GuardianStudent.guardian_id == guardian_row.guardian_id))
+                if not left:
+                    session.delete(guardian_row)
+        if removed:
+            audit(session, now, "unbind", user_id, reader_id=reader_id, count=1)
+            uow.commit()
+        return removed
+
+
 def _person(reader: Reader) -> Person:
     class_name = reader.school_class.name if reader.school_class is not None else None
     return Person(reader.id, reader.name, reader.card_no, reader.reader_type, class_name)

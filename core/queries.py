@@ -45,6 +45,7 @@ class LoanView:
     fine_fen: int  # accrued so far, capped at the price
     renewal_count: int
     recalled: bool
+    item_type: ItemType = ItemType.GENERAL  # which loan rule applies (how many renewals)
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,11 @@ class _OpenLoan:
     price_fen: int
     renewal_count: int
     recalled: bool
+    item_type: ItemType
 
 
 _OPEN_LOANS = (select(Loan.id, Item.title_id, Title.title, Item.barcode, Loan.due_date, Item.price_fen,
-                      Loan.renewal_count, Loan.recalled_at.is_not(None))
+                      Loan.renewal_count, Loan.recalled_at.is_not(None), Item.item_type)
                .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
                .where(Loan.reader_id == bindparam("reader_id"), Loan.is_open.is_(True))
                .order_by(Loan.due_date, Loan.id))
@@ -84,7 +86,7 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
         days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
         views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
                               overdue_fine_fen(library.policy, days, loan.price_fen),
-                              loan.renewal_count, loan.recalled))
+                              loan.renewal_count, loan.recalled, loan.item_type))
     return views
 
 

@@ -5,6 +5,8 @@ from the pushes, never names.
 """
 from __future__ import annotations
 
+import re
+
 from bot.handlers.base import Context, Routes
 from bot.handlers.paging import MORE_HINT, more_after, offset
 from bot.handlers.people import not_bound_reply
@@ -58,6 +60,23 @@ GRADES = "一二三四五六七八九"
 FOR_CLASS_TEACHERS = "只提供给班主任查看本班哦。"
 
 
+_CLASS_IN_TEXT = re.compile(r"([一二三四五六七八九1-9])\s*年级\s*([0-9一二三四五六七八九十]+)\s*班")
+
+
+def _other_class_note(ctx: Context, own: str) -> str:
+    """"您是…的班主任，只能查看本班" when the message names another class (its name is not repeated)."""
+    other = _names_other_class(ctx, own)
+    if not other and (match := _CLASS_IN_TEXT.search(ctx.text)) is not None:
+        grade = match.group(1)
+        grade_no = int(grade) if grade.isdigit() else GRADES.index(grade) + 1
+        number = match.group(2)
+        class_no = int(number) if number.isdigit() else "一二三四五六七八九十".index(number) + 1
+        own_grade = GRADES.find(own[0]) + 1
+        own_no = int("".join(ch for ch in own if ch.isdigit()) or 0)
+        other = (grade_no, class_no) != (own_grade, own_no)
+    return f"您是{own}的班主任，只能查看本班。下面是本班的：\n" if other else ""
+
+
 def _own_class(ctx: Context, what: str) -> tuple[int, str] | str:
     """The class this user leads, or the refusal to send (names no class and no pupil)."""
     if ctx.identity is None:
@@ -75,6 +94,10 @@ def class_stats(ctx: Context) -> str:
     own = _own_class(ctx, "本班借阅统计")
     if isinstance(own, str):
         return own
+    return _other_class_note(ctx, own[1]) + _class_stats(ctx, own)
+
+
+def _class_stats(ctx: Context, own: tuple[int, str]) -> str:
     try:
         stats = class_term_stats(ctx.library, own[0])
     except NoTerm:
@@ -99,6 +122,10 @@ def class_not_borrowed(ctx: Context) -> str:
     own = _own_class(ctx, "没借过书的名单")
     if isinstance(own, str):
         return own
+    return _other_class_note(ctx, own[1]) + _not_borrowed(ctx, own)
+
+
+def _not_borrowed(ctx: Context, own: tuple[int, str]) -> str:
     class_id, class_name = own
     try:
         found = lists.not_borrowed(ctx.library, class_id=class_id)
@@ -115,20 +142,32 @@ def class_not_borrowed(ctx: Context) -> str:
 @routes.on("school_overdue")
 def school_overdue(ctx: Context) -> str:
     """全校逾期 (the librarian): counts by reader, copy and grade, the longest overdue, and the console's list."""
+    if "统计" in ctx.text and "逾期" not in ctx.text and "超期" not in ctx.text:
+        # "全校借阅统计" (the parser reads it as 全校逾期): the term's figures are in the report.
+        return "全校的借阅统计请看学期报表：后台“报表”，或命令 shuxiang report。"
     if (refused := refusal_for(ctx, "school_overdue")) is not None:
         return refused
-    summary = lists.overdue_summary(ctx.library, first=5)
+    start = offset(ctx)
+    per_reply = 5 if not start else 15  # the first reply also carries the counts; 更多 shows 15 at a time
+    summary = lists.overdue_summary(ctx.library, first=start + per_reply)
     if not summary.copies:
         return "全校现在没有逾期未还的书👍"
-    grades = "；".join(f"{_grade_name(g.grade)}{g.readers}人{g.copies}本" for g in summary.by_grade)
-    lines = [f"全校逾期未还：{summary.readers}人，{summary.copies}本。", grades, "逾期最久的："]
-    for row in summary.first:
+    page = summary.first[start:]
+    if start:
+        if not page:
+            return f"全校逾期的{summary.copies}本都在上面了，没有更多了。\n{_overdue_page(ctx)}"
+        lines = [f"全校逾期未还（第{start + 1}–{start + len(page)}本，共{summary.copies}本）："]
+    else:
+        grades = "；".join(f"{_grade_name(g.grade)}{g.readers}人{g.copies}本" for g in summary.by_grade)
+        lines = [f"全校逾期未还：{summary.readers}人，{summary.copies}本。", grades, "逾期最久的："]
+    for row in page:
         cls = f"（{row.class_name}）" if row.class_name else ""
         lines.append(f"· {row.reader}{cls}《{row.title}》{row.barcode}，逾期{row.days_late}天")
-    if summary.copies > len(summary.first):
-        lines.append(f"……另有{summary.copies - len(summary.first)}本")
+    if (rest := summary.copies - start - len(page)) > 0:
+        more_after(ctx, len(page))  # 更多 continues this list (bot/handlers/paging.py)
+        lines.append(f"……另有{rest}本，{MORE_HINT}")
     lines.append(_overdue_page(ctx))
-    lines.append(f"催还请发送：催还 {summary.first[0].barcode}")
+    lines.append(f"催还请发送：催还 {page[0].barcode}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from bot.handlers.base import Context, Routes
 from bot.handlers.staff import actor, codes_in, money_shown, refusal_for
 from bot.handlers.texts import day, refusal, yuan
+from bot.nlp import ParseResult
 from core import queries
 from core.circulation import (
     CheckinItem,
@@ -28,7 +29,7 @@ from core.circulation import (
 )
 from core.circulation.results import LoanReturned
 from core.desk import reader_summary, recall_and_notify
-from core.errors import Refused
+from core.errors import Reason, Refused
 
 routes = Routes("desk")
 DESK_INTENTS = ("checkout", "checkin", "recall", "mark_lost", "mark_damaged")  # 发布活动: handlers/notices.py
@@ -54,6 +55,8 @@ def desk(ctx: Context) -> str:
             return f"已借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}到期。"
         if not barcode:
             return f"请带上条码，例如：{_EXAMPLES[intent]}"
+        if intent in ("mark_lost", "mark_damaged") and (asked := _one_at_a_time(ctx, intent)) is not None:
+            return asked
         if intent == "checkin":
             returned = checkin(ctx.library, CheckinItem(barcode, actor=actor(ctx)))
             return "\n".join(_returned(ctx, returned) + [_after_return(ctx, returned)])
@@ -66,12 +69,52 @@ def desk(ctx: Context) -> str:
             return f"已催还《{recalled.title}》，新的还书日{day(recalled.new_due)}，会通知借书人。"
         if intent == "mark_lost":
             lost = mark_lost(ctx.library, MarkItemLost(barcode, actor=actor(ctx)))
-            return f"已登记《{lost.title}》丢失，需赔偿{yuan(lost.compensation_fen)}。"
+            if lost.reader_id is None:  # nobody had it: nobody owes anything
+                return f"已登记《{lost.title}》丢失，这本书不会再出现在可借的书里。"
+            who = queries.reader_name(ctx.library, lost.reader_id)
+            if not lost.compensation_fen:
+                return f"已登记《{lost.title}》丢失（{who}借的），这本书没有定价，不用赔偿。"
+            return (f"已登记《{lost.title}》丢失，{who}需赔偿{yuan(lost.compensation_fen)}，"
+                    "已记在名下，收到钱后发送“缴费 证号”登记。")
         if intent == "mark_damaged":
             return _damaged(ctx, barcode)
     except Refused as exc:
+        if (already := _already_recorded(exc, intent)) is not None:
+            return already
         return f"没办成：{refusal(exc)}。"
     raise AssertionError(f"desk intent without a branch: {intent}")
+
+
+_HEDGES = ("好像", "似乎", "可能", "是不是", "估计", "怀疑", "不确定", "大概")
+
+
+def _one_at_a_time(ctx: Context, intent: str) -> str | None:
+    """丢失/损坏 change a copy and may charge a reader: two barcodes in one message are not guessed
+    between, and "好像坏了" (it only seems so) is asked before anything is recorded."""
+    barcodes = list(dict.fromkeys(ctx.slots.get("barcodes") or []))
+    word = "损坏" if intent == "mark_damaged" else "丢失"
+    if len(barcodes) > 1:
+        return (f"一条消息里有{len(barcodes)}个条码（{'、'.join(barcodes)}），没有登记。"
+                f"请一本一本发送，例如：{word} {barcodes[0]}")
+    if any(h in ctx.text for h in _HEDGES):
+        # The message itself rides along: its fee and note are read after the yes ("好的" has neither).
+        ctx.ask("confirm", parse=ParseResult(intent, {**ctx.slots, "_text": ctx.text}, 1.0))
+        return (f"确定{ctx.slots['barcode']}要登记{word}吗？登记后书会" + ("送去修补" if word == "损坏" else "下架")
+                + "，在借的会按归还处理。回复“好的”登记，回复“算了”不登记。")
+    return None
+
+
+def _already_recorded(exc: Refused, intent: str) -> str | None:
+    """损坏 / 丢失 on a copy already in repair or lost: say what it is, and that nothing was recorded again."""
+    status = exc.context.get("item_status")
+    if Reason.ITEM_UNAVAILABLE not in exc.reasons or status not in ("in_repair", "lost"):
+        return None
+    title = f"《{exc.context.get('title') or '这本书'}》"
+    state = "已登记损坏、正在修补" if status == "in_repair" else "已登记丢失"
+    if intent == "mark_damaged":
+        return (f"{title}{state}，这次没有再登记，也没有收费。"
+                + ("修好后在后台借还台登记“修好”。" if status == "in_repair" else ""))
+    return f"{title}{state}，这次没有再登记。"
 
 
 def _returned(ctx: Context, returned: LoanReturned) -> list[str]:
@@ -113,8 +156,9 @@ def _note(text: str, barcode: str) -> str:
 
 def _damaged(ctx: Context, barcode: str) -> str:
     """损坏: a lent copy is returned as well; the fee written in the message goes to its (last) borrower."""
-    fee = _fee_fen(ctx.text)
-    done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, _note(ctx.text, barcode), actor=actor(ctx)))
+    text = ctx.slots.get("_text") or ctx.text  # the original message, when this runs after a yes
+    fee = _fee_fen(text)
+    done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, _note(text, barcode), actor=actor(ctx)))
     lines = [f"已登记《{done.title}》损坏，请送去修补。"]
     if done.returned is not None:
         lines += _returned(ctx, done.returned)
@@ -148,6 +192,8 @@ def replace(ctx: Context) -> str:
         done = replace_card(ctx.library, ReplaceCard(old, new, actor=actor(ctx)))
         reader = reader_summary(ctx.library, done.new_card_no)
     except Refused as exc:
+        if exc.context.get("replaced_by") == new:  # the same 补办 sent again
+            return f"已经补办过了：{old}的新证号是{new}，不用再办。"
         return f"没办成：{refusal(exc)}。"
     return (f"已为{reader.name}补办新证{done.new_card_no}，旧证{done.old_card_no}作废。\n"
             f"在借的{len(reader.loans)}本书和借阅记录都在新证上，已绑定的微信不用重新绑定。请把新证交给读者。")

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
+from bot.handlers.people import is_parent_view, people
 from bot.handlers.staff import staff_role
-from bot.handlers.texts import WEEKDAYS, day
+from bot.handlers.texts import WEEKDAYS, day, refusal, yuan
 from core import queries
 from core.accounts import Role
+from core.desk import reader_summary
+from core.errors import Refused
 from core.models import ItemType, ReaderType
 from core.policy import Policy
 from core.staff import Role as StaffRole
@@ -27,6 +30,8 @@ ROLE_TIPS = {
                      "补办 旧证号 新证号 / 证号借了什么 / 全校逾期 / 验证码 证号（给家长加“家长”）"),
 }
 HELPER_TIP = "· 小图书管理员：借出 条码 证号 / 归还 条码 / 证号借了什么"
+NOTHING_WAITING = ("现在没有等您回答的问题（我问的问题{minutes}分钟内没回复就过期了）。\n"
+                   "想做什么直接告诉我就行，比如：我的借阅、续借第1本、查 草房子。")
 BIND_TIP = "还没绑定？发送：绑定 借阅证号 姓名 验证码"
 
 
@@ -90,23 +95,115 @@ def rules_text(policy: Policy, reader_types: list[ReaderType]) -> str:
     return "\n".join(lines)
 
 
-@routes.on("rules")
-def rules(ctx: Context) -> str:
-    """The rules that apply to this user (teacher, student/parent), or to both when unknown."""
+def _reader_types(ctx: Context) -> list[ReaderType]:
     types: list[ReaderType] = []
     if ctx.identity is not None and ctx.identity.reader is not None:
         types.append(ReaderType.STUDENT if ctx.identity.reader.reader_type == ReaderType.STUDENT
                      else ReaderType.TEACHER)
     if ctx.identity is not None and ctx.identity.children and ReaderType.STUDENT not in types:
         types.append(ReaderType.STUDENT)
-    return rules_text(ctx.library.policy, types or [ReaderType.TEACHER, ReaderType.STUDENT])
+    return types or [ReaderType.TEACHER, ReaderType.STUDENT]
+
+
+@routes.on("rules")
+def rules(ctx: Context) -> str:
+    """A question about one rule gets that answer first (from the policy), then a pointer to 借阅规则;
+    借阅规则 itself gets the rules that apply to this user (teacher, student/parent), or both."""
+    text = ctx.text
+    types = _reader_types(ctx)
+    for words, answer in _QUESTIONS:
+        if any(w in text for w in words):
+            return f"{answer(ctx, types)}\n其他借阅规则（借期、本数等）请发送“借阅规则”。"
+    return rules_text(ctx.library.policy, types)
+
+
+def _fine_text(policy: Policy) -> str:
+    cap = "，最多不超过书价" if policy.fine_cap_at_price else ""
+    return f"逾期每天罚{yuan(policy.fine_per_day_fen)}{cap}，闭馆日不计"
+
+
+def _lost_card(ctx: Context, types: list[ReaderType]) -> str:
+    return ("借书证丢了请马上发送“挂失”：我会先跟您确认是哪张证，确认后这张证立刻停用，别人捡到也借不了书。\n"
+            "然后到图书室找老师补办新证：借阅记录和没还的书都转到新证上，微信不用重新绑定。")
+
+
+def _overdue(ctx: Context, types: list[ReaderType]) -> str:
+    policy = ctx.library.policy
+    lines = [f"超期（逾期）了：{_fine_text(policy)}。"]
+    if policy.block_checkout_when_overdue:
+        lines.append("有逾期没还的书时，不能再借新书，也不能续借、预约；把书还了就能接着借。")
+    lines.append(f"欠款超过{yuan(policy.max_unpaid_fen)}没缴清也不能借书。")
+    if policy.suspension_days:
+        lines.append(f"续借过的书再逾期，会暂停借阅{policy.suspension_days}天。")
+    return "\n".join(lines)
+
+
+def _renewal(ctx: Context, types: list[ReaderType]) -> str:
+    policy = ctx.library.policy
+    lines = []
+    for reader_type in types:
+        rule = policy.rule(reader_type, ItemType.GENERAL)
+        who = _READERS[reader_type] if len(types) > 1 else ""
+        if rule.renewals:
+            lines.append(f"{who}每本书可以续借{rule.renewals}次，每次延长{rule.renew_days}天。")
+        else:
+            lines.append(f"{who}借的书不能续借。")
+    lines.append("续借请发送“续借 书名”或“续借第1本”（先发“我的借阅”看序号），到期前就能办。")
+    lines.append("已逾期、被催还或有人预约的书不能续借。")
+    return "\n".join(lines)
+
+
+def _may_borrow_now(ctx: Context, types: list[ReaderType]) -> str:
+    """For a bound reader (or each child): may they borrow today, and if not, why and what to do."""
+    persons = people(ctx)
+    if not persons:
+        rule = ctx.library.policy.rule(types[0], ItemType.GENERAL)
+        return (f"借阅证正常、没有逾期的书、欠款不超过{yuan(ctx.library.policy.max_unpaid_fen)}、"
+                f"没借满{rule.max_items}本，就能借书。绑定借阅证后问我，我帮您看看现在能不能借。")
+    by_name = len(persons) > 1 or is_parent_view(ctx)
+    return "\n".join(_borrow_state(ctx, p.card_no, p.name if by_name else "您") for p in persons)
+
+
+def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
+    try:
+        reader = reader_summary(ctx.library, card_no)
+    except Refused as exc:
+        return f"{who}现在不能借书：{refusal(exc)}。"
+    policy = ctx.library.policy
+    why = []
+    if reader.suspended_until and reader.suspended_until >= ctx.library.today():
+        why.append(f"借阅权限暂停到{day(reader.suspended_until)}")
+    late = [loan for loan in reader.loans if loan.overdue]
+    if late and policy.block_checkout_when_overdue:
+        why.append(f"有{len(late)}本逾期没还（《{late[0].title}》），请先还书")
+    owed = sum(c.amount_fen for c in reader.charges)
+    if owed > policy.max_unpaid_fen:
+        why.append(f"有{yuan(owed)}欠款没缴清，请先到图书室缴清")
+    general = next((m for m in reader.may_borrow if m.item_type == ItemType.GENERAL.value), None)
+    if general is not None and general.left == 0:
+        why.append(f"已经借满{general.limit}本，还一本才能再借")
+    if why:
+        return f"{who}现在还不能借书：" + "；".join(why) + "。"
+    left = f"，还能借{general.left}本" if general is not None else ""
+    return f"{who}现在可以借书{left}，直接到图书室借就行。"
+
+
+_QUESTIONS = (
+    (("丢", "掉了", "找不到", "补办", "补证", "挂失"), _lost_card),
+    (("超期", "逾期", "过期", "晚还", "迟还", "罚"), _overdue),  # "超期了会不会不让借书": the consequence
+    (("还能借", "能不能借", "能借书吗", "可以借书吗", "能借吗", "让借", "借不了", "不能借"), _may_borrow_now),
+    (("续借", "续期", "延期", "续一下"), _renewal),
+)
 
 
 @fallback.on("unknown")
 def unknown(ctx: Context) -> str:
     """Anything not understood (or a short answer with nothing pending): the menu."""
     if ctx.slots.get("indexes") or "confirm" in ctx.slots or ctx.slots.get("all"):
-        return "这个问题已经过期啦，请重新说一遍要做什么～\n" + menu(ctx)
+        # Nothing was lost: no question is open (or it timed out). Say so briefly and what to send.
+        minutes = max(1, int(ctx.question_lifetime.total_seconds() // 60))
+        return NOTHING_WAITING.format(minutes=minutes)
+
     if (guess := _maybe_a_title(ctx)) is not None:
         return guess
     return "没太明白您的意思😊\n" + menu(ctx)

@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import OwnedLoan, is_parent_view, not_bound_reply, numbered_loans, people
-from bot.handlers.texts import day, yuan
+from bot.handlers.people import (
+    OwnedLoan,
+    is_parent_view,
+    not_bound_reply,
+    numbered_loans,
+    people,
+    renew_blockers,
+)
+from bot.handlers.staff import codes_in, staff_role
+from bot.handlers.texts import day, refusal, yuan
 from core import queries
+from core.desk import reader_summary
+from core.errors import Refused
 from core.models import ChargeKind, ReservationStatus
 from core.queries import LoanView
+from core.staff import Role as StaffRole
 
 routes = Routes("loans")
 MAX_CHARS = 600
@@ -21,7 +32,8 @@ def loan_line(position: int, loan: LoanView, who: str = "") -> str:
         state = f"图书室催还，请在{day(loan.due_date)}前归还"
     else:
         state = f"{day(loan.due_date)}到期"
-    return f"{position}.{who}《{loan.title}》{state}"
+    renewed = f"（已续借{loan.renewal_count}次）" if loan.renewal_count > 1 else "（已续借）" if loan.renewal_count else ""
+    return f"{position}.{who}《{loan.title}》{state}{renewed}"
 
 
 def _fit(lines: list[str], tail: str) -> str:
@@ -54,20 +66,28 @@ def my_loans(ctx: Context) -> str:
             continue
         lines.append(f"{who}借了{len(mine)}本：")
         lines += [loan_line(o.position, o.loan) for o in mine]
-    return _fit(lines, _next_step(loans))
+    return _fit(lines, _next_step(ctx, loans))
 
 
-def _next_step(loans: list[OwnedLoan]) -> str:
-    """What to send next: an example that would work (never a number the renewal would refuse)."""
+def _next_step(ctx: Context, loans: list[OwnedLoan]) -> str:
+    """What to send next: the numbers that can be renewed now, never one the renewal would refuse."""
     if not loans:
         return "发送“查 书名”找书，发送“推荐”看看好书。"
     overdue = [o for o in loans if o.loan.overdue_days > 0]
-    # Overdue and recalled loans cannot be renewed: an example must name one that may be.
-    may = [o for o in loans if o.loan.overdue_days == 0 and not o.loan.recalled]
-    hint = f"回复“续借第{may[0].position}本”可以续借。" if may else ""
+    # From memory only (the fast path): overdue, recalled, renewals used up. A reservation by someone
+    # else is said by the renewal itself.
+    blockers = renew_blockers(ctx, loans, check_reservations=False)
+    may = [o.position for o in loans if not blockers[o.loan.loan_id]]
+    numbers = "、".join(str(n) for n in may)
+    if len(may) == len(loans) and len(may) > 1:
+        hint = f"回复“续借第{may[0]}本”或“全部续借”可以续借。"
+    elif may:
+        hint = f"回复“续借第{numbers}本”可以续借。"
+    else:
+        hint = ""
     if overdue:
         return f"逾期的书不能续借，请尽快归还。{hint}"
-    return f"回复“续借第{may[0].position}本”或“全部续借”可以续借。" if may else "这些书都不能再续借了，请按时归还。"
+    return hint or "这些书都不能再续借了，请按时归还。"
 
 
 def _asks_reservations(ctx: Context) -> bool:
@@ -111,18 +131,51 @@ _KINDS = {ChargeKind.OVERDUE: "逾期罚金", ChargeKind.LOST: "丢书赔偿", C
 @routes.on("fines")
 def fines(ctx: Context) -> str:
     """Open charges and fines still accruing on overdue loans."""
+    if (by_card := _fines_by_card(ctx)) is not None:
+        return by_card
     holders = people(ctx)
     if not holders:
         return not_bound_reply(ctx)
     lines: list[str] = []
-    total = 0
+    total = owed = accruing = 0
     for person in holders:
         c = queries.charges(ctx.library, person.reader_id)
         total += c.total_fen
+        owed += sum(charge.amount_fen for charge in c.open_charges)
+        accruing += c.accruing_fen
         for charge in c.open_charges:
             lines.append(f"· {person.name}：{_KINDS.get(charge.kind, '欠款')}{yuan(charge.amount_fen)}")
         if c.accruing_fen:
-            lines.append(f"· {person.name}：逾期未还，罚金已累计{yuan(c.accruing_fen)}（还书时结算）")
+            lines.append(f"· {person.name}：逾期未还，罚金已累计{yuan(c.accruing_fen)}，每天还在增加")
     if total == 0:
         return "没有欠款，继续保持按时还书👍"
-    return _fit([f"共{yuan(total)}："] + lines, "请到图书室缴纳；尽快还书可以让罚金不再增加。")
+    return _fit([f"共{yuan(total)}："] + lines, _how_to_pay(owed, accruing))
+
+
+def _fines_by_card(ctx: Context) -> str | None:
+    """"S30211欠多少钱" from the librarian: that reader's debt, never the librarian's own (None: not that)."""
+    if staff_role(ctx) is not StaffRole.LIBRARIAN:
+        return None
+    assert ctx.identity is not None and ctx.identity.reader is not None
+    cards = [c for c in codes_in(ctx.text) if c != ctx.identity.reader.card_no.upper()]
+    if not cards:
+        return None
+    try:
+        reader = reader_summary(ctx.library, cards[0])
+    except Refused as exc:
+        return f"没查到：{refusal(exc)}。"
+    who = f"{reader.name}（{reader.card_no}）"
+    accruing = queries.charges(ctx.library, reader.reader_id).accruing_fen
+    running = f"另有逾期罚金已累计{yuan(accruing)}，还书时结算。" if accruing else ""
+    if not reader.owed_fen:
+        return f"{who}现在没有要缴的欠款。{running}".strip()
+    return f"{who}共欠{yuan(reader.owed_fen)}。{running}\n收到钱后发送“缴费 {reader.card_no}”登记。"
+
+
+def _how_to_pay(owed: int, accruing: int) -> str:
+    """One instruction: where and when to pay, whatever mix of charges and running fines there is."""
+    if not accruing:
+        return "请到图书室缴纳，图书室老师登记后就清了。"
+    if not owed:
+        return "请尽快把书还到图书室，还书时在图书室一起缴清罚金；早一天还，罚金就少一天。"
+    return "请尽快把书还到图书室，在图书室把欠款和逾期罚金一起缴清；早一天还书，罚金就少一天。"

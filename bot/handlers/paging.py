@@ -37,6 +37,7 @@ class PagedLists:
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._pages: OrderedDict[str, Page] = OrderedDict()
+        self._replies: OrderedDict[str, tuple[str, str]] = OrderedDict()  # user → (MsgId, reply) of the last 更多
         self._capacity = capacity
         self._lock = threading.Lock()  # the event loop and the database threads both call it
 
@@ -53,6 +54,21 @@ class PagedLists:
         with self._lock:
             page = self._pages.get(user_id)
         return page if page is not None and page.at >= since else None
+
+    def answered(self, user_id: str, msg_id: str, reply: str) -> None:
+        """The reply a 更多 with this MsgId got: a WeChat retry of it gets the same page, not the next."""
+        if msg_id:
+            with self._lock:
+                self._replies[user_id] = (msg_id, reply)
+                self._replies.move_to_end(user_id)
+                while len(self._replies) > self._capacity:
+                    self._replies.popitem(last=False)
+
+    def replay(self, user_id: str, msg_id: str) -> str | None:
+        """The reply already given to this very 更多 (same MsgId), or None."""
+        with self._lock:
+            seen = self._replies.get(user_id)
+        return seen[1] if msg_id and seen is not None and seen[0] == msg_id else None
 
     def forget(self, user_id: str) -> None:
         """Any other request: `更多` no longer refers to that list."""

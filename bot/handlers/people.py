@@ -11,6 +11,8 @@ from bot.handlers.base import Context
 from bot.handlers.texts import CARD_INACTIVE, NOT_BOUND
 from core import accounts, queries
 from core.accounts import Person
+from core.circulation.renew import quick_renew_reasons, titles_wanted_by_others
+from core.errors import Reason
 from core.queries import LoanView
 
 
@@ -123,3 +125,27 @@ def numbers_may_have_moved(ctx: Context, loans: list[OwnedLoan]) -> bool:
     order: one of their loans was lent, renewed, recalled, returned or lost since then."""
     since = ctx.library.now() - ctx.question_lifetime
     return queries.loans_changed_since(ctx.library, [p.reader_id for p in people(ctx)], since)
+
+
+def renew_blockers(ctx: Context, loans: list[OwnedLoan], *, check_reservations: bool = True) -> dict[int, list[Reason]]:
+    """loan id → why renew() would refuse it (empty: it may be renewed), so hints and menus offer
+    only books that can be renewed. Without check_reservations only what memory holds is used
+    (我的借阅 stays on the fast path); the renewal itself still says when someone is waiting."""
+    policy = ctx.library.policy
+    blockers = {o.loan.loan_id: quick_renew_reasons(policy, o.holder.reader_type, o.loan) for o in loans}
+    if check_reservations:
+        for person in {o.holder.reader_id: o.holder for o in loans}.values():
+            mine = [o for o in loans if o.holder.reader_id == person.reader_id]
+            wanted = titles_wanted_by_others(ctx.library, person.reader_id, [o.loan.title_id for o in mine])
+            for o in mine:
+                if o.loan.title_id in wanted:
+                    blockers[o.loan.loan_id].append(Reason.RESERVED_BY_OTHER)
+    return blockers
+
+
+def renewable(ctx: Context, reader_id: int, loan: LoanView) -> bool:
+    """True when renew() would extend this loan of one of the user's people (as far as can be told)."""
+    holder = next((p for p in people(ctx) if p.reader_id == reader_id), None)
+    if holder is None:
+        return False
+    return not renew_blockers(ctx, [OwnedLoan(1, holder, loan)])[loan.loan_id]

@@ -14,9 +14,10 @@ from bot.handlers.people import (
     numbers_may_have_moved,
     people,
     remember_shown,
+    renew_blockers,
     shown_ids,
 )
-from bot.handlers.texts import day, refusal
+from bot.handlers.texts import day, reason_text, refusal
 from core.circulation import RenewLoan, renew
 from core.errors import Refused
 
@@ -44,12 +45,28 @@ def _renew_each(ctx: Context, chosen: list[OwnedLoan]) -> str:
     return "\n".join(lines) + "\n发送“我的借阅”看最新到期日。"
 
 
-def _ask(ctx: Context, loans: list[OwnedLoan], lead: str) -> str:
+def _ask(ctx: Context, loans: list[OwnedLoan], lead: str, tail: str = "") -> str:
     ctx.ask("renew", tuple(o.loan.loan_id for o in loans))
     # Numbered as shown (1..n), which is what the answer "1" refers to.
     lines = [lead] + [loan_line(i, o.loan, _who(ctx, o)) for i, o in enumerate(loans, 1)]
-    lines.append("请回复序号，比如“1”或“1、3”，回复“全部”都续借。")
+    lines.append(tail or "请回复序号，比如“1”或“1、3”，回复“全部”都续借。")
     return "\n".join(lines)
+
+
+def _ask_renewable(ctx: Context, loans: list[OwnedLoan]) -> str:
+    """续借 with nothing named: offer only the books that can be renewed, and say why the others cannot."""
+    blockers = renew_blockers(ctx, loans)
+    may = [o for o in loans if not blockers[o.loan.loan_id]]
+    cannot = [f"· {_label(ctx, o)}：{reason_text(blockers[o.loan.loan_id][0], {})}"
+              for o in loans if blockers[o.loan.loan_id]]
+    note = "\n".join(["不能续借的：", *cannot]) if cannot else ""
+    if not may:
+        return "\n".join(["现在没有能续借的书。", *cannot[:5], "发送“我的借阅”看到期日。"])
+    if len(may) == 1:
+        reply = _ask(ctx, may, "能续借的是这一本：", "要续借的话回复“好的”，不续借回复“算了”。")
+    else:
+        reply = _ask(ctx, may, "能续借的书有这些，续借哪一本？")
+    return reply + ("\n" + note if note else "")
 
 
 def _by_positions(loans: list[OwnedLoan | None], indexes: list[int]) -> list[tuple[int, OwnedLoan | None]] | None:
@@ -120,7 +137,7 @@ def _renew_request(ctx: Context, loans: list[OwnedLoan], listed: tuple[int, ...]
         return _ask(ctx, loans, f"在借的书里没有“{query}”，您借的是：")
     if len(loans) == 1:
         return _renew_each(ctx, loans)
-    return _ask(ctx, loans, "续借哪一本？")
+    return _ask_renewable(ctx, loans)
 
 
 @routes.resume("renew")

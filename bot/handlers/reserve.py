@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from bot.handlers.base import Context, Routes
-from bot.handlers.people import not_bound_reply, people
+from bot.handlers.people import is_parent_view, not_bound_reply, people, renewable
 from bot.handlers.texts import day, refusal
 from core import queries
 from core.accounts import Person
 from core.circulation import CancelReservation, PlaceReservation, cancel_reservation, place_reservation
-from core.errors import Refused
+from core.errors import Reason, Refused
 
 routes = Routes("reserve")
 
@@ -16,11 +16,26 @@ def _place(ctx: Context, reader_id: int, title_id: int, who: str = "") -> str:
     try:
         placed = place_reservation(ctx.library, PlaceReservation(reader_id, title_id, actor=ctx.message.user_id))
     except Refused as exc:
+        if Reason.ALREADY_BORROWED in exc.reasons:
+            return _already_holding(ctx, reader_id, title_id, who)
         return f"没能预约：{refusal(exc)}。"
     when = f"，最早{day(placed.earliest_due)}还回" if placed.earliest_due else ""
     if who:
         return f"已为{who}预约《{placed.title}》，排第{placed.position}位{when}。书到了会通知您来取。"
     return f"已预约《{placed.title}》，您排第{placed.position}位{when}。书到了会通知您来取。"
+
+
+def _already_holding(ctx: Context, reader_id: int, title_id: int, who: str) -> str:
+    """The reader holds a copy of this title: one answer from the loan's real state (no "架上就有")."""
+    loan = next((x for x in queries.open_loans(ctx.library, reader_id) if x.title_id == title_id), None)
+    holder = who or "您"
+    if loan is None:  # returned meanwhile: nothing to contradict
+        return "这本书刚还回来了，请再发一次“预约 书名”试试。"
+    if loan.overdue_days > 0:
+        return (f"《{loan.title}》{holder}正借着，已经逾期{loan.overdue_days}天了，不用预约。"
+                "逾期的书不能续借，请尽快还到图书室；还了以后想再看可以再借。")
+    hint = f"想多看几天可以发送“续借 {loan.title}”。" if renewable(ctx, reader_id, loan) else "请按时归还。"
+    return f"《{loan.title}》{holder}正借着呢（{day(loan.due_date)}到期），不用预约。{hint}"
 
 
 def _for_whom(ctx: Context, title_id: int, holders: list[Person]) -> str:
@@ -85,13 +100,25 @@ def reserve_for_answer(ctx: Context) -> str | None:
     return _place(ctx, reader_id, int(ctx.pending.data["title_id"]), names[reader_id])
 
 
+Mine = list[tuple[Person, queries.ReservationView]]
+
+
+def _mine(ctx: Context) -> Mine:
+    """Every reservation the user may cancel: their own, then each child's."""
+    return [(p, r) for p in people(ctx) for r in queries.reservations(ctx.library, p.reader_id)]
+
+
+def _whose(ctx: Context, person: Person) -> str:
+    """"陈思雨的" when the user speaks for children (every line names the child), else ""."""
+    return f"{person.name}的" if is_parent_view(ctx) else ""
+
+
 @routes.on("cancel_reservation")
 def cancel(ctx: Context) -> str:
-    """Cancel by title, by position in 我的预约, or all; ask when unclear."""
-    if ctx.identity is None or ctx.identity.reader is None and not ctx.identity.children:
+    """Cancel by title, by position in 我的预约, or all; ask when unclear or when a title is several children's."""
+    if not people(ctx):
         return not_bound_reply(ctx)
-    holders = ([ctx.identity.reader] if ctx.identity.reader else []) + list(ctx.identity.children)
-    mine = [(p.reader_id, r) for p in holders for r in queries.reservations(ctx.library, p.reader_id)]
+    mine = _mine(ctx)
     if not mine:
         return "现在没有预约，不用取消。"
     query = ctx.slots.get("query")
@@ -100,28 +127,40 @@ def cancel(ctx: Context) -> str:
     if indexes:
         chosen = [mine[i - 1] for i in indexes if 1 <= i <= len(mine)]
     if not chosen:
-        ctx.ask("cancel_reservation", tuple(r.reservation_id for _, r in mine))
-        return "取消哪一个预约？\n" + "\n".join(f"{i}.《{r.title}》" for i, (_, r) in enumerate(mine, 1)) \
-            + "\n请回复序号，回复“全部”都取消。"
+        return _ask_cancel(ctx, mine, "取消哪一个预约？")
+    if query and not indexes and not ctx.slots.get("all") and len({p.reader_id for p, _ in chosen}) > 1:
+        # 三体 reserved for both children: which child's is a choice the parent makes, not the bot.
+        names = "和".join(dict.fromkeys(p.name for p, _ in chosen))
+        return _ask_cancel(ctx, chosen, f"{names}都预约了《{query}》，取消谁的？", both="回复“都取消”全部取消。")
     return _cancel_each(ctx, chosen)
 
 
-def _cancel_each(ctx: Context, chosen: list[tuple[int, queries.ReservationView]]) -> str:
+def _ask_cancel(ctx: Context, options: Mine, lead: str, both: str = "回复“全部”都取消。") -> str:
+    ctx.ask("cancel_reservation", tuple(r.reservation_id for _, r in options),
+            people=[p.reader_id for p, _ in options])
+    lines = [f"{i}.{_whose(ctx, p)}《{r.title}》" for i, (p, r) in enumerate(options, 1)]
+    name = "或孩子名字" if is_parent_view(ctx) else ""
+    return "\n".join([lead, *lines, f"请回复序号{name}，{both}"])
+
+
+def _cancel_each(ctx: Context, chosen: Mine) -> str:
     lines = []
-    for reader_id, r in chosen:
+    for person, r in chosen:
+        who = _whose(ctx, person)
         try:
-            cancel_reservation(ctx.library, CancelReservation(reader_id, r.reservation_id, actor=ctx.message.user_id))
-            lines.append(f"已取消《{r.title}》的预约。")
+            cancel_reservation(ctx.library, CancelReservation(person.reader_id, r.reservation_id,
+                                                              actor=ctx.message.user_id))
+            lines.append(f"已取消{who}《{r.title}》的预约。")
         except Refused as exc:
-            lines.append(f"《{r.title}》没能取消：{refusal(exc)}。")
+            lines.append(f"{who}《{r.title}》没能取消：{refusal(exc)}。")
     return "\n".join(lines)
 
 
 @routes.resume("cancel_reservation")
 def cancel_answer(ctx: Context) -> str | None:
-    assert ctx.pending is not None and ctx.identity is not None
-    holders = ([ctx.identity.reader] if ctx.identity.reader else []) + list(ctx.identity.children)
-    by_id = {r.reservation_id: (p.reader_id, r) for p in holders for r in queries.reservations(ctx.library, p.reader_id)}
+    """The answer to "取消哪一个预约？" / "取消谁的？": positions, a child's name (followups.py) or 全部."""
+    assert ctx.pending is not None
+    by_id = {r.reservation_id: (p, r) for p, r in _mine(ctx)}
     shown = [by_id[i] for i in ctx.pending.options if i in by_id]
     if ctx.slots.get("all"):
         return _cancel_each(ctx, shown)
@@ -130,6 +169,6 @@ def cancel_answer(ctx: Context) -> str | None:
     if chosen:
         return _cancel_each(ctx, chosen)
     if indexes:  # "第二个" when the list had one: ask again rather than pretend it was a no
-        ctx.ask("cancel_reservation", ctx.pending.options)
+        ctx.ask("cancel_reservation", ctx.pending.options, **ctx.pending.data)
         return f"列表里只有{len(shown)}个预约，请回复1到{len(shown)}之间的序号，或回复“全部”。"
     return "好的，预约都保留着。"

@@ -10,7 +10,7 @@ from core.errors import Reason, Refused
 WEEKDAYS = "一二三四五六日"
 
 NOT_BOUND = ("还没有绑定借阅证哦。请发送：绑定 借阅证号 姓名 验证码\n"
-             "例如：绑定 T0001 张老师 123456（验证码向图书室老师领取；家长用孩子的证号和姓名）")
+             "验证码向图书室老师或班主任领取；家长用孩子的证号和姓名。")
 CARD_INACTIVE = ("您绑定的借阅证已挂失或已注销，暂时不能查看借阅。补办新证后即可继续使用，"
                  "有疑问请联系图书室老师。")
 
@@ -79,4 +79,11 @@ def reason_text(reason: Reason, context: dict[str, Any]) -> str:
 
 def refusal(exc: Refused) -> str:
     """Every reason, in the order the reader can act on, joined as one sentence."""
-    return "；".join(reason_text(r, exc.context) for r in exc.reasons)
+    return "；".join(_replaced(exc) if r == Reason.CARD_LOST and exc.context.get("replaced_by")
+                    else reason_text(r, exc.context) for r in exc.reasons)
+
+
+def _replaced(exc: Refused) -> str:
+    """A retired number (补办过): name the new one rather than send anyone to 补办 again."""
+    old, new = exc.context.get("card_no") or "这个证号", exc.context["replaced_by"]
+    return f"{old}已换成新证号{new}，旧号不再使用，请用{new}办理"

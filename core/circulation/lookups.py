@@ -68,8 +68,10 @@ def reader_by_card(session: Session, card_no: str, *, lock: bool = False) -> Rea
     reader = session.scalar(_locked(_READER_BY_CARD, lock), {"card_no": card_no})
     if reader is not None:
         return reader
-    if session.get(RetiredCard, card_no) is not None:
-        raise Refused(Reason.CARD_LOST, card_no=card_no)
+    if (retired := session.get(RetiredCard, card_no)) is not None:
+        # The number was replaced: name the new one, so nobody is sent to 补办 a card already replaced.
+        replaced_by = session.scalar(select(Reader.card_no).where(Reader.id == retired.reader_id))
+        raise Refused(Reason.CARD_LOST, card_no=card_no, replaced_by=replaced_by)
     raise Refused(Reason.READER_NOT_FOUND, card_no=card_no)
 
 

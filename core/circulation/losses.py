@@ -26,7 +26,8 @@ def mark_lost(library: Library, cmd: MarkItemLost) -> ItemLost:
         session = uow.session
         item = item_by_barcode(session, cmd.barcode)
         if item.status == ItemStatus.LOST:
-            raise Refused(Reason.ITEM_UNAVAILABLE, barcode=item.barcode, item_status=item.status.value)
+            raise Refused(Reason.ITEM_UNAVAILABLE, barcode=item.barcode, item_status=item.status.value,
+                          title=item.title.title)
         loan = open_loan_of_item(session, item.id)
         if item.status == ItemStatus.HELD:
             release_hold(session, item, actor=cmd.actor, now=now)
@@ -55,6 +56,10 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
     with library.uow() as uow:
         session = uow.session
         item = item_by_barcode(session, cmd.barcode)
+        if item.status in (ItemStatus.IN_REPAIR, ItemStatus.LOST):
+            # Already in repair (or lost): a second 损坏 would record the damage, and any fee, twice.
+            raise Refused(Reason.ITEM_UNAVAILABLE, barcode=item.barcode, item_status=item.status.value,
+                          title=item.title.title)
         loan = open_loan_of_item(session, item.id)
         returned = None
         reader_id = None

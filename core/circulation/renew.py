@@ -9,7 +9,9 @@ from core.circulation.lookups import account_reasons, audit, reader_by_id
 from core.circulation.results import LoanRenewed
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Item, ItemStatus, Loan, Renewal, Reservation, ReservationStatus
+from core.models import Item, ItemStatus, Loan, ReaderType, Renewal, Reservation, ReservationStatus
+from core.policy import Policy
+from core.queries import LoanView
 
 
 def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
@@ -63,3 +65,38 @@ def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
         result = LoanRenewed(loan.id, item.title.title, old_due, new_due, rule.renewals - loan.renewal_count)
         uow.commit()
         return result
+
+
+def quick_renew_reasons(policy: Policy, reader_type: ReaderType, loan: LoanView) -> list[Reason]:
+    """Why renew() would refuse this loan, from what the read model keeps (no database read).
+
+    Covers overdue, recalled and renewals used up; a waiting reservation by someone else needs
+    titles_wanted_by_others() and the account's own state (suspended, unpaid) is not checked here.
+    """
+    reasons = []
+    if loan.overdue_days > policy.renew_grace_days:
+        reasons.append(Reason.OVERDUE)
+    if loan.recalled:
+        reasons.append(Reason.RECALLED)
+    if loan.renewal_count >= policy.rule(reader_type, loan.item_type).renewals:
+        reasons.append(Reason.RENEWALS_USED_UP)
+    return reasons
+
+
+def titles_wanted_by_others(library: Library, reader_id: int, title_ids: list[int]) -> set[int]:
+    """The titles among `title_ids` that renew() refuses as RESERVED_BY_OTHER for this reader:
+    more readers waiting than copies on the shelf."""
+    if not title_ids:
+        return set()
+    with library.read_uow() as uow:
+        session = uow.session
+        waiting = dict(session.execute(
+            select(Reservation.title_id, func.count()).where(
+                Reservation.title_id.in_(title_ids), Reservation.status == ReservationStatus.WAITING,
+                Reservation.reader_id != reader_id).group_by(Reservation.title_id)).all())
+        if not waiting:
+            return set()
+        on_shelf = dict(session.execute(
+            select(Item.title_id, func.count()).where(
+                Item.title_id.in_(list(waiting)), Item.status == ItemStatus.AVAILABLE).group_by(Item.title_id)).all())
+    return {t for t, n in waiting.items() if on_shelf.get(t, 0) < n}

@@ -13,7 +13,8 @@ channel. Instead, on the `unsubscribe` event:
 On `subscribe` (following again) the marks are removed and the held pushes that still matter are
 released: those held for less than RELEASE_WITHIN, and 到书通知 whatever their age (a book waiting on
 the hold shelf is still news). Delivery re-checks each one as always (returned book, new due date,
-reservation picked up) and honours quiet hours. Older held pushes are closed as skipped.
+reservation picked up) and honours quiet hours. Older held pushes are closed as skipped, their keys
+renamed so the next job run may write the same push again if it is still true.
 
 Both are idempotent: a WeChat retry of the event, or a second unfollow, changes nothing more.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -100,7 +101,11 @@ def refollowed(library: Library, user_id: str, channel: str) -> tuple[int, int]:
         session.execute(delete(Unreachable).where(Unreachable.user_id == user_id, Unreachable.channel.in_(channels)))
         released = session.execute(update(OutboundMessage).where(held, fresh)
                                    .values(next_attempt_at=now, last_error="")).rowcount
-        closed = session.execute(update(OutboundMessage).where(held)
-                                 .values(status=SKIPPED, last_error=STALE)).rowcount
+        # Closed, and its key freed (renamed): the key would otherwise stop the next job run from
+        # writing the same push again when it is still true (a book due tomorrow), and the user who
+        # follows again would never get it (docs/transport.md: "the next job run writes what is true").
+        closed = session.execute(update(OutboundMessage).where(held).values(
+            status=SKIPPED, last_error=STALE,
+            key=OutboundMessage.key + ":stale:" + cast(OutboundMessage.id, String))).rowcount
         uow.commit()
     return released, closed

@@ -98,10 +98,6 @@ def _held(library: Library, user: str) -> list[tuple[str, bool, str]]:
 # --- HIGH: actions done twice, or done when the person said no ----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "损坏 is 'never twice' only for WeChat's retries (same MsgId): the librarian resending '损坏 10000003 5元' "
-    "(a new MsgId, e.g. after a holding reply) charges the borrower a second 5.00元 and answers '已登记…损坏' "
-    "again; mark_damaged accepts a copy already IN_REPAIR and adds another DAMAGE charge"))
 async def test_damage_resent_with_a_new_msgid_charges_the_borrower_once(library: Library, staff_say: Say) -> None:
     first = await staff_say(LIBRARIAN, "损坏 10000003 5元", msg_id=914501)
     assert "修补费5.00元记在王小明（S30211）名下" in first
@@ -110,10 +106,6 @@ async def test_damage_resent_with_a_new_msgid_charges_the_borrower_once(library:
     assert "修补费5.00元记在" not in again
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "挂失谁的借阅证？ answered with a negated name ('陈思雨的没丢', '不是陈思雨', '陈思雨的找到了') reports "
-    "陈思雨's card lost at once: followups._person_named matches the name anywhere in the text and turns it "
-    "into the numbered answer before any no is read"))
 @pytest.mark.parametrize("answer", ["陈思雨的没丢", "不是陈思雨", "陈思雨的找到了"])
 async def test_a_negated_name_does_not_report_that_childs_card_lost(library: Library, say: Say,
                                                                     answer: str) -> None:
@@ -124,11 +116,6 @@ async def test_a_negated_name_does_not_report_that_childs_card_lost(library: Lib
     assert "已挂失" not in reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "An unsubscribe processed after a later subscribe (out of order: a retried or slow unsubscribe, "
-    "CreateTime t, handled after subscribe at t+5) marks the user unfollowed and holds their pushes while "
-    "they follow: the events' CreateTime is never compared, and nothing releases the hold until the next "
-    "subscribe"))
 async def test_an_older_unsubscribe_after_a_newer_subscribe_does_not_hold_pushes(
         wechat: WeChatTestClient, library: Library, clock: FixedClock) -> None:
     _teacher_with_a_book_due(library, "wx-l", "张静", "T0001", "草房子")
@@ -143,11 +130,6 @@ async def test_an_older_unsubscribe_after_a_newer_subscribe_does_not_hold_pushes
     assert marks == [] and _held(library, "wx-l") == [("pending", True, "")]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "While 挂失谁的借阅证？ is open, a new request that names a child ('陈思雨还有几本没还', "
-    "'陈思雨的书什么时候到期' — my_loans by the parser; '陈思雨的借阅') reports that child's card lost: "
-    "followups.answer tries the name match on every intent, before the request runs; and as my_loans is "
-    "read-only the transport does not even claim the message (needs_run_once is False)"))
 @pytest.mark.parametrize("text", ["陈思雨还有几本没还", "陈思雨的书什么时候到期", "陈思雨的借阅"])
 async def test_a_new_request_naming_a_child_is_not_an_answer_to_whose_card_to_report_lost(
         library: Library, say: Say, text: str) -> None:
@@ -157,10 +139,6 @@ async def test_a_new_request_naming_a_child_is_not_an_answer_to_whose_card_to_re
     assert _status(library, "S30201") == ReaderStatus.ACTIVE, reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "While 想退订哪种推送？ is open, a new question that names a kind of push ('到期提醒是几点发的' (hours), "
-    "'最近有什么新书' (new_books), '活动通知什么时候发' (activities)) unsubscribes that push: "
-    "topics.topic_from_text is tried on any intent; a parent so loses 到期提醒 without asking"))
 @pytest.mark.parametrize("text", ["到期提醒是几点发的", "最近有什么新书", "活动通知什么时候发"])
 async def test_a_question_naming_a_push_is_not_an_answer_to_which_push_to_stop(
         library: Library, say: Say, text: str) -> None:
@@ -175,9 +153,6 @@ async def test_a_question_naming_a_push_is_not_an_answer_to_which_push_to_stop(
 # --- MEDIUM: wrong actions in follow-ups, money on an acknowledgement, lost pushes --------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "给谁预约？ answered with a negated name ('不给陈思雨约', '陈思雨的不用了', '陈思雨不要') reserves for 陈思雨: "
-    "the name is matched anywhere in the text, the negation is never read"))
 @pytest.mark.parametrize("answer", ["不给陈思雨约", "陈思雨的不用了", "陈思雨不要"])
 async def test_a_negated_name_does_not_reserve_for_that_child(library: Library, say: Say, answer: str) -> None:
     _two_children(library)
@@ -187,9 +162,6 @@ async def test_a_negated_name_does_not_reserve_for_that_child(library: Library, 
     assert _reservations(library) == [], reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "缴费 asks '收到钱后回复“确认”', but an acknowledgement ('嗯嗯') or a question ('确认？') records the "
-    "payment: both parse as confirm=True, and the money step accepts any yes"))
 @pytest.mark.parametrize("answer", ["嗯嗯", "确认？"])
 async def test_an_acknowledgement_does_not_record_a_payment(library: Library, staff_say: Say, school: School,
                                                             answer: str) -> None:
@@ -200,10 +172,6 @@ async def test_an_acknowledgement_does_not_record_a_payment(library: Library, st
         assert [c.value for c in session.scalars(select(Charge.status))] == ["open"], reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A still-relevant 到期提醒 (book due the next day) held more than RELEASE_WITHIN (24 h) is closed as "
-    "skipped on 关注, and its key then stops the next job run from writing it again: the user who follows "
-    "again never gets it, though one who unfollowed before the job ran would (docs/transport.md: 'the next job run writes what is true by then')"))
 async def test_a_due_reminder_held_over_a_day_still_reaches_the_user_who_follows_again(
         wechat: WeChatTestClient, library: Library, clock: FixedClock) -> None:
     _teacher_with_a_book_due(library, "wx-l", "张静", "T0001", "草房子")
@@ -218,10 +186,6 @@ async def test_a_due_reminder_held_over_a_day_still_reaches_the_user_who_follows
     assert ("pending", True, "") in _held(library, "wx-l")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "With two server processes on one database (docs/transport.md), '更多' reaching the process that kept a "
-    "search page, while another process asked 想预约哪本书？, reserves the paged query's title: the page's "
-    "search parse is taken as a bare-title answer (followups.answer reads the query, the text is just 更多)"))
 async def test_more_never_answers_a_question_asked_by_another_process(
         library: Library, parser, make_client: AppFactory) -> None:  # noqa: F811
     add_term(library)
@@ -239,9 +203,6 @@ async def test_more_never_answers_a_question_asked_by_another_process(
     assert _reservations(library) == [], reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Issue 14: '挂失 and 解绑 always confirm first (确认挂失陈思雨的借阅证吗？回复“确认”)'. A bare '挂失' from a "
-    "teacher with one card stops the card at once, no question asked"))
 async def test_lost_card_asks_for_confirmation_first(library: Library, say: Say) -> None:
     _, card = add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
     accounts.bind(library, "wx-t", card, "张静", accounts.issue_code(library, card))
@@ -249,9 +210,6 @@ async def test_lost_card_asks_for_confirmation_first(library: Library, say: Say)
     assert _status(library, "T0001") == ReaderStatus.ACTIVE, reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "'损坏 10000003 <second barcode> 5元' (the parser gives slot barcodes=[both]) damages only the first copy, "
-    "says nothing about the second, and stores the second barcode as the charge's note"))
 async def test_damage_with_two_barcodes_does_not_silently_drop_one(library: Library, staff_say: Say,
                                                                    school: School) -> None:
     reply = await staff_say(LIBRARIAN, f"损坏 10000003 {school.santi} 5元")
@@ -262,9 +220,6 @@ async def test_damage_with_two_barcodes_does_not_silently_drop_one(library: Libr
     assert handled and school.santi not in notes, (reply, second, notes)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "想预约哪本书？ answered '别约三体' / '不约三体' / '三体不' reserves 三体: the parser reads them as a search "
-    "for 三体, and followups._title accepts up to three extra characters around the title, negations included"))
 @pytest.mark.parametrize("answer", ["别约三体", "不约三体", "三体不"])
 async def test_a_negated_title_does_not_reserve_it(library: Library, say: Say, answer: str) -> None:
     _, card = add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
@@ -275,10 +230,6 @@ async def test_a_negated_title_does_not_reserve_it(library: Library, say: Say, a
     assert _reservations(library) == [], reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "'10000003好像坏了' (it *seems* damaged) from the librarian parses as mark_damaged at 0.95 and runs at once: "
-    "the copy goes to repair and the loan is closed with its fine; staff_school.UNSURE scripts this very "
-    "message as low-confidence (asked first), the real parser does not"))
 async def test_seems_damaged_asks_before_acting(library: Library, staff_say: Say) -> None:
     reply = await staff_say(LIBRARIAN, "10000003好像坏了")
     with library.session_factory() as session:
@@ -286,9 +237,6 @@ async def test_seems_damaged_asks_before_acting(library: Library, staff_say: Say
     assert status == ItemStatus.ON_LOAN, reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "'S30211欠多少钱' from the librarian parses as fines (the asker's own) and answers '没有欠款' while "
-    "王小明 (S30211) owes 5.00元: a wrong answer the librarian may pass on; '缴费 S30211' knows the amount"))
 async def test_a_readers_debt_by_card_is_not_answered_with_the_librarians_own(staff_say: Say) -> None:
     await staff_say(LIBRARIAN, "损坏 10000003 5元")
     reply = await staff_say(LIBRARIAN, "S30211欠多少钱")
@@ -298,9 +246,6 @@ async def test_a_readers_debt_by_card_is_not_answered_with_the_librarians_own(st
 # --- LOW ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "A WeChat retry of '更多' (same MsgId; the first answer was lost on the way) is read-only and not claimed, "
-    "so it pages again: the user is shown 第11–15本 and never sees 6–10"))
 async def test_a_retried_more_shows_the_same_page(library: Library, wechat: WeChatTestClient) -> None:
     for n in range(1, 16):
         add_title(library, f"童话故事{n:02d}", "安徒生")
@@ -311,9 +256,6 @@ async def test_a_retried_more_shows_the_same_page(library: Library, wechat: WeCh
     assert retry in ("", first), retry.splitlines()[0]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "After '补办 S30211 S30299', resending the same message or '缴费 S30211' answers '借阅证已挂失…请到图书室补办"
-    "新证' to the librarian who just replaced it; only 证号借了什么 says the number was replaced (commit 115be0a)"))
 async def test_the_replaced_number_is_named_as_replaced_not_lost(staff_say: Say) -> None:
     assert "已为王小明补办新证S30299" in await staff_say(LIBRARIAN, "补办 S30211 S30299")
     for text in ("补办 S30211 S30299", "缴费 S30211"):
@@ -321,9 +263,6 @@ async def test_the_replaced_number_is_named_as_replaced_not_lost(staff_say: Say)
         assert "挂失" not in reply and "补办新证" not in reply, (text, reply)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "The head of 三年级2班 asking '三年级1班借阅统计' / '三年级1班哪些同学还没借过书' gets their own class's figures "
-    "with no word that another class was asked about (本班逾期 says '您是…的班主任，只能查看本班名单')"))
 @pytest.mark.parametrize("text", ["三年级1班借阅统计", "三年级1班哪些同学还没借过书"])
 async def test_asking_about_another_class_says_only_the_own_class_is_shown(staff_say: Say, text: str) -> None:
     reply = await staff_say(HEAD, text)
@@ -331,9 +270,6 @@ async def test_asking_about_another_class_says_only_the_own_class_is_shown(staff
     assert "只能查看本班" in reply, reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "'全校借阅统计' parses as school_overdue: the librarian gets the overdue list, and a teacher a refusal "
-    "naming 全校逾期名单, instead of the pointer to the term report (shuxiang report)"))
 async def test_school_statistics_is_not_read_as_the_overdue_list(staff_say: Say, clock: FixedClock) -> None:
     clock.advance(days=20)
     reply = await staff_say(LIBRARIAN, "全校借阅统计")
