@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.library import Library
+from core.locks import transaction_lock
 from core.models import AuditEntry, Reader, ReaderType, SchoolClass, SignInFailure, StaffAccount, StaffSession
 
 THROTTLE_LIMIT = 5  # wrong passwords per account, and per client address, ...
@@ -242,8 +243,8 @@ def list_staff(library: Library) -> list[Staff]:
 def sign_in(library: Library, name: str, password: str, address: str) -> SignedIn:
     """Check a password under the throttle and open a session; SignInRefused otherwise.
 
-    Counted exactly, also under concurrent attempts: each attempt first commits its own row, then
-    counts the rows written before it in the window (per name and per address). A 6th attempt while 5
+    Counted exactly, also under concurrent attempts: each attempt writes its own row and counts the
+    rows written before it in the window (per name and per address) under one transaction lock. A 6th attempt while 5
     are counted is refused without checking the password and leaves no row (waiting is enough; trying
     during the wait does not extend it). A wrong password keeps its row; a right one removes it and the
     name's earlier failures (not the address's: a user's own account must not reset a guessing address).
@@ -252,12 +253,14 @@ def sign_in(library: Library, name: str, password: str, address: str) -> SignedI
     now = library.now()
     since = now - THROTTLE_WINDOW
     with library.uow() as uow:
-        attempt = SignInFailure(at=now, account=name, address=address)
-        uow.session.add(attempt)
-        uow.commit()
-        attempt_id = attempt.id
-    with library.uow() as uow:
         session = uow.session
+        # Insert and count under one lock: with ids from a sequence, two attempts committing out of order
+        # each missed the other's row on PostgreSQL and both went on (6 checked for a limit of 5).
+        transaction_lock(session, "shuxiang-sign-in")
+        attempt = SignInFailure(at=now, account=name, address=address)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
         earlier = select(SignInFailure.at).where(SignInFailure.id < attempt_id, SignInFailure.at > since)
         by_name = session.scalars(earlier.where(SignInFailure.account == name).order_by(SignInFailure.at)).all()
         by_address = session.scalars(earlier.where(SignInFailure.address == address)
