@@ -81,6 +81,7 @@ class ReaderType(enum.StrEnum):
     TEACHER = "teacher"
     STUDENT = "student"
     STAFF = "staff"
+    CLASS = "class"  # a class borrower (集体借阅/班级图书角), owned by its class teacher
 
 
 class ReaderStatus(enum.StrEnum):
@@ -143,6 +144,8 @@ class Item(Base):
     accession_number: Mapped[str | None] = mapped_column(String(40), index=True)  # 登录号/财产号, not the barcode
     source: Mapped[str] = mapped_column(String(20), default="", server_default="")  # 采购 | 捐赠 | 调拨 ...
     donor: Mapped[str] = mapped_column(String(100), default="", server_default="")  # who gave a 捐赠 copy
+    # Damage already on the copy (缺页, 污损, 加记印章), so the next reader is not charged for it.
+    condition_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), default=ItemStatus.AVAILABLE, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     title: Mapped[Title] = relationship(back_populates="items")
@@ -171,6 +174,7 @@ class Reader(Base):
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"), index=True)
     status: Mapped[ReaderStatus] = mapped_column(_enum(ReaderStatus), default=ReaderStatus.ACTIVE)
     suspended_until: Mapped[date | None] = mapped_column(Date)  # no borrowing through this day
+    suspension_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")  # manual suspension
     is_librarian: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str] = mapped_column(String(30), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -271,6 +275,24 @@ class Charge(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClassRotaTurn(Base):
+    """One borrowing turn of a class (借阅轮流表): a weekday (0 = Monday) and a window in school time
+    ("12:10"–"12:50"), every week or every `every_weeks` weeks counted from `first_week` (a Monday),
+    at a place (图书室/阅览室)."""
+
+    __tablename__ = "class_rota"
+    __table_args__ = (UniqueConstraint("class_id", "weekday", "starts", name="uq_class_rota_turn"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[str] = mapped_column(String(5))  # "HH:MM", school time
+    ends: Mapped[str] = mapped_column(String(5))
+    every_weeks: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    first_week: Mapped[date | None] = mapped_column(Date)  # the Monday of a turn week when every_weeks > 1
+    place: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    school_class: Mapped[SchoolClass] = relationship()
 
 
 class Term(Base):
