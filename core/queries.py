@@ -24,6 +24,7 @@ from core.models import (
     Loan,
     Reader,
     ReaderStatus,
+    ReaderType,
     Renewal,
     Reservation,
     ReservationStatus,
@@ -287,7 +288,8 @@ def top_classes(library: Library, *, since: date, grade: int | None = None,
     start = school_datetime(since)
     with library.uow() as uow:
         stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
-                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start)))
+                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
+                .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
         if grade is not None:
             stmt = stmt.where(SchoolClass.grade == grade)
         rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)

@@ -236,7 +236,9 @@ def term_end(run: Run) -> None:
     for reader_id, titles in per_reader.items():
         name, rtype = info[reader_id]
         run.add(f"term_end:{reader_id}:{term.name}", topics.TERM_END, f"reader:{reader_id}",
-                run.for_reader(reader_id, rtype), texts.term_end(term.end, titles, child=_child(rtype, name)),
+                run.for_reader(reader_id, rtype),
+                # a class borrower's reminder goes to its class teacher, named: 三年级2班班级图书角还有…
+                texts.term_end(term.end, titles, child=name if rtype == ReaderType.CLASS else _child(rtype, name)),
                 "期末还书")
 
 
