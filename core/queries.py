@@ -150,7 +150,8 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
         calendar = library.calendar(session)
         loans = session.scalars(
             select(Loan).join(Reader, Reader.id == Loan.reader_id)
-            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
+            .where(Reader.class_id == class_id, Reader.reader_type != ReaderType.CLASS,  # 班级图书角: 我的借阅
+                   Loan.is_open.is_(True), Loan.due_date < today)
             .order_by(Loan.due_date, Reader.name))
         return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
                            overdue_open_days(calendar, loan.due_date, today)) for loan in loans]

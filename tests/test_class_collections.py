@@ -215,3 +215,15 @@ def test_term_report_counts_class_collections_per_class_not_per_student(lib, clo
         assert uow.session.scalar(select(func.count()).select_from(Loan).where(Loan.is_open.is_(True))) == 3
         statuses = set(uow.session.scalars(select(Loan.is_open)))
     assert statuses == {True, False}
+
+
+def test_class_borrower_follows_a_renamed_class(lib) -> None:
+    _classes(lib, "三年级2班")
+    first = class_borrower(lib, "三年级2班")
+    with lib.uow() as uow:
+        uow.session.get(SchoolClass, first.class_id).name = "四年级2班"
+        uow.commit()
+    again = class_borrower(lib, "四年级2班")
+    assert again.reader_id == first.reader_id and again.card_no == first.card_no
+    with lib.uow() as uow:
+        assert uow.session.get(Reader, first.reader_id).name == "四年级2班班级图书角"

@@ -150,6 +150,9 @@ def class_borrower(library: Library, class_name: str, *, actor: str = "desk") ->
             cls = _find_class(session, class_name)
             reader = _borrower_of(session, cls)
             if reader is not None:
+                if reader.name != f"{cls.name}{NAME_SUFFIX}":  # the class was renamed (升年级): follow it
+                    reader.name = f"{cls.name}{NAME_SUFFIX}"
+                    uow.commit()
                 return _view(reader, cls)
             card = class_card_no(cls.id)
             if session.scalar(select(Reader.id).where(Reader.card_no == card)) is not None:
