@@ -47,3 +47,21 @@ async def test_recall_of_a_class_copy_tells_the_class_teacher_and_the_weekly_lis
     weekly = await run_class_teacher_weekly(deps, at(date(2026, 12, 14), 8))
     assert recalled.new_due < date(2026, 12, 1)
     assert all("班级图书角" not in m.text for m in weekly.messages)
+
+
+async def test_a_late_class_collection_gets_one_notice_not_one_per_copy_and_no_due_soon_flood(
+        library: Library, school: School, deps: Deps, clock) -> None:  # type: ignore[no-untyped-def]
+    from scheduler.jobs import run_due_reminders, run_overdue
+
+    codes = add_title(library, "草房子", copies=3)[1] + add_title(library, "小王子", copies=1)[1]
+    lend_to_class(library, "三年级2班", codes)
+    assert (await run_due_reminders(deps, at(date(2027, 1, 21)))).found == 0  # the term-end reminder says it
+    for code in codes[:3]:
+        recall(library, RecallLoan(code))  # due 11月23日
+    first = await run_overdue(deps, at(date(2026, 11, 24)))
+    assert _by_user(first) == {"t-li": [
+        "三年级2班班级图书角有3本书逾期未还：《草房子》、《草房子》、《草房子》（最早应于11月23日归还，已逾期1天），"
+        "请安排同学整理后尽快还到图书室；如已归还，请忽略本消息。"]}
+    assert (await run_overdue(deps, at(date(2026, 11, 25)))).written == 0
+    assert (await run_overdue(deps, at(date(2026, 11, 30)))).written == 0
+    assert (await run_overdue(deps, at(date(2026, 12, 1)))).written == 1  # a week on: once more
