@@ -138,7 +138,7 @@ def render_text(result: Report, top: int = 10) -> str:
     lines += [f"{name}：{value}" for name, value in summary_rows(result)]
     lines.append("\n班级排名（按生均借阅）：")
     lines += [f"  {c.rank}. {c.name} 生均{c.per_student:.2f}册 共{c.loans}册 覆盖率{c.coverage:.0%} 逾期{c.overdue}册"
-              for c in result.classes]
+              + (f" 集体借阅{c.collection_loans}册" if c.collection_loans else "") for c in result.classes]
     lines.append("\n阅读之星：")
     for grade, stars in result.stars.items():
         lines.append(f"  {grade}年级：" + "、".join(f"{s.name}（{s.class_name}，{s.loans}册）" for s in stars))

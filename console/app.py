@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, console_guard
 from console.calendar import routes as calendar_routes
+from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.lists import routes as list_routes
 from console.readers import routes as readers_routes
@@ -39,6 +40,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(calendar_routes)
     app.router.add_routes(readers_routes)  # /admin/readers (issue 12: readers, classes, binding slips)
     app.router.add_routes(desk_routes)
+    app.router.add_routes(class_desk_routes)  # /admin/desk-class: 集体借阅 (issue 15)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

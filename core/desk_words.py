@@ -24,7 +24,7 @@ from core.circulation.results import (
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
-READER_TYPES = {"teacher": "教师", "student": "学生", "staff": "职工"}
+READER_TYPES = {"teacher": "教师", "student": "学生", "staff": "职工", "class": "班级"}
 ITEM_TYPES = {"general": "普通图书", "teaching_reference": "教学参考书", "reference": "工具书",
               "periodical": "期刊"}
 ITEM_STATUSES = {"available": "在架", "on_loan": "已借出", "held": "预约保留中", "in_repair": "送修中",

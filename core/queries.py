@@ -24,6 +24,7 @@ from core.models import (
     Loan,
     Reader,
     ReaderStatus,
+    ReaderType,
     Renewal,
     Reservation,
     ReservationStatus,
@@ -149,7 +150,8 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
         calendar = library.calendar(session)
         loans = session.scalars(
             select(Loan).join(Reader, Reader.id == Loan.reader_id)
-            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
+            .where(Reader.class_id == class_id, Reader.reader_type != ReaderType.CLASS,  # 班级图书角: 我的借阅
+                   Loan.is_open.is_(True), Loan.due_date < today)
             .order_by(Loan.due_date, Reader.name))
         return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
                            overdue_open_days(calendar, loan.due_date, today)) for loan in loans]
@@ -287,7 +289,8 @@ def top_classes(library: Library, *, since: date, grade: int | None = None,
     start = school_datetime(since)
     with library.uow() as uow:
         stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
-                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start)))
+                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
+                .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
         if grade is not None:
             stmt = stmt.where(SchoolClass.grade == grade)
         rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)

@@ -95,6 +95,8 @@ def due_soon(run: Run) -> None:
     horizon = run.calendar.add_open_days(run.today, policy.due_soon_days)
     rows = run.session.execute(_OPEN_LOANS.where(Loan.due_date >= run.today, Loan.due_date <= horizon))
     for loan_id, reader_id, due, renewals, name, rtype, _cls, title, item_type in rows:
+        if rtype == ReaderType.CLASS:
+            continue  # 班级图书角: due on the term's end, which the term-end reminder already says (once, not per copy)
         rule = policy.rule(ReaderType(rtype), item_type)
         renew_days = rule.renew_days if renewals < rule.renewals else None
         text = texts.due_soon(title, due, child=_child(rtype, name), renew_days=renew_days)
@@ -114,15 +116,26 @@ def overdue(run: Run) -> None:
         # arrive together on the first school day: the first open day's run writes one.
         return
     repeat = run.settings.notices.overdue_repeat_days
+    per_class: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
     for loan_id, reader_id, due, _r, name, rtype, _cls, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date < run.today)):
         days_late = overdue_open_days(run.calendar, due, run.today)  # as the fine and 我的借阅 count
         if days_late == 0:
             continue
+        if rtype == ReaderType.CLASS:  # one notice per class collection, not one per copy
+            per_class[reader_id].append((due, title, name))
+            continue
         text = texts.overdue(title, due, days_late, child=_child(rtype, name))
         bucket = overdue_bucket((run.today - due).days, repeat)
         run.add(f"overdue:{reader_id}:{loan_id}:{due.isoformat()}:{bucket}", topics.OVERDUE, f"loan:{loan_id}",
                 run.for_reader(reader_id, rtype), text, "催还通知")
+    for reader_id, late in per_class.items():
+        first = min(due for due, _t, _n in late)
+        bucket = overdue_bucket((run.today - first).days, repeat)
+        text = texts.class_collection_overdue(late[0][2], [t for _d, t, _n in sorted(late)], first,
+                                              overdue_open_days(run.calendar, first, run.today))
+        run.add(f"overdue_class:{reader_id}:{first.isoformat()}:{bucket}", topics.OVERDUE, f"reader:{reader_id}",
+                run.for_reader(reader_id, ReaderType.CLASS), text, "催还通知")
 
 
 def week_key(day: date) -> str:
@@ -236,7 +249,9 @@ def term_end(run: Run) -> None:
     for reader_id, titles in per_reader.items():
         name, rtype = info[reader_id]
         run.add(f"term_end:{reader_id}:{term.name}", topics.TERM_END, f"reader:{reader_id}",
-                run.for_reader(reader_id, rtype), texts.term_end(term.end, titles, child=_child(rtype, name)),
+                run.for_reader(reader_id, rtype),
+                # a class borrower's reminder goes to its class teacher, named: 三年级2班班级图书角还有…
+                texts.term_end(term.end, titles, child=name if rtype == ReaderType.CLASS else _child(rtype, name)),
                 "期末还书")
 
 

@@ -35,6 +35,13 @@ def overdue(title: str, due: date, days_late: int, *, child: str | None) -> str:
     return f"{_whose(child)}《{title}》已逾期{days_late}天（应于{md(due)}归还），{ask}；如已归还，请忽略本消息。"
 
 
+def class_collection_overdue(corner: str, titles: Sequence[str], first_due: date, days_late: int) -> str:
+    """To the class teacher: the class's own books (集体借阅) past their date, counted once for the set."""
+    books = "、".join(f"《{t}》" for t in titles[:3]) + ("等" if len(titles) > 3 else "")
+    return (f"{corner}有{len(titles)}本书逾期未还：{books}（最早应于{md(first_due)}归还，已逾期{days_late}天），"
+            "请安排同学整理后尽快还到图书室；如已归还，请忽略本消息。")
+
+
 def class_weekly(class_name: str, rows: Sequence[tuple[str, str, int]]) -> str:
     """rows: (student, title, days late); the class teacher sees names, the class group never does."""
     lines = [f"{class_name}逾期未还的图书（{len(rows)}本）："]

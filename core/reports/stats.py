@@ -26,6 +26,7 @@ class ClassRow:
     overdue: int
     overdue_rate: float
     rank: int
+    collection_loans: int = 0  # 集体借阅: copies lent to the class borrower in the period (not per student)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ class Report:
     holdings: int = 0
     loans: int = 0
     student_loans: int = 0
-    teacher_loans: int = 0
+    teacher_loans: int = 0  # teachers' and staff's own loans
+    class_loans: int = 0  # 集体借阅 (班级图书角): lent to class borrowers, counted per class, never per student
     students: int = 0
     borrowers: int = 0
     overdue: int = 0
@@ -117,13 +119,18 @@ def _is_student(reader: facts.ReaderFact | None) -> bool:
     return reader is not None and reader.reader_type is ReaderType.STUDENT
 
 
+def _is_class(reader: facts.ReaderFact | None) -> bool:
+    return reader is not None and reader.reader_type is ReaderType.CLASS
+
+
 def _totals(report: Report, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
             counts: Counter[int]) -> None:
     on_roll = {rid for rid, r in readers.items() if _is_student(r) and r.class_id is not None}
     report.students = len(on_roll)
     report.borrowers = sum(1 for rid in on_roll if counts[rid])
     report.student_loans = sum(1 for f in loans if _is_student(readers.get(f.reader_id)))
-    report.teacher_loans = report.loans - report.student_loans
+    report.class_loans = sum(1 for f in loans if _is_class(readers.get(f.reader_id)))
+    report.teacher_loans = report.loans - report.student_loans - report.class_loans
     report.overdue = sum(1 for f in loans if f.overdue(report.as_of))
 
 
@@ -134,10 +141,13 @@ def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, fac
         if _is_student(reader) and reader.class_id in classes:
             members[reader.class_id].append(rid)  # type: ignore[index]
     overdue: Counter[int] = Counter()
+    collection: Counter[int] = Counter()
     for f in loans:
         reader = readers.get(f.reader_id)
         if _is_student(reader) and f.overdue(report.as_of):
             overdue[reader.class_id] += 1  # type: ignore[union-attr,index]
+        elif _is_class(reader):
+            collection[reader.class_id] += 1  # type: ignore[union-attr,index]
     rows = []
     for cid, cls in classes.items():
         ids = members.get(cid, [])
@@ -150,7 +160,8 @@ def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, fac
         rank = rank if key == previous else index  # equal figures share a rank (1, 1, 3)
         previous = key
         report.classes.append(ClassRow(cls.name, cls.grade, students, borrowers, n, _ratio(n, students),
-                                       _ratio(borrowers, students), late, _ratio(late, n), rank))
+                                       _ratio(borrowers, students), late, _ratio(late, n), rank,
+                                       collection[cls.class_id]))
 
 
 def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dict[int, facts.ClassFact],

@@ -18,6 +18,7 @@ def summary_rows(report: Report) -> list[tuple[str, object]]:
         ("借阅总册次", report.loans),
         ("学生借阅册次", report.student_loans),
         ("教师借阅册次", report.teacher_loans),
+        ("集体借阅册次（班级图书角）", report.class_loans),
         ("在校学生数", report.students),
         ("借过书的学生数", report.borrowers),
         ("生均借阅（册）", round(report.per_student, 2)),
@@ -32,9 +33,10 @@ def sheets(report: Report) -> dict[str, list[list[object]]]:
     """Sheet name → rows (the first row is the header)."""
     return {
         "概况": [["指标", "数值"], *[list(r) for r in summary_rows(report)]],
-        "班级排名": [["名次", "班级", "年级", "学生数", "借阅册次", "生均借阅", "覆盖率%", "逾期册次", "逾期率%"],
+        "班级排名": [["名次", "班级", "年级", "学生数", "借阅册次", "生均借阅", "覆盖率%", "逾期册次", "逾期率%",
+                  "集体借阅册次"],
                  *[[c.rank, c.name, c.grade, c.students, c.loans, round(c.per_student, 2), _pct(c.coverage),
-                    c.overdue, _pct(c.overdue_rate)] for c in report.classes]],
+                    c.overdue, _pct(c.overdue_rate), c.collection_loans] for c in report.classes]],
         "学生借阅": [["年级", "班级", "借书证号", "姓名", "借阅册次"],
                  *[[s.grade, s.class_name, s.card_no, s.name, s.loans] for s in report.students_rows]],
         "阅读之星": [["年级", "名次", "班级", "姓名", "借阅册次"],
