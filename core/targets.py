@@ -8,6 +8,7 @@ there is no class-collection rotation target.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,8 +109,18 @@ def _values(table: Mapping[str, Any], where: str) -> dict[str, float]:
     return out
 
 
+def reached(actual: float, target: float) -> bool:
+    """True when `actual` 生均 is at or above `target` (a target of 0 is always reached)."""
+    return actual >= target - 1e-9
+
+
+def shortfall(actual: float, target: float) -> float:
+    """Books per student still missing, rounded up to 0.1 (3.96 against 4 is "差0.1本", never "差0.0本")."""
+    return 0.0 if reached(actual, target) else math.ceil(round((target - actual) * 10, 6)) / 10
+
+
 def gap_text(actual: float, target: float) -> str:
-    """"已达标" or "差0.6本" (per student), for reports and notices alike."""
+    """"已达标" or "差0.6本" (per student), for reports and notices alike; "" without a target."""
     if not target:
         return ""
-    return "已达标" if actual >= target - 1e-9 else f"差{target - actual:.1f}本"
+    return "已达标" if reached(actual, target) else f"差{shortfall(actual, target):.1f}本"

@@ -92,9 +92,11 @@ def unreachable(user_id: str, channel: str, reason: str) -> str:
 def _vs_target(per_student: float, target: float) -> str:
     if not target:
         return ""
-    if per_student >= target - 1e-9:
+    from core.targets import reached, shortfall
+
+    if reached(per_student, target):
         return f"，目标{target:g}本，已达标👍"
-    return f"，目标{target:g}本，还差{target - per_student:.1f}本"
+    return f"，目标{target:g}本，还差{shortfall(per_student, target):.1f}本"
 
 
 def class_summary_group(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
