@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
-
 from core.library import Library
+from core.lists import name_sort_key
 from core.reports.periods import Period
 from core.reports.stats import ClassRow, Report, StudentRow, build_report
 from core.targets import Targets
@@ -52,10 +51,6 @@ class Honours:
     classes: list[HonouredClass] = field(default_factory=list)
 
 
-def _name_key(name: str) -> str:
-    return " ".join(lazy_pinyin(name))
-
-
 def pick_stars(rows: list[StudentRow], per_grade: int) -> list[Star]:
     """The top `per_grade` students of each grade by loans, with everyone tied with the last place."""
     by_grade: dict[int, list[StudentRow]] = defaultdict(list)
@@ -64,7 +59,7 @@ def pick_stars(rows: list[StudentRow], per_grade: int) -> list[Star]:
             by_grade[row.grade].append(row)
     out: list[Star] = []
     for grade, group in sorted(by_grade.items()):
-        group.sort(key=lambda s: (-s.loans, _name_key(s.name), s.card_no))
+        group.sort(key=lambda s: (-s.loans, name_sort_key(s.name), s.card_no))  # as every list orders names
         cut = group[min(per_grade, len(group)) - 1].loans if per_grade > 0 else None
         place, previous = 0, None
         for index, s in enumerate(group, start=1):

@@ -131,3 +131,12 @@ def test_config_file_targets_are_validated_at_load(tmp_path: Path) -> None:
     path.write_text('[targets.grade.3]\nbooks_per_student = "x"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\[targets.grade.3\] books_per_student"):
         load_settings(path, environ={})
+
+
+def test_the_demo_has_a_target_for_every_grade() -> None:
+    from bot.bootstrap import build_settings
+    from core.demo.people import GRADES
+
+    targets = Targets.from_config(build_settings(None, demo=True).targets)
+    assert all(targets.for_grade(g).books_per_student > 0 and targets.for_grade(g).class_rotations for g in GRADES)
+    assert targets.for_grade(3).books_per_student == 4
