@@ -95,3 +95,13 @@ async def test_another_class_is_never_shown_and_others_are_refused(say: Say) -> 
             reply = await say(user, text)
             assert "只提供给班主任" in reply
             assert not any(name in reply for name in ("安一", "安二", "安三", "白一", "陈二"))
+
+
+async def test_the_class_teacher_can_stop_and_resume_the_weekly_summary(say: Say, library: Library) -> None:
+    from core.notices import preferences, topics
+
+    assert "已退订班级借阅周报" in await say(HEAD_1, "退订借阅周报")
+    stopped = preferences.stopped_topics(library, HEAD_1)
+    assert preferences.is_stopped(stopped, topics.CLASS_SUMMARY) and not preferences.is_stopped(stopped,
+                                                                                                topics.CLASS_WEEKLY)
+    assert "已恢复班级借阅周报" in await say(HEAD_1, "恢复借阅周报")
