@@ -190,7 +190,8 @@ def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, fac
         target = _target(targets, cls.grade, report.period)
         report.classes.append(ClassRow(cls.name, cls.grade, students, borrowers, n, _ratio(n, students),
                                        _ratio(borrowers, students), late, _ratio(late, n), rank,
-                                       target.books_per_student, len(set_days[cls.class_id]), target.class_rotations))
+                                       target=target.books_per_student, rotations=len(set_days[cls.class_id]),
+                                       rotations_target=target.class_rotations))
     report.grades = _grades(report.classes)
 
 
@@ -292,4 +293,4 @@ def class_term_stats(library: Library, class_id: int, targets: Targets | None = 
     grade_loans = sum(r.loans for r in report.classes)
     return ClassTermStats(period.name, period.start, row.name, report.students_rows, row.loans, row.borrowers,
                           row.per_student, grade, _ratio(grade_loans, grade_students), len(report.classes), row.rank,
-                          row.target, row.rotations, row.rotations_target)
+                          target=row.target, rotations=row.rotations, rotations_target=row.rotations_target)
