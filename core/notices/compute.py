@@ -258,7 +258,8 @@ def class_summary(run: Run) -> None:
     targets = Targets.from_config(run.settings.targets)
     teachers = class_teachers(run.session)
     week = week_key(run.today)
-    for row in class_weeks(run.session, Period(term.name, term.start, term.end), run.today, targets):
+    for row in class_weeks(run.session, Period(term.name, term.start, term.end, is_term=True), run.today,
+                                  targets):
         if not row.students:
             continue  # a class with nobody on its roll has nothing to publish
         group = group_user(run, row.class_name)

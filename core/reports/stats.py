@@ -116,7 +116,7 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
     """All the figures for one period, optionally for one class only, each class and grade beside its target.
 
     `targets` defaults to the plans' 4 books per student per term; the targets of the term named
-    like the period apply (a week's report uses the general ones).
+    like the period apply, and only to a term's report (a week's report shows no target).
     """
     as_of = min(library.today(), period.end + timedelta(days=1))
     with library.uow() as uow:
@@ -196,7 +196,8 @@ def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, fac
 
 
 def _target(targets: Targets, grade: int, period: Period) -> Target:
-    return targets.for_grade(grade, period.name)
+    """The grade's targets for a term; none for a week or a date range (the targets are per term)."""
+    return targets.for_grade(grade, period.name) if period.is_term else Target()
 
 
 def _grades(rows: list[ClassRow]) -> list[GradeRow]:

@@ -46,7 +46,7 @@ def class_weeks(session: Session, term: Period, today: date, targets: Targets) -
     monday = today - timedelta(days=today.weekday())
     classes = facts.load_classes(session)
     readers = facts.load_readers(session)
-    loans = facts.load_loans(session, Period(term.name, term.start, today))
+    loans = facts.load_loans(session, Period(term.name, term.start, today, is_term=True))
     counts = Counter(f.reader_id for f in loans)
     report = Report(term, today)
     _classes(report, loans, readers, classes, counts, targets)

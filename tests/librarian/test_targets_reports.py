@@ -140,3 +140,12 @@ def test_the_demo_has_a_target_for_every_grade() -> None:
     targets = Targets.from_config(build_settings(None, demo=True).targets)
     assert all(targets.for_grade(g).books_per_student > 0 and targets.for_grade(g).class_rotations for g in GRADES)
     assert targets.for_grade(3).books_per_student == 4
+
+
+def test_a_weeks_report_shows_no_term_target(school: Library) -> None:
+    from datetime import date
+
+    from core.reports import week_period
+
+    report = build_report(school, week_period(date(2026, 11, 18)), targets=TARGETS)
+    assert {(c.target, c.reached) for c in report.classes} == {(0.0, None)}
