@@ -255,6 +255,41 @@ def term_end(run: Run) -> None:
                 "期末还书")
 
 
+def class_summary(run: Run) -> None:
+    """各班借阅情况每周公布: counts to each class group; the same and who has not borrowed yet to its teacher.
+
+    Once per class per ISO week (the key), whenever in the week the job runs; nothing in a week
+    without an open school day (a vacation), nothing outside a term.
+    """
+    from core.reports.periods import Period
+    from core.reports.weekly import class_weeks
+    from core.targets import Targets
+
+    term = run.calendar.term_of(run.today)
+    monday = run.today - timedelta(days=run.today.weekday())
+    if term is None or not any(run.calendar.is_open(monday + timedelta(days=d))
+                               for d in range((run.today - monday).days + 1)):
+        return
+    targets = Targets.from_config(run.settings.targets)
+    teachers = class_teachers(run.session)
+    week = week_key(run.today)
+    for row in class_weeks(run.session, Period(term.name, term.start, term.end, is_term=True), run.today,
+                                  targets):
+        if not row.students:
+            continue  # a class with nobody on its roll has nothing to publish
+        group = group_user(run, row.class_name)
+        if group is not None:  # counts only, never names
+            run.add(f"class_summary:{row.class_id}:{week}", topics.CLASS_SUMMARY, "", [(group, GROUP)],
+                    texts.class_summary_group(row.class_name, row.week_start, run.today, row.week_loans, row.per_student,
+                                              row.target, row.overdue), "班级借阅周报")
+        if row.class_id in teachers:
+            run.add(f"class_summary_teacher:{row.class_id}:{week}", topics.CLASS_SUMMARY, "",
+                    run.directory.for_reader(teachers[row.class_id][1], ReaderType.TEACHER),
+                    texts.class_summary_teacher(row.class_name, row.week_start, run.today, row.week_loans, row.per_student,
+                                                row.target, row.overdue, row.not_borrowed, row.students),
+                    "班级借阅周报")
+
+
 COMPUTE = {
     "due-reminders": due_soon,
     "overdue": overdue,
@@ -263,6 +298,7 @@ COMPUTE = {
     "new-books": new_books,
     "activities": activities,
     "term-end": term_end,
+    "class-summary": class_summary,
 }
 
 

@@ -94,3 +94,35 @@ def term_end(term_end_day: date, titles: Sequence[str], *, child: str | None) ->
 
 def unreachable(user_id: str, channel: str, reason: str) -> str:
     return f"有一条推送无法送达用户 {user_id}（{channel}：{reason}），已改用其他渠道；请核对该用户的绑定。"
+
+
+def _vs_target(per_student: float, target: float) -> str:
+    if not target:
+        return ""
+    from core.targets import reached, shortfall
+
+    if reached(per_student, target):
+        return f"，目标{target:g}本，已达标👍"
+    return f"，目标{target:g}本，还差{shortfall(per_student, target):.1f}本"
+
+
+def class_summary_group(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
+                        target: float, overdue: int, *, ask: str = "请同学们检查书包，尽快还到图书室。") -> str:
+    """The class group's weekly summary: counts only, never a child's name (dates, not 本周: it may be held)."""
+    late = f"逾期未还{overdue}本，{ask}" if overdue else "没有逾期未还的书，真棒！"
+    return (f"{class_name}本周（{md(monday)}–{md(through)}）借阅{week_loans}本；本学期生均{per_student:.1f}本"
+            f"{_vs_target(per_student, target)}；{late}")
+
+
+def class_summary_teacher(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
+                          target: float, overdue: int, not_borrowed: Sequence[str], students: int, *,
+                          limit: int = 40) -> str:
+    """The class teacher's copy: the same counts, and who has not borrowed yet this term (names)."""
+    lines = [class_summary_group(class_name, monday, through, week_loans, per_student, target, overdue,
+                                 ask="发送“本班逾期”看名单。")]
+    if not_borrowed:
+        names = "、".join(not_borrowed[:limit]) + (f"等{len(not_borrowed)}位" if len(not_borrowed) > limit else "")
+        lines.append(f"本学期还没借过书的同学（{len(not_borrowed)}/{students}位）：{names}。可以鼓励他们来图书室看看。")
+    elif students:
+        lines.append("全班同学本学期都借过书了👍")
+    return "\n".join(lines)
