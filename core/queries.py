@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
+from core.lists import name_sort_key
 from core.live import Tag
 from core.models import (
     Charge,
@@ -83,7 +84,7 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     views = []
     for loan in loans:
         assert calendar is not None
-        days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
+        days = days_late(library.policy, calendar, loan.due_date, today) if loan.due_date < today else 0
         views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
                               overdue_fine_fen(library.policy, days, loan.price_fen),
                               loan.renewal_count, loan.recalled, loan.item_type))
@@ -142,17 +143,23 @@ class OverdueRow:
 
 
 def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
-    """A class's overdue loans, most overdue first (for its class teacher only: the caller checks)."""
+    """A class's overdue loans (for its class teacher only: the caller checks).
+
+    Days late and order as in the class teacher's weekly push and the console's overdue list
+    (`core.circulation.fines.days_late`): most days late first, then by name, then title.
+    """
     today = library.today()
     with library.uow() as uow:
         session = uow.session
         calendar = library.calendar(session)
-        loans = session.scalars(
-            select(Loan).join(Reader, Reader.id == Loan.reader_id)
-            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
-            .order_by(Loan.due_date, Reader.name))
-        return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
-                           overdue_open_days(calendar, loan.due_date, today)) for loan in loans]
+        rows = session.execute(
+            select(Reader.name, Title.title, Loan.due_date).join(Reader, Reader.id == Loan.reader_id)
+            .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
+            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today))
+        late = [OverdueRow(name, title, due, days_late(library.policy, calendar, due, today))
+                for name, title, due in rows]
+    late = [row for row in late if row.overdue_days >= 1]
+    return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title))
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.calendar import SchoolCalendar
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late as count_days_late
 from core.clock import school_today
 from core.library import Library
+from core.lists import name_sort_key
 from core.messaging import NewMessage, OutboundQueue
 from core.models import (
     Item,
@@ -116,7 +117,7 @@ def overdue(run: Run) -> None:
     repeat = run.settings.notices.overdue_repeat_days
     for loan_id, reader_id, due, _r, name, rtype, _cls, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date < run.today)):
-        days_late = overdue_open_days(run.calendar, due, run.today)  # as the fine and 我的借阅 count
+        days_late = count_days_late(run.library.policy, run.calendar, due, run.today)  # as everyone counts
         if days_late == 0:
             continue
         text = texts.overdue(title, due, days_late, child=_child(rtype, name))
@@ -131,14 +132,21 @@ def week_key(day: date) -> str:
 
 
 def class_weekly(run: Run) -> None:
-    """班主任周报: each class teacher gets the students past their second 催书; class groups get counts."""
-    repeat = run.settings.notices.overdue_repeat_days
-    listed_before = run.today - timedelta(days=1 + repeat)  # due on or before this: 2nd notice reached
+    """班主任周报: each class teacher gets every overdue book of their class; class groups get counts.
+
+    Days late are `core.circulation.fines.days_late`, as in the chat's 本班逾期 and the console's
+    lists; the list is sorted like them: most days late first, then by name (pinyin), then title.
+    """
+    policy = run.library.policy
     per_class: dict[int, list[tuple[str, str, int, int]]] = defaultdict(list)
     for _l, reader_id, due, _r, name, _rtype, class_id, title, _t in run.session.execute(
-            _OPEN_LOANS.where(Loan.due_date <= listed_before, Reader.class_id.is_not(None),
-                              Reader.reader_type == ReaderType.STUDENT).order_by(Reader.name, Loan.due_date)):
-        per_class[class_id].append((name, title, (run.today - due).days, reader_id))
+            _OPEN_LOANS.where(Loan.due_date < run.today, Reader.class_id.is_not(None),
+                              Reader.reader_type == ReaderType.STUDENT)):
+        late = count_days_late(policy, run.calendar, due, run.today)
+        if late >= 1:
+            per_class[class_id].append((name, title, late, reader_id))
+    for rows in per_class.values():
+        rows.sort(key=lambda r: (-r[2], name_sort_key(r[0]), r[1]))
     teachers = class_teachers(run.session)
     week = week_key(run.today)
     names = dict(run.session.execute(select(SchoolClass.id, SchoolClass.name)).all())
