@@ -50,3 +50,24 @@ async def test_the_chat_and_the_weekly_push_say_the_same_days_late_in_the_same_o
     assert pushed_lines == chat_lines == ["陈思雨《夏洛的网》逾期10天", "陈思雨《草房子》逾期4天",
                                           "王小明《小王子》逾期4天"]
 
+
+
+async def test_renewal_by_message_is_refused_when_only_a_reference_copy_is_on_the_shelf(
+        library: Library, say: Say) -> None:
+    from core.circulation import CheckoutItem, PlaceReservation, checkout, place_reservation
+    from core.models import Item, ItemStatus, ItemType
+    from tests.factories import add_title
+
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    other, _ = add_reader(library, "李老师", ReaderType.TEACHER)
+    title_id, copies = add_title(library, "现代汉语词典", "中国社会科学院语言研究所", copies=1)
+    checkout(library, CheckoutItem("T0001", copies[0]))
+    place_reservation(library, PlaceReservation(other, title_id))
+    with library.uow() as uow:  # the reading room's copy: on the shelf, never lent
+        uow.session.add(Item(barcode="R0000001", title_id=title_id, item_type=ItemType.REFERENCE, price_fen=9000,
+                             call_number="H164/Z1", location="阅览室", status=ItemStatus.AVAILABLE,
+                             created_at=library.now()))
+        uow.commit()
+    reply = await say("wx-t", "续借")
+    assert "有人预约了这本书，不能续借" in reply and "已续借" not in reply
