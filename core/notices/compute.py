@@ -23,6 +23,8 @@ from core.lists import name_sort_key
 from core.messaging import NewMessage, OutboundQueue
 from core.models import (
     Item,
+    ItemStatus,
+    ItemType,
     Loan,
     Reader,
     ReaderStatus,
@@ -37,6 +39,7 @@ from core.notices.models import Activity
 from core.notices.quiet import QuietHours
 from core.notices.recipients import Directory, class_teachers
 from core.notices.routing import GROUP, PARENT, STAFF, UNROUTED, Router
+from core.queries import lendable_types
 from core.settings import Settings
 
 
@@ -183,25 +186,44 @@ def reservation_ready(run: Run) -> None:
 
 
 def new_books(run: Run) -> None:
-    """新书推荐: the week's new titles with a one-line introduction and grades, to teachers and class groups."""
+    """新书推荐: the week's new titles with a one-line introduction and grades, to teachers and class groups.
+
+    Each audience sees what it may use (`core.queries.lendable_types`): a 工具书 is marked as for the
+    reading room (never offered as borrowable), a teachers' book (教参) goes to teachers, not to class groups.
+    """
     since = run.now - timedelta(days=run.settings.notices.new_books_days)
-    books = run.session.execute(select(Title.title, Title.author, Title.summary, Title.min_grade, Title.max_grade)
+    books = run.session.execute(select(Title.id, Title.title, Title.author, Title.summary, Title.min_grade,
+                                       Title.max_grade)
                                 .where(Title.created_at >= since).order_by(Title.created_at.desc(), Title.id)).all()
     if not books:
         return
+    types: dict[int, set[ItemType]] = defaultdict(set)
+    for title_id, item_type in run.session.execute(
+            select(Item.title_id, Item.item_type).where(Item.title_id.in_([b[0] for b in books]),
+                                                        Item.status.not_in((ItemStatus.LOST, ItemStatus.WITHDRAWN)))):
+        types[title_id].add(ItemType(item_type))
+
+    def for_reader(reader_type: ReaderType) -> tuple[list[tuple[str, str, str, int | None, int | None]], set[str]]:
+        lendable = set(lendable_types(run.library, reader_type))
+        rows = [tuple(b[1:]) for b in books if types[b[0]] & lendable or ItemType.REFERENCE in types[b[0]]]
+        reading_room = {b[1] for b in books if ItemType.REFERENCE in types[b[0]] and not types[b[0]] & lendable}
+        return rows, reading_room  # type: ignore[return-value]
+
     week = week_key(run.today)
-    rows = [tuple(b) for b in books]
-    text = texts.new_books(rows)  # type: ignore[arg-type]
+    rows, reading_room = for_reader(ReaderType.TEACHER)
     teachers = run.session.scalars(select(Reader.id).where(Reader.reader_type == ReaderType.TEACHER,
                                                            Reader.status == ReaderStatus.ACTIVE))
     users = [u for rid in teachers for u in run.directory.for_reader(rid, ReaderType.TEACHER)]
-    run.add(f"new_books:{week}", topics.NEW_BOOKS, "", dict.fromkeys(users), text, "新书推荐")
+    if rows:
+        run.add(f"new_books:{week}", topics.NEW_BOOKS, "", dict.fromkeys(users),
+                texts.new_books(rows, reading_room=reading_room), "新书推荐")
+    pupils, pupils_reading_room = for_reader(ReaderType.STUDENT)
     for class_name, grade in run.session.execute(select(SchoolClass.name, SchoolClass.grade)):
         group = group_user(run, class_name)
-        suits = [b for b in rows if (b[3] or 1) <= grade <= (b[4] or 9) and not (b[3] == 0 and b[4] == 0)]
+        suits = [b for b in pupils if (b[3] or 1) <= grade <= (b[4] or 9) and not (b[3] == 0 and b[4] == 0)]
         if group is not None and suits:
             run.add(f"new_books:{week}:{class_name}", topics.NEW_BOOKS, "", [(group, GROUP)],
-                    texts.new_books(suits), "新书推荐")  # type: ignore[arg-type]
+                    texts.new_books(suits, reading_room=pupils_reading_room), "新书推荐")
 
 
 def activities(run: Run) -> None:

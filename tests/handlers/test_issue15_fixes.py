@@ -71,3 +71,58 @@ async def test_renewal_by_message_is_refused_when_only_a_reference_copy_is_on_th
         uow.commit()
     reply = await say("wx-t", "续借")
     assert "有人预约了这本书，不能续借" in reply and "已续借" not in reply
+
+
+def _shelves(library: Library) -> None:
+    """A 工具书 (reading room only), a 教参 (teachers only), a story book lent out, and a dictionary whose
+    only copy on the shelf is its reading-room copy (its lending copy is out)."""
+    from core.circulation import CheckoutItem, checkout
+    from core.models import Item, ItemStatus, ItemType
+    from tests.factories import add_title
+    from tests.handlers.helpers import describe
+
+    add_title(library, "新华字典", "商务印书馆", copies=2, item_type=ItemType.REFERENCE)
+    add_title(library, "语文三年级上册教师教学用书", "人民教育出版社", copies=2, item_type=ItemType.TEACHING_REFERENCE)
+    _, lent = add_title(library, "草房子", "曹文轩", copies=1)
+    dictionary, lending = add_title(library, "成语故事词典", "编委会", copies=1)
+    with library.uow() as uow:
+        uow.session.add(Item(barcode="R0000002", title_id=dictionary, item_type=ItemType.REFERENCE, price_fen=5000,
+                             call_number="H136/C1", location="阅览室", status=ItemStatus.AVAILABLE,
+                             created_at=library.now()))
+        uow.commit()
+    holder, card = add_reader(library, "借书人", ReaderType.TEACHER)
+    for code in (lent[0], lending[0]):
+        checkout(library, CheckoutItem(card, code))
+    for name in ("新华字典", "语文三年级上册教师教学用书", "草房子", "成语故事词典"):
+        describe(library, name, summary=f"{name}的一句话介绍。")
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    add_reader(library, "陈思雨", ReaderType.STUDENT, card_no="S30201", class_name="三年级2班")
+    accounts.bind(library, "wx-p", "S30201", "陈思雨", accounts.issue_code(library, "S30201", for_guardian=True))
+
+
+def _line(reply: str, title: str) -> str:
+    return next((line for line in reply.splitlines() if f"《{title}》" in line), "")
+
+
+async def test_recommendations_never_offer_a_reference_work_and_teachers_books_only_to_teachers(
+        library: Library, say: Say) -> None:
+    _shelves(library)
+    parent = await say("wx-p", "推荐")
+    assert "新华字典" not in parent and "教师教学用书" not in parent
+    assert _line(parent, "成语故事词典").endswith("（已借出，可预约）")  # its reading-room copy is not "在架"
+    assert _line(parent, "草房子").endswith("（已借出，可预约）")
+    teacher = await say("wx-t", "推荐")
+    assert "新华字典" not in teacher and _line(teacher, "语文三年级上册教师教学用书").endswith("（在架）")
+
+
+async def test_new_books_show_a_reference_work_as_reading_room_only_and_hide_teachers_books_from_parents(
+        library: Library, say: Say) -> None:
+    _shelves(library)
+    parent = await say("wx-p", "新书")
+    dictionary = _line(parent, "新华字典")
+    assert dictionary and "在架" not in dictionary and "预约" not in dictionary and "不外借" in dictionary
+    assert "教师教学用书" not in parent
+    assert _line(parent, "成语故事词典").endswith("（已借出，可预约）")
+    teacher = await say("wx-t", "新书")
+    assert "不外借" in _line(teacher, "新华字典") and _line(teacher, "语文三年级上册教师教学用书").endswith("（在架）")

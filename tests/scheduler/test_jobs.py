@@ -117,6 +117,26 @@ async def test_new_books_digest_has_introductions_and_grades_for_teachers_and_cl
     assert set(texts) == {"t-zhang", "t-li", "t-lib", "group:三年级2班"}
 
 
+async def test_new_books_digest_marks_reference_works_and_keeps_teachers_books_from_class_groups(
+        library: Library, school: School, deps: Deps) -> None:
+    from core.models import ItemType
+
+    add_title(library, "新华字典", "商务印书馆", item_type=ItemType.REFERENCE)
+    add_title(library, "语文三年级上册教师教学用书", "人民教育出版社", item_type=ItemType.TEACHING_REFERENCE)
+    add_title(library, "草房子", "曹文轩")
+    with library.uow() as uow:
+        for t in uow.session.query(Title):
+            t.summary, t.min_grade, t.max_grade = f"{t.title}的介绍", 3, 6
+        uow.commit()
+    texts = _by_user(await run_new_books(deps, at(date(2026, 11, 20), 9)))
+    group, teacher = texts["group:三年级2班"][0], texts["t-zhang"][0]
+    assert "教师教学用书" not in group and "《草房子》" in group
+    assert "《语文三年级上册教师教学用书》" in teacher
+    for text in (group, teacher):
+        line = next(x for x in text.splitlines() if "《新华字典》" in x)
+        assert line.endswith("工具书，在图书室阅览，不外借）")
+
+
 async def test_activity_goes_to_parents_of_the_chosen_grade_once(library: Library, school: School,
                                                                  deps: Deps) -> None:
     with library.uow() as uow:
