@@ -198,3 +198,18 @@ async def test_an_edition_the_library_does_not_have_reserves_nothing(library: Li
 async def test_an_author_in_brackets_reserves_that_authors_title(library: Library, say: Say) -> None:
     _editions(library, ("西游记", "吴承恩"), ("西游记（青少版）", "童趣 改编"))
     assert (await say("wx-t", "预约 西游记（吴承恩）")).startswith("已预约《西游记》")
+
+
+async def test_a_recall_by_message_says_when_nobody_can_be_told(library: Library, say: Say) -> None:
+    from core.circulation import CheckoutItem, checkout
+    from tests.factories import add_title
+    from tests.handlers.helpers import make_librarian
+
+    add_reader(library, "王芳", ReaderType.TEACHER, card_no="L0001")
+    make_librarian(library, "L0001")
+    accounts.bind(library, "wx-lib", "L0001", "王芳", accounts.issue_code(library, "L0001"))
+    add_reader(library, "王小明", ReaderType.STUDENT, card_no="S30202", class_name="三年级2班")  # no parent bound
+    _, copies = add_title(library, "三体", "刘慈欣", copies=1)
+    checkout(library, CheckoutItem("S30202", copies[0]))
+    reply = await say("wx-lib", f"催还 {copies[0]}")
+    assert "已催还《三体》" in reply and "会通知借书人" not in reply and "还没有绑定微信" in reply
