@@ -55,7 +55,8 @@ from core.desk import (
 from core.errors import Refused
 from core.imports.values import parse_class, price_to_fen
 from core.library import Library
-from core.settings import Settings, load_settings
+from core.policy import PolicyError
+from core.settings import Settings, SettingsError, load_settings
 
 HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本借出中的书就是归还。
 其他操作（先写动作，再写条码或证号）：
@@ -236,15 +237,18 @@ def _returned(r: LoanReturned) -> str:
 
 
 @click.group(invoke_without_command=True)
-@_db_option
+@click.option("--db", "db_url", default=None, envvar="SHUXIANG_DATABASE_URL",
+              help=f"SQLAlchemy URL or a SQLite file path (default: [database] url, else {DEFAULT_DB_URL}).")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+              envvar="SHUXIANG_CONFIG", help="The server's config.toml: its [policy], channels and quiet hours.")
 @click.pass_context
-def desk(ctx: click.Context, db_url: str) -> None:
+def desk(ctx: click.Context, db_url: str | None, config: str | None) -> None:
     """借还台：扫证选读者，扫条码借出/归还；也可以一行一个命令从文件或管道输入。"""
-    ctx.obj = db_url
+    ctx.obj = (db_url, config)
     if ctx.invoked_subcommand is not None:
         return
-    library = Library.open(db_url, clock=system_clock)
-    counter = Desk(library)
+    library, settings = _open_desk(db_url, config)
+    counter = Desk(library, settings=settings)
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(HELP)
@@ -263,12 +267,23 @@ def desk(ctx: click.Context, db_url: str) -> None:
         library.close()
 
 
+def _open_desk(db_url: str | None, config: str | None) -> tuple[Library, Settings]:
+    """The library and settings as the server has them: [policy] from the config file, and its channels
+    and quiet hours for the notices the desk queues (催还); --db overrides [database] url."""
+    from bot.bootstrap import build_settings, open_library
+
+    try:
+        settings = build_settings(config, db=db_url)
+        return open_library(settings, system_clock), settings
+    except (SettingsError, PolicyError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _one(line_of: Callable[..., str]) -> Callable[..., None]:
     def run(**kwargs: object) -> None:
-        db_url = click.get_current_context().obj
-        library = Library.open(db_url, clock=system_clock)
+        library, settings = _open_desk(*click.get_current_context().obj)
         try:
-            answer = Desk(library).handle(line_of(**kwargs))
+            answer = Desk(library, settings=settings).handle(line_of(**kwargs))
         finally:
             library.close()
         click.echo(answer)

@@ -147,6 +147,8 @@ def renewed(r: LoanRenewed) -> str:
 
 def recalled(r: LoanRecalled) -> str:
     """The recall and its new deadline; the notice is queued by core.desk.recall_and_notify."""
+    if r.notified == 0:
+        return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}。借书人（或家长）还没有绑定微信，收不到通知，请另行告知。"
     return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}，已通知借书人（夜间和闭馆日的通知在开馆后发出）。"
 
 

@@ -1,7 +1,7 @@
 """Notice texts: short, friendly Chinese that says what to do next."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 WEEKDAYS = "一二三四五六日"
@@ -60,12 +60,15 @@ def reservation_ready(title: str, hold_until: date, *, child: str | None) -> str
     return f"{who}《{title}》已到馆，请在{md_week(hold_until)}前到图书室借阅，过期将取消预约。"
 
 
-def new_books(books: Sequence[tuple[str, str, str, int | None, int | None]], *, limit: int = 10) -> str:
-    """books: (title, author, one-line introduction, min grade, max grade)."""
+def new_books(books: Sequence[tuple[str, str, str, int | None, int | None]], *, limit: int = 10,
+              reading_room: Collection[str] = ()) -> str:
+    """books: (title, author, one-line introduction, min grade, max grade); `reading_room`: the titles
+    that are 工具书 only (said so, never offered as borrowable)."""
     lines = [f"本周新书推荐（{len(books)}本）："]
     for title, author, summary, lo, hi in books[:limit]:
         intro = f" —— {summary.strip()}" if summary.strip() else ""
-        lines.append(f"《{title}》{author}{intro}（{grades(lo, hi)}）")
+        where = "，工具书，在图书室阅览，不外借" if title in reading_room else ""
+        lines.append(f"《{title}》{author}{intro}（{grades(lo, hi)}{where}）")
     if len(books) > limit:
         lines.append(f"……还有{len(books) - limit}本，回复“新书”查看全部。")
     lines.append("回复书名可以查询或预约。")
