@@ -13,8 +13,8 @@ _UNIT = r"(?:本|个|项|条|册|部|号|套)"
 # "第1本和第3本", "第一、三本", "第2、4个"
 # A Chinese numeral after a separator must end the run, or "第一本和三体" would read 三 as a position.
 _NEXT = rf"(?:第\s*{NUM}|\d{{1,2}}|{CN_NUM}{{1,3}}(?=\s*{_UNIT}|[^\u4e00-\u9fff]|$))"
-# "三体第二部黑暗森林": 第N部 run into more title is a volume of the title, not a position.
-_ORDINAL_RUN = re.compile(rf"第\s*{NUM}(?!\s*[部卷册集][\u4e00-\u9fff])\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
+# "三体第二部黑暗森林", "西游记 第三回", "小屁孩日记第10册": 第N部/册/回/集 is part of a title, never a loan position.
+_ORDINAL_RUN = re.compile(rf"第\s*{NUM}(?!\s*[部卷册集回季期章课])\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
 # A message (or what is left of it) made only of positions: "1 3", "1、3", "一和三本"
 _BARE_RUN = re.compile(rf"^{NUM}\s*{_UNIT}?(?:{_SEP}{NUM}\s*{_UNIT}?)*$")
 _FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")
@@ -55,7 +55,7 @@ _DIGIT_LIST = re.compile(rf"(?<![0-9A-Za-z.])\d{{1,2}}(?:{_SEP}\d{{1,2}})+\s*{_U
 _OTHERS = re.compile(r"其他|其它|别的|剩下|其余|另外")
 _PIECE_SPLIT = re.compile(r"[\s,，;；。]+(?=第)")
 # After a mention, these say "not this one": "第二本不用了", "第三本还了", "第一本已经看完了".
-_REFUSED = re.compile(r"不用|不要|别|不续|就不|先不|不需要|还了|已经还|看完了|已经看完|读完了|算了")
+_REFUSED = re.compile(r"不用|不要|别|不续|就不|先不|不需要|还了|已经还|看完了|已经看完|读完了|算了|去还|要还|就还|还回去|还书箱|已经放")
 
 
 def _from_end(text: str) -> list[tuple[int, int, int]]:

@@ -12,7 +12,9 @@ from bot.nlp import slots as sl
 from bot.nlp.dictionary import build_tokenizer, clean_terms
 from bot.nlp.intents import (
     ACTION_INTENTS,
+    CARD,
     CLASS,
+    LIB_CODE_RE,
     LIBRARIAN_INTENTS,
     IntentMatch,
     detect,
@@ -72,7 +74,7 @@ _THANKS_ONLY = re.compile(r"^(?:谢谢|多谢|感谢|谢了|谢啦|辛苦|您|�
 _CARD_SHAPE = re.compile(r"^[A-Z]{1,2}\d{3,5}$")
 # How-questions about an action explain it; the action itself is offered, not done (docs/nlu.md).
 _HOW = re.compile(r"还在不在|还在吗|之后.{0,8}(?:还|会)|以后.{0,8}(?:还|会)|赔多少|要赔|赔吗|怎么|怎样|如何|咋|怎么办|啥办法|什么办法|要不要|需不需要|会不会|多少钱|收费|要钱|要交钱"
-                  r"|多久|多长时间|生效|影响|在哪(?:里|儿)?(?:操作|弄|办|看|找|点)|哪里(?:操作|弄|办)|肿么|要填|填啥|填什么|点样|点算")
+                  r"|多久|多长时间|生效|影响|在哪(?:里|儿)?(?:操作|弄|办|看|找|点|设置|关|开)|哪里(?:操作|弄|办)|肿么|要填|填啥|填什么|点样|点算")
 _ASKS = re.compile(r"吗|么|呢|\?|能不能|可不可以|是不是|要不要")
 # "不是续借 是预约": the corrected request is the one after 是.
 _NOT_THIS = re.compile(r"不是(?:要)?(?:续借|续|预约|取消预约|退订|解绑|绑定|挂失)[\s,，]*(?:而)?是(?:要)?")
@@ -80,10 +82,13 @@ _NOT_THIS = re.compile(r"不是(?:要)?(?:续借|续|预约|取消预约|退订|
 # request to do it again. Asked, it is the loan's or the hold's status (my_loans); told, small talk.
 _DONE = re.compile(r"已经.{0,3}(?:续|预约|预定|预订|约|绑|挂失|取消|退订)|(?:续|约|绑定?|挂失|取消|退订)(?:借|期|好)?(?:过了?|成功|上了|好了)"
                    r"|(?:续借?|预约|绑定|挂失)(?:上|好|成)?了(?:没有?|吗)|(?:说|讲)(?:他|她)?(?:已经)?(?:帮(?:我们?|孩子|他|她))?(?:续|预约|约|绑|挂失)"
+                   r"|(?:说|讲|告诉我).{0,8}?(?:续借?|预约|预定|约|绑定?|挂失)(?:上|好)?(?:了|过)"
                    r"|续借?(?:之?后|完).{0,8}(?:到期|哪天|几号|什么时候)")
 # A hold waited for ("我预约的狼王梦到了没有", "预约了半个月还没到", "排到第几了"): its status.
-_PENDING = re.compile(r"(?:预约|预定|预订|约)的?.{0,12}?(?:到了没|到了吗|到没|还没到|没到|排到|第几)|排到第几")
+_PENDING = re.compile(r"(?:预约|预定|预订|约)的?.{0,12}?(?:到了没|到了吗|到没|还没到|没到|排到|第几)|排到第几|什么状态|还在排队|排队排到")
 _STATUS_ASKED = re.compile(r"吗|么|呢|\?|没有?(?:啊|呀|哦)?$|了没|不$|哪天|几号|什么时候")
+_SHORT_RENEW = re.compile(r"^续\s*")
+_CARD_WORD = re.compile(CARD)  # 借书证, 卡…: a lost card, whatever code follows
 _ALWAYS_CONFIRMED = frozenset({"report_lost_card", "unbind"})  # the handlers ask before either
 _DONE_ACTIONS = frozenset({"renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card"})
 # Declining an action by name ("不要取消预约", "退订就不用了", "挂失就算了"): never acted on.
@@ -243,7 +248,8 @@ class Parser:
             asked = intent in ("renew", "reserve", "cancel_reservation") and bool(
                 _PENDING.search(ctx.masked) or _STATUS_ASKED.search(ctx.text))
             return ParseResult("my_loans" if asked else "unknown", {}, 0.5), "question"
-        if intent == "report_lost_card" and any(not _CARD_SHAPE.match(c) for c in library_codes(ctx.text)):
+        if intent == "report_lost_card" and not _CARD_WORD.search(ctx.text) \
+                and any(not _CARD_SHAPE.match(c) for c in library_codes(ctx.text)):
             intent = "mark_lost"  # "挂失 0000106": the librarian's lost copy, not a reader's card
         if intent == "search" and not (ctx.brackets or ctx.hits) and _HOW_TO_SEARCH.search(ctx.text):
             return ParseResult("help", {}, 0.7), "question"  # "这个怎么查书啊": how the bot is used
@@ -332,13 +338,29 @@ class Parser:
         tokens = self.tokenize(masked)
         hits: list[str] = []
         out: list[str] = []
-        for tok in tokens:
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
             if len(tok) >= 2 and tok.lower() in self._terms:
-                hits.append(tok)
+                end = self._volume_end(tokens, i)  # "笑猫日记 保姆狗的阴谋" is 笑猫日记·保姆狗的阴谋
+                hits.append("".join(tokens[i:end]))
                 out.append(sl.MASK)
+                i = end
             else:
                 out.append(tok)
+                i += 1
         return "".join(out), out, hits
+
+    def _volume_end(self, tokens: list[str], start: int) -> int:
+        """The end of a series title written with a space before its volume's title ("不一样的卡梅拉 我想去看海"):
+        the longest run of up to 12 tokens from `start` that, without spaces and "·", is a catalogue term."""
+        for end in range(min(len(tokens), start + 12), start + 1, -1):
+            if tokens[end - 1].isspace() or not any(t.isspace() or t == "·" for t in tokens[start + 1:end]):
+                continue
+            joined = "".join(t for t in tokens[start:end] if not t.isspace()).replace("·", "").lower()
+            if joined in self._terms:
+                return end
+        return start + 1
 
     def _slots(self, intent: str, text: str, masked: str, brackets: list[str],
                hits: list[str], raw: str = "") -> dict[str, Any]:
@@ -346,7 +368,7 @@ class Parser:
         if intent in ("renew", "cancel_reservation"):
             indexes, rest = sl.extract_indexes(masked, refusals=intent == "renew")
             if not indexes:
-                leftover = sl._COMMAND_RE.sub(" ", rest).strip()
+                leftover = _SHORT_RENEW.sub("", sl._COMMAND_RE.sub(" ", rest).strip())  # "续2": 续 then a position
                 indexes = bare_indexes(leftover) or []
             if indexes:
                 out["indexes"] = indexes
@@ -356,7 +378,12 @@ class Parser:
                 query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE)
                 if query:
                     out["query"] = self._whole_title(query, text, brackets, hits)
-        elif intent in ("search", "reserve"):
+        if intent in ("search", "reserve", "renew", "cancel_reservation") and not (brackets or out.get("indexes")) \
+                and (latin := _latin_title(text)):
+            out.pop("all", None)
+            out["query"] = latin  # "预约 Diary of a Wimpy Kid": an English (or pinyin) title is one run of words
+            return out
+        if intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
             reject = None if intent == "search" else _NOT_A_TITLE
             query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject)
@@ -497,6 +524,16 @@ def _find_isbn(text: str) -> str | None:
     """An ISBN-13 (978/979…) or ISBN-10 written anywhere in the message ("这个书号有吗 9787532473014")."""
     m = _ISBN_IN_TEXT.search(text.replace("-", ""))
     return m.group(1).upper() if m else None
+
+
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’.:-]*(?:[ ,]+[A-Za-z0-9][A-Za-z0-9'’.:-]*)+")
+
+
+def _latin_title(text: str) -> str | None:
+    """The longest run of two or more Latin words ("The Very Hungry Caterpillar", "ha li bo te"), codes aside."""
+    runs = [m.group().strip(" ,") for m in _LATIN_RUN.finditer(text)]
+    runs = [r for r in runs if sum(1 for w in r.split() if any(c.isalpha() for c in w) and not LIB_CODE_RE.fullmatch(w)) >= 2]
+    return max(runs, key=len) if runs else None
 
 
 def _asks_whether(text: str) -> bool:

@@ -128,3 +128,18 @@ def test_names_in_a_binding(parser: Parser, text: str, name: str) -> None:
 ])
 def test_librarian_readings_by_code(parser: Parser, text: str, intent: str) -> None:
     assert parser.parse(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("预约 The Secret Garden", {"intent": "reserve", "slots": {"query": "The Secret Garden"}}),   # an English title whole
+    ("续借 Where the Wild Things Are", {"intent": "renew", "slots": {"query": "Where the Wild Things Are"}}),
+    ("笑猫日记 塔顶上的猫 续借", {"intent": "renew", "slots": {"query": "笑猫日记 塔顶上的猫"}}),  # series, space, volume
+    ("水浒传 第十回 还没看完 续一下", {"intent": "renew", "slots": {"query": "水浒传"}}),        # 第N回 is no position
+    ("续3", {"intent": "renew", "slots": {"indexes": [3]}}),
+])
+def test_titles_volumes_and_bare_positions(parser: Parser, text: str, want: dict) -> None:
+    assert parser.parse(text).to_dict() == want
+
+
+def test_a_lost_card_with_a_long_card_number_stays_the_readers(parser: Parser) -> None:
+    assert parser.parse("借书证丢了 麻烦挂失 S20230517").intent == "report_lost_card"
