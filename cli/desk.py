@@ -214,7 +214,7 @@ def _summary(s: ReaderSummary) -> str:
     lines = [f"读者：{who}，在借{len(s.loans)}本"]
     lines += [f"  {'逾期 ' if o.overdue else ''}《{o.title}》{o.barcode} {words.day(o.due_date)}到期" for o in s.loans]
     if s.suspended_until:
-        lines.append(f"  暂停借阅到{words.day(s.suspended_until)}")
+        lines.append(f"  {words.suspension(s.suspended_until, s.suspension_reason)}")
     for c in s.charges:
         kind = words.CHARGE_KINDS.get(c.kind, c.kind)
         lines.append(f"  欠款{c.charge_id}：{kind} {words.yuan(c.amount_fen)} {c.note}".rstrip())

@@ -29,7 +29,8 @@ routes = web.RouteTableDef()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_MIN_DAYS = 400
-CHARGE_KINDS = {ChargeKind.OVERDUE: "逾期罚款", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏赔偿"}
+CHARGE_KINDS = {ChargeKind.OVERDUE: "逾期罚款", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏赔偿",
+                ChargeKind.THEFT: "偷窃赔偿"}
 
 R, C, CARD = Column("读者"), Column("班级"), Column("借书证号")
 OVERDUE_COLUMNS = (R, C, Column("书名"), Column("条形码"), Column("应还日期", "date"), Column("逾期天数", "int"))

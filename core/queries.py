@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
 from core.live import Tag
@@ -83,11 +83,35 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     views = []
     for loan in loans:
         assert calendar is not None
-        days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
+        days = days_late(library.policy, calendar, loan.due_date, today)
         views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
                               overdue_fine_fen(library.policy, days, loan.price_fen),
                               loan.renewal_count, loan.recalled, loan.item_type))
     return views
+
+
+@dataclass(frozen=True)
+class SuspensionView:
+    """A reader's current suspension: through `until` (core.circulation.INDEFINITE: until lifted), and why
+    ("" for the automatic one after a renewed loan came back late)."""
+
+    until: date
+    reason: str
+
+
+def _load_suspension(session: Session, reader_id: int) -> tuple[tuple[date | None, str], list[Tag]]:
+    row = session.execute(select(Reader.suspended_until, Reader.suspension_reason)
+                          .where(Reader.id == reader_id)).first()
+    found = (row[0], row[1] or "") if row is not None else (None, "")
+    return found, [("reader", str(reader_id))]
+
+
+def suspension(library: Library, reader_id: int) -> SuspensionView | None:
+    """The reader's suspension if it still runs today (from the read model, like their loans), else None."""
+    until, reason = library.cached(("suspension", reader_id), lambda session: _load_suspension(session, reader_id))
+    if until is None or until < library.today():
+        return None
+    return SuspensionView(until, reason)
 
 
 def loans_changed_since(library: Library, reader_ids: list[int], since: datetime) -> bool:
@@ -152,7 +176,7 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
             .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
             .order_by(Loan.due_date, Reader.name))
         return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
-                           overdue_open_days(calendar, loan.due_date, today)) for loan in loans]
+                           days_late(library.policy, calendar, loan.due_date, today)) for loan in loans]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import is_parent_view, people
 from bot.handlers.staff import staff_role
-from bot.handlers.texts import WEEKDAYS, day, refusal, yuan
+from bot.handlers.texts import WEEKDAYS, day, refusal, suspension_text, yuan
 from core import queries
 from core.accounts import Role
 from core.desk import reader_summary
@@ -171,8 +171,8 @@ def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
         return f"{who}现在不能借书：{refusal(exc)}。"
     policy = ctx.library.policy
     why = []
-    if reader.suspended_until and reader.suspended_until >= ctx.library.today():
-        why.append(f"借阅权限暂停到{day(reader.suspended_until)}")
+    if reader.suspended_until:  # the summary carries a current suspension only
+        why.append(suspension_text(reader.suspended_until, reader.suspension_reason))
     late = [loan for loan in reader.loans if loan.overdue]
     if late and policy.block_checkout_when_overdue:
         why.append(f"有{len(late)}本逾期没还（《{late[0].title}》），请先还书")
@@ -181,7 +181,9 @@ def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
         why.append(f"有{yuan(owed)}欠款没缴清，请先到图书室缴清")
     general = next((m for m in reader.may_borrow if m.item_type == ItemType.GENERAL.value), None)
     if general is not None and general.left == 0:
-        why.append(f"已经借满{general.limit}本，还一本才能再借")
+        full = reader.total_limit if reader.total_limit is not None and len(reader.loans) >= reader.total_limit \
+            and reader.total_limit < general.limit else general.limit
+        why.append(f"已经借满{full}本，还一本才能再借")
     if why:
         return f"{who}现在还不能借书：" + "；".join(why) + "。"
     left = f"，还能借{general.left}本" if general is not None else ""

@@ -9,7 +9,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.calendar import SchoolCalendar
 from core.circulation.commands import CheckinItem
-from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.fines import days_late as count_days_late
+from core.circulation.fines import overdue_fine_fen
 from core.circulation.holds import shelve_or_hold
 from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item
 from core.circulation.results import LoanReturned
@@ -42,7 +43,7 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
                calendar: SchoolCalendar, policy: Policy, actor: str, shelve: bool = True) -> LoanReturned:
     """Close an open loan: fine, suspension after a renewed loan came back late, then the queue."""
     reader = loan.reader  # loaded and locked together with the loan
-    days_late = overdue_open_days(calendar, loan.due_date, today)
+    days_late = count_days_late(policy, calendar, loan.due_date, today)
     fine = overdue_fine_fen(policy, days_late, item.price_fen)
     session.execute(_CLOSE_LOAN, {"loan_id": loan.id, "now": now})
     set_committed_value(loan, "returned_at", now)
@@ -56,6 +57,7 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
         suspended_until = today + timedelta(days=policy.suspension_days)
         if reader.suspended_until is None or reader.suspended_until < suspended_until:
             reader.suspended_until = suspended_until
+            reader.suspension_reason = ""  # now the automatic one, which the desk names as such
         audit(session, now, "report_academic_office", actor, reader_id=reader.id, item_id=item.id,
               loan_id=loan.id, days_late=days_late, suspended_until=suspended_until)
     audit(session, now, "checkin", actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
@@ -64,4 +66,4 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
     if shelve:
         ready = shelve_or_hold(session, item, now=now, today=today, calendar=calendar, policy=policy, actor=actor)
     return LoanReturned(loan.id, reader.id, reader.name, item.title.title, item.barcode, loan.due_date,
-                        days_late, fine, suspended_until, ready)
+                        days_late, fine, suspended_until, ready, item.condition_note or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.circulation.commands import RenewLoan
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late as count_days_late
 from core.circulation.lookups import account_reasons, audit, reader_by_id
 from core.circulation.results import LoanRenewed
 from core.errors import Reason, Refused
@@ -29,7 +29,7 @@ def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
         reasons = account_reasons(reader, today)
-        days_late = overdue_open_days(calendar, loan.due_date, today)
+        days_late = count_days_late(library.policy, calendar, loan.due_date, today)
         if days_late > library.policy.renew_grace_days:
             reasons.append(Reason.OVERDUE)
         if loan.recalled_at is not None:

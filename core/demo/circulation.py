@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from core.calendar import SchoolCalendar
+from core.circulation.fines import days_late, overdue_fine_fen
 from core.demo.plan import ChargePlan, ItemRec, LoanPlan, ReaderRec, ReservationPlan
 from core.models import ChargeKind, ChargeStatus, ItemStatus, ItemType, ReaderType, ReservationStatus
 from core.policy import Policy
@@ -67,13 +68,14 @@ class Planner:
         return self.calendar.due_date(max(old_due, renew_day), days)
 
     def fine(self, item: ItemRec, due: date, returned: date) -> int:
-        amount = self.policy.fine_per_day_fen * self.calendar.open_days_between(due, returned)
-        return min(amount, item.book.price_fen) if self.policy.fine_cap_at_price else amount
+        return overdue_fine_fen(self.policy, days_late(self.policy, self.calendar, due, returned), item.book.price_fen)
 
     def may_borrow(self, reader: ReaderRec, item: ItemRec) -> bool:
-        """Within the policy's limit of open loans of this item type."""
+        """Within the policy's limits of open loans: of this item type, and of all types together."""
         rule = self.policy.rule(reader.reader_type, item.item_type)
-        return self.open_count[(reader.card_no, item.item_type)] < rule.max_items
+        total = self.policy.total_limit(reader.reader_type)
+        out = sum(n for (card, _), n in self.open_count.items() if card == reader.card_no)
+        return self.open_count[(reader.card_no, item.item_type)] < rule.max_items and (total is None or out < total)
 
     def previous_open_day(self, before: date) -> date:
         return self.calendar.previous_open_day(before - timedelta(days=1))

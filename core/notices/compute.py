@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.calendar import SchoolCalendar
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late as count_days_late
 from core.clock import school_today
 from core.library import Library
 from core.messaging import NewMessage, OutboundQueue
@@ -116,7 +116,7 @@ def overdue(run: Run) -> None:
     repeat = run.settings.notices.overdue_repeat_days
     for loan_id, reader_id, due, _r, name, rtype, _cls, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date < run.today)):
-        days_late = overdue_open_days(run.calendar, due, run.today)  # as the fine and 我的借阅 count
+        days_late = count_days_late(run.library.policy, run.calendar, due, run.today)  # as the fine and 我的借阅 count
         if days_late == 0:
             continue
         text = texts.overdue(title, due, days_late, child=_child(rtype, name))
@@ -138,7 +138,8 @@ def class_weekly(run: Run) -> None:
     for _l, reader_id, due, _r, name, _rtype, class_id, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date <= listed_before, Reader.class_id.is_not(None),
                               Reader.reader_type == ReaderType.STUDENT).order_by(Reader.name, Loan.due_date)):
-        per_class[class_id].append((name, title, (run.today - due).days, reader_id))
+        per_class[class_id].append((name, title, count_days_late(run.library.policy, run.calendar, due, run.today),
+                                   reader_id))
     teachers = class_teachers(run.session)
     week = week_key(run.today)
     names = dict(run.session.execute(select(SchoolClass.id, SchoolClass.name)).all())
