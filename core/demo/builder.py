@@ -232,6 +232,13 @@ def _insert_circulation(session: Session, p: Planner, title_ids: list[int], now:
                             "created_at": at, "settled_at": at if c.status == ChargeStatus.PAID else None})
     if renewals:
         session.execute(insert(Renewal), renewals)
+    for theft in p.thefts:  # charges with no loan, and the suspension that came with them
+        c = theft.charge
+        charges.append({"reader_id": theft.reader.id, "loan_id": None, "item_id": theft.item.id, "kind": c.kind,
+                        "amount_fen": c.amount_fen, "status": c.status, "note": c.note,
+                        "created_at": _at(c.created_day, rng, now), "settled_at": None})
+        session.execute(update(Reader), [{"id": theft.reader.id, "suspended_until": theft.suspended_until,
+                                          "suspension_reason": theft.suspension_reason}])
     if charges:
         session.execute(insert(Charge), charges)
     reservations = sorted(p.reservations, key=lambda r: r.created_day)

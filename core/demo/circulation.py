@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from core.calendar import SchoolCalendar
 from core.circulation.fines import days_late, overdue_fine_fen
-from core.demo.plan import ChargePlan, ItemRec, LoanPlan, ReaderRec, ReservationPlan
+from core.demo.plan import ChargePlan, ItemRec, LoanPlan, ReaderRec, ReservationPlan, TheftPlan
 from core.models import ChargeKind, ChargeStatus, ItemStatus, ItemType, ReaderType, ReservationStatus
 from core.policy import Policy
 
@@ -41,6 +41,7 @@ class Planner:
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
     loans: list[LoanPlan] = field(default_factory=list)
     reservations: list[ReservationPlan] = field(default_factory=list)
+    thefts: list[TheftPlan] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.open_days = [d for d in _days(self.term_start, self.today - timedelta(days=1)) if self.calendar.is_open(d)]
@@ -197,6 +198,16 @@ class Planner:
             return
         status = ChargeStatus.PAID if paid else ChargeStatus.OPEN
         loan.charges.append(ChargePlan(kind, amount, status, day, note))
+
+    def theft(self, reader: ReaderRec, item: ItemRec, day: date, *, suspended_until: date, reason: str) -> TheftPlan:
+        """A copy taken without lending: theft_multiple × its price, unpaid, and borrowing suspended for it."""
+        multiple = self.policy.theft_multiple
+        price = item.book.price_fen
+        note = f"书价{price // 100}.{price % 100:02d}元×{multiple}；在门口发现未借书带出"
+        plan = TheftPlan(reader, item, ChargePlan(ChargeKind.THEFT, price * multiple, ChargeStatus.OPEN, day, note),
+                         suspended_until, reason)
+        self.thefts.append(plan)
+        return plan
 
     # -- reservations -----------------------------------------------------------------------------
 

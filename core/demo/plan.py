@@ -70,3 +70,14 @@ class ReservationPlan:
     item: ItemRec | None = None
     ready_day: date | None = None
     hold_until: date | None = None
+
+
+@dataclass(eq=False)
+class TheftPlan:
+    """偷窃: a charge of a multiple of the copy's price with no loan, and the reader's suspension for it."""
+
+    reader: ReaderRec
+    item: ItemRec
+    charge: ChargePlan
+    suspended_until: date
+    suspension_reason: str
