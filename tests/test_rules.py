@@ -383,3 +383,15 @@ def test_a_refused_checkout_records_no_condition(lib: Library) -> None:
     with lib.read_uow() as uow:
         assert uow.session.scalar(select(Item.condition_note)) == ""
 
+
+
+@pytest.mark.parametrize(("changes", "present", "absent"), [
+    ({}, ["· 老师各类合计最多借2本", "；闭馆日不计"], ["闭馆日也算"]),
+    ({"fine_days": "all"}, ["；闭馆日也算"], ["闭馆日不计"]),
+    ({"max_items_total": {ReaderType.STUDENT: 2}}, ["· 学生各类合计最多借2本"], ["老师各类合计"]),
+])
+def test_the_bots_rules_reply_follows_the_options(changes: dict, present: list[str], absent: list[str]) -> None:
+    from bot.handlers.info import rules_text
+
+    text = rules_text(replace(Policy(), **changes), [ReaderType.TEACHER, ReaderType.STUDENT])
+    assert all(p in text for p in present) and not any(a in text for a in absent), text

@@ -67,7 +67,8 @@ def hours(ctx: Context) -> str:
         lines.append("近期闭馆：" + "、".join(day(d) for d in status.closed_weekdays[:5]))
     if status.term_end is not None:
         lines.append(f"本学期最后还书日：{day(status.term_end)}。")
-    lines.append(f"闭馆日不计逾期。有事可以找{school.librarian_contact}。")
+    closed = "闭馆日不计逾期。" if ctx.library.policy.fine_days == "open" else "逾期按天计算，闭馆日也算。"
+    lines.append(f"{closed}有事可以找{school.librarian_contact}。")
     return "\n".join(lines)
 
 
@@ -87,9 +88,11 @@ def rules_text(policy: Policy, reader_types: list[ReaderType]) -> str:
                 continue
             renew = f"可续借{rule.renewals}次（每次{rule.renew_days}天）" if rule.renewals else "不能续借"
             lines.append(f"· {who}·{item_name}：借期{rule.loan_days}天，最多{rule.max_items}本，{renew}")
+        if (total := policy.total_limit(reader_type)) is not None:
+            lines.append(f"· {_READERS[reader_type]}各类合计最多借{total}本")
     lines.append("· 工具书、大型成套图书只在阅览室看，不外借")
     lines.append(f"· 逾期每天罚{policy.fine_per_day_fen / 100:.2f}元"
-                 + ("，最多不超过书价" if policy.fine_cap_at_price else "") + "；闭馆日不计")
+                 + ("，最多不超过书价" if policy.fine_cap_at_price else "") + "；" + _closed_days(policy))
     lines.append("· 有人预约的书、已逾期或被催还的书不能续借；期末前要全部归还")
     lines.append("· 书丢了照价赔偿，损坏需修补")
     return "\n".join(lines)
@@ -119,7 +122,12 @@ def rules(ctx: Context) -> str:
 
 def _fine_text(policy: Policy) -> str:
     cap = "，最多不超过书价" if policy.fine_cap_at_price else ""
-    return f"逾期每天罚{yuan(policy.fine_per_day_fen)}{cap}，闭馆日不计"
+    return f"逾期每天罚{yuan(policy.fine_per_day_fen)}{cap}，{_closed_days(policy)}"
+
+
+def _closed_days(policy: Policy) -> str:
+    """Whether closed days count as late ([policy] fine_days)."""
+    return "闭馆日不计" if policy.fine_days == "open" else "闭馆日也算"
 
 
 def _lost_card(ctx: Context, types: list[ReaderType]) -> str:
