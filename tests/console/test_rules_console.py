@@ -77,6 +77,21 @@ async def test_theft_is_charged_by_the_librarian_only(console: TestClient, libra
         assert [(c.kind, c.amount_fen) for c in uow.session.scalars(select(Charge))] == [(ChargeKind.THEFT, 23000)]
 
 
+async def test_lists_name_theft_and_a_suspensions_reason(console: TestClient, library: Library) -> None:
+    from core.circulation import ChargeTheft, SuspendReader, charge_theft, suspend_reader
+
+    add_term(library)
+    _, [barcode] = add_title(library, "三体", price_fen=2300)
+    _, card = add_reader(library, "王小明", ReaderType.STUDENT, class_name="五年级1班")
+    charge_theft(library, ChargeTheft(card, barcode))
+    suspend_reader(library, SuspendReader(card, "偷拿图书"))
+    await signed_in(console, library)
+    charges = re.sub(r"<[^>]+>|\s+", "", await (await console.get("/admin/lists/charges")).text())
+    assert "偷窃赔偿230.00" in charges
+    paused = re.sub(r"<[^>]+>|\s+", "", await (await console.get("/admin/lists/suspended")).text())
+    assert "9999-12-31偷拿图书" in paused
+
+
 async def test_suspend_and_lift_on_the_readers_page(console: TestClient, library: Library) -> None:
     add_term(library)
     reader_id, card = add_reader(library, "李小明", ReaderType.STUDENT, class_name="三年级2班")
