@@ -86,7 +86,8 @@ class Policy:
                 raise PolicyError(f"unknown setting [policy] {key}")
         if table.get("fine_days", "open") not in FINE_DAYS:
             raise PolicyError(f"[policy] fine_days must be one of {', '.join(FINE_DAYS)}")
-        if not isinstance(table.get("theft_multiple", 10), int) or table.get("theft_multiple", 10) < 1:
+        multiple = table.get("theft_multiple", 10)
+        if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 1:
             raise PolicyError("[policy] theft_multiple must be a whole number of at least 1")
         policy = replace(cls(), **table)
         policy = replace(policy, max_items_total={**policy.max_items_total, **totals})

@@ -75,6 +75,7 @@ def test_policy_options_from_config(table: dict, attribute: str, expected: objec
     {"fine_days": "weekdays"},
     {"theft_multiple": 0},
     {"theft_multiple": "10"},
+    {"theft_multiple": True},
     {"max_items_total": {"pupil": 2}},
     {"max_items_total": {"teacher": -1}},
     {"max_items_total": {"teacher": "2"}},
