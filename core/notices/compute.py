@@ -135,11 +135,13 @@ def class_weekly(run: Run) -> None:
     repeat = run.settings.notices.overdue_repeat_days
     listed_before = run.today - timedelta(days=1 + repeat)  # due on or before this: 2nd notice reached
     per_class: dict[int, list[tuple[str, str, int, int]]] = defaultdict(list)
+    late: dict[date, int] = {}  # days late as the fine and the chat count them, once per due date
     for _l, reader_id, due, _r, name, _rtype, class_id, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date <= listed_before, Reader.class_id.is_not(None),
                               Reader.reader_type == ReaderType.STUDENT).order_by(Reader.name, Loan.due_date)):
-        per_class[class_id].append((name, title, count_days_late(run.library.policy, run.calendar, due, run.today),
-                                   reader_id))
+        if due not in late:
+            late[due] = count_days_late(run.library.policy, run.calendar, due, run.today)
+        per_class[class_id].append((name, title, late[due], reader_id))
     teachers = class_teachers(run.session)
     week = week_key(run.today)
     names = dict(run.session.execute(select(SchoolClass.id, SchoolClass.name)).all())
