@@ -182,6 +182,9 @@ def test_every_loan_state_and_charge_kind_is_present(demo: Library) -> None:
                    for c in charges)
         waiting = s.scalars(select(Reservation).where(Reservation.status == ReservationStatus.WAITING)).all()
         assert len(waiting) >= 2
+        # Issue 15's rules show in the demo: a copy with damage noted when lent, a suspension with its reason.
+        assert s.scalar(select(func.count()).select_from(Item).where(Item.condition_note != "")) == 1
+        assert s.scalar(select(func.count()).select_from(Reader).where(Reader.suspension_reason != "")) == 1
 
 
 def test_due_dates_follow_the_calendar_and_the_rules(demo: Library) -> None:

@@ -182,7 +182,7 @@ def _insert_catalogue(session: Session, books: list[BookSpec], items: list[ItemR
     item_ids = _insert_ids(session, Item, [
         {"barcode": barcode(i.number), "title_id": title_ids[i.title_number], "call_number": call_number(i.book),
          "location": location(i.book), "item_type": i.item_type, "price_fen": i.book.price_fen,
-         "status": i.status, "created_at": min(created[i.title_number], now)}
+         "status": i.status, "created_at": min(created[i.title_number], now), "condition_note": i.condition_note}
         for i in items])
     for item, item_id in zip(items, item_ids, strict=True):
         item.id = item_id

@@ -16,6 +16,7 @@ class ItemRec:
     status: ItemStatus = ItemStatus.AVAILABLE
     busy: list[tuple[date, date]] = field(default_factory=list)  # days the copy was out (or not yet bought)
     id: int | None = None
+    condition_note: str = ""  # damage recorded on the copy before (缺页, 污损, 加记印章)
 
     @property
     def item_type(self) -> ItemType:

@@ -31,7 +31,7 @@ def demo_family(p: Planner, card: dict[str, ReaderRec]) -> None:
         p.returned_loan(teacher, loan_day, late=False)
 
     pupil = card[users.DEMO_STUDENT_CARD]
-    p.current(pupil, p.copy_of("草房子"))
+    p.current(pupil, p.copy_of("草房子")).item.condition_note = "缺第12页"  # noted when lent: shown at its return
     p.overdue(pupil, p.copy_of("夏洛的网"), days_late=9)
     p.returned_loan(pupil, p.open_days[3], late=False, title="小猪唏哩呼噜")
     p.returned_loan(pupil, p.open_days[12], late=True, title="没头脑和不高兴")
