@@ -8,10 +8,12 @@ import pytest
 
 from bot.nlp import Parser
 from core.circulation import (
+    ChargeTheft,
     CheckoutItem,
     LiftSuspension,
     NoteCondition,
     SuspendReader,
+    charge_theft,
     lift_suspension,
     note_condition,
     suspend_reader,
@@ -69,3 +71,12 @@ async def test_a_return_names_the_damage_recorded_before(library: Library, say: 
     note_condition(library, NoteCondition("10000003", "缺页"))
     back = await say(HELPER, "归还 10000003")
     assert "这本书原有损坏：缺页（借出前已记录，不是这位读者造成的）" in back
+
+
+async def test_a_theft_charge_is_named_in_chinese_in_the_fines_reply(library: Library, say: Say,
+                                                                     school: School) -> None:
+    charge_theft(library, ChargeTheft("S30201", school.xiaowangzi))  # 25.00 元 × 10
+    reply = await say(PARENT, "我有罚款吗")
+    assert "偷窃赔偿250.00元" in reply
+    paying = await say(LIBRARIAN, "缴费 S30201")
+    assert "偷窃赔偿250.00元" in paying
