@@ -10,21 +10,25 @@ import click
 from core import collection_words
 from core import desk_words as words
 from core.circulation import (
+    ChargeTheft,
     CheckinItem,
     CheckoutItem,
     ClearReader,
     FinishRepair,
     MarkItemDamaged,
     MarkItemLost,
+    NoteCondition,
     ReplaceCard,
     ReportCardLost,
     SettleCharge,
+    charge_theft,
     checkin,
     checkout,
     clear_reader,
     finish_repair,
     mark_damaged,
     mark_lost,
+    note_condition,
     replace_card,
     report_card_lost,
     settle_charge,
@@ -62,8 +66,12 @@ HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本�
 其他操作（先写动作，再写条码或证号）：
   续借 条码        催还 条码        丢失 条码        损坏 条码 金额 [说明]      修好 条码
   缴费 欠款号      免除 欠款号      查 证号          挂失 证号      补证 旧证号 新证号
-  办证 证号 姓名 [班级]            清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出"""
+  办证 证号 姓名 [班级]            清退 证号（离校/调离结清）        完（换下一位读者）  帮助        退出
+  原有损坏 条码 说明（借出前记下书已有的缺页、污损、加记印章，还书时不算读者的）
+  借出 证号 条码 原有损坏 说明（借出并记下这本书已有的损坏）
+  偷窃 证号 条码 [书价] [说明]（按书价的倍数记欠款，书价只在没登记时写）"""
 
+CONDITION_WORD = "原有损坏"  # in a 借出 line: what follows is the copy's existing damage
 STATUS_NAMES = {"card_lost": "（此证已挂失，不能借书；补证后可继续）", "left": "（已注销）", "active": ""}
 
 
@@ -71,7 +79,7 @@ STATUS_NAMES = {"card_lost": "（此证已挂失，不能借书；补证后可�
 ACTION_OF = {"_scan": "checkout", "_checkout": "checkout", "_checkin": "checkin", "_renew": "renew",
              "_recall": "recall", "_lost": "lost", "_damaged": "damaged", "_repaired": "repaired", "_pay": "pay",
              "_waive": "waive", "_reader": "reader", "_card_lost": "card_lost", "_replace": "replace_card",
-             "_clear": "clear", "_issue": "issue_card"}
+             "_clear": "clear", "_issue": "issue_card", "_theft": "theft", "_condition": "condition"}
 
 
 def _db_option(func: Callable[..., None]) -> Callable[..., None]:
@@ -94,6 +102,7 @@ class Desk:
             (("挂失", "card-lost"), self._card_lost), (("补证", "replace-card"), self._replace),
             (("清退", "clear"), self._clear), (("办证", "issue-card"), self._issue), (("还", "归还", "checkin"), self._checkin),
             (("借", "借出", "checkout"), self._checkout), (("完", "下一位", "next"), self._next),
+            (("偷窃", "theft"), self._theft), (("原有损坏", "记损", "condition"), self._condition),
             (("帮助", "help", "?"), lambda _: HELP),
         ):
             for name in names:
@@ -129,6 +138,12 @@ class Desk:
         return f"？没有找到条码或证号“{outcome.code}”。输入“帮助”查看用法。"
 
     def _checkout(self, args: list[str]) -> str:
+        note = ""
+        if CONDITION_WORD in args:  # 借出 证号 条码 原有损坏 缺页: the copy's damage, recorded as it goes out
+            at = args.index(CONDITION_WORD)
+            args, note = args[:at], " ".join(args[at + 1:])
+            if len(args) != 2 or not note:
+                return f"请写：借出 证号 条码 {CONDITION_WORD} 说明（一次一本），例如：借出 S30201 B0001 {CONDITION_WORD} 缺页"
         if len(args) < 2:
             return "请写：借出 证号 条码 [条码…]"
         summary = reader_summary(self.library, args[0])
@@ -136,8 +151,26 @@ class Desk:
         lines = [_summary(summary).split("\n")[0]]
         for code in args[1:]:
             lines.append(self._each(code, "checkout", lambda c: words.lent(checkout(
-                self.library, CheckoutItem(summary.card_no, c, actor=self.actor)))))
+                self.library, CheckoutItem(summary.card_no, c, actor=self.actor, condition_note=note)))))
         return "\n".join(lines)
+
+    def _condition(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return f"请写：{CONDITION_WORD} 条码 说明，例如：{CONDITION_WORD} B0001 缺页"
+        done = note_condition(self.library, NoteCondition(args[0], " ".join(args[1:]), actor=self.actor))
+        return words.condition_noted(done.barcode, done.title, done.condition_note)
+
+    def _theft(self, args: list[str]) -> str:
+        if len(args) < 2:
+            return "请写：偷窃 证号 条码 [书价] [说明]，例如：偷窃 S30201 B0001 在门口发现未借书带出"
+        rest = args[2:]
+        price = price_to_fen(rest[0]) if rest and rest[0][:1].isdigit() else None
+        if rest and rest[0][:1].isdigit():
+            if price is None or price <= 0:
+                return f"书价“{rest[0]}”看不懂，例如：偷窃 S30201 B0001 25元"
+            rest = rest[1:]
+        done = charge_theft(self.library, ChargeTheft(args[0], args[1], " ".join(rest), price, actor=self.actor))
+        return words.theft(done)
 
     def _checkin(self, args: list[str]) -> str:
         return "\n".join(self._each(code, "checkin", lambda c: _returned(checkin(self.library, CheckinItem(c, actor=self.actor))))
@@ -224,7 +257,7 @@ def _summary(s: ReaderSummary) -> str:
     lines = [f"读者：{who}，在借{len(s.loans)}本"]
     lines += [f"  {'逾期 ' if o.overdue else ''}《{o.title}》{o.barcode} {words.day(o.due_date)}到期" for o in s.loans]
     if s.suspended_until:
-        lines.append(f"  暂停借阅到{words.day(s.suspended_until)}")
+        lines.append(f"  {words.suspension(s.suspended_until, s.suspension_reason)}")
     for c in s.charges:
         kind = words.CHARGE_KINDS.get(c.kind, c.kind)
         lines.append(f"  欠款{c.charge_id}：{kind} {words.yuan(c.amount_fen)} {c.note}".rstrip())
@@ -299,7 +332,10 @@ def _add(name: str, params: list[click.Parameter], line_of: Callable[..., str]) 
 
 _BARCODES = [click.Argument(["barcodes"], nargs=-1, required=True)]
 _CARD = [click.Argument(["card"])]
-_add("checkout", [click.Argument(["card"]), *_BARCODES], lambda card, barcodes: f"借出 {card} {' '.join(barcodes)}")
+_add("checkout", [click.Argument(["card"]), *_BARCODES,
+                  click.Option(["--condition"], default="", help="书已有的损坏（缺页、污损、加记印章），借出时记下；一次一本。")],
+     lambda card, barcodes, condition: f"借出 {card} {' '.join(barcodes)}"
+     + (f" {CONDITION_WORD} {condition}" if condition.strip() else ""))
 _add("checkin", _BARCODES, lambda barcodes: f"归还 {' '.join(barcodes)}")
 _add("renew", [click.Argument(["barcode"])], lambda barcode: f"续借 {barcode}")
 _add("recall", [click.Argument(["barcode"])], lambda barcode: f"催还 {barcode}")
@@ -312,6 +348,12 @@ _add("reader", _CARD, lambda card: f"查 {card}")
 _add("card-lost", _CARD, lambda card: f"挂失 {card}")
 _add("replace-card", [click.Argument(["old"]), click.Argument(["new"])], lambda old, new: f"补证 {old} {new}")
 _add("clear", _CARD, lambda card: f"清退 {card}")
+_add("theft", [click.Argument(["card"]), click.Argument(["barcode"]),
+               click.Option(["--price"], default="", help="书价（元），只在这本书没登记书价时写。"),
+               click.Option(["--note"], default="", help="说明，例如：在门口发现未借书带出。")],
+     lambda card, barcode, price, note: f"偷窃 {card} {barcode} {price} {note}")
+_add("condition", [click.Argument(["barcode"]), click.Argument(["note"], nargs=-1, required=True)],
+     lambda barcode, note: f"{CONDITION_WORD} {barcode} {' '.join(note)}")
 _add("issue-card", [click.Argument(["card"]), click.Argument(["name"]), click.Argument(["class_name"], required=False)],
      lambda card, name, class_name: f"办证 {card} {name} {class_name or ''}")
 
@@ -408,7 +450,7 @@ def inventory_weed(barcodes: tuple[str, ...], reason: str, batch: str, from_file
 def _class_command(name: str, params: list[click.Parameter], run: Callable[..., tuple[list[str], bool]],
                    help_text: str) -> None:
     def callback(**kwargs: object) -> None:
-        library = Library.open(click.get_current_context().obj, clock=system_clock)
+        library, _settings = _open_desk(*click.get_current_context().obj)  # the server's [policy], as the desk
         try:
             lines, ok = run(library, **kwargs)
         except UnknownClass as exc:

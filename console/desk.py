@@ -24,23 +24,28 @@ from console.text import fold_code
 from console.views import page
 from core import desk_words as words
 from core.circulation import (
+    ChargeTheft,
     ClearReader,
     FinishRepair,
     MarkItemDamaged,
     MarkItemLost,
+    NoteCondition,
     ReplaceCard,
     ReportCardLost,
     SettleCharge,
+    charge_theft,
     clear_reader,
     finish_repair,
     mark_damaged,
     mark_lost,
+    note_condition,
     replace_card,
     report_card_lost,
     settle_charge,
 )
 from core.circulation.results import (
     CardReplaced,
+    ConditionNoted,
     ItemDamaged,
     ItemLost,
     LoanCreated,
@@ -48,6 +53,7 @@ from core.circulation.results import (
     LoanRenewed,
     LoanReturned,
     ReaderCleared,
+    TheftCharged,
 )
 from core.desk import (
     DeskAnswer,
@@ -135,6 +141,10 @@ def said_for(done: object, money: bool) -> Said | None:
         return Said(words.card_replaced(done))
     if isinstance(done, ReaderCleared):
         return Said(words.cleared(done))
+    if isinstance(done, TheftCharged):
+        return Said(words.theft(done, money=money))
+    if isinstance(done, ConditionNoted):
+        return Said(words.condition_noted(done.barcode, done.title, done.condition_note))
     if isinstance(done, str):
         return Said(done)
     return None
@@ -155,7 +165,8 @@ def _render(request: web.Request, answer: DeskAnswer, action: str, *, error: For
     if answer.reader_refused is not None and said is None:
         said = Said("✗ " + words.refusal("reader", answer.reader_refused, money=money), refused=True)
     context = {"a": answer, "said": said, "error_field": error.field if error else "", "w": words,
-               "money": money, "tools": may(role, Area.CIRCULATION), "desk": DESK}
+               "money": money, "tools": may(role, Area.CIRCULATION), "desk": DESK,
+               "theft_multiple": request.app[LIBRARY].policy.theft_multiple}
     template = "desk/panel.html" if request.headers.get("HX-Request") == "true" else "desk/page.html"
     return page(request, template, context, status=status)
 
@@ -203,7 +214,9 @@ async def desk_post(request: web.Request) -> web.Response:
     except FormError as error:
         answer = await asyncio.to_thread(at_desk, library, card or None)
         return _render(request, answer, "checkout", error=error, status=400)
-    answer = await asyncio.to_thread(desk_scan, library, card or None, code, actor=_actor(request))
+    condition = _field(form, "condition")[:100]  # damage the copy already has, recorded if it is lent
+    answer = await asyncio.to_thread(desk_scan, library, card or None, code, actor=_actor(request),
+                                     condition_note=condition)
     # A refused card (lost, retired) carries no book; a refused loan names its book.
     card_refused = answer.refused is not None and "card_no" in answer.refused.context
     return _render(request, answer, "reader" if card_refused else "checkout")
@@ -232,6 +245,27 @@ def _damaged(library: Library, settings: Settings, form: Any, actor: str) -> Cal
         raise FormError("fee", f"修补费“{fee_text}”看不懂，请写金额，例如 5 或 5.50。")
     note = _field(form, "note")[:100]
     return lambda: mark_damaged(library, MarkItemDamaged(barcode, fee, note, actor=actor))
+
+
+def _condition(library: Library, settings: Settings, form: Any, actor: str) -> Callable[[], object]:
+    barcode = _code(form, "barcode", "条码")
+    note = _field(form, "condition")[:100]
+    if not note:
+        raise FormError("condition", "请写下书原有的损坏，例如：缺页、污损、加记印章。")
+    return lambda: note_condition(library, NoteCondition(barcode, note, actor=actor))
+
+
+def _theft(library: Library, settings: Settings, form: Any, actor: str) -> Callable[[], object]:
+    card = _card(form)
+    if not card:
+        raise FormError("scan", "请先扫读者证，再登记偷窃赔偿。")
+    barcode = _code(form, "barcode", "条码")
+    price_text = _field(form, "price")
+    price = price_to_fen(price_text) if price_text else None
+    if price_text and (price is None or price <= 0):
+        raise FormError("price", f"书价“{price_text}”看不懂，请写金额，例如 25 或 25.50。")
+    note = _field(form, "note")[:100]
+    return lambda: charge_theft(library, ChargeTheft(card, barcode, note, price, actor=actor))
 
 
 def _repaired(library: Library, settings: Settings, form: Any, actor: str) -> Callable[[], object]:
@@ -291,13 +325,16 @@ ACTIONS: dict[str, tuple[Area, str, Callable[[Library, Settings, Any, str], Call
     "card-lost": (Area.CIRCULATION, "card_lost", _card_lost),
     "replace-card": (Area.CIRCULATION, "replace_card", _replace),
     "clear": (Area.CIRCULATION, "clear", _clear),
+    "condition": (Area.DESK, "condition", _condition),
+    "theft": (Area.MONEY, "theft", _theft),  # a charge: librarians only, as paying and waiving
 }
 
 
 @routes.post(DESK + "/{action}")
 @requires(Area.DESK)
 async def desk_action(request: web.Request) -> web.Response:
-    """Renew, recall, lost, damaged, repaired, pay, waive, card lost, replace card, clearance."""
+    """Renew, recall, lost, damaged, repaired, pay, waive, card lost, replace card, clearance, existing
+    damage (condition), theft."""
     entry = ACTIONS.get(request.match_info["action"])
     if entry is None:
         raise web.HTTPNotFound(text="没有这个操作。")

@@ -29,7 +29,8 @@ routes = web.RouteTableDef()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_MIN_DAYS = 400
-CHARGE_KINDS = {ChargeKind.OVERDUE: "逾期罚款", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏赔偿"}
+CHARGE_KINDS = {ChargeKind.OVERDUE: "逾期罚款", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏赔偿",
+                ChargeKind.THEFT: "偷窃赔偿"}
 
 R, C, CARD = Column("读者"), Column("班级"), Column("借书证号")
 OVERDUE_COLUMNS = (R, C, Column("书名"), Column("条形码"), Column("应还日期", "date"), Column("逾期天数", "int"))
@@ -142,8 +143,9 @@ async def suspended(request: web.Request) -> web.Response:
     found = await asyncio.to_thread(lists.suspensions, request.app[LIBRARY])
     paused, office = found.suspended, found.academic_office
     tables = [
-        Table("暂停借阅的读者", (R, C, CARD, Column("暂停到（含）", "date")),
-              [[r.reader, r.class_name, r.card_no, r.until] for r in paused], empty="现在没有暂停借阅的读者。"),
+        Table("暂停借阅的读者", (R, C, CARD, Column("暂停到（含）", "date"), Column("原因")),
+              [[r.reader, r.class_name, r.card_no, r.until, r.reason or "续借后再次逾期"] for r in paused],
+              note="暂停到 9999-12-31 的，是图书室暂停、直到恢复为止。", empty="现在没有暂停借阅的读者。"),
         Table("教务处名单：续借后又逾期", (Column("登记日期", "date"), R, C, Column("书名"), Column("条形码"),
                                     Column("逾期天数", "int"), Column("暂停到", "date")),
               [[r.reported_on, r.reader, r.class_name, r.title, r.barcode, r.days_late, r.suspended_until]

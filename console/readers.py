@@ -19,6 +19,8 @@ from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
 from console.text import fold, fold_code
 from console.views import page
+from core import desk_words as words
+from core.circulation import LiftSuspension, SuspendReader, SuspensionError, lift_suspension, suspend_reader
 from core.desk import OpenLoan, reader_summary
 from core.errors import Refused
 from core.library import Library
@@ -46,7 +48,7 @@ from core.staff import Area, Role
 
 routes = web.RouteTableDef()
 BASE = f"{PREFIX}/readers"
-NAMES = {"status_names": STATUS_NAMES, "type_names": TYPE_NAMES}
+NAMES = {"status_names": STATUS_NAMES, "type_names": TYPE_NAMES, "w": words}
 
 
 def _actor(request: web.Request) -> str:
@@ -227,6 +229,48 @@ async def reader_unbind(request: web.Request) -> web.Response:
     except RosterError as refused:
         return await _reader_page(request, reader_id, errors={"bindings": str(refused)}, status=400)
     return redirect(f"{BASE}/{reader_id}?saved=unbound")
+
+
+async def _suspension_action(request: web.Request, work: Any, saved: str) -> web.Response:
+    """Run suspend or lift for the reader of the URL: errors beside the form, else back to the page."""
+    reader_id = int(request.match_info["reader_id"])
+    detail = await _run(request, reader_detail, reader_id)
+    if detail is None:
+        raise web.HTTPNotFound(text="没有这位读者。")
+    try:
+        await asyncio.to_thread(work, request.app[LIBRARY], detail.reader.card_no)
+    except SuspensionError as refused:
+        return await _reader_page(request, reader_id, errors={"suspend": refused.message}, status=400)
+    except Refused as refused:
+        return await _reader_page(request, reader_id, errors={"suspend": words.refusal("suspend", refused)},
+                                  status=400)
+    return redirect(f"{BASE}/{reader_id}?saved={saved}")
+
+
+@routes.post(BASE + r"/{reader_id:\d+}/suspend")
+@requires(Area.READERS)
+async def reader_suspend(request: web.Request) -> web.Response:
+    """取消其借书资格: suspend borrowing with a reason, through a date or (no date) until lifted; audited."""
+    posted = await request.post()
+    reason = str(posted.get("reason", ""))[:400]
+    raw_until = str(posted.get("until", "")).strip()
+    until = _day(raw_until, date.min) if raw_until else None
+    if raw_until and until is None:
+        return await _reader_page(request, int(request.match_info["reader_id"]),
+                                  errors={"suspend": "日期请写成 2026-12-31 这样；不写就是一直暂停。"}, status=400)
+    actor = _actor(request)
+    return await _suspension_action(
+        request, lambda library, card: suspend_reader(library, SuspendReader(card, reason, until, actor=actor)),
+        "suspended")
+
+
+@routes.post(BASE + r"/{reader_id:\d+}/lift")
+@requires(Area.READERS)
+async def reader_lift(request: web.Request) -> web.Response:
+    """Give the reader their borrowing back (a manual or an automatic suspension); audited."""
+    actor = _actor(request)
+    return await _suspension_action(
+        request, lambda library, card: lift_suspension(library, LiftSuspension(card, actor=actor)), "lifted")
 
 
 @routes.get(f"{BASE}/promotion")

@@ -97,6 +97,8 @@ class ReaderSummary:
     reader_type: str = ""
     holds: list[HoldWaiting] = field(default_factory=list)
     may_borrow: list[MayBorrow] = field(default_factory=list)
+    suspension_reason: str = ""  # a manual suspension's reason (取消其借书资格); "" for the automatic one
+    total_limit: int | None = None  # all item types together ([policy.max_items_total]); None: no total
 
     @property
     def owed_fen(self) -> int:
@@ -149,19 +151,27 @@ def reader_summary(library: Library, card_no: str) -> ReaderSummary:
             .where(Reservation.reader_id == reader.id, Reservation.status == ReservationStatus.READY)
             .order_by(Reservation.hold_until))]
         may_borrow = []
+        total = library.policy.total_limit(reader.reader_type)
+        total_left = max(0, total - len(loans)) if total is not None else None
         for item_type in ItemType:
             rule = library.policy.rule(reader.reader_type, item_type)
             if rule.loanable:
                 out = sum(1 for loan in loans if loan.item_type == item_type.value)
-                may_borrow.append(MayBorrow(item_type.value, max(0, rule.max_items - out), rule.max_items))
+                left = max(0, rule.max_items - out)
+                may_borrow.append(MayBorrow(item_type.value, left if total_left is None else min(left, total_left),
+                                            rule.max_items))
         class_name = reader.school_class.name if reader.school_class else ""
+        suspended = reader.suspended_until if reader.suspended_until and reader.suspended_until >= today else None
         return ReaderSummary(reader.id, reader.card_no, reader.name, class_name, reader.status,
-                             reader.suspended_until, loans, charges, reader.reader_type.value, holds, may_borrow)
+                             suspended, loans, charges, reader.reader_type.value, holds, may_borrow,
+                             reader.suspension_reason if suspended else "", total)
 
 
-def scan(library: Library, state: DeskState, code: str, *, actor: str = "desk") -> ScanOutcome:
+def scan(library: Library, state: DeskState, code: str, *, actor: str = "desk",
+         condition_note: str = "") -> ScanOutcome:
     """One scan: a lent copy is returned; an available copy goes to the current reader; a card selects them.
 
+    `condition_note` (damage the copy already has) is recorded when the scan lends a copy, else ignored.
     Raises Refused with the circulation rules' reasons (limit reached, suspended, ...).
     """
     code = code.strip()
@@ -186,7 +196,7 @@ def scan(library: Library, state: DeskState, code: str, *, actor: str = "desk") 
         return checkin(library, CheckinItem(code, actor=actor))
     if state.card_no is None:
         return NeedReader(barcode, title)
-    return checkout(library, CheckoutItem(state.card_no, code, actor=actor))
+    return checkout(library, CheckoutItem(state.card_no, code, actor=actor, condition_note=condition_note))
 
 
 def renew_by_barcode(library: Library, barcode: str, *, actor: str = "desk") -> LoanRenewed:
@@ -292,7 +302,9 @@ def at_desk(library: Library, card_no: str | None, action: Callable[[], object] 
     return DeskAnswer(done, refused, reader, reader_refused, current_term(library))
 
 
-def desk_scan(library: Library, card_no: str | None, code: str, *, actor: str = "desk") -> DeskAnswer:
-    """One scan at the console's desk: a card selects, a lent copy returns, a copy on the shelf is lent."""
+def desk_scan(library: Library, card_no: str | None, code: str, *, actor: str = "desk",
+              condition_note: str = "") -> DeskAnswer:
+    """One scan at the console's desk: a card selects, a lent copy returns, a copy on the shelf is lent
+    (with `condition_note`, the copy's existing damage, recorded as it goes out)."""
     state = DeskState(card_no or None)
-    return at_desk(library, card_no, lambda: scan(library, state, code, actor=actor))
+    return at_desk(library, card_no, lambda: scan(library, state, code, actor=actor, condition_note=condition_note))

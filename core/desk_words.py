@@ -20,7 +20,11 @@ from core.circulation.results import (
     LoanRenewed,
     LoanReturned,
     ReaderCleared,
+    ReaderSuspended,
+    SuspensionLifted,
+    TheftCharged,
 )
+from core.circulation.suspension import is_indefinite
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
@@ -29,11 +33,13 @@ ITEM_TYPES = {"general": "普通图书", "teaching_reference": "教学参考书"
               "periodical": "期刊"}
 ITEM_STATUSES = {"available": "在架", "on_loan": "已借出", "held": "预约保留中", "in_repair": "送修中",
                  "lost": "已登记丢失", "withdrawn": "已注销"}
-CHARGE_KINDS = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补"}
+CHARGE_KINDS = {"overdue": "逾期罚款", "lost": "丢书赔偿", "damage": "损坏修补", "theft": "偷窃赔偿"}
 ACTIONS = {"checkout": "不能借出", "checkin": "不能归还", "renew": "不能续借", "recall": "不能催还",
            "lost": "不能登记丢失", "damaged": "不能登记损坏", "repaired": "不能登记修好",
            "pay": "不能缴费", "waive": "不能免除", "card_lost": "不能挂失", "replace_card": "不能补证",
-           "clear": "不能清退", "reader": "这张证不能用", "issue_card": "不能办证"}
+           "clear": "不能清退", "reader": "这张证不能用", "issue_card": "不能办证",
+           "theft": "不能登记偷窃赔偿", "suspend": "不能暂停借书", "lift": "不能恢复借书",
+           "condition": "不能登记原有损坏"}
 
 
 def day(d: date | None) -> str:
@@ -56,6 +62,30 @@ def _limit(ctx: Mapping[str, Any]) -> str:
     kind = f"{READER_TYPES.get(ctx.get('reader_type', ''), '')}{ITEM_TYPES.get(ctx.get('item_type', ''), '')}"
     n = ctx.get("max_items")
     return f"{_who(ctx)}已借满{n}本（{kind}上限{n}本）" if n is not None else f"{_who(ctx)}已借满上限"
+
+
+def _total_limit(ctx: Mapping[str, Any]) -> str:
+    n = ctx.get("max_items_total")
+    kind = READER_TYPES.get(ctx.get("reader_type", ""), "")
+    return f"{_who(ctx)}已借满{n}本（{kind}各类图书合计最多{n}本），先还一本再借"
+
+
+def until_text(d: date | None) -> str:
+    """The end of a suspension: a day, or 图书室恢复为止 for an indefinite one."""
+    return "图书室恢复为止" if is_indefinite(d) else day(d)
+
+
+def _suspended(ctx: Mapping[str, Any]) -> str:
+    why = ctx.get("suspension_reason") or "续借后再次逾期"
+    until = ctx.get("suspended_until")
+    return f"{_who(ctx)}暂停借阅到{until_text(until)}（{why}）"
+
+
+def suspension(until: date | None, reason: str) -> str:
+    """暂停借阅到12月1日（周二）（原因：损坏图书未赔偿）; "" when not suspended."""
+    if until is None:
+        return ""
+    return f"暂停借阅到{until_text(until)}（{'原因：' + reason if reason else '续借后再次逾期'}）"
 
 
 def _unpaid(ctx: Mapping[str, Any], money: bool) -> str:
@@ -83,7 +113,7 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.READER_NOT_FOUND: lambda c, m: f"没有证号为{c.get('card_no', '')}的读者，请核对证号",
     Reason.CARD_LOST: lambda c, m: f"{_who(c)}的借书证已挂失，补证后才能用",
     Reason.READER_LEFT: lambda c, m: f"{_who(c)}已注销（离校或调离）",
-    Reason.SUSPENDED: lambda c, m: f"{_who(c)}暂停借阅到{day(c.get('suspended_until'))}（续借后再次逾期）",
+    Reason.SUSPENDED: lambda c, m: _suspended(c),
     Reason.UNPAID_CHARGES: lambda c, m: _unpaid(c, m),
     Reason.HAS_OVERDUE: lambda c, m: f"{_who(c)}有{c.get('overdue_loans', '')}本逾期未还，先还书再借",
     Reason.ITEM_NOT_FOUND: lambda c, m: f"没有条码为{c.get('barcode', '')}的书，请核对条码",
@@ -93,6 +123,7 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.ITEM_UNAVAILABLE: lambda c, m: f"这本书现在{_status(c)}",
     Reason.HELD_FOR_ANOTHER: lambda c, m: "这本书在为别的读者预约保留，请放回预约架",
     Reason.LIMIT_REACHED: lambda c, m: _limit(c),
+    Reason.TOTAL_LIMIT_REACHED: lambda c, m: _total_limit(c),
     Reason.NOT_ON_LOAN: lambda c, m: f"这本书没有借出（现在{_status(c)}）",
     Reason.OVERDUE: lambda c, m: f"已逾期{c.get('days_late', '')}天，先还书",
     Reason.RECALLED: lambda c, m: "图书室已催还这本书",
@@ -108,6 +139,7 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.CHARGE_NOT_FOUND: lambda c, m: f"没有编号为{c.get('charge_id', '')}的欠款",
     Reason.CHARGE_SETTLED: lambda c, m: f"欠款{c.get('charge_id', '')}已经结清了",
     Reason.CARD_IN_USE: lambda c, m: f"证号{c.get('card_no', '')}已被使用或已作废，请换一个",
+    Reason.NO_PRICE: lambda c, m: "这本书没有登记书价，请写上书价再登记",
 }
 
 
@@ -124,12 +156,15 @@ def refusal(action: str, exc: Refused, *, money: bool = True) -> str:
 
 def lent(loan: LoanCreated) -> str:
     """✓ 借出《草房子》给王小明，12月2日（周三）前归还。"""
-    return f"✓ 借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}前归还。"
+    done = f"✓ 借出《{loan.title}》给{loan.reader_name}，{day(loan.due_date)}前归还。"
+    return done + (f"已记录书的原有损坏：{loan.condition_note}。" if loan.condition_note else "")
 
 
 def returned(r: LoanReturned, *, money: bool = True) -> list[str]:
     """The return and what follows from it: fine, suspension, put on the hold shelf."""
     lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
+    if r.condition_note:
+        lines.append(f"这本书原有损坏：{r.condition_note}（已记录，不是这位读者造成的，不要收费）。")
     if r.overdue_days:
         lines.append(f"逾期{r.overdue_days}天" + (f"，罚款{yuan(r.fine_fen)}（记为欠款）。" if money and r.fine_fen
                                                   else "，已记录。"))
@@ -160,7 +195,13 @@ def lost(r: ItemLost) -> str:
 def damaged(r: ItemDamaged, *, money: bool = True) -> list[str]:
     """The damage record, then the return it included (if the copy was on loan)."""
     fee = f"，修补费{yuan(r.repair_fee_fen)}（记为欠款）" if r.repair_fee_fen and money else ""
-    return [f"✓ 登记《{r.title}》损坏，送修补{fee}。"] + (returned(r.returned, money=money) if r.returned else [])
+    lines = [f"✓ 登记《{r.title}》损坏，送修补{fee}。"]
+    if r.condition_note:
+        lines.append(f"注意：这本书借出前已记录损坏：{r.condition_note}。这些不能算这位读者的，"
+                     "修补费只收新的损坏（收错了可以在欠款里免除）。")
+    back = returned(r.returned, money=money) if r.returned else []
+    # The return's own line about the old damage would say the same thing again.
+    return lines + [line for line in back if not line.startswith("这本书原有损坏")]
 
 
 def repaired(barcode: str) -> str:
@@ -187,3 +228,26 @@ def cleared(r: ReaderCleared) -> str:
     """✓ 王小明 已结清注销。"""
     extra = f"，取消了{r.cancelled_reservations}个预约" if r.cancelled_reservations else ""
     return f"✓ {r.name} 已结清注销{extra}。"
+
+
+def theft(r: TheftCharged, *, money: bool = True) -> str:
+    """✓ 登记偷窃赔偿：王小明《草房子》，书价25.00元×10 = 250.00元（记为欠款）。"""
+    if not money:
+        return f"✓ 已登记偷窃赔偿：{r.reader_name}《{r.title}》。"
+    return (f"✓ 登记偷窃赔偿：{r.reader_name}《{r.title}》，书价{yuan(r.price_fen)}×{r.multiple}"
+            f" = {yuan(r.amount_fen)}（记为欠款{r.charge_id}）。")
+
+
+def suspended(r: ReaderSuspended) -> str:
+    """✓ 已暂停王小明的借书资格到图书室恢复为止（原因：……）。可以还书。"""
+    return f"✓ 已暂停{r.name}的借书资格到{until_text(r.until)}（原因：{r.reason}）。期间可以还书，不能借书。"
+
+
+def lifted(r: SuspensionLifted) -> str:
+    """✓ 已恢复王小明的借书资格。"""
+    return f"✓ 已恢复{r.name}的借书资格，现在可以借书了。"
+
+
+def condition_noted(barcode: str, title: str, note: str) -> str:
+    """✓ 已记录《草房子》B0001的原有损坏：缺页。"""
+    return f"✓ 已记录《{title}》{barcode}的原有损坏：{note}。还书时不会算在读者头上。"

@@ -23,6 +23,7 @@ class Reason(enum.StrEnum):
     ITEM_UNAVAILABLE = "item_unavailable"
     HELD_FOR_ANOTHER = "held_for_another"
     LIMIT_REACHED = "limit_reached"
+    TOTAL_LIMIT_REACHED = "total_limit_reached"  # all item types together ([policy.max_items_total])
     NOT_ON_LOAN = "not_on_loan"
     # renewals
     OVERDUE = "overdue"
@@ -41,6 +42,7 @@ class Reason(enum.StrEnum):
     CHARGE_NOT_FOUND = "charge_not_found"
     CHARGE_SETTLED = "charge_settled"
     CARD_IN_USE = "card_in_use"
+    NO_PRICE = "no_price"  # a charge by the item's price (theft) for a copy with no price recorded
 
 
 REASON_ORDER = {reason: index for index, reason in enumerate(Reason)}

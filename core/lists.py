@@ -115,12 +115,14 @@ class ChargeRow:
 
 @dataclass(frozen=True)
 class SuspendedRow:
-    """A reader who may not borrow through `until` (set when a renewed book came back late)."""
+    """A reader who may not borrow through `until` (a renewed book came back late, or the librarian's
+    suspension with its reason; 9999-12-31 = until lifted)."""
 
     reader: str
     card_no: str
     class_name: str
     until: date
+    reason: str = ""  # a manual suspension's reason; "" for the automatic one after a renewal
 
 
 @dataclass(frozen=True)
@@ -246,12 +248,13 @@ def open_charges(library: Library) -> list[ChargeRow]:
 
 def suspended(library: Library) -> list[SuspendedRow]:
     """Readers whose borrowing is suspended today or later (suspended_until ≥ today), soonest end first."""
-    stmt = (select(Reader.name, Reader.card_no, SchoolClass.name, Reader.suspended_until)
+    stmt = (select(Reader.name, Reader.card_no, SchoolClass.name, Reader.suspended_until, Reader.suspension_reason)
             .outerjoin(SchoolClass, SchoolClass.id == Reader.class_id)
             .where(Reader.suspended_until >= library.today())
             .order_by(Reader.card_no))
     with library.read_uow() as uow:
-        rows = [SuspendedRow(name, card, cls or "", until) for name, card, cls, until in uow.session.execute(stmt)]
+        rows = [SuspendedRow(name, card, cls or "", until, reason or "")
+                for name, card, cls, until, reason in uow.session.execute(stmt)]
     return sorted(rows, key=lambda r: (r.until, class_sort_key(r.class_name), name_sort_key(r.reader)))
 
 

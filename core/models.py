@@ -102,6 +102,7 @@ class ChargeKind(enum.StrEnum):
     OVERDUE = "overdue"
     LOST = "lost"
     DAMAGE = "damage"
+    THEFT = "theft"  # 偷窃: a multiple of the price ([policy] theft_multiple); non-native enum, no DDL
 
 
 class ChargeStatus(enum.StrEnum):
@@ -262,7 +263,7 @@ class Reservation(Base):
 
 
 class Charge(Base):
-    """A fine or compensation in fen: overdue, lost (照价赔偿) or damage (repair)."""
+    """A fine or compensation in fen: overdue, lost (照价赔偿), damage (repair) or theft (以书价的10倍)."""
 
     __tablename__ = "charges"
     id: Mapped[int] = mapped_column(primary_key=True)

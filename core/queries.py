@@ -85,11 +85,35 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     views = []
     for loan in loans:
         assert calendar is not None
-        days = days_late(library.policy, calendar, loan.due_date, today) if loan.due_date < today else 0
+        days = days_late(library.policy, calendar, loan.due_date, today)
         views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
                               overdue_fine_fen(library.policy, days, loan.price_fen),
                               loan.renewal_count, loan.recalled, loan.item_type))
     return views
+
+
+@dataclass(frozen=True)
+class SuspensionView:
+    """A reader's current suspension: through `until` (core.circulation.INDEFINITE: until lifted), and why
+    ("" for the automatic one after a renewed loan came back late)."""
+
+    until: date
+    reason: str
+
+
+def _load_suspension(session: Session, reader_id: int) -> tuple[tuple[date | None, str], list[Tag]]:
+    row = session.execute(select(Reader.suspended_until, Reader.suspension_reason)
+                          .where(Reader.id == reader_id)).first()
+    found = (row[0], row[1] or "") if row is not None else (None, "")
+    return found, [("reader", str(reader_id))]
+
+
+def suspension(library: Library, reader_id: int) -> SuspensionView | None:
+    """The reader's suspension if it still runs today (from the read model, like their loans), else None."""
+    until, reason = library.cached(("suspension", reader_id), lambda session: _load_suspension(session, reader_id))
+    if until is None or until < library.today():
+        return None
+    return SuspensionView(until, reason)
 
 
 def loans_changed_since(library: Library, reader_ids: list[int], since: datetime) -> bool:

@@ -89,6 +89,8 @@ class ReaderDetail:
     open_loans: int
     owed_fen: int
     bindings: list[BindingInfo]
+    suspended_until: date | None = None  # a suspension running today (core.circulation.INDEFINITE: until lifted)
+    suspension_reason: str = ""  # "" for the automatic one (overdue again after a renewal)
 
 
 def _row(reader: Reader) -> ReaderRow:
@@ -151,8 +153,10 @@ def reader_detail(library: Library, reader_id: int) -> ReaderDetail | None:
             return None
         loans = session.scalar(select(func.count()).select_from(Loan)
                                .where(Loan.reader_id == reader_id, Loan.is_open.is_(True))) or 0
+        running = reader.suspended_until is not None and reader.suspended_until >= library.today()
         return ReaderDetail(_row(reader), reader.phone, loans, unpaid_fen(session, reader_id),
-                            _bindings(session, reader_id))
+                            _bindings(session, reader_id), reader.suspended_until if running else None,
+                            reader.suspension_reason if running else "")
 
 
 def _bindings(session: Session, reader_id: int) -> list[BindingInfo]:

@@ -175,9 +175,16 @@ def test_every_loan_state_and_charge_kind_is_present(demo: Library) -> None:
         assert {c.kind for c in charges} == set(ChargeKind)
         assert {c.status for c in charges} >= {ChargeStatus.OPEN, ChargeStatus.PAID}
         prices = {i: p for i, p in s.execute(select(Item.id, Item.price_fen))}
-        assert all(0 < c.amount_fen <= prices[c.item_id] for c in charges)
+        # Theft is the one charge above the price: 以书价的10倍 ([policy] theft_multiple).
+        multiple = {ChargeKind.THEFT: demo.policy.theft_multiple}
+        assert all(0 < c.amount_fen <= prices[c.item_id] * multiple.get(c.kind, 1) for c in charges)
+        assert any(c.kind == ChargeKind.THEFT and c.amount_fen == prices[c.item_id] * demo.policy.theft_multiple
+                   for c in charges)
         waiting = s.scalars(select(Reservation).where(Reservation.status == ReservationStatus.WAITING)).all()
         assert len(waiting) >= 2
+        # Issue 15's rules show in the demo: a copy with damage noted when lent, a suspension with its reason.
+        assert s.scalar(select(func.count()).select_from(Item).where(Item.condition_note != "")) == 1
+        assert s.scalar(select(func.count()).select_from(Reader).where(Reader.suspension_reason != "")) == 1
 
 
 def test_due_dates_follow_the_calendar_and_the_rules(demo: Library) -> None:

@@ -128,6 +128,8 @@ def _returned(ctx: Context, returned: LoanReturned) -> list[str]:
         lines.append(f"逾期{returned.overdue_days}天{fine}。")
     if returned.suspended_until:
         lines.append(f"再次逾期，暂停借阅到{day(returned.suspended_until)}。")
+    if returned.condition_note:
+        lines.append(f"这本书原有损坏：{returned.condition_note}（借出前已记录，不是这位读者造成的）。")
     return lines
 
 
@@ -163,8 +165,10 @@ def _damaged(ctx: Context, barcode: str) -> str:
     fee = _fee_fen(text)
     done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, _note(text, barcode), actor=actor(ctx)))
     lines = [f"已登记《{done.title}》损坏，请送去修补。"]
+    if done.condition_note:
+        lines.append(f"注意：这本书借出前已记录损坏：{done.condition_note}，这些不算这位读者的。")
     if done.returned is not None:
-        lines += _returned(ctx, done.returned)
+        lines += [line for line in _returned(ctx, done.returned) if not line.startswith("这本书原有损坏")]
     if done.reader_id is not None and done.repair_fee_fen:
         lines.append(f"修补费{yuan(done.repair_fee_fen)}记在{queries.reader_name(ctx.library, done.reader_id)}"
                      "名下，收到钱后发送“缴费 证号”登记。")

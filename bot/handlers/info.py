@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import is_parent_view, people
 from bot.handlers.staff import staff_role
-from bot.handlers.texts import WEEKDAYS, day, refusal, yuan
+from bot.handlers.texts import WEEKDAYS, day, refusal, suspension_text, yuan
 from core import queries
 from core.accounts import Role
 from core.desk import reader_summary
@@ -67,7 +67,8 @@ def hours(ctx: Context) -> str:
         lines.append("近期闭馆：" + "、".join(day(d) for d in status.closed_weekdays[:5]))
     if status.term_end is not None:
         lines.append(f"本学期最后还书日：{day(status.term_end)}。")
-    lines.append(f"闭馆日不计逾期。有事可以找{school.librarian_contact}。")
+    closed = "闭馆日不计逾期。" if ctx.library.policy.fine_days == "open" else "逾期按天计算，闭馆日也算。"
+    lines.append(f"{closed}有事可以找{school.librarian_contact}。")
     return "\n".join(lines)
 
 
@@ -87,9 +88,11 @@ def rules_text(policy: Policy, reader_types: list[ReaderType]) -> str:
                 continue
             renew = f"可续借{rule.renewals}次（每次{rule.renew_days}天）" if rule.renewals else "不能续借"
             lines.append(f"· {who}·{item_name}：借期{rule.loan_days}天，最多{rule.max_items}本，{renew}")
+        if (total := policy.total_limit(reader_type)) is not None:
+            lines.append(f"· {_READERS[reader_type]}各类合计最多借{total}本")
     lines.append("· 工具书、大型成套图书只在阅览室看，不外借")
     lines.append(f"· 逾期每天罚{policy.fine_per_day_fen / 100:.2f}元"
-                 + ("，最多不超过书价" if policy.fine_cap_at_price else "") + "；闭馆日不计")
+                 + ("，最多不超过书价" if policy.fine_cap_at_price else "") + "；" + _closed_days(policy))
     lines.append("· 有人预约的书、已逾期或被催还的书不能续借；期末前要全部归还")
     lines.append("· 书丢了照价赔偿，损坏需修补")
     return "\n".join(lines)
@@ -119,7 +122,12 @@ def rules(ctx: Context) -> str:
 
 def _fine_text(policy: Policy) -> str:
     cap = "，最多不超过书价" if policy.fine_cap_at_price else ""
-    return f"逾期每天罚{yuan(policy.fine_per_day_fen)}{cap}，闭馆日不计"
+    return f"逾期每天罚{yuan(policy.fine_per_day_fen)}{cap}，{_closed_days(policy)}"
+
+
+def _closed_days(policy: Policy) -> str:
+    """Whether closed days count as late ([policy] fine_days)."""
+    return "闭馆日不计" if policy.fine_days == "open" else "闭馆日也算"
 
 
 def _lost_card(ctx: Context, types: list[ReaderType]) -> str:
@@ -171,8 +179,8 @@ def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
         return f"{who}现在不能借书：{refusal(exc)}。"
     policy = ctx.library.policy
     why = []
-    if reader.suspended_until and reader.suspended_until >= ctx.library.today():
-        why.append(f"借阅权限暂停到{day(reader.suspended_until)}")
+    if reader.suspended_until:  # the summary carries a current suspension only
+        why.append(suspension_text(reader.suspended_until, reader.suspension_reason))
     late = [loan for loan in reader.loans if loan.overdue]
     if late and policy.block_checkout_when_overdue:
         why.append(f"有{len(late)}本逾期没还（《{late[0].title}》），请先还书")
@@ -181,7 +189,9 @@ def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
         why.append(f"有{yuan(owed)}欠款没缴清，请先到图书室缴清")
     general = next((m for m in reader.may_borrow if m.item_type == ItemType.GENERAL.value), None)
     if general is not None and general.left == 0:
-        why.append(f"已经借满{general.limit}本，还一本才能再借")
+        full = reader.total_limit if reader.total_limit is not None and len(reader.loans) >= reader.total_limit \
+            and reader.total_limit < general.limit else general.limit
+        why.append(f"已经借满{full}本，还一本才能再借")
     if why:
         return f"{who}现在还不能借书：" + "；".join(why) + "。"
     left = f"，还能借{general.left}本" if general is not None else ""

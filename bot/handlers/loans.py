@@ -11,7 +11,7 @@ from bot.handlers.people import (
     renew_blockers,
 )
 from bot.handlers.staff import codes_in, staff_role
-from bot.handlers.texts import day, refusal, yuan
+from bot.handlers.texts import day, refusal, suspension_text, yuan
 from core import queries
 from core.circulation.collections import class_collection
 from core.desk import reader_summary
@@ -62,6 +62,8 @@ def my_loans(ctx: Context) -> str:
     for person in holders:
         mine = [o for o in loans if o.holder.reader_id == person.reader_id]
         who = person.name + (f"（{person.class_name}）" if is_parent_view(ctx) and person.class_name else "")
+        if (stopped := queries.suspension(ctx.library, person.reader_id)) is not None:
+            lines.append(f"{who}的{suspension_text(stopped.until, stopped.reason)}。")
         if not mine:
             lines.append(f"{who}现在没有借书。")
             continue
@@ -144,7 +146,8 @@ def history(ctx: Context) -> str:
     return _fit(lines, "发送“推荐”找下一本好书。")
 
 
-_KINDS = {ChargeKind.OVERDUE: "逾期罚金", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏修补"}
+_KINDS = {ChargeKind.OVERDUE: "逾期罚金", ChargeKind.LOST: "丢书赔偿", ChargeKind.DAMAGE: "损坏修补",
+          ChargeKind.THEFT: "偷窃赔偿"}
 
 
 @routes.on("fines")

@@ -12,6 +12,7 @@ from bot.handlers.staff import money_shown, refusal_for
 from bot.handlers.texts import day, refusal, yuan
 from core import queries
 from core.desk import reader_summary
+from core.desk_words import suspension
 from core.errors import Reason, Refused
 from core.models import ReaderStatus
 
@@ -46,8 +47,8 @@ def reader_loans(ctx: Context) -> str:
     notes = []
     if reader.status == ReaderStatus.CARD_LOST:
         notes.append("这张证已挂失，补办请发送：补办 旧证号 新证号。")
-    if reader.suspended_until and reader.suspended_until >= ctx.library.today():
-        notes.append(f"暂停借阅到{day(reader.suspended_until)}。")
+    if reader.suspended_until:  # the summary carries a current suspension only
+        notes.append(f"{suspension(reader.suspended_until, reader.suspension_reason)}。")
     loans = queries.open_loans(ctx.library, reader.reader_id)
     if not loans:
         return "\n".join([f"{head}现在没有借书。", *notes])

@@ -5,6 +5,7 @@ import re
 from datetime import date
 from typing import Any
 
+from core.circulation.suspension import is_indefinite
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
@@ -32,7 +33,7 @@ _REASONS: dict[Reason, str] = {
     Reason.READER_NOT_FOUND: "没有找到这张借阅证，请核对证号，或问问图书室老师",
     Reason.CARD_LOST: "借阅证已挂失，暂时不能办理，请到图书室补办新证（借阅记录都保留）",
     Reason.READER_LEFT: "借阅证已注销（调离、转学或毕业），不能再借书，有疑问请联系图书室老师",
-    Reason.SUSPENDED: "借阅权限暂停中[，{suspended_until}恢复]，期间可以还书，恢复后就能再借",
+    Reason.SUSPENDED: "借阅权限暂停中[（{suspension_reason}）][，{suspended_until}恢复]，期间可以还书，恢复后就能再借",
     Reason.UNPAID_CHARGES: "还有没缴清的欠款，请先到图书室缴清（发送“欠款”看金额）",
     Reason.HAS_OVERDUE: "有逾期没还的书，请先归还（发送“我的借阅”看是哪本）",
     Reason.ITEM_NOT_FOUND: "没有这个条码的书，请核对条码",
@@ -42,6 +43,7 @@ _REASONS: dict[Reason, str] = {
     Reason.ITEM_UNAVAILABLE: "这本书现在不在架上，可以发送“预约 书名”排队",
     Reason.HELD_FOR_ANOTHER: "这本书正为预约的读者保留，可以发送“预约 书名”排在后面",
     Reason.LIMIT_REACHED: "已经借满[{max_items}本]了，请先还一本再借",
+    Reason.TOTAL_LIMIT_REACHED: "已经借满[{max_items_total}本]了（各类图书合计），请先还一本再借",
     Reason.NOT_ON_LOAN: "这本书没有借出，请核对条码",
     Reason.OVERDUE: "已逾期[{days_late}天]，不能续借，请尽快归还",
     Reason.RECALLED: "图书室要提前收回这本书，不能续借，请按新的还书日归还",
@@ -57,6 +59,7 @@ _REASONS: dict[Reason, str] = {
     Reason.CHARGE_NOT_FOUND: "没有找到这笔欠款，请核对后再试",
     Reason.CHARGE_SETTLED: "这笔欠款已经处理过了，不用再缴",
     Reason.CARD_IN_USE: "这个证号已被别的读者使用，请换一个证号",
+    Reason.NO_PRICE: "这本书没有登记书价，请先补上书价",
 }
 _DETAIL = re.compile(r"\[([^\[\]]*)\]")
 
@@ -67,7 +70,8 @@ def _fmt(value: Any) -> str:
 
 def reason_text(reason: Reason, context: dict[str, Any]) -> str:
     """One reason in plain Chinese, with the details core gave (dates, limits) where it gave them."""
-    values = {key: _fmt(value) for key, value in context.items() if value is not None}
+    # An indefinite suspension's far date is no day to name: its "[…恢复]" detail is left out.
+    values = {key: _fmt(value) for key, value in context.items() if value is not None and not is_indefinite(value)}
 
     def detail(match: re.Match[str]) -> str:
         try:
@@ -87,3 +91,11 @@ def _replaced(exc: Refused) -> str:
     """A retired number (补办过): name the new one rather than send anyone to 补办 again."""
     old, new = exc.context.get("card_no") or "这个证号", exc.context["replaced_by"]
     return f"{old}已换成新证号{new}，旧号不再使用，请用{new}办理"
+
+
+def suspension_text(until: date | None, reason: str) -> str:
+    """For readers: 借书资格暂停到12月1日（周二）（原因：…） or, indefinite, …暂停中，恢复请找图书室老师."""
+    why = f"（原因：{reason}）" if reason else "（续借后再次逾期）"
+    if is_indefinite(until):
+        return f"借书资格已暂停{why}，期间可以还书，恢复请找图书室老师"
+    return f"借书资格暂停到{day(until)}{why}，期间可以还书"

@@ -29,6 +29,15 @@
     var b = box();
     if (b && e.detail.elt && e.detail.elt.contains(b)) { b.value = ""; }
   });
+  // The copy's existing damage (缺页…) is typed first: Enter there goes back to the scan box, so the
+  // barcode scanned next lends the copy with the note instead of landing in the note.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target && e.target.id === "condition") {
+      e.preventDefault();
+      var b = box();
+      if (b) { b.focus(); }
+    }
+  });
   // The answer replaces the box: carry over whatever was typed while it was on its way.
   document.addEventListener("htmx:beforeSwap", function (e) {
     // A form the desk could not read answers 400 with the desk and its message: show it like any answer.

@@ -4,13 +4,16 @@ from core.circulation.checkin import checkin
 from core.circulation.checkout import checkout
 from core.circulation.commands import (
     CancelReservation,
+    ChargeTheft,
     CheckinItem,
     CheckoutItem,
     ClearReader,
     ExpireHolds,
     FinishRepair,
+    LiftSuspension,
     MarkItemDamaged,
     MarkItemLost,
+    NoteCondition,
     PlaceReservation,
     RecallLoan,
     RenewLoan,
@@ -18,7 +21,9 @@ from core.circulation.commands import (
     ReportCardLost,
     SettleCharge,
     SettleReaderCharges,
+    SuspendReader,
 )
+from core.circulation.condition import note_condition
 from core.circulation.losses import (
     finish_repair,
     mark_damaged,
@@ -29,6 +34,8 @@ from core.circulation.losses import (
 from core.circulation.recall import recall
 from core.circulation.renew import renew
 from core.circulation.reservations import cancel_reservation, expire_holds, place_reservation
+from core.circulation.suspension import INDEFINITE, SuspensionError, lift_suspension, suspend_reader
+from core.circulation.theft import charge_theft
 
 __all__ = [
     "CancelReservation", "CheckinItem", "CheckoutItem", "ClearReader", "ExpireHolds", "FinishRepair",
@@ -36,4 +43,6 @@ __all__ = [
     "ReportCardLost", "SettleCharge", "SettleReaderCharges", "cancel_reservation", "checkin", "checkout", "clear_reader",
     "expire_holds", "finish_repair", "mark_damaged", "mark_lost", "place_reservation", "recall", "renew",
     "replace_card", "report_card_lost", "settle_charge", "settle_reader_charges",
+    "ChargeTheft", "INDEFINITE", "LiftSuspension", "NoteCondition", "SuspendReader", "SuspensionError",
+    "charge_theft", "lift_suspension", "note_condition", "suspend_reader",
 ]

@@ -59,6 +59,7 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
         suspended_until = today + timedelta(days=policy.suspension_days)
         if reader.suspended_until is None or reader.suspended_until < suspended_until:
             reader.suspended_until = suspended_until
+            reader.suspension_reason = ""  # now the automatic one, which the desk names as such
         audit(session, now, "report_academic_office", actor, reader_id=reader.id, item_id=item.id,
               loan_id=loan.id, days_late=days_late, suspended_until=suspended_until)
     audit(session, now, "checkin", actor, reader_id=reader.id, item_id=item.id, loan_id=loan.id,
@@ -67,4 +68,4 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
     if shelve:
         ready = shelve_or_hold(session, item, now=now, today=today, calendar=calendar, policy=policy, actor=actor)
     return LoanReturned(loan.id, reader.id, reader.name, item.title.title, item.barcode, loan.due_date,
-                        days_late, fine, suspended_until, ready)
+                        days_late, fine, suspended_until, ready, item.condition_note or "")

@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.circulation.commands import CheckoutItem
+from core.circulation.condition import record_condition
 from core.circulation.lookups import account_reasons, audit, item_by_barcode, reader_by_card, set_item_status
 from core.circulation.results import LoanCreated
 from core.errors import Reason, Refused
@@ -27,6 +28,8 @@ _READER_STATE = select(
     .scalar_subquery(),
     select(Reservation.id).where(Reservation.title_id == bindparam("title_id"), Reservation.reader_id == _READER,
                                  Reservation.status == ReservationStatus.WAITING).limit(1).scalar_subquery(),
+    select(func.count()).select_from(Loan).where(Loan.reader_id == _READER, Loan.is_open.is_(True))
+    .scalar_subquery(),
 )
 _INSERT_LOAN = insert(Loan.__table__).returning(Loan.__table__.c.id)
 
@@ -41,7 +44,7 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
         calendar = library.calendar(session)
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
-        unpaid, overdue, same_type, own_waiting = session.execute(_READER_STATE, {
+        unpaid, overdue, same_type, own_waiting, all_types = session.execute(_READER_STATE, {
             "reader_id": reader.id, "today": today, "item_type": item.item_type, "title_id": item.title_id,
         }).one()
 
@@ -66,13 +69,18 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
             reservation = session.get(Reservation, own_waiting)
         if rule.loanable and same_type >= rule.max_items:
             reasons.append(Reason.LIMIT_REACHED)
+        total = library.policy.total_limit(reader.reader_type)
+        if rule.loanable and total is not None and all_types >= total and same_type < rule.max_items:
+            reasons.append(Reason.TOTAL_LIMIT_REACHED)  # one limit named at a time: the type's own first
         if reasons:
             # Everything a front end needs to name the rule: which book, whose, which limit, how much.
             raise Refused(*reasons, max_items=rule.max_items, suspended_until=reader.suspended_until,
                           item_status=item.status.value, title=item.title.title, barcode=item.barcode,
                           reader_name=reader.name, reader_type=reader.reader_type.value,
                           item_type=item.item_type.value, on_loan=same_type, unpaid_fen=unpaid,
-                          max_unpaid_fen=library.policy.max_unpaid_fen, overdue_loans=overdue)
+                          max_unpaid_fen=library.policy.max_unpaid_fen, overdue_loans=overdue,
+                          max_items_total=total, on_loan_total=all_types,
+                          suspension_reason=reader.suspension_reason or None)
 
         due = calendar.due_date(today, rule.loan_days)
         try:
@@ -83,6 +91,8 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
             # The partial unique index saw another open loan on this copy (a race we lost).
             raise Refused(Reason.ITEM_UNAVAILABLE) from None
         set_item_status(session, item, ItemStatus.ON_LOAN)
+        if cmd.condition_note.strip():
+            record_condition(session, item, cmd.condition_note, now=now, actor=cmd.actor, reader_id=reader.id)
         if reservation is not None:
             reservation.status = ReservationStatus.FULFILLED
             reservation.item_id = item.id
@@ -90,6 +100,6 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
         audit(session, now, "checkout", cmd.actor, reader_id=reader.id, item_id=item.id, loan_id=loan_id,
               due_date=due)
         result = LoanCreated(loan_id, reader.id, reader.name, item.title.title, item.barcode, due,
-                             reservation.id if reservation is not None else None)
+                             reservation.id if reservation is not None else None, item.condition_note)
         uow.commit()
         return result

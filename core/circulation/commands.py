@@ -10,6 +10,7 @@ class CheckoutItem:
     card_no: str
     barcode: str
     actor: str = "desk"
+    condition_note: str = ""  # damage already on the copy (缺页, 污损, 加记印章), recorded as it is lent
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,44 @@ class ExpireHolds:
 class DateRange:
     start: date
     end: date
+
+
+@dataclass(frozen=True)
+class NoteCondition:
+    """Record damage a copy already has (缺页, 污损, 加记印章), so no later reader is charged for it."""
+
+    barcode: str
+    note: str
+    actor: str = "desk"
+
+
+@dataclass(frozen=True)
+class ChargeTheft:
+    """偷窃: the reader pays `[policy] theft_multiple` times the copy's price (以书价的10倍).
+
+    `price_fen` is asked for only when the copy has no price recorded.
+    """
+
+    card_no: str
+    barcode: str
+    note: str = ""
+    price_fen: int | None = None
+    actor: str = "desk"
+
+
+@dataclass(frozen=True)
+class SuspendReader:
+    """取消其借书资格: no borrowing through `until` (None: until the library lifts it), for a reason."""
+
+    card_no: str
+    reason: str
+    until: date | None = None
+    actor: str = "desk"
+
+
+@dataclass(frozen=True)
+class LiftSuspension:
+    """Give a suspended reader their borrowing back (a manual suspension or the automatic one)."""
+
+    card_no: str
+    actor: str = "desk"

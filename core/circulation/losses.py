@@ -79,7 +79,7 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
                                note=cmd.note or "损坏修复", created_at=now))
         audit(session, now, "damaged", cmd.actor, reader_id=reader_id, item_id=item.id,
               repair_fee_fen=cmd.repair_fee_fen, note=cmd.note)
-        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned)
+        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned, item.condition_note or "")
         uow.commit()
         return result
 

@@ -47,6 +47,7 @@ def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
             term = calendar.term_of(today)
             raise Refused(*reasons, loan_id=loan.id, title=item.title.title, due_date=loan.due_date,
                           days_late=days_late, suspended_until=reader.suspended_until,
+                          suspension_reason=reader.suspension_reason or None,
                           renewals=rule.renewals, term_end=term.end if term else None)
 
         old_due = loan.due_date

@@ -43,7 +43,8 @@ def place_reservation(library: Library, cmd: PlaceReservation) -> ReservationPla
         if active >= library.policy.max_reservations:
             reasons.append(Reason.RESERVATION_LIMIT)
         if reasons:
-            raise Refused(*reasons, title=title.title, max_reservations=library.policy.max_reservations)
+            raise Refused(*reasons, title=title.title, max_reservations=library.policy.max_reservations,
+                          suspended_until=reader.suspended_until, suspension_reason=reader.suspension_reason or None)
 
         reservation = Reservation(title_id=title.id, reader_id=reader.id, created_at=now,
                                   status=ReservationStatus.WAITING)

@@ -26,6 +26,7 @@ class LoanCreated:
     barcode: str
     due_date: date
     fulfilled_reservation_id: int | None = None
+    condition_note: str = ""  # damage already recorded on the copy
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class LoanReturned:
     fine_fen: int
     suspended_until: date | None = None  # overdue again after a renewal
     reservation_ready: ReservationReady | None = None
+    condition_note: str = ""  # damage recorded before (at a checkout): not this reader's doing
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class ItemDamaged:
     title: str
     repair_fee_fen: int
     returned: LoanReturned | None = None
+    condition_note: str = ""  # damage recorded on the copy before: check the new damage is not that
 
 
 @dataclass(frozen=True)
@@ -123,3 +126,38 @@ class ReaderCleared:
     reader_id: int
     name: str
     cancelled_reservations: int
+
+
+@dataclass(frozen=True)
+class ConditionNoted:
+    barcode: str
+    title: str
+    condition_note: str  # the copy's whole note after this one was added
+
+
+@dataclass(frozen=True)
+class TheftCharged:
+    charge_id: int
+    reader_id: int
+    reader_name: str
+    title: str
+    barcode: str
+    price_fen: int
+    multiple: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class ReaderSuspended:
+    reader_id: int
+    name: str
+    until: date  # INDEFINITE for "until the library lifts it"
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuspensionLifted:
+    reader_id: int
+    name: str
+    was_until: date | None
+    reason: str

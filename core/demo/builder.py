@@ -195,7 +195,7 @@ def _insert_catalogue(session: Session, books: list[BookSpec], items: list[ItemR
     item_ids = _insert_ids(session, Item, [
         {"barcode": barcode(i.number), "title_id": title_ids[i.title_number], "call_number": call_number(i.book),
          "location": location(i.book), "item_type": i.item_type, "price_fen": i.book.price_fen,
-         "status": i.status, "created_at": min(created[i.title_number], now)}
+         "status": i.status, "created_at": min(created[i.title_number], now), "condition_note": i.condition_note}
         for i in items])
     for item, item_id in zip(items, item_ids, strict=True):
         item.id = item_id
@@ -262,6 +262,13 @@ def _insert_circulation(session: Session, p: Planner, title_ids: list[int], now:
                             "created_at": at, "settled_at": at if c.status == ChargeStatus.PAID else None})
     if renewals:
         session.execute(insert(Renewal), renewals)
+    for theft in p.thefts:  # charges with no loan, and the suspension that came with them
+        c = theft.charge
+        charges.append({"reader_id": theft.reader.id, "loan_id": None, "item_id": theft.item.id, "kind": c.kind,
+                        "amount_fen": c.amount_fen, "status": c.status, "note": c.note,
+                        "created_at": _at(c.created_day, rng, now), "settled_at": None})
+        session.execute(update(Reader), [{"id": theft.reader.id, "suspended_until": theft.suspended_until,
+                                          "suspension_reason": theft.suspension_reason}])
     if charges:
         session.execute(insert(Charge), charges)
     reservations = sorted(p.reservations, key=lambda r: r.created_day)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from core.calendar import SchoolCalendar
-from core.demo.plan import ChargePlan, ItemRec, LoanPlan, ReaderRec, ReservationPlan
+from core.circulation.fines import days_late, overdue_fine_fen
+from core.demo.plan import ChargePlan, ItemRec, LoanPlan, ReaderRec, ReservationPlan, TheftPlan
 from core.models import ChargeKind, ChargeStatus, ItemStatus, ItemType, ReaderType, ReservationStatus
 from core.policy import Policy
 
@@ -40,6 +41,7 @@ class Planner:
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
     loans: list[LoanPlan] = field(default_factory=list)
     reservations: list[ReservationPlan] = field(default_factory=list)
+    thefts: list[TheftPlan] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.open_days = [d for d in _days(self.term_start, self.today - timedelta(days=1)) if self.calendar.is_open(d)]
@@ -67,13 +69,14 @@ class Planner:
         return self.calendar.due_date(max(old_due, renew_day), days)
 
     def fine(self, item: ItemRec, due: date, returned: date) -> int:
-        amount = self.policy.fine_per_day_fen * self.calendar.open_days_between(due, returned)
-        return min(amount, item.book.price_fen) if self.policy.fine_cap_at_price else amount
+        return overdue_fine_fen(self.policy, days_late(self.policy, self.calendar, due, returned), item.book.price_fen)
 
     def may_borrow(self, reader: ReaderRec, item: ItemRec) -> bool:
-        """Within the policy's limit of open loans of this item type."""
+        """Within the policy's limits of open loans: of this item type, and of all types together."""
         rule = self.policy.rule(reader.reader_type, item.item_type)
-        return self.open_count[(reader.card_no, item.item_type)] < rule.max_items
+        total = self.policy.total_limit(reader.reader_type)
+        out = sum(n for (card, _), n in self.open_count.items() if card == reader.card_no)
+        return self.open_count[(reader.card_no, item.item_type)] < rule.max_items and (total is None or out < total)
 
     def previous_open_day(self, before: date) -> date:
         return self.calendar.previous_open_day(before - timedelta(days=1))
@@ -195,6 +198,16 @@ class Planner:
             return
         status = ChargeStatus.PAID if paid else ChargeStatus.OPEN
         loan.charges.append(ChargePlan(kind, amount, status, day, note))
+
+    def theft(self, reader: ReaderRec, item: ItemRec, day: date, *, suspended_until: date, reason: str) -> TheftPlan:
+        """A copy taken without lending: theft_multiple × its price, unpaid, and borrowing suspended for it."""
+        multiple = self.policy.theft_multiple
+        price = item.book.price_fen
+        note = f"书价{price // 100}.{price % 100:02d}元×{multiple}；在门口发现未借书带出"
+        plan = TheftPlan(reader, item, ChargePlan(ChargeKind.THEFT, price * multiple, ChargeStatus.OPEN, day, note),
+                         suspended_until, reason)
+        self.thefts.append(plan)
+        return plan
 
     # -- reservations -----------------------------------------------------------------------------
 

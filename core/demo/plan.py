@@ -16,6 +16,7 @@ class ItemRec:
     status: ItemStatus = ItemStatus.AVAILABLE
     busy: list[tuple[date, date]] = field(default_factory=list)  # days the copy was out (or not yet bought)
     id: int | None = None
+    condition_note: str = ""  # damage recorded on the copy before (缺页, 污损, 加记印章)
 
     @property
     def item_type(self) -> ItemType:
@@ -70,3 +71,14 @@ class ReservationPlan:
     item: ItemRec | None = None
     ready_day: date | None = None
     hold_until: date | None = None
+
+
+@dataclass(eq=False)
+class TheftPlan:
+    """偷窃: a charge of a multiple of the copy's price with no loan, and the reader's suspension for it."""
+
+    reader: ReaderRec
+    item: ItemRec
+    charge: ChargePlan
+    suspended_until: date
+    suspension_reason: str

@@ -31,7 +31,7 @@ def demo_family(p: Planner, card: dict[str, ReaderRec]) -> None:
         p.returned_loan(teacher, loan_day, late=False)
 
     pupil = card[users.DEMO_STUDENT_CARD]
-    p.current(pupil, p.copy_of("草房子"))
+    p.current(pupil, p.copy_of("草房子")).item.condition_note = "缺第12页"  # noted when lent: shown at its return
     p.overdue(pupil, p.copy_of("夏洛的网"), days_late=9)
     p.returned_loan(pupil, p.open_days[3], late=False, title="小猪唏哩呼噜")
     p.returned_loan(pupil, p.open_days[12], late=True, title="没头脑和不高兴")
@@ -100,6 +100,11 @@ def special_states(p: Planner, pupils: list[ReaderRec], teachers: list[ReaderRec
 
     shelf = [i for i in p.items if i.status == ItemStatus.AVAILABLE and i.item_type == ItemType.GENERAL
              and not i.busy]
+    # 偷窃: a pupil stopped at the door with a copy not lent (以书价的10倍), borrowing suspended for two weeks.
+    caught = next(i for i in shelf if i.book.price_fen > 0)
+    thief = next(r for r in pupils[310:] if r.card_no not in (users.DEMO_STUDENT_CARD, users.DEMO_SIBLING_CARD))
+    p.theft(thief, caught, p.open_days[-2], suspended_until=p.today + timedelta(days=14),
+            reason="偷拿图书，已按书价的10倍赔偿处理，经德育处同意")
     for item in shelf[7:7 + WITHDRAWN_COPIES * 37:37]:
         item.status = ItemStatus.WITHDRAWN
     for item in shelf[11:11 + REPAIR_COPIES * 53:53]:

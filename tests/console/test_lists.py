@@ -201,7 +201,7 @@ async def test_charges_suspended_and_the_academic_office_list(console: TestClien
     page = await (await console.get("/admin/lists/suspended")).text()
     until = (TODAY + timedelta(days=lib.policy.suspension_days)).isoformat()
     got = rows(page)
-    assert got[0] == ["赵刚", "四年级1班", got[0][2], until]  # the teacher's suspension has ended
+    assert got[0] == ["赵刚", "四年级1班", got[0][2], until, "续借后再次逾期"]  # the teacher's suspension has ended
     assert got[1] == ["2026-11-18", "赵刚", "四年级1班", "水浒传", renewed, "1", until]
     assert len(got) == 2
     book = load_workbook(io.BytesIO(await (await console.get("/admin/lists/suspended?format=xlsx")).read()))
