@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "log-tag": "cli.logtag:log_tag",
     "staff": "cli.staff:staff",
     "calendar": "cli.calendar:calendar",
+    "rota": "cli.rota:rota",
 }
 
 
