@@ -74,6 +74,11 @@ async def run_term_end(deps: Deps, now: datetime, *, dry_run: bool = False) -> C
     return await _run(deps, "term-end", now, dry_run=dry_run)
 
 
+async def run_class_turns(deps: Deps, now: datetime, *, dry_run: bool = False) -> Computed:
+    """借书日提醒: on a class's rota turn day, before the turn, to its class teacher and class group."""
+    return await _run(deps, "class-turns", now, dry_run=dry_run)
+
+
 JOBS: dict[str, Callable[..., Awaitable[Computed]]] = {
     "due-reminders": run_due_reminders,
     "overdue": run_overdue,
@@ -82,6 +87,7 @@ JOBS: dict[str, Callable[..., Awaitable[Computed]]] = {
     "new-books": run_new_books,
     "activities": run_activities,
     "term-end": run_term_end,
+    "class-turns": run_class_turns,
 }
 
 # cron (minute hour day month day-of-week), school time; [jobs] in the config overrides each.
@@ -93,4 +99,5 @@ DEFAULT_CRON: dict[str, str] = {
     "new-books": "0 9 * * fri",
     "activities": "*/30 7-20 * * *",  # picks up activities whose announce time has come
     "term-end": "0 10 * * *",  # daily; each reader is written once per term
+    "class-turns": "*/20 7-13 * * *",  # turn days: once per class and day, before the turn begins
 }
