@@ -50,6 +50,8 @@ class Policy:
     max_unpaid_fen: int = 2000  # open charges above this block borrowing (20元)
     weekend_closed: bool = True
     due_soon_days: int = 2
+    # A student's due date moves to their class's next rota turn on or after the loan period (core/rota).
+    due_on_class_turn: bool = False
 
     def rule(self, reader_type: ReaderType, item_type: ItemType) -> LoanRule:
         if item_type == ItemType.REFERENCE:

@@ -84,6 +84,14 @@ def class_turn_due(session: Session, calendar: SchoolCalendar, class_id: int, du
     return turn_due_date([_turn(r) for r in rows], calendar, due)
 
 
+def student_turn_due(session: Session, calendar: SchoolCalendar, reader: Reader, due: date) -> date:
+    """A checkout's due date under policy due_on_class_turn: a student's moves to their class's next
+    turn on or after it; anyone else's (teachers, students without a class or a rota) stays."""
+    if reader.reader_type != ReaderType.STUDENT or reader.class_id is None:
+        return due
+    return class_turn_due(session, calendar, reader.class_id, due)
+
+
 def find_class(session: Session, raw: str) -> SchoolClass:
     """The class a person typed ('三年级二班', '3(2)班', '３年级２班'), or RotaInvalid naming the class."""
     text = raw.strip()
