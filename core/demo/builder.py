@@ -17,6 +17,7 @@ from core.demo.books import BookSpec, load_real_books
 from core.demo.circulation import Planner
 from core.demo.people import School, demo_school
 from core.demo.plan import ItemRec, LoanPlan, ReaderRec
+from core.demo.rota import insert_demo_rota
 from core.demo.shelving import barcode, call_number, demo_isbn, location
 from core.demo.staff import add_demo_staff
 from core.demo.stories import demo_class_overdue, demo_family, random_loans, special_states, waiting_and_ready
@@ -85,6 +86,7 @@ def _build(session: Session, library: Library) -> str:
     _insert_calendar(session, terms)
     title_ids = _insert_catalogue(session, books, items, today, now, rng)
     _insert_people(session, school, readers, now)
+    insert_demo_rota(session, terms.current.start, today)  # 借阅轮流表 for every class (core/demo/rota.py)
     _insert_circulation(session, planner, title_ids, now)
     bump_catalogue_version(session)
     session.add(InstallFact(key=DEMO_FACT, value="1"))
