@@ -60,9 +60,9 @@ def class_turns(run: Run) -> None:
         class_name = names[class_id]
         if class_id in teachers:
             text = texts.class_turn(starts, class_name, len(rows), names=rows)
-            run.add(f"class_turn:{class_id}:{day}", topics.CLASS_TURN, "",
+            run.add(f"class_turn:{class_id}:{day}", topics.CLASS_TURN, f"day:{day}",
                     run.directory.for_reader(teachers[class_id][1], ReaderType.TEACHER), text, "借书日提醒")
         group = group_user(run, class_name)
         if group is not None:  # counts only, never names
-            run.add(f"class_turn_group:{class_id}:{day}", topics.CLASS_TURN, "", [(group, GROUP)],
+            run.add(f"class_turn_group:{class_id}:{day}", topics.CLASS_TURN, f"day:{day}", [(group, GROUP)],
                     texts.class_turn(starts, class_name, len(rows)), "借书日提醒")

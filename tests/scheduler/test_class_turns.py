@@ -59,3 +59,15 @@ async def test_no_reminder_on_a_closed_turn_day_on_other_days_or_after_the_turn_
     assert (await run_class_turns(deps, at(TODAY, 8))).found == 0  # not this week
     none_late = await run_class_turns(deps, at(date(2026, 12, 9), 8))
     assert none_late.written == 2 and "（本班没有逾期的书）" in none_late.messages[0].text
+
+
+async def test_a_reminder_not_delivered_on_its_day_is_dropped_not_sent_late(
+        library: Library, school: School, deps: Deps, fake: Fake, clock: FixedClock) -> None:
+    api, _ = fake
+    set_turn(library, "三年级2班", TURN, actor="test")
+    clock.set(at(TODAY, 8))
+    assert (await run_class_turns(deps, at(TODAY, 8))).written == 2
+    clock.set(at(TODAY + timedelta(days=1), 8))  # the delivery loop only runs the next morning
+    assert deps.delivery is not None
+    report = await deps.delivery.drain()
+    assert report.dropped == 2 and api.delivered == []
