@@ -94,3 +94,18 @@ def test_skipped_lists_turns_without_loans(run, clock: FixedClock) -> None:  # t
     assert listed.exit_code == 0
     assert "轮到借书但没有人借的（3次）" in listed.output and "2026-11-16（周一） 三年级1班  12:10-12:50" in listed.output
     assert "每个班轮到时都有人借书" in run("skipped", "--from", "2026-11-18", "--to", "2026-11-18").output
+
+
+def test_import_names_a_repeated_row_and_a_file_without_headers(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repeated = _workbook(tmp_path / "repeated.xlsx", [
+        ["班级", "星期", "时间"],
+        ["三年级1班", "周一", "12:10-12:50"],
+        ["三年级一班", "星期一", "12:10-12:40"],
+    ])
+    refused = run("import", str(repeated))
+    assert refused.exit_code == 1 and "第3行 B列（星期）：和第2行重复" in refused.output
+    headless = _workbook(tmp_path / "headless.xlsx", [["三年级1班", "周一", "12:10-12:50"]])
+    assert "第一行要有表头" in run("import", str(headless)).output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    assert "文件打不开" in run("import", str(broken)).output
