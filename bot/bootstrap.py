@@ -36,6 +36,10 @@ def build_settings(config: str | None = None, *, demo: bool = False, host: str |
                                   appid=wc.appid or DEMO_APPID)
         if db is None and settings.database.url == DatabaseSettings().url:
             settings.database.url = DEMO_DB_URL  # the demo never touches the default database file
+        if not settings.targets:  # a target for every grade (core/demo/targets.py) unless the config sets some
+            from core.demo.targets import demo_targets
+
+            settings.targets = demo_targets()
     if db is not None:
         settings.database.url = db
     if host is not None:

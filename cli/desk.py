@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from core import collection_words
 from core import desk_words as words
 from core.circulation import (
     CheckinItem,
@@ -28,6 +29,14 @@ from core.circulation import (
     report_card_lost,
     settle_charge,
 )
+from core.circulation.collections import (
+    SameClass,
+    UnknownClass,
+    class_collection_by_name,
+    lend_to_class,
+    move_collection,
+    return_from_class,
+)
 from core.circulation.results import LoanCreated, LoanReturned
 from core.clock import system_clock
 from core.db import DEFAULT_DB_URL
@@ -44,9 +53,10 @@ from core.desk import (
     scan,
 )
 from core.errors import Refused
-from core.imports.values import price_to_fen
+from core.imports.values import parse_class, price_to_fen
 from core.library import Library
-from core.settings import Settings, load_settings
+from core.policy import PolicyError
+from core.settings import Settings, SettingsError, load_settings
 
 HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本借出中的书就是归还。
 其他操作（先写动作，再写条码或证号）：
@@ -227,15 +237,18 @@ def _returned(r: LoanReturned) -> str:
 
 
 @click.group(invoke_without_command=True)
-@_db_option
+@click.option("--db", "db_url", default=None, envvar="SHUXIANG_DATABASE_URL",
+              help=f"SQLAlchemy URL or a SQLite file path (default: [database] url, else {DEFAULT_DB_URL}).")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+              envvar="SHUXIANG_CONFIG", help="The server's config.toml: its [policy], channels and quiet hours.")
 @click.pass_context
-def desk(ctx: click.Context, db_url: str) -> None:
+def desk(ctx: click.Context, db_url: str | None, config: str | None) -> None:
     """借还台：扫证选读者，扫条码借出/归还；也可以一行一个命令从文件或管道输入。"""
-    ctx.obj = db_url
+    ctx.obj = (db_url, config)
     if ctx.invoked_subcommand is not None:
         return
-    library = Library.open(db_url, clock=system_clock)
-    counter = Desk(library)
+    library, settings = _open_desk(db_url, config)
+    counter = Desk(library, settings=settings)
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(HELP)
@@ -254,12 +267,23 @@ def desk(ctx: click.Context, db_url: str) -> None:
         library.close()
 
 
+def _open_desk(db_url: str | None, config: str | None) -> tuple[Library, Settings]:
+    """The library and settings as the server has them: [policy] from the config file, and its channels
+    and quiet hours for the notices the desk queues (催还); --db overrides [database] url."""
+    from bot.bootstrap import build_settings, open_library
+
+    try:
+        settings = build_settings(config, db=db_url)
+        return open_library(settings, system_clock), settings
+    except (SettingsError, PolicyError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _one(line_of: Callable[..., str]) -> Callable[..., None]:
     def run(**kwargs: object) -> None:
-        db_url = click.get_current_context().obj
-        library = Library.open(db_url, clock=system_clock)
+        library, settings = _open_desk(*click.get_current_context().obj)
         try:
-            answer = Desk(library).handle(line_of(**kwargs))
+            answer = Desk(library, settings=settings).handle(line_of(**kwargs))
         finally:
             library.close()
         click.echo(answer)
@@ -378,3 +402,56 @@ def inventory_weed(barcodes: tuple[str, ...], reason: str, batch: str, from_file
     for barcode, exc in result.refused:
         click.echo(f"✗ {barcode}：{words.refusal('withdraw', exc)}")
     click.echo(f"共注销{len(result.withdrawn)}本" + (f"，{len(result.refused)}本未处理" if result.refused else "") + "。")
+
+
+# 集体借阅 / 班级图书角 / 漂流 (core/circulation/collections.py): a whole class's set at once.
+def _class_command(name: str, params: list[click.Parameter], run: Callable[..., tuple[list[str], bool]],
+                   help_text: str) -> None:
+    def callback(**kwargs: object) -> None:
+        library = Library.open(click.get_current_context().obj, clock=system_clock)
+        try:
+            lines, ok = run(library, **kwargs)
+        except UnknownClass as exc:
+            lines, ok = [f"？没有找到班级“{exc.asked}”，请写全称，如 三年级2班。"], False
+        except SameClass:
+            lines, ok = ["？两个班是同一个班，不用转。"], False
+        except Refused as exc:
+            lines, ok = ["✗ " + words.refusal("checkout", exc)], False
+        finally:
+            library.close()
+        click.echo("\n".join(lines))
+        if not ok:
+            raise SystemExit(1)
+    desk.add_command(click.Command(name, callback=callback, params=params, help=help_text))
+
+
+def _class_loan(library: Library, class_name: str, barcodes: tuple[str, ...]) -> tuple[list[str], bool]:
+    batch = lend_to_class(library, class_name, barcodes)
+    return collection_words.lent(batch), batch.refused == 0
+
+
+def _class_return(library: Library, codes: tuple[str, ...]) -> tuple[list[str], bool]:
+    """The first argument may be a class (then every copy it holds, or only the barcodes that follow)."""
+    class_name = None
+    if codes and parse_class(codes[0]) is not None:
+        class_name, codes = codes[0], codes[1:]
+    batch = return_from_class(library, codes, class_name=class_name)
+    return collection_words.returned(batch), batch.refused == 0
+
+
+def _class_move(library: Library, from_class: str, to_class: str) -> tuple[list[str], bool]:
+    return [collection_words.moved(move_collection(library, from_class, to_class))], True
+
+
+def _class_show(library: Library, class_name: str) -> tuple[list[str], bool]:
+    limit = library.policy.class_collection_rule().max_items
+    return collection_words.holdings(class_collection_by_name(library, class_name), limit), True
+
+
+_class_command("class-loan", [click.Argument(["class_name"]), *_BARCODES], _class_loan,
+               "集体借阅：把扫到的书借给整个班（班级图书角），每本书单独报告借出或不能借的原因。")
+_class_command("class-return", [click.Argument(["codes"], nargs=-1, required=True)], _class_return,
+               "集体归还：扫条码归还；第一个参数写班级（如 三年级2班）而不跟条码时，归还这个班借的全部书。")
+_class_command("class-move", [click.Argument(["from_class"]), click.Argument(["to_class"])], _class_move,
+               "图书漂流：把一个班借的全部书转给另一个班（一次完成，还书日不变）。")
+_class_command("class-show", [click.Argument(["class_name"])], _class_show, "查看一个班现在集体借阅的书。")

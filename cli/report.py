@@ -1,4 +1,4 @@
-"""`shuxiang report term|week|class|student`: the term's figures as text, an Excel workbook or PNG charts."""
+"""`shuxiang report term|week|class|student|honours`: the term's figures as text, Excel or PNG; the 表彰 list."""
 from __future__ import annotations
 
 import sys
@@ -9,13 +9,40 @@ import click
 from core.clock import system_clock
 from core.db import DEFAULT_DB_URL
 from core.library import Library
-from core.reports import NoTerm, Period, Report, build_report, student_reading, term_period, week_period
+from core.reports import (
+    ClassRow,
+    NoTerm,
+    Period,
+    Report,
+    build_report,
+    student_reading,
+    term_period,
+    week_period,
+)
 from core.reports.workbook import summary_rows
+from core.targets import Targets, gap_text
 
 
 def _db(func):  # type: ignore[no-untyped-def]
     return click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, envvar="SHUXIANG_DATABASE_URL",
                         help="SQLAlchemy URL or a SQLite file path.")(func)
+
+
+def _config(func):  # type: ignore[no-untyped-def]
+    return click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+                        envvar="SHUXIANG_CONFIG", help="config.toml（读取 [targets] 借阅目标）。")(func)
+
+
+def _targets(config: str | None) -> Targets:
+    """The [targets] of the config file (the plans' 4 books per student when there is none)."""
+    if config is None:
+        return Targets()
+    from core.settings import SettingsError, load_settings
+
+    try:
+        return Targets.from_config(load_settings(config).targets)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _output(func):  # type: ignore[no-untyped-def]
@@ -33,29 +60,73 @@ def report() -> None:
 @report.command("term")
 @click.option("--term", "term_name", default=None, help="学期名称（默认：当前学期）。")
 @_output
+@_config
 @_db
-def term(term_name: str | None, fmt: str, out: Path | None, db_url: str) -> None:
-    """本学期统计：生均借阅、流通率、覆盖率、班级排名、阅读之星、热门图书、每周趋势。"""
-    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), None)
+def term(term_name: str | None, fmt: str, out: Path | None, config: str | None, db_url: str) -> None:
+    """本学期统计：生均借阅（与目标）、流通率、覆盖率、班级排名、阅读之星、热门图书、每周趋势。"""
+    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), None, _targets(config))
 
 
 @report.command("week")
 @click.option("--week-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="那一周里的任意一天（默认：本周）。")
 @_output
+@_config
 @_db
-def week(week_of: object, fmt: str, out: Path | None, db_url: str) -> None:
+def week(week_of: object, fmt: str, out: Path | None, config: str | None, db_url: str) -> None:
     """一周统计（周一到周日）。"""
-    _run(db_url, fmt, out, lambda lib, s: week_period(week_of.date() if week_of else lib.today()), None)  # type: ignore[attr-defined]
+    _run(db_url, fmt, out, lambda lib, s: week_period(week_of.date() if week_of else lib.today()), None,  # type: ignore[attr-defined]
+         _targets(config))
 
 
 @report.command("class")
 @click.argument("class_name")
 @click.option("--term", "term_name", default=None, help="学期名称（默认：当前学期）。")
 @_output
+@_config
 @_db
-def class_(class_name: str, term_name: str | None, fmt: str, out: Path | None, db_url: str) -> None:
-    """一个班本学期的统计（学生借阅、阅读之星、热门图书）。"""
-    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), class_name)
+def class_(class_name: str, term_name: str | None, fmt: str, out: Path | None, config: str | None,
+           db_url: str) -> None:
+    """一个班本学期的统计（学生借阅、生均与目标、阅读之星、热门图书）。"""
+    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), class_name, _targets(config))
+
+
+@report.command("honours")
+@click.option("--term", "term_name", default=None, help="学期名称（默认：当前学期）。")
+@click.option("--stars", "stars", type=click.IntRange(1, 50), default=3, show_default=True,
+              help="每个年级的阅读之星人数（与最后一名并列的同学一并列入）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "xlsx", "html"]), default="text", show_default=True,
+              help="text 打印到屏幕；xlsx 表格；html 可直接打印张贴的网页。")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="输出文件名（默认当前文件夹）。")
+@_config
+@_db
+def honours(term_name: str | None, stars: int, fmt: str, out: Path | None, config: str | None, db_url: str) -> None:
+    """期末表彰名单：各年级阅读之星、先进班级（只给图书室打印张贴，不推送到班级群）。"""
+    from cli.honours import render_honours_html, render_honours_text
+    from core.reports.honours import build_honours, write_honours_workbook
+
+    targets = _targets(config)
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        with library.uow() as uow:
+            try:
+                period = term_period(uow.session, library.today(), term_name)
+            except NoTerm as exc:
+                raise click.ClickException(str(exc)) from None
+        with _spinner("正在统计……"):
+            result = build_honours(library, period, targets=targets, stars_per_grade=stars)
+        school = library.school.name
+    finally:
+        library.close()
+    stem = period.name.replace(" ", "")
+    if fmt == "xlsx":
+        path = write_honours_workbook(result, out or Path(f"{stem}-表彰名单.xlsx"))
+        click.echo(f"已生成 Excel：{path}")
+    elif fmt == "html":
+        path = out or Path(f"{stem}-表彰名单.html")
+        path.write_text(render_honours_html(result, school), encoding="utf-8")
+        click.echo(f"已生成网页（用浏览器打开后打印）：{path}")
+    else:
+        click.echo(render_honours_text(result))
 
 
 @report.command("student")
@@ -87,7 +158,8 @@ def student(card_no: str, png: Path | None, db_url: str) -> None:
         click.echo(f"图表：{png}")
 
 
-def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | None) -> None:  # type: ignore[no-untyped-def]
+def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | None,  # type: ignore[no-untyped-def]
+         targets: Targets | None = None) -> None:
     library = Library.open(db_url, clock=system_clock)
     try:
         with library.uow() as uow:
@@ -97,7 +169,7 @@ def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | N
                 raise click.ClickException(str(exc)) from None
         with _spinner("正在统计……"):
             try:
-                result = build_report(library, period, class_name=class_name)
+                result = build_report(library, period, class_name=class_name, targets=targets)
             except LookupError as exc:
                 raise click.ClickException(str(exc)) from None
     finally:
@@ -132,12 +204,25 @@ class _Null:
         return None
 
 
+def _vs_target(row: ClassRow) -> str:
+    """"（目标4，差0.6）" / "（目标4，已达标）" beside a class's 生均; nothing without a target."""
+    return f"（目标{row.target:g}，{gap_text(row.per_student, row.target)}）" if row.target else ""
+
+
+def _rotations(row: ClassRow) -> str:
+    if not row.rotations and not row.rotations_target:
+        return ""
+    target = f"/目标{row.rotations_target}" if row.rotations_target else ""
+    return f" 集体借阅轮换{row.rotations}次{target}"
+
+
 def render_text(result: Report, top: int = 10) -> str:
     """The report as plain text for the terminal (also pasteable into a WeChat message)."""
     lines = [f"【{result.class_name or '全校'}借阅统计】"]
     lines += [f"{name}：{value}" for name, value in summary_rows(result)]
     lines.append("\n班级排名（按生均借阅）：")
-    lines += [f"  {c.rank}. {c.name} 生均{c.per_student:.2f}册 共{c.loans}册 覆盖率{c.coverage:.0%} 逾期{c.overdue}册"
+    lines += [f"  {c.rank}. {c.name} 生均{c.per_student:.2f}册{_vs_target(c)} 共{c.loans}册 覆盖率{c.coverage:.0%} "
+              f"逾期{c.overdue}册{_rotations(c)}" + (f" 集体借阅{c.collection_loans}册" if c.collection_loans else "")
               for c in result.classes]
     lines.append("\n阅读之星：")
     for grade, stars in result.stars.items():

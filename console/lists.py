@@ -239,6 +239,10 @@ async def class_page(request: web.Request) -> web.Response:
         tables.append(_not_borrowed_table(f"{result.class_name} 本学期没借过书", result.not_borrowed))
     else:
         notice = "今天不在任何学期里，“本学期没借过书”要等校历里有本学期才能看。"
+    if class_id is not None:  # a class teacher: their class's 生均 against the target (console/targets.py)
+        from console.targets import class_target_table
+
+        tables.append(await asyncio.to_thread(class_target_table, request, class_id))
     return _respond(request, "class", f"{result.class_name}清单", tables, {"notice": notice})
 
 
@@ -251,4 +255,6 @@ LINKS: tuple[tuple[str, str, str], ...] = (
     (f"{PREFIX}/lists/lost", "丢失图书", "登记丢失的书和丢失的读者。"),
     (f"{PREFIX}/lists/not-borrowed", "未借书学生", "本学期一本书也没借过的学生，按班级。"),
     (f"{PREFIX}/lists/class", "某个班的清单", "一个班的逾期和未借书名单（班主任看到的页面）。"),
+    (f"{PREFIX}/lists/targets", "借阅目标", "本学期各班、各年级的生均借阅与目标，差多少。"),
+    (f"{PREFIX}/lists/honours", "表彰名单", "期末表彰：各年级阅读之星、先进班级（打印张贴，不推送）。"),
 )

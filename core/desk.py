@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -241,10 +241,14 @@ def issue_card(library: Library, card_no: str, name: str, *, class_name: str | N
 def recall_and_notify(library: Library, settings: Settings, barcode: str, *, actor: str = "desk") -> LoanRecalled:
     """催还 a lent copy and queue the reader's notice in the same transaction (quiet hours respected).
 
+    The result's `notified` says how many users the notice is for (0: nobody to tell: say so).
+
     Raises Refused(ITEM_NOT_FOUND/NOT_ON_LOAN) like `core.circulation.recall`.
     """
-    return recall(library, RecallLoan(barcode, actor=actor),
-                  then=lambda session, done: queue_recall_notice(library, settings, session, done) and None)
+    reached: list[int] = []
+    done = recall(library, RecallLoan(barcode, actor=actor),
+                  then=lambda session, done: reached.append(queue_recall_notice(library, settings, session, done)))
+    return replace(done, notified=sum(reached))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from core.circulation.results import (
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
-READER_TYPES = {"teacher": "教师", "student": "学生", "staff": "职工"}
+READER_TYPES = {"teacher": "教师", "student": "学生", "staff": "职工", "class": "班级"}
 ITEM_TYPES = {"general": "普通图书", "teaching_reference": "教学参考书", "reference": "工具书",
               "periodical": "期刊"}
 ITEM_STATUSES = {"available": "在架", "on_loan": "已借出", "held": "预约保留中", "in_repair": "送修中",
@@ -147,6 +147,8 @@ def renewed(r: LoanRenewed) -> str:
 
 def recalled(r: LoanRecalled) -> str:
     """The recall and its new deadline; the notice is queued by core.desk.recall_and_notify."""
+    if r.notified == 0:
+        return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}。借书人（或家长）还没有绑定微信，收不到通知，请另行告知。"
     return f"✓ 已催还《{r.title}》，新的还书日{day(r.new_due)}，已通知借书人（夜间和闭馆日的通知在开馆后发出）。"
 
 

@@ -1,7 +1,7 @@
 """The lists a librarian prints (console /admin/lists): typed rows from one read-only transaction each.
 
 Each function takes the Library and returns frozen dataclasses; dates are school dates (Asia/Shanghai)
-from the library's injected clock. "Days late" is `core.circulation.fines.overdue_open_days`, the
+from the library's injected clock. "Days late" is `core.circulation.fines.days_late`, the
 count the bot's 我的借阅, the 催书 pushes and the fine at return all use: open days after the due day
 through today, so a book is on the overdue list exactly when the bot tells its reader it is late.
 Nothing here knows about HTML or xlsx.
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import exists, select
 
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late
 from core.clock import SCHOOL_TZ, school_datetime
 from core.imports.values import parse_class
 from core.library import Library
@@ -221,7 +221,7 @@ def overdue(library: Library, *, class_name: str | None = None, class_id: int | 
         rows = []
         for name, card, cls, title, barcode, due, renewals in session.execute(stmt):
             if due not in late:
-                late[due] = overdue_open_days(calendar, due, today)
+                late[due] = days_late(library.policy, calendar, due, today)
             if late[due] >= max(1, min_days):
                 rows.append(OverdueRow(name, card, cls or "", title, barcode, due, late[due], renewals > 0))
     if sort == OverdueSort.CLASS:

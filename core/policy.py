@@ -52,11 +52,22 @@ class Policy:
     due_soon_days: int = 2
     # A student's due date moves to their class's next rota turn on or after the loan period (core/rota).
     due_on_class_turn: bool = False
+    # 集体借阅/班级图书角 (core/circulation/collections.py): a class borrower's general books.
+    class_collection_max_items: int = 100  # copies one class holds at once
+    class_collection_loan_days: int = 0  # 0: due on the term's last open day (期末全部归还)
+    class_collection_fines: bool = False  # overdue fines on a class's copies (default: none, the class teacher is reminded)
 
     def rule(self, reader_type: ReaderType, item_type: ItemType) -> LoanRule:
         if item_type == ItemType.REFERENCE:
             return NOT_FOR_LOAN
+        if reader_type == ReaderType.CLASS and (reader_type, item_type) not in self.rules:
+            return self.class_collection_rule() if item_type == ItemType.GENERAL else NOT_FOR_LOAN
         return self.rules.get((reader_type, item_type), NOT_FOR_LOAN)
+
+    def class_collection_rule(self) -> LoanRule:
+        """A class borrower's general books: its own limit, to the term's end (due_date caps there), no renewals."""
+        return LoanRule(loan_days=self.class_collection_loan_days or 366, max_items=self.class_collection_max_items,
+                        renewals=0, renew_days=0)
 
     @classmethod
     def from_config(cls, table: dict[str, Any] | None) -> Policy:

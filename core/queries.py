@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
+from core.lists import name_sort_key
 from core.live import Tag
 from core.models import (
     Charge,
@@ -24,6 +25,7 @@ from core.models import (
     Loan,
     Reader,
     ReaderStatus,
+    ReaderType,
     Renewal,
     Reservation,
     ReservationStatus,
@@ -83,7 +85,7 @@ def open_loans(library: Library, reader_id: int) -> list[LoanView]:
     views = []
     for loan in loans:
         assert calendar is not None
-        days = max(0, overdue_open_days(calendar, loan.due_date, today)) if loan.due_date < today else 0
+        days = days_late(library.policy, calendar, loan.due_date, today) if loan.due_date < today else 0
         views.append(LoanView(loan.loan_id, loan.title_id, loan.title, loan.barcode, loan.due_date, days,
                               overdue_fine_fen(library.policy, days, loan.price_fen),
                               loan.renewal_count, loan.recalled, loan.item_type))
@@ -142,17 +144,24 @@ class OverdueRow:
 
 
 def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
-    """A class's overdue loans, most overdue first (for its class teacher only: the caller checks)."""
+    """A class's overdue loans (for its class teacher only: the caller checks).
+
+    Days late and order as in the class teacher's weekly push and the console's overdue list
+    (`core.circulation.fines.days_late`): most days late first, then by name, then title.
+    """
     today = library.today()
     with library.uow() as uow:
         session = uow.session
         calendar = library.calendar(session)
-        loans = session.scalars(
-            select(Loan).join(Reader, Reader.id == Loan.reader_id)
-            .where(Reader.class_id == class_id, Loan.is_open.is_(True), Loan.due_date < today)
-            .order_by(Loan.due_date, Reader.name))
-        return [OverdueRow(loan.reader.name, loan.item.title.title, loan.due_date,
-                           overdue_open_days(calendar, loan.due_date, today)) for loan in loans]
+        rows = session.execute(
+            select(Reader.name, Title.title, Loan.due_date).join(Reader, Reader.id == Loan.reader_id)
+            .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
+            .where(Reader.class_id == class_id, Reader.reader_type != ReaderType.CLASS,  # 班级图书角: 我的借阅
+                   Loan.is_open.is_(True), Loan.due_date < today))
+        late = [OverdueRow(name, title, due, days_late(library.policy, calendar, due, today))
+                for name, title, due in rows]
+    late = [row for row in late if row.overdue_days >= 1]
+    return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title))
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,9 @@ def reservations(library: Library, reader_id: int) -> list[ReservationView]:
 
 @dataclass(frozen=True)
 class BookView:
+    """A title as 推荐/新书 show it to one asker: `on_shelf` counts only the copies they may borrow;
+    `lendable` is False for a reading-room-only title (工具书): never offered as borrowable."""
+
     title_id: int
     title: str
     author: str
@@ -218,18 +230,36 @@ class BookView:
     min_grade: int | None
     max_grade: int | None
     on_shelf: int
+    lendable: bool = True
 
 
-def _books(library: Library, stmt: Select[tuple[Title]], limit: int) -> list[BookView]:
+RECOMMENDED_TYPES = (ItemType.GENERAL, ItemType.TEACHING_REFERENCE)  # 推荐 leaves periodicals and 工具书 out
+_GONE = (ItemStatus.LOST, ItemStatus.WITHDRAWN)
+
+
+def lendable_types(library: Library, reader_type: ReaderType) -> tuple[ItemType, ...]:
+    """The item types `reader_type` may take home under the policy (never 工具书; 教参 for teachers only)."""
+    return tuple(t for t in ItemType if library.policy.rule(reader_type, t).loanable)
+
+
+def _has_copy(types: tuple[ItemType, ...]) -> ColumnElement[bool]:
+    return exists().where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status.not_in(_GONE))
+
+
+def _books(library: Library, stmt: Select[tuple[Title]], limit: int, types: tuple[ItemType, ...]) -> list[BookView]:
     with library.uow() as uow:
         session = uow.session
         titles = list(session.scalars(stmt.limit(limit)))
+        ids = [t.id for t in titles]
         counts = dict(session.execute(
-            select(Item.title_id, func.count()).where(Item.title_id.in_([t.id for t in titles]),
+            select(Item.title_id, func.count()).where(Item.title_id.in_(ids), Item.item_type.in_(types),
                                                      Item.status == ItemStatus.AVAILABLE)
             .group_by(Item.title_id)).all()) if titles else {}
-        return [BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0))
-                for t in titles]
+        lendable = set(session.scalars(
+            select(Item.title_id).where(Item.title_id.in_(ids), Item.item_type.in_(types),
+                                        Item.status.not_in(_GONE)).distinct())) if titles else set()
+        return [BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0),
+                         t.id in lendable) for t in titles]
 
 
 def _grade_topic(stmt: Select[tuple[Title]], grade: int | None, topic: str | None) -> Select[tuple[Title]]:
@@ -243,25 +273,34 @@ def _grade_topic(stmt: Select[tuple[Title]], grade: int | None, topic: str | Non
 
 
 def new_books(library: Library, *, days: int = 30, grade: int | None = None, topic: str | None = None,
-              limit: int = 5) -> list[BookView]:
-    """Titles added in the last `days` days, newest first."""
+              limit: int = 5, reader_type: ReaderType = ReaderType.STUDENT) -> list[BookView]:
+    """Titles added in the last `days` days, newest first, as `reader_type` may use them.
+
+    A title shows when it has a copy this reader may borrow, or a 工具书 copy (then `lendable` is
+    False: the reply says it is for the reading room); a teachers' book (教参) is not listed to pupils
+    and parents. `reader_type` is the asker's: a parent asks as their child (student).
+    """
+    types = lendable_types(library, reader_type)
     since = library.now() - timedelta(days=days)
-    stmt = _grade_topic(select(Title).where(Title.created_at >= since), grade, topic)
-    return _books(library, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit)
+    shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
+    stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
+    return _books(library, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
 
 
 def recommend(library: Library, *, grade: int | None = None, topic: str | None = None,
-              limit: int = 5) -> list[BookView]:
+              limit: int = 5, reader_type: ReaderType = ReaderType.STUDENT) -> list[BookView]:
     """Titles with an introduction that suit the grade/topic, with copies on the shelf first.
 
-    Only titles with an ordinary lending copy: a dictionary (工具书) or a teachers' book (教学参考书)
-    is never suggested to a pupil's parent, whatever grades its record gives.
+    Only titles with a lending copy `reader_type` may borrow (`RECOMMENDED_TYPES`): a dictionary
+    (工具书) is never suggested, a teachers' book (教学参考书) only to teachers, whatever grades its
+    record gives; copies on the shelf count only when this reader may borrow them.
     """
+    types = tuple(t for t in lendable_types(library, reader_type) if t in RECOMMENDED_TYPES)
     on_shelf = (select(func.count()).select_from(Item)
-                .where(Item.title_id == Title.id, Item.status == ItemStatus.AVAILABLE).scalar_subquery())
-    lendable = exists().where(Item.title_id == Title.id, Item.item_type == ItemType.GENERAL)
-    stmt = _grade_topic(select(Title).where(Title.summary != "", lendable), grade, topic)
-    return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit)
+                .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
+                .scalar_subquery())
+    stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
+    return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit, types)
 
 
 @dataclass(frozen=True)
@@ -287,7 +326,8 @@ def top_classes(library: Library, *, since: date, grade: int | None = None,
     start = school_datetime(since)
     with library.uow() as uow:
         stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
-                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start)))
+                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
+                .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
         if grade is not None:
             stmt = stmt.where(SchoolClass.grade == grade)
         rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)

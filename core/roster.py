@@ -36,7 +36,8 @@ SEARCH_LIMIT = 100
 NAME_MAX = 60
 
 STATUS_NAMES = {ReaderStatus.ACTIVE: "正常", ReaderStatus.CARD_LOST: "已挂失", ReaderStatus.LEFT: "已离校"}
-TYPE_NAMES = {ReaderType.STUDENT: "学生", ReaderType.TEACHER: "教师", ReaderType.STAFF: "职工"}
+TYPE_NAMES = {ReaderType.STUDENT: "学生", ReaderType.TEACHER: "教师", ReaderType.STAFF: "职工",
+              ReaderType.CLASS: "班级图书角"}
 
 
 class RosterError(ValueError):
@@ -100,7 +101,8 @@ def list_classes(library: Library, *, include_graduated: bool = False) -> list[C
     """Every class by grade then name, with its number of active readers; graduated (grade 0) on request."""
     with library.read_uow() as uow:
         counts = dict(uow.session.execute(
-            select(Reader.class_id, func.count()).where(Reader.status != ReaderStatus.LEFT)
+            select(Reader.class_id, func.count()).where(Reader.status != ReaderStatus.LEFT,
+                                                        Reader.reader_type != ReaderType.CLASS)
             .group_by(Reader.class_id)).all())
         rows = uow.session.scalars(select(SchoolClass)).all()
         found = [ClassInfo(c.id, c.name, c.grade, counts.get(c.id, 0)) for c in rows

@@ -1,7 +1,8 @@
 """Settings from config.toml, each overridable by SHUXIANG_<SECTION>_<KEY>.
 
 Every setting is documented in config.example.toml. Circulation rules live under
-[policy] (see core/policy.py); they are TOML-only because they are nested tables.
+[policy] (see core/policy.py) and reading targets under [targets] (core/targets.py); they are
+TOML-only because they are nested tables.
 """
 from __future__ import annotations
 
@@ -139,6 +140,7 @@ class Settings:
     wecom: WeComSettings = field(default_factory=WeComSettings)
     policy: dict[str, Any] = field(default_factory=dict)  # raw [policy] table, see core.policy
     jobs: dict[str, Any] = field(default_factory=dict)  # raw [jobs] table, see scheduler
+    targets: dict[str, Any] = field(default_factory=dict)  # raw [targets] table, see core.targets
     notices: NoticeSettings = field(default_factory=NoticeSettings)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
@@ -191,7 +193,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             except tomllib.TOMLDecodeError as exc:
                 raise SettingsError(f"{path}: {exc}") from None
     for name, table in data.items():
-        if name in ("policy", "jobs"):
+        if name in ("policy", "jobs", "targets"):
             setattr(settings, name, dict(table))
             continue
         section = getattr(settings, name, None)
@@ -214,6 +216,9 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
 def validate(settings: Settings) -> None:
     """SettingsError for values no server can run with (checked at start-up, not at the first message)."""
     settings.wechat.effective_mode()
+    from core.targets import Targets  # core.targets imports SettingsError from here
+
+    Targets.from_config(settings.targets)  # SettingsError naming the key
     if settings.wechat.follow_url and not settings.wechat.follow_url.startswith(("https://", "http://")):
         raise SettingsError(f"[wechat] follow_url must start with https://, got {settings.wechat.follow_url!r}")
     server = settings.server

@@ -286,3 +286,31 @@ def test_every_demo_class_has_a_rota_and_the_demo_class_turn_is_this_week(demo: 
         assert status.today is not None  # the simulator's 今天轮到我们班吗 says yes on a school day
     assert status.next_day is not None and (status.next_day - today).days < 7 + 14
     assert isinstance(skipped_turns(demo), list)
+
+
+def test_demo_class_holds_a_class_collection_part_of_it_moved_on_from_its_neighbour(demo: Library) -> None:
+    from core.circulation.collections import class_borrower, class_collection
+    from core.demo.builder import NEIGHBOUR_CLASS
+    from core.demo.stories import CLASS_CORNER_COPIES, DRIFTED_COPIES
+    from core.models import ReaderType
+
+    corner = class_borrower(demo, DEMO_CLASS)  # the demo's row, not a new one
+    neighbour = class_borrower(demo, NEIGHBOUR_CLASS)
+    held = class_collection(demo, corner.class_id)
+    assert CLASS_CORNER_COPIES <= len(held.loans) <= CLASS_CORNER_COPIES + DRIFTED_COPIES
+    assert len(held.loans) >= CLASS_CORNER_COPIES + DRIFTED_COPIES - 2  # a copy may be hard to find
+    assert class_collection(demo, neighbour.class_id).loans == []
+    with demo.uow() as uow:
+        s = uow.session
+        assert _count_where(s, Reader.reader_type == ReaderType.CLASS) == 2
+        assert len({loan.due_date for loan in held.loans}) == 1  # the term's last open day, moved or not
+        closed = s.scalar(select(func.count()).select_from(Loan).where(
+            Loan.reader_id == neighbour.reader_id, Loan.is_open.is_(False)))
+        assert closed and closed == len(held.loans) - CLASS_CORNER_COPIES  # the drifted set's first loans
+        statuses = set(s.scalars(select(Item.status).join(Loan, Loan.item_id == Item.id).where(
+            Loan.reader_id == corner.reader_id, Loan.is_open)))
+        assert statuses == {ItemStatus.ON_LOAN}
+
+
+def _count_where(session: Session, *where) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(Reader).where(*where)) or 0

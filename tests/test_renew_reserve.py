@@ -202,3 +202,55 @@ def test_expired_hold_with_empty_queue_goes_back_on_the_shelf(lib, clock) -> Non
     with lib.uow() as uow:
         assert uow.session.scalar(select(Item.status).where(Item.barcode == barcodes[0])) == ItemStatus.AVAILABLE
         assert uow.session.scalar(select(Reservation.status)) == ReservationStatus.EXPIRED
+
+
+def _shelve_extra_copy(lib, title_id: int, item_type: ItemType) -> str:
+    """Another copy of the title, on the shelf, of another item type (a 工具书 copy, a 教参 copy)."""
+    with lib.uow() as uow:
+        barcode = f"X{title_id:05d}{item_type.value[:3].upper()}"
+        uow.session.add(Item(barcode=barcode, title_id=title_id, item_type=item_type, price_fen=2500,
+                             call_number="I287.45/C1", location="阅览室", status=ItemStatus.AVAILABLE,
+                             created_at=lib.now()))
+        uow.commit()
+    return barcode
+
+
+@pytest.mark.parametrize(("shelf_copy", "waiting_type", "renewed"), [
+    (ItemType.REFERENCE, "teacher", False),  # a 工具书 copy is for the reading room: nobody can take it home
+    (ItemType.TEACHING_REFERENCE, "student", False),  # a pupil may not borrow a 教参 copy
+    (ItemType.TEACHING_REFERENCE, "teacher", True),  # a teacher may: the shelf fills their reservation
+    (ItemType.GENERAL, "student", True),
+])
+def test_renewal_refused_when_the_only_copies_on_the_shelf_are_ones_the_waiting_reader_cannot_borrow(
+        lib, shelf_copy: ItemType, waiting_type: str, renewed: bool) -> None:
+    from core.circulation.renew import titles_wanted_by_others
+    from core.models import ReaderType
+
+    title_id, _, reader_id, loan = lend(lib, "新华字典")
+    other_id, _ = add_reader(lib, "李同学" if waiting_type == "student" else "李老师", ReaderType(waiting_type),
+                             class_name="三年级2班" if waiting_type == "student" else None)
+    place_reservation(lib, PlaceReservation(other_id, title_id))  # before the extra copy is shelved
+    _shelve_extra_copy(lib, title_id, shelf_copy)
+    assert (title_id in titles_wanted_by_others(lib, reader_id, [title_id])) is not renewed
+    if renewed:
+        renew(lib, RenewLoan(reader_id, loan.loan_id))
+    else:
+        assert refused(renew, lib, RenewLoan(reader_id, loan.loan_id)) == (Reason.RESERVED_BY_OTHER,)
+
+
+def test_a_returned_copy_is_held_only_for_a_waiting_reader_who_may_borrow_it(lib) -> None:
+    from core.models import ReaderType
+
+    title_id, general = add_title(lib, "语文教学参考", copies=1)
+    teachers_copy = _shelve_extra_copy(lib, title_id, ItemType.TEACHING_REFERENCE)
+    _, holder = add_reader(lib, "赵老师")
+    checkout(lib, CheckoutItem(holder, general[0]))
+    checkout(lib, CheckoutItem(holder, teachers_copy))
+    pupil, _ = add_reader(lib, "李同学", ReaderType.STUDENT, class_name="三年级2班")
+    teacher, _ = add_reader(lib, "钱老师")
+    place_reservation(lib, PlaceReservation(pupil, title_id))  # first in the queue
+    place_reservation(lib, PlaceReservation(teacher, title_id))
+    back = checkin(lib, CheckinItem(teachers_copy))  # a 教参 copy: the pupil may not take it home
+    assert back.reservation_ready is not None and back.reservation_ready.reader_id == teacher
+    back = checkin(lib, CheckinItem(general[0]))
+    assert back.reservation_ready is not None and back.reservation_ready.reader_id == pupil

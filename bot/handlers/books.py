@@ -6,6 +6,7 @@ from collections.abc import Callable
 from bot.handlers.base import Context, Routes
 from bot.handlers.paging import MORE_HINT, more_after, offset
 from core import queries
+from core.models import ReaderType
 from core.queries import BookView
 
 routes = Routes("books")
@@ -24,7 +25,10 @@ def _book_lines(books: list[BookView], start: int = 0) -> list[str]:
     for i, b in enumerate(books, start + 1):
         summary = b.summary[:40].rstrip("。.！!；;，, ")
         intro = f"：{summary}" if summary else ""
-        shelf = "（在架）" if b.on_shelf else "（已借出，可预约）"
+        if not b.lendable:
+            shelf = "（工具书，在图书室阅览，不外借）"
+        else:
+            shelf = "（在架）" if b.on_shelf else "（已借出，可预约）"
         lines.append(f"{i}.《{b.title}》{b.author}{_grades(b)}{intro}{shelf}")
     return lines
 
@@ -34,10 +38,17 @@ def _for_whom(ctx: Context) -> str:
     return (f"适合{GRADES[grade - 1]}年级的" if grade else "") + (f"{topic}" if topic else "")
 
 
+def _asks_as(ctx: Context) -> ReaderType:
+    """Whose borrowing rules pick the books: a teacher's own card, else a pupil's (parents, strangers)."""
+    reader = ctx.identity.reader if ctx.identity is not None else None
+    return ReaderType(reader.reader_type) if reader is not None else ReaderType.STUDENT
+
+
 def _page(ctx: Context, fetch: Callable[..., list[BookView]]) -> tuple[list[BookView], int, bool]:
     """This page's books (after those already shown), where it starts, and whether more follow."""
     start = offset(ctx)
-    books = fetch(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"), limit=start + PAGE + 1)
+    books = fetch(ctx.library, grade=ctx.slots.get("grade"), topic=ctx.slots.get("topic"), limit=start + PAGE + 1,
+                  reader_type=_asks_as(ctx))
     page = books[start:start + PAGE]
     more = len(books) > start + PAGE
     if more:

@@ -15,6 +15,7 @@ from console.auth import PREFIX
 from core import lists, queries
 from core.reports.periods import NoTerm
 from core.reports.stats import class_term_stats
+from core.targets import Targets, reached, shortfall
 
 routes = Routes("classes")
 OVERDUE_PAGE = f"{PREFIX}/lists/overdue"  # console/lists.py
@@ -99,14 +100,18 @@ def class_stats(ctx: Context) -> str:
 
 def _class_stats(ctx: Context, own: tuple[int, str]) -> str:
     try:
-        stats = class_term_stats(ctx.library, own[0])
+        stats = class_term_stats(ctx.library, own[0], Targets.from_config(ctx.settings.targets))
     except NoTerm:
         return "校历里还没有设置学期，暂时没有本学期的统计。请联系图书室老师设置学期。"
     students = len(stats.students)
     lines = [f"{stats.class_name}本学期（{stats.since.month}月{stats.since.day}日起）借了{stats.loans}本，"
              f"{stats.borrowers}/{students}位同学借过书。",
-             f"生均{stats.per_student:.1f}本，{GRADES[stats.grade - 1] if 0 < stats.grade < 10 else ''}年级平均"
+             f"生均{stats.per_student:.1f}本{_against_target(stats.per_student, stats.target)}，"
+             f"{GRADES[stats.grade - 1] if 0 < stats.grade < 10 else ''}年级平均"
              f"{stats.grade_per_student:.1f}本（年级{stats.grade_classes}个班中第{stats.rank_in_grade}）。"]
+    if stats.rotations_target or stats.rotations:
+        goal = f"（目标{stats.rotations_target}次）" if stats.rotations_target else ""
+        lines.append(f"班级图书角本学期换书{stats.rotations}次{goal}。")
     if stats.students:
         lines.append("每人借阅：" + "、".join(f"{s.name}{s.loans}" for s in stats.students[:60]))
         if students > 60:
@@ -114,6 +119,15 @@ def _class_stats(ctx: Context, own: tuple[int, str]) -> str:
     if stats.borrowers < students:
         lines.append("发送“哪些同学还没借过书”看还没借的同学。")
     return "\n".join(lines)
+
+
+def _against_target(per_student: float, target: float) -> str:
+    """"（目标4本，还差1.2本）" / "（目标4本，已达标👍）"; nothing when the grade has no target."""
+    if not target:
+        return ""
+    if reached(per_student, target):
+        return f"（目标{target:g}本，已达标👍）"
+    return f"（目标{target:g}本，还差{shortfall(per_student, target):.1f}本）"
 
 
 @routes.on("class_not_borrowed")

@@ -63,9 +63,12 @@ def desk(ctx: Context) -> str:
         if intent == "recall":
             # The reader (a student's parents) gets the 催书 notice at once, quiet hours respected.
             recalled = recall_and_notify(ctx.library, ctx.settings, barcode, actor=actor(ctx))
+            unreached = "借书人（或家长）还没有绑定微信，收不到通知，请另行告知。" if recalled.notified == 0 else ""
             if recalled.new_due < ctx.library.today():  # already overdue: the date stays, it is just chased
                 return (f"《{recalled.title}》已逾期（应于{day(recalled.new_due)}归还），已登记催还，"
-                        "会提醒借书人尽快归还。")
+                        + (unreached or "会提醒借书人尽快归还。"))
+            if unreached:
+                return f"已催还《{recalled.title}》，新的还书日{day(recalled.new_due)}。{unreached}"
             return f"已催还《{recalled.title}》，新的还书日{day(recalled.new_due)}，会通知借书人。"
         if intent == "mark_lost":
             lost = mark_lost(ctx.library, MarkItemLost(barcode, actor=actor(ctx)))

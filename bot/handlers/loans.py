@@ -13,6 +13,7 @@ from bot.handlers.people import (
 from bot.handlers.staff import codes_in, staff_role
 from bot.handlers.texts import day, refusal, yuan
 from core import queries
+from core.circulation.collections import class_collection
 from core.desk import reader_summary
 from core.errors import Refused
 from core.models import ChargeKind, ReservationStatus
@@ -66,7 +67,25 @@ def my_loans(ctx: Context) -> str:
             continue
         lines.append(f"{who}借了{len(mine)}本：")
         lines += [loan_line(o.position, o.loan) for o in mine]
-    return _fit(lines, _next_step(ctx, loans))
+    block = class_collection_block(ctx)
+    return _fit(lines, "\n".join([*block, _next_step(ctx, loans)]))
+
+
+def class_collection_block(ctx: Context) -> list[str]:
+    """班级图书角: what the class teacher's class borrowed as a class (集体借阅), apart from their own books."""
+    identity = ctx.identity
+    if identity is None or identity.class_teacher_of is None:
+        return []
+    collection = class_collection(ctx.library, identity.class_teacher_of[0])
+    if not collection.loans:
+        return []
+    today = ctx.library.today()
+    late = sum(1 for loan in collection.loans if loan.due_date < today)
+    recalled = [loan for loan in collection.loans if loan.recalled and loan.due_date >= today]
+    lines = [f"班级图书角（{collection.class_name}集体借阅）{len(collection.loans)}本，"
+             f"{day(max(loan.due_date for loan in collection.loans))}到期" + (f"，其中{late}本已逾期，请尽快还到图书室" if late else "") + "。"]
+    lines += [f"图书室催还《{loan.title}》，请在{day(loan.due_date)}前归还。" for loan in recalled[:3]]
+    return lines
 
 
 def _next_step(ctx: Context, loans: list[OwnedLoan]) -> str:

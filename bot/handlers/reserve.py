@@ -8,6 +8,8 @@ from core import queries
 from core.accounts import Person
 from core.circulation import CancelReservation, PlaceReservation, cancel_reservation, place_reservation
 from core.errors import Reason, Refused
+from core.search import TitleHit
+from core.search.editions import by_author, edition_after, is_edition, split_edition
 
 routes = Routes("reserve")
 
@@ -59,6 +61,10 @@ def reserve(ctx: Context) -> str:
     if not query:
         ctx.ask("reserve_title")  # the next message may be just the title (bot/handlers/followups.py)
         return "想预约哪本书？直接回复书名就行，比如：三体。"
+    stem, edition = split_edition(query)
+    edition = edition or edition_after(ctx.text, stem)  # the parser may cut “（青少版）” off the slot
+    if edition:
+        return _reserve_edition(ctx, holders, stem, edition)
     hits = ctx.search.search(query, limit=3).hits
     exact = [h for h in hits if h.title == query]
     if exact or len(hits) == 1:
@@ -68,6 +74,27 @@ def reserve(ctx: Context) -> str:
     ctx.ask("reserve", tuple(h.id for h in hits))
     return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(hits, 1)) \
         + "\n请回复序号。"
+
+
+def _reserve_edition(ctx: Context, holders: list[Person], stem: str, edition: str) -> str:
+    """预约 西游记（青少版）: that edition, or a question among its books; never another title."""
+    wanted = f"{stem}（{edition}）"
+    found: dict[int, TitleHit] = {}
+    for query in (wanted, stem):
+        for hit in ctx.search.search(query, limit=10).hits:
+            found.setdefault(hit.id, hit)
+    exact = [h for h in found.values() if is_edition(h.title, stem, edition, exact=True)]
+    chosen = exact or [h for h in found.values() if is_edition(h.title, stem, edition)] \
+        or [h for h in found.values() if is_edition(h.title, stem, "", exact=True) and by_author(h.author, edition)]
+    if len(chosen) == 1:
+        return _for_whom(ctx, chosen[0].id, holders)
+    if chosen:
+        ctx.ask("reserve", tuple(h.id for h in chosen))
+        return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(chosen, 1)) \
+            + "\n请回复序号。"
+    others = "、".join(f"《{h.title}》" for h in list(found.values())[:3])
+    hint = f"馆里有{others}，想要的话请发送“预约 书名”。" if others else "请核对书名后再试。"
+    return f"没有找到《{wanted}》。{hint}"
 
 
 def _one_choice(ctx: Context) -> int | None:

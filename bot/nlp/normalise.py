@@ -84,6 +84,9 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 # "S 30277", "1000 0141": a code typed with a space in it is one code.
 _SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
 _SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
+# An ISBN-13 written with hyphens or spaces ("978-7-5602-2140-3", "978 7 5342 9204 5") is one number.
+_SPLIT_ISBN = re.compile(r"(?<![\d-])97[89](?:[- ]?\d){9}[- ]?[\dXx](?![\d-])")
+_ISBN_SEPARATORS = re.compile(r"[- ]")
 
 
 def fix_typos(text: str) -> str:
@@ -99,6 +102,7 @@ def fix_typos(text: str) -> str:
 
 def join_codes(text: str) -> str:
     """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code."""
+    text = _SPLIT_ISBN.sub(lambda m: _ISBN_SEPARATORS.sub("", m.group()), text)
     text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
     return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)
 

@@ -13,11 +13,15 @@ _UNIT = r"(?:本|个|项|条|册|部|号|套)"
 # "第1本和第3本", "第一、三本", "第2、4个"
 # A Chinese numeral after a separator must end the run, or "第一本和三体" would read 三 as a position.
 _NEXT = rf"(?:第\s*{NUM}|\d{{1,2}}|{CN_NUM}{{1,3}}(?=\s*{_UNIT}|[^\u4e00-\u9fff]|$))"
-_ORDINAL_RUN = re.compile(rf"第\s*{NUM}\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
+# "三体第二部黑暗森林": 第N部 run into more title is a volume of the title, not a position.
+_ORDINAL_RUN = re.compile(rf"第\s*{NUM}(?!\s*[部卷册集][\u4e00-\u9fff])\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
 # A message (or what is left of it) made only of positions: "1 3", "1、3", "一和三本"
 _BARE_RUN = re.compile(rf"^{NUM}\s*{_UNIT}?(?:{_SEP}{NUM}\s*{_UNIT}?)*$")
 _FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")
-_LAST = re.compile(r"最后\s*(?:一|1)\s*" + _UNIT)
+# Counted from the end: "最后一本", "最后那个" → -1; "倒数第二本" → -2 (the handler resolves them).
+# "头一本", "头一个" (the first) read as 第一本.
+HEAD_FIRST = re.compile(r"头(?=[一1]\s*(?:本|个|项|条|册))")
+_FROM_END = re.compile(rf"倒数\s*第?\s*({NUM})\s*{_UNIT}?|最后(?:边|面)?\s*(?:一|1)?\s*(?:那|这)?\s*{_UNIT}|(?:后边|后面)那\s*{_UNIT}")
 _NUM_RE = re.compile(NUM)
 _SPACES = re.compile(r"\s+")
 MAX_POSITION = 50  # nobody has 50 loans; bigger numbers are barcodes, ISBNs or years
@@ -54,14 +58,29 @@ _PIECE_SPLIT = re.compile(r"[\s,，;；。]+(?=第)")
 _REFUSED = re.compile(r"不用|不要|别|不续|就不|先不|不需要|还了|已经还|看完了|已经看完|读完了|算了")
 
 
-def find_positions(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+def _from_end(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, -n) for each position counted from the end: 最后一本 → -1, 倒数第二本 → -2."""
+    out = []
+    for m in _FROM_END.finditer(text):
+        n = cn_to_int(m.group(1)) if m.group(1) else 1
+        if n and 1 <= n <= MAX_POSITION:
+            out.append((m.start(), m.end(), -n))
+    return out
+
+
+def find_positions(text: str, *, refusals: bool = True) -> tuple[list[int], list[tuple[int, int]]]:
     """Positions the message asks for, leaving out those it refuses ("续借第二本 第五本不用" → [2]).
 
     Each mention (第…本, 前两本, 最后一本, "1，2，3") is refused when the words after it, up to the next
     mention, say so. Returns the sorted wanted positions and the spans of every mention.
     """
-    runs: list[tuple[int, int, list[int]]] = []
+    text = HEAD_FIRST.sub("第", text)  # same length: spans stay valid
+    ends = _from_end(text)
+    runs: list[tuple[int, int, list[int]]] = [(s, e, [v]) for s, e, v in ends]
+    covered = {i for s, e, _ in ends for i in range(s, e)}  # a set: many mentions stay linear
     for m in _ORDINAL_RUN.finditer(text):
+        if m.start() in covered:
+            continue  # the 第二本 of 倒数第二本
         # "第二本 第五本不用" is two mentions: a space or comma between ordinals starts another one.
         start = m.start()
         for piece in _PIECE_SPLIT.split(m.group()):
@@ -75,33 +94,32 @@ def find_positions(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     m = _FIRST_N.search(text)
     if m and (n := cn_to_int(m.group(1))) and 1 <= n <= MAX_POSITION:
         runs.append((m.start(), m.end(), list(range(1, n + 1))))
-    if m := _LAST.search(text):
-        runs.append((m.start(), m.end(), [-1]))
     runs.sort()
     wanted: set[int] = set()
     refused: set[int] = set()
     for i, (_, end, values) in enumerate(runs):
         after = text[end:runs[i + 1][0] if i + 1 < len(runs) else len(text)]
         after = _OTHERS.split(after, 1)[0]  # "第三本续一下 其他的要还了": the refusal is about the others
-        (refused if _REFUSED.search(after) else wanted).update(values)
+        (refused if refusals and _REFUSED.search(after) else wanted).update(values)
     wanted -= refused
     return sorted(wanted, key=lambda v: (v < 0, v)), [(s, e) for s, e, _ in runs]
 
 
 def find_indexes(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Positions in the loan list named in text (sorted, unique) and the spans they came from."""
-    found: list[int] = []
-    spans: list[tuple[int, int]] = []
+    text = HEAD_FIRST.sub("第", text)
+    ends = _from_end(text)
+    found: list[int] = [v for _, _, v in ends]
+    spans: list[tuple[int, int]] = [(s, e) for s, e, _ in ends]
+    covered = {i for s, e in spans for i in range(s, e)}
     for m in _ORDINAL_RUN.finditer(text):
+        if m.start() in covered:
+            continue
         found += _positions(m.group())
         spans.append(m.span())
     m = _FIRST_N.search(text)
     if m and (n := cn_to_int(m.group(1))) and 1 <= n <= MAX_POSITION:
         found += range(1, n + 1)
-        spans.append(m.span())
-    m = _LAST.search(text)
-    if m:
-        found.append(-1)  # counted from the end of the list; documented in docs/nlu.md
         spans.append(m.span())
     return sorted(set(found), key=lambda v: (v < 0, v)), spans
 

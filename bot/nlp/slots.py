@@ -47,7 +47,7 @@ _ABOUT = re.compile(r"^(.{2,10}?)(?:的|(?<![分人鸟种门归])类的|方面�
 # The content excludes the opening mark too: an unclosed 《 then stops at the next 《 instead of
 # scanning to the end for every one of them (O(n²) on "《《《…").
 _BRACKETS = re.compile(r"《([^《》]+)》|“([^“”]+)”|\"([^\"]+)\"|「([^「」]+)」|『([^『』]+)』|【([^【】]+)】|‘([^‘’]+)’")
-_ALL_RE = re.compile(r"全部|所有|全都|都|统统|通通|一起|每一?本|两本都|全续")
+_ALL_RE = re.compile(r"全部|所有|全都|都|统统|通通|一起|每一?本|两本都|全续|全(?:取消|撤|删|退)")
 _CODE_RE = re.compile(CODE)
 _CARD_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,3}\d{3,}[A-Za-z0-9]*)(?![A-Za-z0-9])")
 _NAME_NOISE = re.compile(
@@ -56,7 +56,9 @@ _NAME_NOISE = re.compile(
 _NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,5}")
 _GRADE_RE = re.compile(rf"(\d|{CN_NUM})\s*年级|初\s*([一二三123])|(\d{{1,2}}|{CN_NUM}{{1,3}})\s*岁"
                        rf"|(?<![\d])(\d)0?\d\s*班|(\d|{CN_NUM})\s*年\s*(?:\d|{CN_NUM})\s*班|({CN_NUM}|\d)\s*[(（]\s*\d{{1,2}}\s*[)）]\s*班")
-_CLASS_RE = re.compile(rf"(?:年级|初[一二三])\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|[(（](\d{{1,2}})[)）]\s*班")
+# "三年级二班", "初二(5)班", "三(2)班", "4年1班", "302班" / "603班" (grade digit, then the class number).
+_CLASS_RE = re.compile(rf"(?:年级|初[一二三])\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|[(（](\d{{1,2}})[)）]\s*班"
+                       rf"|(?:\d|{CN_NUM})\s*年\s*(\d{{1,2}}|{CN_NUM}{{1,3}})\s*班|(?<!\d)[1-9]0?([1-9]|1\d)\s*班")
 _TOPIC_RE = re.compile("|".join(re.escape(t) for t in sorted(TOPICS, key=len, reverse=True)))
 _KIND_RE = re.compile("|".join(re.escape(k) for k in sorted(NOTICE_KINDS, key=len, reverse=True)))
 _ACTIVITY_PREFIX = re.compile(r"^.*?(?:发布|发一?个|发送|新建|创建)(?:一个|一条)?(?:读书|阅读)?活动[\s:：,，]*")
@@ -262,9 +264,12 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
     return best or None
 
 
-def extract_indexes(text: str) -> tuple[list[int], str]:
-    """Loan positions wanted (refused ones left out) and the text with every mention blanked out."""
-    found, spans = find_positions(text)
+def extract_indexes(text: str, *, refusals: bool = True) -> tuple[list[int], str]:
+    """Loan positions wanted (refused ones left out) and the text with every mention blanked out.
+
+    refusals=False counts every mention: for a cancellation "最后一个预约不要了" names the one to cancel.
+    """
+    found, spans = find_positions(text, refusals=refusals)
     return found, blank_spans(text, spans, " ")
 
 
@@ -291,9 +296,9 @@ _CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二�
                             r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
 _RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
 _OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
-_NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
+_NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
                     r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
-_NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|想|要|的|了|吗|呢|吧|上|他|她"
+_NOT_NAMES = re.compile(r"叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"
                         r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都"
                         # words around a binding that are no one's name ("换卡了 重新绑定 S30999")
                         r"|重新|再次|退出|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
@@ -324,12 +329,11 @@ def extract_bind(text: str) -> dict[str, str]:
             if _plausible_name(name):
                 slots["name"] = name
                 return slots
-    names = [n for n in _NAME_RE.findall(_NAME_NOISE.sub(" ", text)) if _plausible_name(n)]
+    # "张红梅老师" is 张红梅; "张老师" stays as it is (how a teacher names themself).
+    found = [n[:-2] if n.endswith("老师") and len(n) > 3 else n for n in _NAME_RE.findall(_NAME_NOISE.sub(" ", text))]
+    names = [n for n in found if _plausible_name(n)]
     if names:
-        name = names[-1]
-        if name.endswith("老师") and len(name) > 3:
-            name = name[:-2]
-        slots["name"] = name
+        slots["name"] = names[-1]
     return slots
 
 
@@ -357,7 +361,7 @@ def extract_class_no(text: str) -> int | None:
     m = _CLASS_RE.search(text)
     if not m:
         return None
-    return cn_to_int(m.group(1) or m.group(2))
+    return cn_to_int(next(g for g in m.groups() if g))
 
 
 def extract_topic(text: str) -> str | None:

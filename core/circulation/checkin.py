@@ -9,13 +9,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.calendar import SchoolCalendar
 from core.circulation.commands import CheckinItem
-from core.circulation.fines import overdue_fine_fen, overdue_open_days
+from core.circulation.fines import days_late as count_days_late
+from core.circulation.fines import overdue_fine_fen
 from core.circulation.holds import shelve_or_hold
 from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item
 from core.circulation.results import LoanReturned
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Charge, ChargeKind, Item, Loan
+from core.models import Charge, ChargeKind, Item, Loan, ReaderType
 from core.policy import Policy
 
 _LOANS = Loan.__table__
@@ -42,8 +43,10 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
                calendar: SchoolCalendar, policy: Policy, actor: str, shelve: bool = True) -> LoanReturned:
     """Close an open loan: fine, suspension after a renewed loan came back late, then the queue."""
     reader = loan.reader  # loaded and locked together with the loan
-    days_late = overdue_open_days(calendar, loan.due_date, today)
+    days_late = count_days_late(policy, calendar, loan.due_date, today)
     fine = overdue_fine_fen(policy, days_late, item.price_fen)
+    if reader.reader_type == ReaderType.CLASS and not policy.class_collection_fines:
+        fine = 0  # 集体借阅: no class fine by default; the class teacher is reminded instead
     session.execute(_CLOSE_LOAN, {"loan_id": loan.id, "now": now})
     set_committed_value(loan, "returned_at", now)
     set_committed_value(loan, "is_open", False)

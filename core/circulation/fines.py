@@ -12,6 +12,17 @@ def overdue_open_days(calendar: SchoolCalendar, due_date: date, on_day: date) ->
     return calendar.open_days_between(due_date, on_day)
 
 
+def days_late(policy: Policy, calendar: SchoolCalendar, due_date: date, on_day: date) -> int:
+    """How many days late a loan due on `due_date` is on `on_day`: the one count everyone shows.
+
+    The fine at return, 我的借阅, the 催书 push, the class teacher's weekly list, the chat's class
+    list and the console's lists all call this, so a reader, a teacher and the desk never read two
+    numbers for the same book. Today it counts open days (`overdue_open_days`); a `fine_days` policy
+    option decides it here, in one place, when it comes (the policy is passed for that).
+    """
+    return max(0, overdue_open_days(calendar, due_date, on_day))
+
+
 def overdue_fine_fen(policy: Policy, days_late: int, price_fen: int) -> int:
     fine = max(0, days_late) * policy.fine_per_day_fen
     if policy.fine_cap_at_price and price_fen > 0:

@@ -9,23 +9,26 @@ from sqlalchemy.orm import Session
 from core.calendar import SchoolCalendar
 from core.circulation.lookups import audit, set_item_status
 from core.circulation.results import ReservationReady
-from core.models import Item, ItemStatus, Reader, ReaderStatus, Reservation, ReservationStatus
+from core.models import Item, ItemStatus, Reader, ReaderStatus, ReaderType, Reservation, ReservationStatus
 from core.policy import Policy
 
-# The first reader in the title's queue whose account is still open (built once: hot path).
-# Selects the id only: most returns find no queue, and a bare column skips building an entity.
+# The first reader in the title's queue whose account is still open and who may borrow this copy's
+# item type (a 教参 copy is not held for a pupil; built once: hot path). Selects the id only: most
+# returns find no queue, and a bare column skips building an entity.
 _FIRST_WAITING = (
     select(Reservation.id).join(Reader, Reader.id == Reservation.reader_id)
     .where(Reservation.title_id == bindparam("title_id"), Reservation.status == ReservationStatus.WAITING,
-           Reader.status == ReaderStatus.ACTIVE)
+           Reader.status == ReaderStatus.ACTIVE, Reader.reader_type.in_(bindparam("reader_types", expanding=True)))
     .order_by(Reservation.id).limit(1).with_for_update(of=Reservation)
 )
 
 
 def shelve_or_hold(session: Session, item: Item, *, now: datetime, today: date, calendar: SchoolCalendar,
                    policy: Policy, actor: str) -> ReservationReady | None:
-    """Hold the copy for the first waiting reader of its title, else put it back on the shelf."""
-    waiting_id = session.scalar(_FIRST_WAITING, {"title_id": item.title_id})
+    """Hold the copy for the first waiting reader of its title who may borrow it, else shelve it."""
+    may_borrow = [t.value for t in ReaderType if policy.rule(t, item.item_type).loanable]
+    waiting_id = session.scalar(_FIRST_WAITING, {"title_id": item.title_id, "reader_types": may_borrow}) \
+        if may_borrow else None
     if waiting_id is None:
         set_item_status(session, item, ItemStatus.AVAILABLE)
         return None

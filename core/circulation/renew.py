@@ -1,15 +1,16 @@
 """续借: extend a loan, or explain every reason it cannot be extended."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.circulation.commands import RenewLoan
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late as count_days_late
 from core.circulation.lookups import account_reasons, audit, reader_by_id
 from core.circulation.results import LoanRenewed
+from core.circulation.waiting import titles_short_for_others
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Item, ItemStatus, Loan, ReaderType, Renewal, Reservation, ReservationStatus
+from core.models import Loan, ReaderType, Renewal
 from core.policy import Policy
 from core.queries import LoanView
 
@@ -29,21 +30,13 @@ def renew(library: Library, cmd: RenewLoan) -> LoanRenewed:
         rule = library.policy.rule(reader.reader_type, item.item_type)
 
         reasons = account_reasons(reader, today)
-        days_late = overdue_open_days(calendar, loan.due_date, today)
+        days_late = count_days_late(library.policy, calendar, loan.due_date, today)
         if days_late > library.policy.renew_grace_days:
             reasons.append(Reason.OVERDUE)
         if loan.recalled_at is not None:
             reasons.append(Reason.RECALLED)
-        waiting_others = session.scalar(
-            select(func.count()).select_from(Reservation)
-            .where(Reservation.title_id == item.title_id, Reservation.status == ReservationStatus.WAITING,
-                   Reservation.reader_id != reader.id)) or 0
-        if waiting_others:
-            on_shelf = session.scalar(
-                select(func.count()).select_from(Item)
-                .where(Item.title_id == item.title_id, Item.status == ItemStatus.AVAILABLE)) or 0
-            if on_shelf < waiting_others:
-                reasons.append(Reason.RESERVED_BY_OTHER)
+        if item.title_id in titles_short_for_others(session, library.policy, reader.id, [item.title_id]):
+            reasons.append(Reason.RESERVED_BY_OTHER)
         if loan.renewal_count >= rule.renewals:
             reasons.append(Reason.RENEWALS_USED_UP)
         # Count from the later of the old due date and today: no stacking, no bonus for lateness.
@@ -85,18 +78,8 @@ def quick_renew_reasons(policy: Policy, reader_type: ReaderType, loan: LoanView)
 
 def titles_wanted_by_others(library: Library, reader_id: int, title_ids: list[int]) -> set[int]:
     """The titles among `title_ids` that renew() refuses as RESERVED_BY_OTHER for this reader:
-    more readers waiting than copies on the shelf."""
+    other readers wait and the shelf holds no copy each of them may borrow (core.circulation.waiting)."""
     if not title_ids:
         return set()
     with library.read_uow() as uow:
-        session = uow.session
-        waiting = dict(session.execute(
-            select(Reservation.title_id, func.count()).where(
-                Reservation.title_id.in_(title_ids), Reservation.status == ReservationStatus.WAITING,
-                Reservation.reader_id != reader_id).group_by(Reservation.title_id)).all())
-        if not waiting:
-            return set()
-        on_shelf = dict(session.execute(
-            select(Item.title_id, func.count()).where(
-                Item.title_id.in_(list(waiting)), Item.status == ItemStatus.AVAILABLE).group_by(Item.title_id)).all())
-    return {t for t, n in waiting.items() if on_shelf.get(t, 0) < n}
+        return titles_short_for_others(uow.session, library.policy, reader_id, title_ids)

@@ -58,6 +58,7 @@ class LoanRecalled:
     title: str
     old_due: date
     new_due: date
+    notified: int | None = None  # users the 催还通知 is for (0: nobody bound/reachable); None: no notice asked
 
 
 @dataclass(frozen=True)

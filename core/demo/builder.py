@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import versions
 from core.catalogue import bump_catalogue_version
+from core.circulation.collections import NAME_SUFFIX, class_card_no
 from core.clock import school_datetime
 from core.demo.bindings import bind_demo_users
 from core.demo.books import BookSpec, load_real_books
@@ -20,7 +21,14 @@ from core.demo.plan import ItemRec, LoanPlan, ReaderRec
 from core.demo.rota import insert_demo_rota
 from core.demo.shelving import barcode, call_number, demo_isbn, location
 from core.demo.staff import add_demo_staff
-from core.demo.stories import demo_class_overdue, demo_family, random_loans, special_states, waiting_and_ready
+from core.demo.stories import (
+    demo_class_collection,
+    demo_class_overdue,
+    demo_family,
+    random_loans,
+    special_states,
+    waiting_and_ready,
+)
 from core.demo.synthetic import synthetic_books
 from core.demo.terms import DemoTerms, demo_terms
 from core.demo.users import DEMO_CLASS, DEMO_USERS, DemoUser
@@ -35,6 +43,7 @@ from core.models import (
     Item,
     Loan,
     Reader,
+    ReaderType,
     Renewal,
     Reservation,
     SchoolClass,
@@ -48,6 +57,7 @@ NEW_TITLES = (15, 25)  # real and invented titles catalogued in the last ten day
 MARKER_ACTION = "demo_build"
 DEMO_FACT = "demo_school"  # install_facts key: this database holds the demo school (serve --demo checks it)
 SEED = 2024
+NEIGHBOUR_CLASS = "三年级1班"  # its class collection moved on to the demo class (图书漂流)
 
 
 class DemoBuildError(RuntimeError):
@@ -82,10 +92,13 @@ def _build(session: Session, library: Library) -> str:
     _mark_new_titles(rng, items, today)
     planner = Planner(calendar, library.policy, today, terms.current.start, items)
     _plan_circulation(planner, readers)
+    corners = _class_corners(school)
+    demo_class_collection(planner, corners[DEMO_CLASS], corners[NEIGHBOUR_CLASS])
 
     _insert_calendar(session, terms)
     title_ids = _insert_catalogue(session, books, items, today, now, rng)
-    _insert_people(session, school, readers, now)
+    class_ids = _insert_people(session, school, readers, now)
+    _insert_class_borrowers(session, corners, class_ids, now)
     insert_demo_rota(session, terms.current.start, today)  # 借阅轮流表 for every class (core/demo/rota.py)
     _insert_circulation(session, planner, title_ids, now)
     bump_catalogue_version(session)
@@ -199,7 +212,23 @@ def _long_ago(rng: random.Random, book: BookSpec, today: date) -> datetime:
     return school_datetime(first + timedelta(days=rng.randrange(span)), 10)
 
 
-def _insert_people(session: Session, school: School, readers: dict[str, ReaderRec], now: datetime) -> None:
+def _class_corners(school: School) -> dict[str, ReaderRec]:
+    """The class borrowers (集体借阅) of the demo class and its neighbour; card numbers come once classes have ids."""
+    return {name: ReaderRec(f"class:{name}", f"{name}{NAME_SUFFIX}", ReaderType.CLASS, _grade(school, name), name)
+            for name in (DEMO_CLASS, NEIGHBOUR_CLASS)}
+
+
+def _insert_class_borrowers(session: Session, corners: dict[str, ReaderRec], class_ids: dict[str, int],
+                            now: datetime) -> None:
+    """Insert each class borrower as core.circulation.collections.class_borrower would create it."""
+    for name, rec in corners.items():
+        rec.card_no = class_card_no(class_ids[name])
+        rec.id = _insert_ids(session, Reader, [{"card_no": rec.card_no, "name": rec.name,
+                                                "reader_type": ReaderType.CLASS, "class_id": class_ids[name],
+                                                "created_at": now}])[0]
+
+
+def _insert_people(session: Session, school: School, readers: dict[str, ReaderRec], now: datetime) -> dict[str, int]:
     class_ids = dict(zip([c.name for c in school.classes], _insert_ids(session, SchoolClass, [
         {"name": c.name, "grade": c.grade} for c in school.classes]), strict=True))
     specs = school.readers
@@ -216,6 +245,7 @@ def _insert_people(session: Session, school: School, readers: dict[str, ReaderRe
     session.execute(insert(GuardianStudent), [
         {"guardian_id": gid, "student_id": readers[card].id, "relation": relation}
         for g, gid in zip(school.guardians, guardian_ids, strict=True) for card, relation in g.children])
+    return class_ids
 
 
 def _insert_circulation(session: Session, p: Planner, title_ids: list[int], now: datetime) -> None:

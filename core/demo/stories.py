@@ -125,3 +125,32 @@ def random_loans(p: Planner, pupils: list[ReaderRec], teachers: list[ReaderRec])
                 loan = p.current(reader, item)
                 if loan.renewals == [] and p.rng.random() < 0.1:
                     p.renew(loan, p.previous_open_day(p.today))
+
+
+CLASS_CORNER_COPIES = 12  # 三年级2班's own class collection (集体借阅)
+DRIFTED_COPIES = 8  # a set 三年级1班 read first, moved on to 三年级2班 (图书漂流)
+
+
+def demo_class_collection(p: Planner, corner: ReaderRec, neighbour: ReaderRec) -> None:
+    """三年级2班's 班级图书角: a set lent early in the term, and a set moved on from 三年级1班 (漂流).
+
+    The move is planned as core.circulation.collections.move_collection makes it: the first class's
+    loan closed on the move day, a new one opened for the second class with the same due date.
+    """
+    if len(p.open_days) < 12:  # the term has only just begun: the class borrows today
+        lend_day, first_day = p.today, p.today
+        move_day = p.today
+    else:
+        first_day, lend_day, move_day = p.open_days[1], p.open_days[3], p.open_days[-5]
+    for _ in range(CLASS_CORNER_COPIES):
+        item = p.pick(corner, lend_day, date.max, ItemType.GENERAL)
+        if item is not None:
+            p.lend(corner, item, lend_day)
+    for _ in range(DRIFTED_COPIES):
+        item = p.pick(neighbour, first_day, date.max, ItemType.GENERAL)
+        if item is None:
+            continue
+        first = p.lend(neighbour, item, first_day)
+        if move_day > first_day:
+            p.close(first, move_day)
+            p.lend(corner, item, move_day, due=first.due_date)

@@ -16,12 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.calendar import SchoolCalendar
-from core.circulation.fines import overdue_open_days
+from core.circulation.fines import days_late as count_days_late
 from core.clock import school_today
 from core.library import Library
+from core.lists import name_sort_key
 from core.messaging import NewMessage, OutboundQueue
 from core.models import (
     Item,
+    ItemStatus,
+    ItemType,
     Loan,
     Reader,
     ReaderStatus,
@@ -37,6 +40,7 @@ from core.notices.models import Activity
 from core.notices.quiet import QuietHours
 from core.notices.recipients import Directory, class_teachers
 from core.notices.routing import GROUP, PARENT, STAFF, UNROUTED, Router
+from core.queries import lendable_types
 from core.settings import Settings
 
 
@@ -96,6 +100,8 @@ def due_soon(run: Run) -> None:
     horizon = run.calendar.add_open_days(run.today, policy.due_soon_days)
     rows = run.session.execute(_OPEN_LOANS.where(Loan.due_date >= run.today, Loan.due_date <= horizon))
     for loan_id, reader_id, due, renewals, name, rtype, _cls, title, item_type in rows:
+        if rtype == ReaderType.CLASS:
+            continue  # 班级图书角: due on the term's end, which the term-end reminder already says (once, not per copy)
         rule = policy.rule(ReaderType(rtype), item_type)
         renew_days = rule.renew_days if renewals < rule.renewals else None
         text = texts.due_soon(title, due, child=_child(rtype, name), renew_days=renew_days)
@@ -115,15 +121,26 @@ def overdue(run: Run) -> None:
         # arrive together on the first school day: the first open day's run writes one.
         return
     repeat = run.settings.notices.overdue_repeat_days
+    per_class: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
     for loan_id, reader_id, due, _r, name, rtype, _cls, title, _t in run.session.execute(
             _OPEN_LOANS.where(Loan.due_date < run.today)):
-        days_late = overdue_open_days(run.calendar, due, run.today)  # as the fine and 我的借阅 count
+        days_late = count_days_late(run.library.policy, run.calendar, due, run.today)  # as everyone counts
         if days_late == 0:
+            continue
+        if rtype == ReaderType.CLASS:  # one notice per class collection, not one per copy
+            per_class[reader_id].append((due, title, name))
             continue
         text = texts.overdue(title, due, days_late, child=_child(rtype, name))
         bucket = overdue_bucket((run.today - due).days, repeat)
         run.add(f"overdue:{reader_id}:{loan_id}:{due.isoformat()}:{bucket}", topics.OVERDUE, f"loan:{loan_id}",
                 run.for_reader(reader_id, rtype), text, "催还通知")
+    for reader_id, late in per_class.items():
+        first = min(due for due, _t, _n in late)
+        bucket = overdue_bucket((run.today - first).days, repeat)
+        text = texts.class_collection_overdue(late[0][2], [t for _d, t, _n in sorted(late)], first,
+                                              count_days_late(run.library.policy, run.calendar, first, run.today))
+        run.add(f"overdue_class:{reader_id}:{first.isoformat()}:{bucket}", topics.OVERDUE, f"reader:{reader_id}",
+                run.for_reader(reader_id, ReaderType.CLASS), text, "催还通知")
 
 
 def week_key(day: date) -> str:
@@ -132,14 +149,21 @@ def week_key(day: date) -> str:
 
 
 def class_weekly(run: Run) -> None:
-    """班主任周报: each class teacher gets the students past their second 催书; class groups get counts."""
-    repeat = run.settings.notices.overdue_repeat_days
-    listed_before = run.today - timedelta(days=1 + repeat)  # due on or before this: 2nd notice reached
+    """班主任周报: each class teacher gets every overdue book of their class; class groups get counts.
+
+    Days late are `core.circulation.fines.days_late`, as in the chat's 本班逾期 and the console's
+    lists; the list is sorted like them: most days late first, then by name (pinyin), then title.
+    """
+    policy = run.library.policy
     per_class: dict[int, list[tuple[str, str, int, int]]] = defaultdict(list)
     for _l, reader_id, due, _r, name, _rtype, class_id, title, _t in run.session.execute(
-            _OPEN_LOANS.where(Loan.due_date <= listed_before, Reader.class_id.is_not(None),
-                              Reader.reader_type == ReaderType.STUDENT).order_by(Reader.name, Loan.due_date)):
-        per_class[class_id].append((name, title, (run.today - due).days, reader_id))
+            _OPEN_LOANS.where(Loan.due_date < run.today, Reader.class_id.is_not(None),
+                              Reader.reader_type == ReaderType.STUDENT)):
+        late = count_days_late(policy, run.calendar, due, run.today)
+        if late >= 1:
+            per_class[class_id].append((name, title, late, reader_id))
+    for rows in per_class.values():
+        rows.sort(key=lambda r: (-r[2], name_sort_key(r[0]), r[1]))
     teachers = class_teachers(run.session)
     week = week_key(run.today)
     names = dict(run.session.execute(select(SchoolClass.id, SchoolClass.name)).all())
@@ -176,25 +200,44 @@ def reservation_ready(run: Run) -> None:
 
 
 def new_books(run: Run) -> None:
-    """新书推荐: the week's new titles with a one-line introduction and grades, to teachers and class groups."""
+    """新书推荐: the week's new titles with a one-line introduction and grades, to teachers and class groups.
+
+    Each audience sees what it may use (`core.queries.lendable_types`): a 工具书 is marked as for the
+    reading room (never offered as borrowable), a teachers' book (教参) goes to teachers, not to class groups.
+    """
     since = run.now - timedelta(days=run.settings.notices.new_books_days)
-    books = run.session.execute(select(Title.title, Title.author, Title.summary, Title.min_grade, Title.max_grade)
+    books = run.session.execute(select(Title.id, Title.title, Title.author, Title.summary, Title.min_grade,
+                                       Title.max_grade)
                                 .where(Title.created_at >= since).order_by(Title.created_at.desc(), Title.id)).all()
     if not books:
         return
+    types: dict[int, set[ItemType]] = defaultdict(set)
+    for title_id, item_type in run.session.execute(
+            select(Item.title_id, Item.item_type).where(Item.title_id.in_([b[0] for b in books]),
+                                                        Item.status.not_in((ItemStatus.LOST, ItemStatus.WITHDRAWN)))):
+        types[title_id].add(ItemType(item_type))
+
+    def for_reader(reader_type: ReaderType) -> tuple[list[tuple[str, str, str, int | None, int | None]], set[str]]:
+        lendable = set(lendable_types(run.library, reader_type))
+        rows = [tuple(b[1:]) for b in books if types[b[0]] & lendable or ItemType.REFERENCE in types[b[0]]]
+        reading_room = {b[1] for b in books if ItemType.REFERENCE in types[b[0]] and not types[b[0]] & lendable}
+        return rows, reading_room  # type: ignore[return-value]
+
     week = week_key(run.today)
-    rows = [tuple(b) for b in books]
-    text = texts.new_books(rows)  # type: ignore[arg-type]
+    rows, reading_room = for_reader(ReaderType.TEACHER)
     teachers = run.session.scalars(select(Reader.id).where(Reader.reader_type == ReaderType.TEACHER,
                                                            Reader.status == ReaderStatus.ACTIVE))
     users = [u for rid in teachers for u in run.directory.for_reader(rid, ReaderType.TEACHER)]
-    run.add(f"new_books:{week}", topics.NEW_BOOKS, "", dict.fromkeys(users), text, "新书推荐")
+    if rows:
+        run.add(f"new_books:{week}", topics.NEW_BOOKS, "", dict.fromkeys(users),
+                texts.new_books(rows, reading_room=reading_room), "新书推荐")
+    pupils, pupils_reading_room = for_reader(ReaderType.STUDENT)
     for class_name, grade in run.session.execute(select(SchoolClass.name, SchoolClass.grade)):
         group = group_user(run, class_name)
-        suits = [b for b in rows if (b[3] or 1) <= grade <= (b[4] or 9) and not (b[3] == 0 and b[4] == 0)]
+        suits = [b for b in pupils if (b[3] or 1) <= grade <= (b[4] or 9) and not (b[3] == 0 and b[4] == 0)]
         if group is not None and suits:
             run.add(f"new_books:{week}:{class_name}", topics.NEW_BOOKS, "", [(group, GROUP)],
-                    texts.new_books(suits), "新书推荐")  # type: ignore[arg-type]
+                    texts.new_books(suits, reading_room=pupils_reading_room), "新书推荐")
 
 
 def activities(run: Run) -> None:
@@ -237,8 +280,45 @@ def term_end(run: Run) -> None:
     for reader_id, titles in per_reader.items():
         name, rtype = info[reader_id]
         run.add(f"term_end:{reader_id}:{term.name}", topics.TERM_END, f"reader:{reader_id}",
-                run.for_reader(reader_id, rtype), texts.term_end(term.end, titles, child=_child(rtype, name)),
+                run.for_reader(reader_id, rtype),
+                # a class borrower's reminder goes to its class teacher, named: 三年级2班班级图书角还有…
+                texts.term_end(term.end, titles, child=name if rtype == ReaderType.CLASS else _child(rtype, name)),
                 "期末还书")
+
+
+def class_summary(run: Run) -> None:
+    """各班借阅情况每周公布: counts to each class group; the same and who has not borrowed yet to its teacher.
+
+    Once per class per ISO week (the key), whenever in the week the job runs; nothing in a week
+    without an open school day (a vacation), nothing outside a term.
+    """
+    from core.reports.periods import Period
+    from core.reports.weekly import class_weeks
+    from core.targets import Targets
+
+    term = run.calendar.term_of(run.today)
+    monday = run.today - timedelta(days=run.today.weekday())
+    if term is None or not any(run.calendar.is_open(monday + timedelta(days=d))
+                               for d in range((run.today - monday).days + 1)):
+        return
+    targets = Targets.from_config(run.settings.targets)
+    teachers = class_teachers(run.session)
+    week = week_key(run.today)
+    for row in class_weeks(run.session, Period(term.name, term.start, term.end, is_term=True), run.today,
+                                  targets):
+        if not row.students:
+            continue  # a class with nobody on its roll has nothing to publish
+        group = group_user(run, row.class_name)
+        if group is not None:  # counts only, never names
+            run.add(f"class_summary:{row.class_id}:{week}", topics.CLASS_SUMMARY, "", [(group, GROUP)],
+                    texts.class_summary_group(row.class_name, row.week_start, run.today, row.week_loans, row.per_student,
+                                              row.target, row.overdue), "班级借阅周报")
+        if row.class_id in teachers:
+            run.add(f"class_summary_teacher:{row.class_id}:{week}", topics.CLASS_SUMMARY, "",
+                    run.directory.for_reader(teachers[row.class_id][1], ReaderType.TEACHER),
+                    texts.class_summary_teacher(row.class_name, row.week_start, run.today, row.week_loans, row.per_student,
+                                                row.target, row.overdue, row.not_borrowed, row.students),
+                    "班级借阅周报")
 
 
 COMPUTE = {
@@ -250,6 +330,7 @@ COMPUTE = {
     "activities": activities,
     "term-end": term_end,
     "class-turns": class_turns,
+    "class-summary": class_summary,
 }
 
 

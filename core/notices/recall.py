@@ -34,8 +34,9 @@ def recall_text(title: str, new_due: date, today: date, *, child: str | None) ->
 def queue_recall_notice(library: Library, settings: Settings, session: Session, recalled: LoanRecalled) -> int:
     """Write the recall notice for every user bound to the reader, in `session`'s transaction.
 
-    Keyed `recall:<reader>:<loan>:<new due>`: one notice per recall, none twice. Returns rows written
-    (0 when nobody is bound to the reader: nothing to send).
+    Keyed `recall:<reader>:<loan>:<new due>`: one notice per recall, none twice. Returns how many
+    bound users it is for, a retry's rows already queued included (0 when nobody is bound to the reader,
+    or only users who unfollowed: the desk must then say so, not "已通知").
     """
     now = library.now()
     run = Run.open(library, settings, session, now)
@@ -46,4 +47,5 @@ def queue_recall_notice(library: Library, settings: Settings, session: Session, 
     run.add(f"recall:{recalled.reader_id}:{recalled.loan_id}:{due}", topics.OVERDUE,
             f"loan:{recalled.loan_id}:{due}", run.for_reader(recalled.reader_id, reader_type),
             recall_text(recalled.title, recalled.new_due, run.today, child=child), "催还通知")
-    return enqueue_in(session, run.out, now=now, batch=f"recall@{now.isoformat(timespec='seconds')}")
+    enqueue_in(session, run.out, now=now, batch=f"recall@{now.isoformat(timespec='seconds')}")
+    return len(run.out)

@@ -1,7 +1,7 @@
 """Notice texts: short, friendly Chinese that says what to do next."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 WEEKDAYS = "一二三四五六日"
@@ -35,6 +35,13 @@ def overdue(title: str, due: date, days_late: int, *, child: str | None) -> str:
     return f"{_whose(child)}《{title}》已逾期{days_late}天（应于{md(due)}归还），{ask}；如已归还，请忽略本消息。"
 
 
+def class_collection_overdue(corner: str, titles: Sequence[str], first_due: date, days_late: int) -> str:
+    """To the class teacher: the class's own books (集体借阅) past their date, counted once for the set."""
+    books = "、".join(f"《{t}》" for t in titles[:3]) + ("等" if len(titles) > 3 else "")
+    return (f"{corner}有{len(titles)}本书逾期未还：{books}（最早应于{md(first_due)}归还，已逾期{days_late}天），"
+            "请安排同学整理后尽快还到图书室；如已归还，请忽略本消息。")
+
+
 def class_weekly(class_name: str, rows: Sequence[tuple[str, str, int]]) -> str:
     """rows: (student, title, days late); the class teacher sees names, the class group never does."""
     lines = [f"{class_name}逾期未还的图书（{len(rows)}本）："]
@@ -63,12 +70,15 @@ def reservation_ready(title: str, hold_until: date, *, child: str | None) -> str
     return f"{who}《{title}》已到馆，请在{md_week(hold_until)}前到图书室借阅，过期将取消预约。"
 
 
-def new_books(books: Sequence[tuple[str, str, str, int | None, int | None]], *, limit: int = 10) -> str:
-    """books: (title, author, one-line introduction, min grade, max grade)."""
+def new_books(books: Sequence[tuple[str, str, str, int | None, int | None]], *, limit: int = 10,
+              reading_room: Collection[str] = ()) -> str:
+    """books: (title, author, one-line introduction, min grade, max grade); `reading_room`: the titles
+    that are 工具书 only (said so, never offered as borrowable)."""
     lines = [f"本周新书推荐（{len(books)}本）："]
     for title, author, summary, lo, hi in books[:limit]:
         intro = f" —— {summary.strip()}" if summary.strip() else ""
-        lines.append(f"《{title}》{author}{intro}（{grades(lo, hi)}）")
+        where = "，工具书，在图书室阅览，不外借" if title in reading_room else ""
+        lines.append(f"《{title}》{author}{intro}（{grades(lo, hi)}{where}）")
     if len(books) > limit:
         lines.append(f"……还有{len(books) - limit}本，回复“新书”查看全部。")
     lines.append("回复书名可以查询或预约。")
@@ -97,3 +107,35 @@ def term_end(term_end_day: date, titles: Sequence[str], *, child: str | None) ->
 
 def unreachable(user_id: str, channel: str, reason: str) -> str:
     return f"有一条推送无法送达用户 {user_id}（{channel}：{reason}），已改用其他渠道；请核对该用户的绑定。"
+
+
+def _vs_target(per_student: float, target: float) -> str:
+    if not target:
+        return ""
+    from core.targets import reached, shortfall
+
+    if reached(per_student, target):
+        return f"，目标{target:g}本，已达标👍"
+    return f"，目标{target:g}本，还差{shortfall(per_student, target):.1f}本"
+
+
+def class_summary_group(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
+                        target: float, overdue: int, *, ask: str = "请同学们检查书包，尽快还到图书室。") -> str:
+    """The class group's weekly summary: counts only, never a child's name (dates, not 本周: it may be held)."""
+    late = f"逾期未还{overdue}本，{ask}" if overdue else "没有逾期未还的书，真棒！"
+    return (f"{class_name}本周（{md(monday)}–{md(through)}）借阅{week_loans}本；本学期生均{per_student:.1f}本"
+            f"{_vs_target(per_student, target)}；{late}")
+
+
+def class_summary_teacher(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
+                          target: float, overdue: int, not_borrowed: Sequence[str], students: int, *,
+                          limit: int = 40) -> str:
+    """The class teacher's copy: the same counts, and who has not borrowed yet this term (names)."""
+    lines = [class_summary_group(class_name, monday, through, week_loans, per_student, target, overdue,
+                                 ask="发送“本班逾期”看名单。")]
+    if not_borrowed:
+        names = "、".join(not_borrowed[:limit]) + (f"等{len(not_borrowed)}位" if len(not_borrowed) > limit else "")
+        lines.append(f"本学期还没借过书的同学（{len(not_borrowed)}/{students}位）：{names}。可以鼓励他们来图书室看看。")
+    elif students:
+        lines.append("全班同学本学期都借过书了👍")
+    return "\n".join(lines)

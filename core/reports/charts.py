@@ -30,13 +30,19 @@ def _png(fig: Any) -> bytes:
 
 
 def class_chart(report: Report) -> bytes:
-    """生均借阅 per class, in rank order."""
+    """生均借阅 per class, in rank order; each class's target ([targets]) as a short dark line on its bar."""
     fig, ax = _figure(max(6.0, 0.5 * len(report.classes) + 2))
     names = [c.name for c in report.classes]
     values = [round(c.per_student, 2) for c in report.classes]
-    bars = ax.bar(names, values, color="#4C9A6A")
+    colours = ["#4C9A6A" if c.reached is not False else "#D9A441" for c in report.classes]
+    bars = ax.bar(names, values, color=colours)
     ax.bar_label(bars, fmt="%.1f", fontsize=8)
-    ax.set_title(f"{report.period.name} 各班生均借阅（册）")
+    targets = [(i, c.target) for i, c in enumerate(report.classes) if c.target]
+    if targets:
+        ax.hlines([t for _, t in targets], [i - 0.4 for i, _ in targets], [i + 0.4 for i, _ in targets],
+                  colors="#333333", linewidths=2, label="生均目标")
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"{report.period.name} 各班生均借阅与目标（册）")
     ax.set_ylabel("生均借阅（册）")
     ax.tick_params(axis="x", labelrotation=45)
     return _png(fig)

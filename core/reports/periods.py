@@ -16,6 +16,7 @@ class Period:
     name: str
     start: date
     end: date  # inclusive
+    is_term: bool = False  # a whole term: [targets] (per term) apply; a week or a date range shows none
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
@@ -37,7 +38,7 @@ def term_period(session: Session, today: date, name: str | None = None) -> Perio
     term = (current or started or terms or [None])[-1]
     if term is None:
         raise NoTerm(f"没有找到学期{name or ''}：请先在校历里设置学期")
-    return Period(term.name, term.start_date, term.end_date)
+    return Period(term.name, term.start_date, term.end_date, is_term=True)
 
 
 def week_period(day: date) -> Period:

@@ -9,6 +9,7 @@ from core.library import Library
 from core.models import ReaderType
 from core.reports import facts
 from core.reports.periods import Period, term_period
+from core.targets import Target, Targets
 
 STARS_PER_GRADE = 3
 TOP_TITLES = 20
@@ -26,6 +27,33 @@ class ClassRow:
     overdue: int
     overdue_rate: float
     rank: int
+    collection_loans: int = 0  # 集体借阅: copies lent to the class borrower in the period (not per student)
+    target: float = 0.0  # the grade's 生均 target this term ([targets]); 0 = none
+    rotations: int = 0  # class-collection rotations: days its class borrower took a set (集体借阅/漂流)
+    rotations_target: int = 0
+
+    @property
+    def gap(self) -> float:
+        """Books per student still missing to reach the target (0 when reached or no target)."""
+        return max(0.0, self.target - self.per_student) if self.target else 0.0
+
+    @property
+    def reached(self) -> bool | None:
+        """True/False against the target; None when the grade has no target."""
+        return self.per_student >= self.target - 1e-9 if self.target else None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One grade's 生均 against its target (the report's 年级 table)."""
+
+    grade: int
+    classes: int
+    students: int
+    loans: int
+    per_student: float
+    target: float
+    classes_reached: int  # classes at or above the target
 
 
 @dataclass(frozen=True)
@@ -52,11 +80,13 @@ class Report:
     holdings: int = 0
     loans: int = 0
     student_loans: int = 0
-    teacher_loans: int = 0
+    teacher_loans: int = 0  # teachers' and staff's own loans
+    class_loans: int = 0  # 集体借阅 (班级图书角): lent to class borrowers, counted per class, never per student
     students: int = 0
     borrowers: int = 0
     overdue: int = 0
     classes: list[ClassRow] = field(default_factory=list)
+    grades: list[GradeRow] = field(default_factory=list)
     students_rows: list[StudentRow] = field(default_factory=list)
     stars: dict[int, list[StudentRow]] = field(default_factory=dict)
     top_titles: list[TitleRow] = field(default_factory=list)
@@ -83,8 +113,13 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
 
 
-def build_report(library: Library, period: Period, *, class_name: str | None = None) -> Report:
-    """All the figures for one period, optionally for one class only."""
+def build_report(library: Library, period: Period, *, class_name: str | None = None,
+                 targets: Targets | None = None) -> Report:
+    """All the figures for one period, optionally for one class only, each class and grade beside its target.
+
+    `targets` defaults to the plans' 4 books per student per term; the targets of the term named
+    like the period apply, and only to a term's report (a week's report shows no target).
+    """
     as_of = min(library.today(), period.end + timedelta(days=1))
     with library.uow() as uow:
         session = uow.session
@@ -105,7 +140,7 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
         titles = facts.load_titles(session, [tid for tid, _ in Counter(f.title_id for f in loans).most_common(TOP_TITLES)])
     report = Report(period, as_of, class_name, holdings=holdings, loans=len(loans))
     _totals(report, loans, readers, counts)
-    _classes(report, loans, readers, classes, counts)
+    _classes(report, loans, readers, classes, counts, targets or Targets())
     _students(report, readers, classes, counts)
     report.top_titles = [TitleRow(*titles[tid], n) for tid, n in Counter(f.title_id for f in loans)
                          .most_common(TOP_TITLES) if tid in titles]
@@ -117,27 +152,37 @@ def _is_student(reader: facts.ReaderFact | None) -> bool:
     return reader is not None and reader.reader_type is ReaderType.STUDENT
 
 
+def _is_class(reader: facts.ReaderFact | None) -> bool:
+    return reader is not None and reader.reader_type is ReaderType.CLASS
+
+
 def _totals(report: Report, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
             counts: Counter[int]) -> None:
     on_roll = {rid for rid, r in readers.items() if _is_student(r) and r.class_id is not None}
     report.students = len(on_roll)
     report.borrowers = sum(1 for rid in on_roll if counts[rid])
     report.student_loans = sum(1 for f in loans if _is_student(readers.get(f.reader_id)))
-    report.teacher_loans = report.loans - report.student_loans
+    report.class_loans = sum(1 for f in loans if _is_class(readers.get(f.reader_id)))
+    report.teacher_loans = report.loans - report.student_loans - report.class_loans
     report.overdue = sum(1 for f in loans if f.overdue(report.as_of))
 
 
 def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
-             classes: dict[int, facts.ClassFact], counts: Counter[int]) -> None:
+             classes: dict[int, facts.ClassFact], counts: Counter[int], targets: Targets) -> None:
     members: dict[int, list[int]] = defaultdict(list)
+    set_days: dict[int, set[date]] = defaultdict(set)  # a class borrower's loan days = its rotations
     for rid, reader in readers.items():
         if _is_student(reader) and reader.class_id in classes:
             members[reader.class_id].append(rid)  # type: ignore[index]
     overdue: Counter[int] = Counter()
+    collection: Counter[int] = Counter()
     for f in loans:
         reader = readers.get(f.reader_id)
         if _is_student(reader) and f.overdue(report.as_of):
             overdue[reader.class_id] += 1  # type: ignore[union-attr,index]
+        elif _is_class(reader):
+            collection[reader.class_id] += 1  # type: ignore[union-attr,index]
+            set_days[reader.class_id].add(f.loaned_on)  # type: ignore[union-attr,index]
     rows = []
     for cid, cls in classes.items():
         ids = members.get(cid, [])
@@ -149,8 +194,31 @@ def _classes(report: Report, loans: list[facts.LoanFact], readers: dict[int, fac
         key = (_ratio(n, students), n)
         rank = rank if key == previous else index  # equal figures share a rank (1, 1, 3)
         previous = key
+        target = _target(targets, cls.grade, report.period)
         report.classes.append(ClassRow(cls.name, cls.grade, students, borrowers, n, _ratio(n, students),
-                                       _ratio(borrowers, students), late, _ratio(late, n), rank))
+                                       _ratio(borrowers, students), late, _ratio(late, n), rank,
+                                       collection[cls.class_id], target=target.books_per_student,
+                                       rotations=len(set_days[cls.class_id]), rotations_target=target.class_rotations))
+    report.grades = _grades(report.classes)
+
+
+def _target(targets: Targets, grade: int, period: Period) -> Target:
+    """The grade's targets for a term; none for a week or a date range (the targets are per term)."""
+    return targets.for_grade(grade, period.name) if period.is_term else Target()
+
+
+def _grades(rows: list[ClassRow]) -> list[GradeRow]:
+    """Per grade: students, loans, 生均 and how many classes reached the grade's target."""
+    by_grade: dict[int, list[ClassRow]] = defaultdict(list)
+    for row in rows:
+        by_grade[row.grade].append(row)
+    out = []
+    for grade, group in sorted(by_grade.items()):
+        students = sum(r.students for r in group)
+        loans = sum(r.loans for r in group)
+        out.append(GradeRow(grade, len(group), students, loans, _ratio(loans, students), group[0].target,
+                            sum(1 for r in group if r.reached)))
+    return out
 
 
 def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dict[int, facts.ClassFact],
@@ -196,9 +264,17 @@ class ClassTermStats:
     grade_per_student: float
     grade_classes: int
     rank_in_grade: int
+    target: float = 0.0  # the grade's 生均 target this term ([targets]); 0 = none
+    rotations: int = 0  # class-collection rotations this term
+    rotations_target: int = 0
+
+    @property
+    def gap(self) -> float:
+        """Books per student still missing to reach the target (0 when reached or no target)."""
+        return max(0.0, self.target - self.per_student) if self.target else 0.0
 
 
-def class_term_stats(library: Library, class_id: int) -> ClassTermStats:
+def class_term_stats(library: Library, class_id: int, targets: Targets | None = None) -> ClassTermStats:
     """This term's figures for one class and its grade, read without the write lock (one read transaction).
 
     Counted as `build_report` counts them. Raises NoTerm when no term is set up, LookupError for an
@@ -217,11 +293,12 @@ def class_term_stats(library: Library, class_id: int) -> ClassTermStats:
         loans = [f for f in facts.load_loans(session, period) if f.reader_id in readers]
     report = Report(period, min(today, period.end + timedelta(days=1)), loans=len(loans))
     counts = Counter(f.reader_id for f in loans)
-    _classes(report, loans, readers, in_grade, counts)
+    _classes(report, loans, readers, in_grade, counts, targets or Targets())
     own = {rid: r for rid, r in readers.items() if r.class_id == class_id}
     _students(report, own, in_grade, counts)
     row = next(r for r in report.classes if r.name == classes[class_id].name)
     grade_students = sum(r.students for r in report.classes)
     grade_loans = sum(r.loans for r in report.classes)
     return ClassTermStats(period.name, period.start, row.name, report.students_rows, row.loans, row.borrowers,
-                          row.per_student, grade, _ratio(grade_loans, grade_students), len(report.classes), row.rank)
+                          row.per_student, grade, _ratio(grade_loans, grade_students), len(report.classes), row.rank,
+                          target=row.target, rotations=row.rotations, rotations_target=row.rotations_target)

@@ -10,6 +10,15 @@ def _pct(x: float) -> float:
     return round(x * 100, 1)
 
 
+def _target(value: float) -> object:
+    """A target cell: the figure, or "—" when the grade has none."""
+    return round(value, 2) if value else "—"
+
+
+def _reached(reached: bool | None) -> str:
+    return "—" if reached is None else ("达标" if reached else "未达标")
+
+
 def summary_rows(report: Report) -> list[tuple[str, object]]:
     """The headline figures (shared by the workbook and the text output)."""
     return [
@@ -18,6 +27,7 @@ def summary_rows(report: Report) -> list[tuple[str, object]]:
         ("借阅总册次", report.loans),
         ("学生借阅册次", report.student_loans),
         ("教师借阅册次", report.teacher_loans),
+        ("集体借阅册次（班级图书角）", report.class_loans),
         ("在校学生数", report.students),
         ("借过书的学生数", report.borrowers),
         ("生均借阅（册）", round(report.per_student, 2)),
@@ -25,16 +35,35 @@ def summary_rows(report: Report) -> list[tuple[str, object]]:
         ("借阅覆盖率（%）", _pct(report.coverage)),
         ("逾期册次", report.overdue),
         ("逾期率（%）", _pct(report.overdue_rate)),
+        *targets_rows(report),
     ]
+
+
+def targets_rows(report: Report) -> list[tuple[str, object]]:
+    """达到生均目标的班级 and each grade's target beside its 生均 (none when no grade has a target)."""
+    with_target = [c for c in report.classes if c.target]
+    if not with_target:
+        return []
+    rows: list[tuple[str, object]] = [
+        ("达到生均目标的班级", f"{sum(1 for c in with_target if c.reached)}/{len(with_target)}")]
+    rows += [(f"{g.grade}年级生均借阅 / 目标（册）", f"{g.per_student:.2f} / {g.target:g}")
+             for g in report.grades if g.target]
+    return rows
 
 
 def sheets(report: Report) -> dict[str, list[list[object]]]:
     """Sheet name → rows (the first row is the header)."""
     return {
         "概况": [["指标", "数值"], *[list(r) for r in summary_rows(report)]],
-        "班级排名": [["名次", "班级", "年级", "学生数", "借阅册次", "生均借阅", "覆盖率%", "逾期册次", "逾期率%"],
-                 *[[c.rank, c.name, c.grade, c.students, c.loans, round(c.per_student, 2), _pct(c.coverage),
-                    c.overdue, _pct(c.overdue_rate)] for c in report.classes]],
+        "班级排名": [["名次", "班级", "年级", "学生数", "借阅册次", "生均借阅", "生均目标", "与目标差距", "是否达标",
+                  "覆盖率%", "逾期册次", "逾期率%", "集体借阅册次", "集体借阅轮换", "轮换目标"],
+                 *[[c.rank, c.name, c.grade, c.students, c.loans, round(c.per_student, 2), _target(c.target),
+                    round(c.gap, 2) if c.target else "—", _reached(c.reached), _pct(c.coverage),
+                    c.overdue, _pct(c.overdue_rate), c.collection_loans, c.rotations, _target(c.rotations_target)]
+                   for c in report.classes]],
+        "年级目标": [["年级", "班级数", "学生数", "借阅册次", "生均借阅", "生均目标", "达标班级数"],
+                 *[[g.grade, g.classes, g.students, g.loans, round(g.per_student, 2), _target(g.target),
+                    g.classes_reached if g.target else "—"] for g in report.grades]],
         "学生借阅": [["年级", "班级", "借书证号", "姓名", "借阅册次"],
                  *[[s.grade, s.class_name, s.card_no, s.name, s.loans] for s in report.students_rows]],
         "阅读之星": [["年级", "名次", "班级", "姓名", "借阅册次"],

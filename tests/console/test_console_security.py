@@ -16,6 +16,7 @@ from tests.factories import add_reader, add_term, add_title
 GET_ROUTES = ["/admin/staff", "/admin/lists", "/admin/lists/overdue", "/admin/lists/overdue?format=xlsx",
               "/admin/lists/charges", "/admin/lists/charges?format=xlsx", "/admin/lists/suspended",
               "/admin/lists/holds", "/admin/lists/repair", "/admin/lists/lost", "/admin/lists/not-borrowed",
+              "/admin/lists/targets", "/admin/lists/honours", "/admin/lists/honours?format=xlsx",
               "/admin/calendar", "/admin/calendar/holidays?year=2026", "/admin/readers", "/admin/readers/new",
               "/admin/readers/{rid}", "/admin/readers/promotion", "/admin/readers/clearance?grade=3"]
 POST_ROUTES = ["/admin/calendar/terms", "/admin/calendar/terms/1", "/admin/calendar/terms/1/delete",

@@ -110,3 +110,15 @@ def test_shuxiang_desk_recall_queues_the_readers_notice(desk_library: Library) -
     with desk_library.read_uow() as uow:
         rows = uow.session.execute(select(OutboundMessage.user_id, OutboundMessage.text)).all()
     assert [r.user_id for r in rows] == ["teacher-openid-1"] and "您借的《狼王梦》" in rows[0].text
+
+
+def test_shuxiang_desk_recall_of_a_reader_nobody_can_reach_says_so(desk_library: Library) -> None:
+    from core.settings import Settings
+
+    _, barcodes = add_title(desk_library, "狼王梦", copies=1)
+    _, card = add_reader(desk_library, "王小明", ReaderType.STUDENT, class_name="三年级2班")  # no parent bound
+    desk = Desk(desk_library, settings=Settings())
+    desk.handle(f"借出 {card} {barcodes[0]}")
+    answer = desk.handle(f"催还 {barcodes[0]}")
+    assert answer.startswith("✓ 已催还《狼王梦》，新的还书日") and "已通知" not in answer
+    assert "还没有绑定微信" in answer and "请另行告知" in answer

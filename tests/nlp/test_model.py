@@ -86,10 +86,20 @@ class _Says:
         return {**{i: (1 - self.p) / len(others) for i in others}, self.intent: self.p}
 
 
-def test_the_model_alone_never_starts_an_action() -> None:
+def test_the_model_alone_never_turns_a_title_into_an_action() -> None:
     parser = Parser(catalogue_terms=CATALOGUE, model=_Says("renew"))  # type: ignore[arg-type]
     assert parser.parse("草房子").intent == "search"        # a title: the rules say search
-    assert parser.parse("呵呵呵呵").intent not in ACTION_INTENTS
+
+
+def test_an_action_only_the_model_reads_is_asked_first() -> None:
+    """"孩子的证从我手机上撤下来": no rule reads unbind; a model that sure may name it, and the bot asks."""
+    sure = Parser(catalogue_terms=CATALOGUE, model=_Probs(unbind=0.98, unknown=0.02))  # type: ignore[arg-type]
+    result = sure.parse("孩子的证从我手机上撤下来")
+    assert result.intent == "unbind" and result.needs_confirmation
+    unsure = Parser(catalogue_terms=CATALOGUE, model=_Probs(unbind=0.9, unknown=0.1))  # type: ignore[arg-type]
+    assert unsure.parse("孩子的证从我手机上撤下来").intent not in ACTION_INTENTS
+    how = Parser(catalogue_terms=CATALOGUE, model=_Probs(unbind=0.99, help=0.01))  # type: ignore[arg-type]
+    assert how.parse("怎么解绑").intent == "help"          # a how-question is never acted on
 
 
 def test_an_action_needs_the_models_agreement() -> None:
@@ -110,7 +120,8 @@ def test_without_a_model_the_rules_still_answer() -> None:
 
 
 def test_the_model_alone_never_reads_more_or_a_librarian_command() -> None:
-    """"查 草房子 还有别的书吗还有别的书吗…" is a search, however sure the model is of "more"."""
+    """"查 草房子 还有别的书吗还有别的书吗…" is a search, however sure the model is of "more"; without a
+    code no librarian command is read."""
     assert Parser(catalogue_terms=CATALOGUE, model=_Says("more")).parse(  # type: ignore[arg-type]
         "查 草房子 " + "还有别的书吗" * 50).intent == "search"
     assert Parser(catalogue_terms=CATALOGUE, model=_Says("reader_loans")).parse(  # type: ignore[arg-type]

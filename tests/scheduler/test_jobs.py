@@ -61,19 +61,35 @@ async def test_overdue_first_day_then_every_seven_days(library: Library, school:
     assert second.written == 1 and "已逾期6天" in second.messages[0].text  # open days, like the fine
 
 
-async def test_class_teacher_list_holds_students_from_their_second_notice_and_the_group_gets_counts(
+async def test_class_teacher_list_holds_every_overdue_book_most_late_first_and_the_group_gets_counts(
         library: Library, school: School, deps: Deps) -> None:
-    add_loan(library, school.student, "夏洛的网", TODAY - timedelta(days=9))  # 2nd notice reached
-    add_loan(library, school.other_student, "小王子", TODAY - timedelta(days=1))  # 6 days late: first only
+    add_loan(library, school.other_student, "小王子", TODAY - timedelta(days=1))  # 4 open days late on Monday
+    add_loan(library, school.student, "夏洛的网", TODAY - timedelta(days=9))  # 10 open days (14 calendar days)
+    add_loan(library, school.student, "草房子", TODAY - timedelta(days=1))  # as late as 小王子: by name
     monday = date(2026, 11, 23)
     result = await run_class_teacher_weekly(deps, at(monday, 8))
     texts = _by_user(result)
-    assert texts["t-li"] == ["三年级2班逾期未还的图书（1本）：\n1. 陈思雨《夏洛的网》逾期14天\n"
+    assert texts["t-li"] == ["三年级2班逾期未还的图书（3本）：\n1. 陈思雨《夏洛的网》逾期10天\n"
+                             "2. 陈思雨《草房子》逾期4天\n3. 王小明《小王子》逾期4天\n"
                              "请提醒同学们尽快还到图书室，谢谢！"]
     group = texts["group:三年级2班"][0]
-    assert "1本" in group and "陈思雨" not in group and "王小明" not in group
+    assert "2位同学的3本" in group and "陈思雨" not in group and "王小明" not in group
     again = await run_class_teacher_weekly(deps, at(monday, 9))
     assert again.written == 0
+
+
+async def test_class_teacher_list_and_the_chat_count_days_late_alike(
+        library: Library, school: School, deps: Deps, clock: FixedClock) -> None:
+    from core import lists, queries
+
+    add_loan(library, school.student, "夏洛的网", TODAY - timedelta(days=9))
+    monday = date(2026, 11, 23)
+    clock.set(at(monday, 8))
+    pushed = _by_user(await run_class_teacher_weekly(deps, at(monday, 8)))["t-li"][0]
+    chat = queries.class_overdue(library, school.class_id)
+    console = lists.overdue(library, class_id=school.class_id).rows
+    assert [r.overdue_days for r in chat] == [r.days_late for r in console] == [10]
+    assert "逾期10天" in pushed
 
 
 async def test_reservation_ready_names_the_hold_deadline(library: Library, school: School, deps: Deps) -> None:
@@ -99,6 +115,26 @@ async def test_new_books_digest_has_introductions_and_grades_for_teachers_and_cl
     texts = _by_user(result)
     assert "《草房子》曹文轩 —— 油麻地男孩桑桑的六年小学时光（适合3–6年级）" in texts["t-zhang"][0]
     assert set(texts) == {"t-zhang", "t-li", "t-lib", "group:三年级2班"}
+
+
+async def test_new_books_digest_marks_reference_works_and_keeps_teachers_books_from_class_groups(
+        library: Library, school: School, deps: Deps) -> None:
+    from core.models import ItemType
+
+    add_title(library, "新华字典", "商务印书馆", item_type=ItemType.REFERENCE)
+    add_title(library, "语文三年级上册教师教学用书", "人民教育出版社", item_type=ItemType.TEACHING_REFERENCE)
+    add_title(library, "草房子", "曹文轩")
+    with library.uow() as uow:
+        for t in uow.session.query(Title):
+            t.summary, t.min_grade, t.max_grade = f"{t.title}的介绍", 3, 6
+        uow.commit()
+    texts = _by_user(await run_new_books(deps, at(date(2026, 11, 20), 9)))
+    group, teacher = texts["group:三年级2班"][0], texts["t-zhang"][0]
+    assert "教师教学用书" not in group and "《草房子》" in group
+    assert "《语文三年级上册教师教学用书》" in teacher
+    for text in (group, teacher):
+        line = next(x for x in text.splitlines() if "《新华字典》" in x)
+        assert line.endswith("工具书，在图书室阅览，不外借）")
 
 
 async def test_activity_goes_to_parents_of_the_chosen_grade_once(library: Library, school: School,

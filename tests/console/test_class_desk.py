@@ -1,0 +1,68 @@
+"""集体借阅 in the console (/admin/desk-class): lend a scanned pile, move it whole, return it; helpers may not move."""
+from __future__ import annotations
+
+import html
+import re
+
+from aiohttp.test_utils import TestClient
+
+from core.library import Library
+from core.models import ItemType, ReaderType
+from core.staff import Role, add_staff
+from tests.console.conftest import PASSWORD, page_csrf, sign_in
+from tests.factories import add_reader, add_term, add_title
+
+
+def _answer(page: str) -> tuple[str, str]:
+    match = re.search(r'<div id="answer" class="answer (\w+)"[^>]*>(.*?)</div>', page, re.S)
+    assert match is not None, page
+    return match.group(1), html.unescape(re.sub(r"<[^>]+>|\s+", "", match.group(2)))
+
+
+async def test_lend_move_and_return_a_class_set_in_the_console(console: TestClient, library: Library) -> None:
+    add_term(library)
+    for name in ("三年级2班", "三年级3班"):
+        add_reader(library, f"{name}学生", ReaderType.STUDENT, class_name=name)
+    _, codes = add_title(library, "草房子", copies=2)
+    _, [ref] = add_title(library, "新华字典", item_type=ItemType.REFERENCE)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+
+    lent = await console.post("/admin/desk-class/lend", data={
+        "csrf": csrf, "class": "三年级2班", "barcodes": f"{codes[0]}\n{codes[1].lower()}\n{ref}\n"})
+    page = await lent.text()
+    state, text = _answer(page)
+    assert lent.status == 200 and state == "refused"
+    assert "三年级2班班级图书角（C0001）：借出2本，1本没有借出（见下）。" in text
+    assert f"✗{ref}《新华字典》不能借出：工具书、大型成套图书只在阅览室看，不外借" in text
+    assert "共2本（上限100本）" in page  # what the class holds now, beside the forms
+
+    moved = await console.post("/admin/desk-class/move", data={"csrf": csrf, "class": "三年级2班",
+                                                              "to_class": "三年级3班"})
+    assert _answer(await moved.text()) == ("ok", "✓三年级2班的2本书已转到三年级3班（漂流），还书日不变；两个班的借阅记录都保留。")
+
+    back = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级3班", "barcodes": ""})
+    state, text = _answer(await back.text())
+    assert state == "ok" and text.startswith("三年级3班班级图书角：归还2本。")
+
+    empty = await console.post("/admin/desk-class/lend", data={"csrf": csrf, "class": "三年级2班", "barcodes": ""})
+    assert empty.status == 400
+
+
+async def test_a_helper_lends_to_a_class_but_may_not_move_it(console: TestClient, library: Library) -> None:
+    add_term(library)
+    add_reader(library, "学生", ReaderType.STUDENT, class_name="三年级2班")
+    _, [code] = add_title(library, "小王子")
+    add_staff(library, "xiaoming", Role.HELPER, PASSWORD)
+    assert (await sign_in(console, "xiaoming")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+    page = await (await console.get("/admin/desk-class")).text()
+    assert "整班转借" not in page
+    lent = await console.post("/admin/desk-class/lend", data={"csrf": csrf, "class": "三年级2班", "barcodes": code})
+    assert _answer(await lent.text())[0] == "ok"
+    moved = await console.post("/admin/desk-class/move", data={"csrf": csrf, "class": "三年级2班",
+                                                              "to_class": "三年级3班"})
+    assert moved.status == 403
+    no_csrf = await console.post("/admin/desk-class/lend", data={"class": "三年级2班", "barcodes": code})
+    assert no_csrf.status == 403
