@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "staff": "cli.staff:staff",
     "calendar": "cli.calendar:calendar",
     "readers": "cli.readers:readers",
+    "rota": "cli.rota:rota",
 }
 
 

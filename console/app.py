@@ -18,6 +18,7 @@ from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.lists import routes as list_routes
 from console.readers import routes as readers_routes
+from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
 from core.staff import purge_old
@@ -41,6 +42,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(calendar_routes)
     app.router.add_routes(readers_routes)  # /admin/readers (issue 12: readers, classes, binding slips)
     app.router.add_routes(desk_routes)
+    app.router.add_routes(rota_routes)  # /admin/rota (issue 15: the class borrowing rota)
     app.router.add_routes(class_desk_routes)  # /admin/desk-class: 集体借阅 (issue 15)
     app.router.add_routes(targets_routes)  # /admin/lists/targets and /honours (issue 15)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)

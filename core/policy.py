@@ -61,6 +61,8 @@ class Policy:
     max_unpaid_fen: int = 2000  # open charges above this block borrowing (20元)
     weekend_closed: bool = True
     due_soon_days: int = 2
+    # A student's due date moves to their class's next rota turn on or after the loan period (core/rota).
+    due_on_class_turn: bool = False
     # 集体借阅/班级图书角 (core/circulation/collections.py): a class borrower's general books.
     class_collection_max_items: int = 100  # copies one class holds at once
     class_collection_loan_days: int = 0  # 0: due on the term's last open day (期末全部归还)

@@ -74,6 +74,9 @@ async def run_term_end(deps: Deps, now: datetime, *, dry_run: bool = False) -> C
     return await _run(deps, "term-end", now, dry_run=dry_run)
 
 
+async def run_class_turns(deps: Deps, now: datetime, *, dry_run: bool = False) -> Computed:
+    """借书日提醒: on a class's rota turn day, before the turn, to its class teacher and class group."""
+    return await _run(deps, "class-turns", now, dry_run=dry_run)
 async def run_class_summary(deps: Deps, now: datetime, *, dry_run: bool = False) -> Computed:
     """班级借阅周报: each class group gets counts, its class teacher also who has not borrowed this term."""
     return await _run(deps, "class-summary", now, dry_run=dry_run)
@@ -87,6 +90,7 @@ JOBS: dict[str, Callable[..., Awaitable[Computed]]] = {
     "new-books": run_new_books,
     "activities": run_activities,
     "term-end": run_term_end,
+    "class-turns": run_class_turns,
     "class-summary": run_class_summary,
 }
 
@@ -99,5 +103,6 @@ DEFAULT_CRON: dict[str, str] = {
     "new-books": "0 9 * * fri",
     "activities": "*/30 7-20 * * *",  # picks up activities whose announce time has come
     "term-end": "0 10 * * *",  # daily; each reader is written once per term
+    "class-turns": "*/20 7-13 * * *",  # turn days: once per class and day, before the turn begins
     "class-summary": "0 15 * * fri",  # after the week's last lessons; once per class per week
 }

@@ -42,7 +42,8 @@ def screen(library: Library, queue: OutboundQueue, rows: list[Outbound]) -> tupl
         gone = {(channel, user) for channel, user in uow.session.execute(
             select(Unreachable.channel, Unreachable.user_id).where(Unreachable.user_id.in_(users),
                                                                    Unreachable.reason == UNFOLLOWED))}
-        verdicts = [(row, still_holds(uow.session, row.ref)) for row in rows]
+        today = library.today()
+        verdicts = [(row, still_holds(uow.session, row.ref, today)) for row in rows]
     held = [row.id for row, _ in verdicts if (row.channel, row.user_id) in gone]
     following.hold(library, held)  # unfollowed after the row was claimed: held like the rest (following.py)
     for row, reason in verdicts:

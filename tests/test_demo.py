@@ -278,6 +278,23 @@ def test_demo_builder_marks_the_database_and_demo_mode_reopens_it(demo: Library,
     again.close()
 
 
+def test_every_demo_class_has_a_rota_and_the_demo_class_turn_is_this_week(demo: Library) -> None:
+    from core.rota import class_rota, skipped_turns, turn_status
+
+    rota = class_rota(demo)
+    assert len(rota) == 18 and all(r.turns for r in rota)
+    lower = next(r for r in rota if r.class_name == "一年级1班")
+    assert [(t.weekday, t.place, t.every_weeks) for t in lower.turns] == [(0, "阅览室", 1), (2, "阅览室", 1)]
+    demo_class = next(r for r in rota if r.class_name == "三年级2班")
+    assert [(t.every_weeks, t.place, t.starts) for t in demo_class.turns] == [(2, "图书室", "12:10")]
+    status = turn_status(demo, demo_class.class_id)
+    today = demo.today()
+    if demo.school_calendar().is_open(today):
+        assert status.today is not None  # the simulator's 今天轮到我们班吗 says yes on a school day
+    assert status.next_day is not None and (status.next_day - today).days < 7 + 14
+    assert isinstance(skipped_turns(demo), list)
+
+
 def test_demo_class_holds_a_class_collection_part_of_it_moved_on_from_its_neighbour(demo: Library) -> None:
     from core.circulation.collections import class_borrower, class_collection
     from core.demo.builder import NEIGHBOUR_CLASS

@@ -16,6 +16,7 @@ from bot.handlers import (
     readers,
     renew,
     reserve,
+    rota,
     search,
 )
 from bot.handlers.base import Routes
@@ -31,6 +32,7 @@ ROUTES: tuple[Routes, ...] = (
     renew.routes,
     reserve.routes,
     classes.routes,
+    rota.routes,
     cards.routes,
     search.routes,
     books.routes,

@@ -30,7 +30,7 @@ NOTHING_OPEN = "好的～ 还需要什么请直接告诉我。"
 _TITLE_ANSWERS = {RESERVE_TITLE: "reserve", "reserve": "reserve", "renew": "renew",
                   "cancel_reservation": "cancel_reservation"}
 # Questions answered by choosing one of the user's people (own card, children) by name.
-_NAME_ANSWERS = ("reserve_for", "report_lost_card", "unbind")
+_NAME_ANSWERS = ("reserve_for", "report_lost_card", "unbind", "class_turn_for")
 _KIND_ANSWERS = {UNSUBSCRIBE_KIND: "unsubscribe", RESUBSCRIBE_KIND: "resubscribe"}
 _ASK_AGAIN = {RESERVE_TITLE: "请直接回复想预约的书名，比如：三体。不预约了请回复“算了”。",
               UNSUBSCRIBE_KIND: "请直接回复想退订的推送，比如：新书推荐、活动通知、到期提醒、全部。",

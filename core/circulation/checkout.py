@@ -83,6 +83,9 @@ def checkout(library: Library, cmd: CheckoutItem) -> LoanCreated:
                           suspension_reason=reader.suspension_reason or None)
 
         due = calendar.due_date(today, rule.loan_days)
+        if library.policy.due_on_class_turn:  # a student's due date on their class's next rota turn
+            from core.rota.service import student_turn_due
+            due = student_turn_due(session, calendar, reader, due)
         try:
             loan_id = session.execute(_INSERT_LOAN, {
                 "item_id": item.id, "reader_id": reader.id, "loaned_at": now, "due_date": due, "is_open": True,

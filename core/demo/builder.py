@@ -18,6 +18,7 @@ from core.demo.books import BookSpec, load_real_books
 from core.demo.circulation import Planner
 from core.demo.people import School, demo_school
 from core.demo.plan import ItemRec, LoanPlan, ReaderRec
+from core.demo.rota import insert_demo_rota
 from core.demo.shelving import barcode, call_number, demo_isbn, location
 from core.demo.staff import add_demo_staff
 from core.demo.stories import (
@@ -98,6 +99,7 @@ def _build(session: Session, library: Library) -> str:
     title_ids = _insert_catalogue(session, books, items, today, now, rng)
     class_ids = _insert_people(session, school, readers, now)
     _insert_class_borrowers(session, corners, class_ids, now)
+    insert_demo_rota(session, terms.current.start, today)  # 借阅轮流表 for every class (core/demo/rota.py)
     _insert_circulation(session, planner, title_ids, now)
     bump_catalogue_version(session)
     session.add(InstallFact(key=DEMO_FACT, value="1"))

@@ -35,6 +35,7 @@ from core.models import (
     Title,
 )
 from core.notices import texts, topics
+from core.notices.class_turn import class_turns
 from core.notices.models import Activity
 from core.notices.quiet import QuietHours
 from core.notices.recipients import Directory, class_teachers
@@ -328,6 +329,7 @@ COMPUTE = {
     "new-books": new_books,
     "activities": activities,
     "term-end": term_end,
+    "class-turns": class_turns,
     "class-summary": class_summary,
 }
 

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from core.models import Loan, Reservation, ReservationStatus
 
 
-def still_holds(session: Session, ref: str) -> str | None:
-    """None when the notice is still true; otherwise the reason to drop it."""
+def still_holds(session: Session, ref: str, today: date | None = None) -> str | None:
+    """None when the notice is still true; otherwise the reason to drop it. `today` (school date) drops
+    a notice about one day ("day:<iso date>", 借书日提醒) delivered after that day."""
     if not ref:
         return None
     kind, _, rest = ref.partition(":")
@@ -25,6 +26,8 @@ def still_holds(session: Session, ref: str) -> str | None:
     if kind == "reservation":
         res = session.get(Reservation, int(rest))
         return None if res is not None and res.status == ReservationStatus.READY else "预约已取走或取消"
+    if kind == "day":
+        return "那一天已经过去" if today is not None and date.fromisoformat(rest) < today else None
     if kind == "reader":
         n = session.scalar(select(func.count()).select_from(Loan).where(Loan.reader_id == int(rest),
                                                                        Loan.is_open.is_(True)))

@@ -55,6 +55,16 @@ def class_group_counts(class_name: str, books: int, students: int) -> str:
             "请同学们检查书包，尽快还到图书室，谢谢配合！")
 
 
+def class_turn(starts: str, class_name: str, late_books: int,
+               names: Sequence[tuple[str, str, int]] | None = None) -> str:
+    """借书日提醒; `names` (student, title, days late) only for the class teacher, never the class group."""
+    late = f"本班逾期{late_books}本" if late_books else "本班没有逾期的书"
+    text = f"今天{starts}{class_name}借书，请提醒同学带上要还的书（{late}）"
+    if names:
+        text += "\n逾期未还：" + "；".join(f"{n}《{t}》逾期{d}天" for n, t, d in names)
+    return text
+
+
 def reservation_ready(title: str, hold_until: date, *, child: str | None) -> str:
     who = f"{child}预约的" if child else "您预约的"
     return f"{who}《{title}》已到馆，请在{md_week(hold_until)}前到图书室借阅，过期将取消预约。"

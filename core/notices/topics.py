@@ -8,6 +8,7 @@ RESERVATION_READY = "reservation_ready"
 NEW_BOOKS = "new_books"
 ACTIVITIES = "activities"
 TERM_END = "term_end"
+CLASS_TURN = "class_turn"
 CLASS_SUMMARY = "class_summary"
 ALL = "*"
 
@@ -19,6 +20,7 @@ LABELS: dict[str, str] = {
     NEW_BOOKS: "新书推荐",
     ACTIVITIES: "活动通知",
     TERM_END: "期末还书提醒",
+    CLASS_TURN: "借书日提醒",
     CLASS_SUMMARY: "班级借阅周报",
     ALL: "全部推送",
 }
@@ -28,7 +30,7 @@ WORDS: tuple[tuple[str, str], ...] = (
     ("借阅周报", CLASS_SUMMARY), ("借阅情况", CLASS_SUMMARY),  # before 周报 (the overdue list)
     ("新书", NEW_BOOKS), ("推荐", NEW_BOOKS), ("活动", ACTIVITIES), ("到期", DUE_SOON),
     ("催", OVERDUE), ("逾期", OVERDUE), ("周报", CLASS_WEEKLY), ("到书", RESERVATION_READY),
-    ("预约", RESERVATION_READY), ("期末", TERM_END), ("全部", ALL), ("所有", ALL),
+    ("预约", RESERVATION_READY), ("期末", TERM_END), ("借书日", CLASS_TURN), ("全部", ALL), ("所有", ALL),
 )
 
 # Notices about the user's own books: stopping them needs an explicit choice, never "全部" alone.

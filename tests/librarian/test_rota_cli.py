@@ -1,0 +1,111 @@
+"""`shuxiang rota` end to end (click's runner, a real SQLite file, the clock injected)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from openpyxl import Workbook
+
+from cli.rota import rota
+from core.clock import FixedClock
+from core.library import Library
+from core.models import ReaderType
+from core.rota import class_rota
+from tests.factories import add_reader, add_term
+
+
+@pytest.fixture
+def run(sqlite_url: str, clock: FixedClock):  # type: ignore[no-untyped-def]
+    library = Library.open(sqlite_url, clock=clock, migrate=False)
+    add_term(library)
+    for name in ("三年级1班", "三年级2班", "四年级1班"):
+        add_reader(library, f"{name}学生", ReaderType.STUDENT, class_name=name)
+    library.close()
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(rota, ["--db", sqlite_url, *args], obj={"clock": clock})
+    return invoke
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_set_show_and_remove_from_the_terminal(run) -> None:  # type: ignore[no-untyped-def]
+    assert "还没有设置借阅轮流表" in run("show").output
+    done = run("set", "三年级二班", "周三", "12:10-12:50", "--every", "2", "--place", "阅览室")
+    assert done.exit_code == 0, done.output
+    assert "✓ 三年级2班：隔周三（从11月16日那周起） 12:10-12:50 阅览室" in done.output
+    assert "下次：2026-11-18（周三）12:10" in done.output
+    shown = run("show")
+    assert "三年级2班：隔周三" in shown.output and "未设置借阅时间的班级（2个）：三年级1班、四年级1班" in shown.output
+    assert "三年级2班" in run("show", "3(2)班").output
+    bad = run("set", "三年级2班", "周八", "12:50-12:10")
+    assert bad.exit_code == 1 and "✗ 星期" in bad.output and "✗ 时间" in bad.output
+    unknown = run("set", "九年级9班", "周三", "12:10-12:50")
+    assert unknown.exit_code == 1 and "没有找到班级“九年级9班”" in unknown.output
+    assert "已删除 1 个" in run("remove", "三年级2班", "周三").output
+
+
+def test_import_writes_the_whole_timetable_or_nothing(run, tmp_path: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
+                                                     clock: FixedClock) -> None:
+    run("set", "四年级1班", "周五", "8:00-8:40")
+    bad = _workbook(tmp_path / "bad.xlsx", [
+        ["班级", "星期", "时间", "间隔", "地点"],
+        ["三年级1班", "周一", "12:10-12:50", 1, "图书室"],
+        ["三年级2班", "周八", "12:10-12:50", 2, "阅览室"],
+        ["五年级3班", "周二", "中午", "", ""],
+    ])
+    refused = run("import", str(bad))
+    assert refused.exit_code == 1 and "什么也没有写入" in refused.output
+    assert "第3行 B列（星期）" in refused.output
+    assert "第4行 A列（班级）：没有找到班级“五年级3班”" in refused.output and "第4行 C列（时间）" in refused.output
+    library = Library.open(sqlite_url, clock=clock, migrate=False)
+    try:
+        assert [r.class_name for r in class_rota(library) if r.turns] == ["四年级1班"]  # nothing half-written
+    finally:
+        library.close()
+
+    good = _workbook(tmp_path / "good.xlsx", [
+        ["借阅轮流表"],
+        ["班级", "星期", "时间", "间隔", "起始", "地点"],
+        ["三年级1班", "周一", "12:10-12:50", 1, None, "图书室"],
+        ["3(2)班", "星期三", "12：10-12：50", "隔周", "2026-11-16", "阅览室"],
+        ["三年级2班", "周五", "13:00-13:40", 2, "2026-11-23", "阅览室"],
+    ])
+    done = run("import", str(good))
+    assert done.exit_code == 0, done.output
+    assert "已导入 2 个班、3 个借阅时间" in done.output
+    shown = run("show").output
+    assert "三年级2班：隔周三（从11月16日那周起） 12:10-12:50 阅览室；隔周五（从11月23日那周起） 13:00-13:40 阅览室" in shown
+    assert "四年级1班：每周五 08:00-08:40" in shown  # not in the file: kept
+
+
+def test_skipped_lists_turns_without_loans(run, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    run("set", "三年级1班", "周一", "12:10-12:50", "--from", "2026-11-02")
+    listed = run("skipped", "--from", "2026-11-01", "--to", "2026-11-17")
+    assert listed.exit_code == 0
+    assert "轮到借书但没有人借的（3次）" in listed.output and "2026-11-16（周一） 三年级1班  12:10-12:50" in listed.output
+    assert "每个班轮到时都有人借书" in run("skipped", "--from", "2026-11-18", "--to", "2026-11-18").output
+
+
+def test_import_names_a_repeated_row_and_a_file_without_headers(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repeated = _workbook(tmp_path / "repeated.xlsx", [
+        ["班级", "星期", "时间"],
+        ["三年级1班", "周一", "12:10-12:50"],
+        ["三年级一班", "星期一", "12:10-12:40"],
+    ])
+    refused = run("import", str(repeated))
+    assert refused.exit_code == 1 and "第3行 B列（星期）：和第2行重复" in refused.output
+    headless = _workbook(tmp_path / "headless.xlsx", [["三年级1班", "周一", "12:10-12:50"]])
+    assert "第一行要有表头" in run("import", str(headless)).output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    assert "文件打不开" in run("import", str(broken)).output
