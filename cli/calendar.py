@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
 import click
 
-from core.clock import Clock, system_clock
-from core.db import DEFAULT_DB_URL
+from cli.checked import DB_OPTION, checked_library, remember_db
 from core.library import Library
 from core.national_holidays import HolidayPlan, PlannedDay, holiday_plan, load_holidays
 from core.school_calendar import (
@@ -48,30 +47,16 @@ FIELD_NAMES = {"name": "学期名称", "start": "第一天", "end": "最后一�
 
 
 @click.group()
-@click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, envvar="SHUXIANG_DATABASE_URL",
-              help="SQLAlchemy URL or a SQLite file path.")
+@DB_OPTION
 @click.pass_context
 def calendar(ctx: click.Context, db_url: str) -> None:
     """校历：学期、闭馆日、调休、每周闭馆日、法定节假日。"""
-    settings: dict[str, Any] = ctx.ensure_object(dict)
-    settings.setdefault("db_url", db_url)
-    settings.setdefault("clock", system_clock)  # tests pass obj={"clock": FixedClock(...)}
+    remember_db(ctx, db_url)
 
 
-@contextmanager
-def _library() -> Iterator[Library]:
+def _library() -> AbstractContextManager[Library]:
     """The library for one command; CalendarInvalid becomes the field's message and exit code 1."""
-    settings = click.get_current_context().find_object(dict) or {}
-    clock: Clock = settings.get("clock", system_clock)
-    library = Library.open(settings.get("db_url", DEFAULT_DB_URL), clock=clock)
-    try:
-        yield library
-    except CalendarInvalid as invalid:
-        for field, message in invalid.errors.items():
-            click.echo(f"✗ {FIELD_NAMES.get(field, field)}：{message}", err=True)
-        raise SystemExit(1) from None
-    finally:
-        library.close()
+    return checked_library(CalendarInvalid, FIELD_NAMES)
 
 
 def _parsed(parse: Callable[..., Any], text: str, field: str) -> Any:

@@ -5,16 +5,14 @@ Chinese message (exit 1 on refused input). Registered in cli/main.py as "rota": 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from core.clock import Clock, system_clock
-from core.db import DEFAULT_DB_URL
+from cli.checked import DB_OPTION, checked_library, remember_db
 from core.library import Library
 from core.rota import RotaInvalid, class_rota, make_turn, remove_turns, set_turn, skipped_turns
 from core.rota.schedule import WEEKDAY_NAMES, next_turn, parse_weekday
@@ -27,30 +25,16 @@ FIELD_NAMES = {"class": "班级", "weekday": "星期", "window": "时间", "ever
 
 
 @click.group()
-@click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, envvar="SHUXIANG_DATABASE_URL",
-              help="SQLAlchemy URL or a SQLite file path.")
+@DB_OPTION
 @click.pass_context
 def rota(ctx: click.Context, db_url: str) -> None:
     """借阅轮流表：各班哪天几点来借书。"""
-    settings: dict[str, Any] = ctx.ensure_object(dict)
-    settings.setdefault("db_url", db_url)
-    settings.setdefault("clock", system_clock)  # tests pass obj={"clock": FixedClock(...)}
+    remember_db(ctx, db_url)
 
 
-@contextmanager
-def _library() -> Iterator[Library]:
+def _library() -> AbstractContextManager[Library]:
     """The library for one command; RotaInvalid becomes the field's message and exit code 1."""
-    settings = click.get_current_context().find_object(dict) or {}
-    clock: Clock = settings.get("clock", system_clock)
-    library = Library.open(settings.get("db_url", DEFAULT_DB_URL), clock=clock)
-    try:
-        yield library
-    except RotaInvalid as invalid:
-        for field, message in invalid.errors.items():
-            click.echo(f"✗ {FIELD_NAMES.get(field, field)}：{message}", err=True)
-        raise SystemExit(1) from None
-    finally:
-        library.close()
+    return checked_library(RotaInvalid, FIELD_NAMES)
 
 
 def _day(text: str | None, option: str) -> date | None:
