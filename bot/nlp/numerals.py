@@ -14,7 +14,7 @@ _UNIT = r"(?:本|个|项|条|册|部|号|套)"
 # A Chinese numeral after a separator must end the run, or "第一本和三体" would read 三 as a position.
 _NEXT = rf"(?:第\s*{NUM}|\d{{1,2}}|{CN_NUM}{{1,3}}(?=\s*{_UNIT}|[^\u4e00-\u9fff]|$))"
 # "三体第二部黑暗森林", "西游记 第三回", "小屁孩日记第10册": 第N部/册/回/集 is part of a title, never a loan position.
-_ORDINAL_RUN = re.compile(rf"第\s*{NUM}(?!\s*[部卷册集回季期章课])\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
+_ORDINAL_RUN = re.compile(rf"第\s*(?>{NUM})(?![\d零〇一二两俩三四五六七八九十]|\s*[部卷册集回季期章课])\s*{_UNIT}?(?:{_SEP}{_NEXT}\s*{_UNIT}?)*")
 # A message (or what is left of it) made only of positions: "1 3", "1、3", "一和三本"
 _BARE_RUN = re.compile(rf"^{NUM}\s*{_UNIT}?(?:{_SEP}{NUM}\s*{_UNIT}?)*$")
 _FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")

@@ -526,7 +526,7 @@ def _find_isbn(text: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’.:-]*(?:[ ,]+[A-Za-z0-9][A-Za-z0-9'’.:-]*)+")
+_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9'’.:-])[A-Za-z][A-Za-z0-9'’.:-]*(?:[ ,]+[A-Za-z0-9][A-Za-z0-9'’.:-]*)+")
 
 
 def _latin_title(text: str) -> str | None:
@@ -605,6 +605,7 @@ def _strip_greeting(text: str) -> str | None:
 _POLITE = re.compile(r"谢谢(?:你|您|老师)?|多谢|麻烦(?:你|您)?了|辛苦(?:你|您)?了")
 _CHOOSE = re.compile(r"^(?:我选|选择|选|要|就|是)\s*")
 _DIGIT_RUN = re.compile(r"^([一二三四五六七八九]{2,5})(?:都要|都行|都续|全要|都)?$")
+_MAX_ANSWER_WORD = 16
 _WORD_SPLIT = re.compile(r"[\s,，。.!！~～、]+")
 _YES_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_YES, key=len, reverse=True)) + ")+")
 _NO_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_NO, key=len, reverse=True)) + ")+")
@@ -619,8 +620,14 @@ _TAKE_BACK = re.compile(r"^(?:算了\s*)?(?:刚才|刚刚|上一条|前面)(?:�
 _CORRECTION = re.compile(r"^(?:搞错了|说错了|打错了|弄错了|噢不|哦不|不对不对|不对)[\s,，]*|不是[^是]{1,10}?[\s,，]*(?=是)")
 
 
+_PARTICLE_CHARS = "呗噻呀嘞哈啦喇咯嘛哦撒哒滴的吧了呐哟啊得哇嗷"
+
+
 def _unparticle(word: str) -> str:
-    return _PARTICLES.sub("", word)
+    """The word without the sentence particles after it ("第二个呗" → "第二个"); its first character stays.
+
+    str.rstrip, not a regex search: `(?:…)+$` retried from every position is quadratic on "的的…的x"."""
+    return word[:1] + word[1:].rstrip(_PARTICLE_CHARS)
 
 
 def _yes_or_no(text: str) -> bool | None:
@@ -630,6 +637,8 @@ def _yes_or_no(text: str) -> bool | None:
     words = [w for w in _WORD_SPLIT.split(_POLITE.sub(" ", text.lower())) if w]
     if not words:
         return None
+    if any(len(w) > _MAX_ANSWER_WORD for w in words):
+        return None  # _YES_RUN/_NO_RUN backtrack exponentially on "对对…对x" (对 and 对对 are both words)
     if all(_YES_RUN.fullmatch(w) or _YES_RUN.fullmatch(_unparticle(w)) for w in words):
         return True
     if all(_NO_RUN.fullmatch(w) or _NO_RUN.fullmatch(_unparticle(w)) for w in words):
