@@ -66,7 +66,7 @@ CONFIRM_YES: frozenset[str] = frozenset({
     "是", "是的", "对", "对的", "好", "好的", "好啊", "可以", "行", "嗯嗯", "确定", "确认", "要", "需要",
     "ok", "okay", "yes", "y", "没错", "没问题", "就这本", "就是它", "对对", "嗯", "嗯呢", "好嘞", "好滴", "好哒",
     "是这本", "就是这本", "可以的", "行的", "好吧", "要的", "确定的", "是的呢", "对呀", "对啊", "好呀", "中",
-    "对头", "要得", "嗯呐", "阔以", "好嘅", "系", "得", "是滴", "可", "麻烦了", "麻烦你了",
+    "对头", "要得", "嗯呐", "阔以", "好嘅", "系", "是滴", "可", "麻烦了", "麻烦你了",
 })
 CONFIRM_NO: frozenset[str] = frozenset({
     "不", "不是", "不对", "不要", "不用", "不用了", "不需要", "算了", "取消", "不了", "no", "n", "错了", "不行",
@@ -99,10 +99,16 @@ PINYIN_COMMANDS: dict[str, str] = {
     "quxiao": "取消", "quanbu": "全部", "suoyou": "所有", "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
     "tongji": "统计", "zaijie": "在借", "lishi": "历史", "jilu": "记录", "paihang": "排行", "paihangbang": "排行榜", "buka": "补卡", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
 }
+# English phrases read before the words below: a negation stays a negation ("please don't renew"), and
+# "all" is "全部" only after a command ("renew all"; "thank you all" selects nothing).
+ENGLISH_PHRASES: dict[str, str] = {
+    "renew all": "全部续借", "cancel all": "全部取消", "no need to": "不用", "don't": "不要", "dont": "不要",
+    "don’t": "不要", "do not": "不要", "not": "不",
+}
 # English command words typed among Chinese ("renew 哈利波特与魔法石 pls", "unbind plz", "next").
 PINYIN_COMMANDS.update({
     "renew": "续借", "reserve": "预约", "cancel": "取消", "unbind": "解绑", "bind": "绑定", "next": "下一页",
-    "recommend": "推荐", "ranking": "排行", "fines": "罚款", "pls": "请", "plz": "请", "overdue": "逾期", "all": "全部",
+    "recommend": "推荐", "ranking": "排行", "fines": "罚款", "pls": "请", "plz": "请", "overdue": "逾期",
 })
 
 # Unsubscribe kinds: the word people use → the notice kind code handlers understand.

@@ -257,7 +257,8 @@ def _prepare_fingerprint() -> bytes:
     """The word lists prepare() uses: a new typo fix changes what the model reads, so it retrains."""
     from bot.nlp import lexicon
 
-    return repr((sorted(lexicon.TYPO_FIXES.items()), sorted(lexicon.PINYIN_COMMANDS.items()))).encode()
+    return repr((sorted(lexicon.TYPO_FIXES.items()), sorted(lexicon.PINYIN_COMMANDS.items()),
+                 sorted(lexicon.ENGLISH_PHRASES.items()))).encode()
 
 
 def main() -> None:

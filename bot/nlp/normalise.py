@@ -5,7 +5,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.nlp.lexicon import PINYIN_COMMANDS, TYPO_FIXES, WECHAT_EMOTICONS, WECHAT_FACE_CODES
+from bot.nlp.lexicon import ENGLISH_PHRASES, PINYIN_COMMANDS, TYPO_FIXES, WECHAT_EMOTICONS, WECHAT_FACE_CODES
 
 # WeChat sends its built-in faces as "[微笑]" text; only the known names are stripped so a
 # title in square brackets survives.
@@ -80,6 +80,8 @@ def normalise_light(text: str) -> str:
 
 _TYPO_RE = re.compile("|".join(re.escape(k) for k in sorted(TYPO_FIXES, key=len, reverse=True)))
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_ENGLISH_PHRASE = re.compile(r"(?<![A-Za-z'’])(?:" + "|".join(re.escape(p) for p in sorted(ENGLISH_PHRASES, key=len, reverse=True))
+                             + r")(?![A-Za-z'’])", re.IGNORECASE)
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 # "S 30277", "1000 0141": a code typed with a space in it is one code.
 _SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
@@ -94,6 +96,7 @@ def fix_typos(text: str) -> str:
     text = _TYPO_RE.sub(lambda m: TYPO_FIXES[m.group()], text)
     if not text.isascii() or " " in text or text.lower() in PINYIN_COMMANDS:
         pinyin_only = text.isascii()
+        text = _ENGLISH_PHRASE.sub(lambda m: ENGLISH_PHRASES[m.group().lower()], text)
         text = _LATIN_WORD.sub(lambda m: PINYIN_COMMANDS.get(m.group().lower(), m.group()), text)
         if pinyin_only:
             text = _CJK_GAP.sub("", text)  # "jieyue jilu" → 借阅记录, one word as the rules know it

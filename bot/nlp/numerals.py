@@ -21,7 +21,9 @@ _FIRST_N = re.compile(rf"前\s*({NUM})\s*{_UNIT}")
 # Counted from the end: "最后一本", "最后那个" → -1; "倒数第二本" → -2 (the handler resolves them).
 # "头一本", "头一个" (the first) read as 第一本.
 HEAD_FIRST = re.compile(r"头(?=[一1]\s*(?:本|个|项|条|册))")
-_FROM_END = re.compile(rf"倒数\s*第?\s*({NUM})\s*{_UNIT}?|最后(?:边|面)?\s*(?:一|1)?\s*(?:那|这)?\s*{_UNIT}|(?:后边|后面)那\s*{_UNIT}")
+# Not a time: 最后这个月, 最后一个星期.
+_FROM_END = re.compile(rf"(?:倒数\s?第?\s?({NUM})\s?{_UNIT}?|最后(?:边|面)?\s?(?:一|1)?\s?(?:那|这)?\s?{_UNIT}|(?:后边|后面)那\s?{_UNIT})"
+                       r"(?!\s?(?:月|星期|礼拜|周|天|学期|晚上|节))")
 _NUM_RE = re.compile(NUM)
 _SPACES = re.compile(r"\s+")
 MAX_POSITION = 50  # nobody has 50 loans; bigger numbers are barcodes, ISBNs or years
@@ -106,22 +108,8 @@ def find_positions(text: str, *, refusals: bool = True) -> tuple[list[int], list
 
 
 def find_indexes(text: str) -> tuple[list[int], list[tuple[int, int]]]:
-    """Positions in the loan list named in text (sorted, unique) and the spans they came from."""
-    text = HEAD_FIRST.sub("第", text)
-    ends = _from_end(text)
-    found: list[int] = [v for _, _, v in ends]
-    spans: list[tuple[int, int]] = [(s, e) for s, e, _ in ends]
-    covered = {i for s, e in spans for i in range(s, e)}
-    for m in _ORDINAL_RUN.finditer(text):
-        if m.start() in covered:
-            continue
-        found += _positions(m.group())
-        spans.append(m.span())
-    m = _FIRST_N.search(text)
-    if m and (n := cn_to_int(m.group(1))) and 1 <= n <= MAX_POSITION:
-        found += range(1, n + 1)
-        spans.append(m.span())
-    return sorted(set(found), key=lambda v: (v < 0, v)), spans
+    """Every position named in text (sorted, unique), refused or not, and the spans they came from."""
+    return find_positions(text, refusals=False)
 
 
 def bare_indexes(text: str) -> list[int] | None:

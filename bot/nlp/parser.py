@@ -93,7 +93,7 @@ _ALWAYS_CONFIRMED = frozenset({"report_lost_card", "unbind"})  # the handlers as
 _DONE_ACTIONS = frozenset({"renew", "reserve", "cancel_reservation", "bind", "unbind", "report_lost_card"})
 # Declining an action by name ("不要取消预约", "退订就不用了", "挂失就算了"): never acted on.
 _DECLINED = re.compile(r"(?:不要|别|不用|不想|甭|不需要)(?:再|帮我)?(?:取消|退订|解绑|挂失|撤销)"
-                       r"|(?:续借?|退订|解绑|挂失|绑定|取消)(?:的话)?就?(?:不用|算|不要)了")
+                       r"|(?:续借?|退订|解绑|挂失|绑定|取消)\s?(?:的话)?就?(?:不用|算|不要)了")
 # "能续借吗", "一个人能同时预约几本", "取消预约有没有限制": whether something is allowed. A request says
 # 帮/麻烦/请/一下 or names its book; a question without them is answered with the rules.
 _ABILITY_INTENTS = frozenset({"renew", "reserve", "cancel_reservation", "bind"})
@@ -612,7 +612,6 @@ _NO_RUN = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(CONFIRM_NO, k
 
 
 # Sentence particles said after a short answer ("第二个呗", "好的呀", "不用啦", "OK的", "要得").
-_PARTICLES = re.compile(r"(?<=.)(?:呗|噻|呀|嘞|哈|啦|喇|咯|嘛|哦|撒|哒|滴|的|吧|了|呐|哟|啊|得|哇|嗷)+$")
 # Taking back what was just said: "刚才的取消", "刚才那个不算", "取消刚才的操作".
 _TAKE_BACK = re.compile(r"^(?:算了\s*)?(?:刚才|刚刚|上一条|前面)(?:的|那个|那条|说的)?(?:都|也)?(?:取消|不算|作废|撤回|不要了?)"
                         r"|^(?:取消|撤回|撤销)(?:刚才|刚刚|上一步|上一条)(?:的)?(?:操作|那个|请求)?$")
@@ -620,14 +619,16 @@ _TAKE_BACK = re.compile(r"^(?:算了\s*)?(?:刚才|刚刚|上一条|前面)(?:�
 _CORRECTION = re.compile(r"^(?:搞错了|说错了|打错了|弄错了|噢不|哦不|不对不对|不对)[\s,，]*|不是[^是]{1,10}?[\s,，]*(?=是)")
 
 
-_PARTICLE_CHARS = "呗噻呀嘞哈啦喇咯嘛哦撒哒滴的吧了呐哟啊得哇嗷"
+# Sentence particles said after a short answer ("第二个呗", "好的呀", "不用啦", "OK的"); not 得 ("得了吧" is
+# "forget it") nor 嘛 ("是嘛" is "really?").
+_PARTICLE_CHARS = "呗噻呀嘞哈啦喇咯哦撒哒滴的吧了呐哟啊哇嗷"
 
 
-def _unparticle(word: str) -> str:
+def _unparticle(word: str, particles: str = _PARTICLE_CHARS) -> str:
     """The word without the sentence particles after it ("第二个呗" → "第二个"); its first character stays.
 
     str.rstrip, not a regex search: `(?:…)+$` retried from every position is quadratic on "的的…的x"."""
-    return word[:1] + word[1:].rstrip(_PARTICLE_CHARS)
+    return word[:1] + word[1:].rstrip(particles)
 
 
 def _yes_or_no(text: str) -> bool | None:
@@ -651,7 +652,7 @@ def _short_reply(text: str) -> ParseResult | None:
     if (answer := _yes_or_no(text)) is not None:
         return ParseResult("unknown", {"confirm": answer}, 0.9)
     text = _CHOOSE.sub("", _POLITE.sub(" ", _CORRECTION.sub("", text))).strip(" ,，")  # "选4", "全都要 谢谢"
-    text = _unparticle(_CHOOSE.sub("", text))
+    text = _unparticle(text, _PARTICLE_CHARS + "嘛得")  # "第三个嘛", "全部都要得": no yes/no to mistake here
     if (run := _DIGIT_RUN.match(text)) is not None:  # "一二三都要": each digit a position
         return ParseResult("unknown", {"indexes": sorted({cn_to_int(c) for c in run.group(1)})}, 0.8)
     if _BARE_ALL.match(text):

@@ -143,3 +143,24 @@ def test_titles_volumes_and_bare_positions(parser: Parser, text: str, want: dict
 
 def test_a_lost_card_with_a_long_card_number_stays_the_readers(parser: Parser) -> None:
     assert parser.parse("借书证丢了 麻烦挂失 S20230517").intent == "report_lost_card"
+
+
+@pytest.mark.parametrize("text", [
+    "No need to renew", "please don't renew", "renew 不用了", "Do not unbind please",  # English negations stay
+    "最后这个月能续借一下吗",                                                          # a time, not a position
+])
+def test_no_action_from_a_negation_or_a_time(parser: Parser, text: str) -> None:
+    got = parser.parse(text)
+    assert got.intent not in ACTION_INTENTS or not got.slots.get("indexes"), got
+
+
+@pytest.mark.parametrize("text", ["得了吧", "得了得了", "是嘛", "thank you all", "谢谢 all"])
+def test_forget_it_and_thanks_are_no_answer(parser: Parser, text: str) -> None:
+    slots = parser.parse(text).slots
+    assert slots.get("confirm") is not True and slots.get("all") is not True
+
+
+@pytest.mark.parametrize("text", ["S30201 已告知罚款", "S30201 已读罚款规则", "我们已经收到罚款通知了 S30201",
+                                  "S30201 要交5元吗", "S30201 还没交5元"])
+def test_talk_about_a_fine_is_no_payment(parser: Parser, text: str) -> None:
+    assert parser.parse(text).intent != "pay_fine"
