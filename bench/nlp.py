@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.nlp.dictionary import read_catalogue_terms  # noqa: E402
 from bot.nlp.parser import Parser  # noqa: E402
-from cli.parse import DEMO_CATALOGUE  # noqa: E402
+from cli.parse import DEMO_CATALOGUE, catalogue_parser  # noqa: E402
 
 TARGET_RATE = 2000.0  # utterances/s, single thread
 TARGET_COLD = 2.0  # seconds for `shuxiang parse TEXT`, catalogue dictionary included
@@ -273,7 +273,7 @@ def stall() -> None:
 def main() -> None:
     terms = read_catalogue_terms(DEMO_CATALOGUE)
     start = time.perf_counter()
-    parser = Parser(catalogue_terms=terms)
+    parser = catalogue_parser()
     load = time.perf_counter() - start
     texts = _utterances()
     rate = throughput(parser, texts)

@@ -21,12 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlp.dictionary import read_catalogue_terms  # noqa: E402
 from bot.nlp.intents import ACTION_INTENTS  # noqa: E402
 from bot.nlp.model import TRAINING_FILES, IntentModel, read_jsonl, training_data  # noqa: E402
 from bot.nlp.normalise import prepare  # noqa: E402
-from bot.nlp.parser import Parser  # noqa: E402
-from cli.parse import DEMO_CATALOGUE  # noqa: E402
+from cli.parse import catalogue_parser  # noqa: E402
 from tests.nlp.scoring import SCORE_ACTIONS, slot_ok  # noqa: E402
 
 FOLDS = 5
@@ -42,8 +40,7 @@ def main(show_misses: bool) -> None:
     labels = [r["intent"] for r in rows]
     counts = Counter(labels)
     keep = [i for i in range(len(rows)) if counts[labels[i]] >= FOLDS]  # rarer intents cannot be stratified
-    terms = read_catalogue_terms(DEMO_CATALOGUE)
-    parser, rules = Parser(terms, model=None), Parser(terms, model=None)
+    parser, rules = catalogue_parser(model=None), catalogue_parser(model=None)
     n = ok_i = n_s = ok_s = wrong = wrong_any = 0
     per: dict[str, list[int]] = {}
     pairs: Counter[tuple[str, str]] = Counter()

@@ -284,6 +284,6 @@ class Router:
 def build_router(library: Library, *, parser: Parser | None = None,
                  search: CatalogueSearch | None = None, settings: Settings | None = None) -> Router:
     """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
-    parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library))
+    parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library), authors=queries.catalogue_authors(library))
     return Router(library, parser, search or CatalogueSearch(library.read_session_factory),
                   refresher=ParserRefresher(library, parser), settings=settings)

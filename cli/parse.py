@@ -4,12 +4,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from bot.nlp.parser import Parser
 
 # The demo catalogue, relative to the repository (core/demo/data/books.tsv).
 DEMO_CATALOGUE = Path(__file__).resolve().parents[1] / "core" / "demo" / "data" / "books.tsv"
 _FALLBACK = json.dumps({"intent": "unknown", "slots": {}})
+
+
+def catalogue_parser(path: Path = DEMO_CATALOGUE, **kwargs: Any) -> Parser:
+    """A parser over a catalogue TSV's titles, authors and series, as `shuxiang parse` reads them (tests and
+    benches use it too); kwargs go to Parser (e.g. model=None)."""
+    from bot.nlp.dictionary import read_catalogue_terms
+    from bot.nlp.parser import Parser
+
+    return Parser(catalogue_terms=read_catalogue_terms(path), authors=read_catalogue_terms(path, only_authors=True),
+                  **kwargs)
 
 
 @click.command("parse")
@@ -20,10 +34,7 @@ _FALLBACK = json.dumps({"intent": "unknown", "slots": {}})
 @click.option("--confidence", is_flag=True, help="Also print the confidence score.")
 def parse(text: str | None, jsonl: bool, catalogue: Path | None, confidence: bool) -> None:
     """Parse Chinese messages into an intent and slots (prints JSON)."""
-    from bot.nlp.dictionary import read_catalogue_terms
-    from bot.nlp.parser import Parser
-
-    parser = Parser(catalogue_terms=read_catalogue_terms(catalogue or DEMO_CATALOGUE))
+    parser = catalogue_parser(catalogue or DEMO_CATALOGUE)
 
     def render(line: str) -> str:
         result = parser.parse(line)

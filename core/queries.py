@@ -394,6 +394,12 @@ def catalogue_terms(library: Library) -> list[str]:
     return sorted(terms)
 
 
+def catalogue_authors(library: Library) -> list[str]:
+    """The authors among catalogue_terms(), so the parser reads "续借女巫 罗尔德达尔那本" as the title."""
+    with library.uow() as uow:
+        return sorted({a for a in uow.session.scalars(select(Title.author).distinct()) if a})
+
+
 def reader_name(library: Library, reader_id: int) -> str:
     """A reader's name and card, for the librarian's desk replies."""
     with library.uow() as uow:

@@ -45,13 +45,15 @@ def clean_terms(terms: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def read_catalogue_terms(path: Path) -> list[str]:
-    """Titles, authors and series from a TSV with a header row; [] if the file is missing or odd."""
+def read_catalogue_terms(path: Path, *, only_authors: bool = False) -> list[str]:
+    """Titles, authors and series (or, only_authors, the authors) from a TSV with a header row; [] if the
+    file is missing or odd."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = csv.DictReader(fh, delimiter="\t")
             fields = {(name or "").strip().lower(): name for name in rows.fieldnames or []}
-            wanted = [fields[c] for c in (*_TITLE_COLUMNS, *_AUTHOR_COLUMNS, *_SERIES_COLUMNS) if c in fields]
+            columns = _AUTHOR_COLUMNS if only_authors else (*_TITLE_COLUMNS, *_AUTHOR_COLUMNS, *_SERIES_COLUMNS)
+            wanted = [fields[c] for c in columns if c in fields]
             terms = [row.get(col) or "" for row in rows for col in wanted]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         logging.getLogger(__name__).debug("no catalogue terms from %s: %s", path, exc)

@@ -172,16 +172,21 @@ class ParseResult:
 class Parser:
     """Chinese intent + slot parser; rebuild its dictionary with update_catalogue()."""
 
-    def __init__(self, catalogue_terms: Iterable[str] = (), *, model: IntentModel | None | str = "default") -> None:
+    def __init__(self, catalogue_terms: Iterable[str] = (), *, model: IntentModel | None | str = "default",
+                 authors: Iterable[str] = ()) -> None:
         """model: "default" loads the repository's intent model (bot.nlp.model, cached on disk); None runs
-        the rules alone; or a trained IntentModel."""
+        the rules alone; or a trained IntentModel. authors: the catalogue terms that are authors, so a
+        title named beside its author is the query ("续借女巫 罗尔德达尔那本" renews 女巫)."""
         self._terms: frozenset[str] = frozenset()
+        self._authors: frozenset[str] = frozenset()
         self._tokenizer = None
-        self.update_catalogue(catalogue_terms)
+        self.update_catalogue(catalogue_terms, authors)
         self._model: IntentModel | None = load_model() if model == "default" else model  # type: ignore[assignment]
 
-    def update_catalogue(self, terms: Iterable[str]) -> None:
-        """Load a new set of titles/authors/series into the jieba dictionary (cached by hash)."""
+    def update_catalogue(self, terms: Iterable[str], authors: Iterable[str] = ()) -> None:
+        """Load a new set of titles/authors/series into the jieba dictionary (cached by hash); `authors`
+        are the ones that are authors."""
+        self._authors = frozenset(t.lower() for t in clean_terms(authors))
         cleaned = clean_terms(terms)
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
@@ -327,7 +332,8 @@ class Parser:
 
     def _slots_for(self, intent: str, ctx: _Context) -> dict[str, Any]:
         if intent == "search":
-            query = _find_isbn(ctx.text) or sl.extract_query(ctx.masked, ctx.brackets, ctx.hits, self.tokenize)
+            query = _find_isbn(ctx.text) or sl.extract_query(ctx.masked, ctx.brackets, ctx.hits, self.tokenize,
+                                                                  authors=self._authors)
             return {"query": query} if query else {}
         return self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
 
@@ -375,7 +381,7 @@ class Parser:
             elif sl.wants_all(masked):
                 out["all"] = True
             if not out or ("all" in out and (brackets or hits)):
-                query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE)
+                query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE, authors=self._authors)
                 if query:
                     out["query"] = self._whole_title(query, text, brackets, hits)
         if intent in ("search", "reserve", "renew", "cancel_reservation") and not (brackets or out.get("indexes")) \
@@ -386,7 +392,7 @@ class Parser:
         if intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
             reject = None if intent == "search" else _NOT_A_TITLE
-            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject)
+            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject, authors=self._authors)
             if query:
                 out["query"] = query if isbn else self._whole_title(query, text, brackets, hits)
         elif intent == "bind":
@@ -441,7 +447,7 @@ class Parser:
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
         """No keyword: a bare title, ISBN, pinyin or "X的书" is a search; a card + name a weak bind."""
         if brackets or hits:
-            query = sl.extract_query(masked, brackets, hits, self.tokenize)
+            query = sl.extract_query(masked, brackets, hits, self.tokenize, authors=self._authors)
             only_title = masked.strip() == sl.MASK
             return ParseResult("search", {"query": query} if query else {}, 0.85 if only_title else 0.7)
         compact = text.replace(" ", "").replace("-", "")

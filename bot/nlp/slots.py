@@ -160,16 +160,18 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
 
 
 def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize,
-                  reject: re.Pattern[str] | None = None) -> str | None:
+                  reject: re.Pattern[str] | None = None, authors: frozenset[str] = frozenset()) -> str | None:
     """The title, author, keyword or ISBN the user means, without command words and fillers.
 
     reject: free-text segments it matches are not candidates (clauses like "孩子已经买了" for an action).
+    authors: catalogue terms that are authors (lower case); a title found beside its author wins over it
+    ("续借女巫 罗尔德达尔那本" → 女巫), then the longer term.
     """
     if brackets:  # the user marked it: trust that over everything else
         return brackets[0]
     rest = strip_commands(masked, tokenize)
     if hits:  # catalogue terms found by jieba: the title around them, else the longest
-        return _around_hits(rest, hits, tokenize, reject) or max(hits, key=len)
+        return _around_hits(rest, hits, tokenize, reject) or max(hits, key=lambda h: (h.lower() not in authors, len(h)))
     best, best_marked = "", False
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query

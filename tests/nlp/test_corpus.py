@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.nlp import Parser
-from bot.nlp.dictionary import read_catalogue_terms
-from cli.parse import DEMO_CATALOGUE
+from cli.parse import catalogue_parser
 from tests.nlp.scoring import read_jsonl, score
 
 HERE = Path(__file__).resolve().parent
@@ -24,7 +23,7 @@ DEV = HERE.parents[1].parent / "shared" / "nlu" / "dev.jsonl"  # ../shared/nlu/d
 
 @pytest.fixture(scope="module")
 def demo_parser() -> Parser:
-    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE))
+    return catalogue_parser()
 
 
 def test_held_out_fifth(demo_parser: Parser) -> None:

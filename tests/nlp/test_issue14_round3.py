@@ -7,14 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bot.nlp import Parser
-from bot.nlp.dictionary import read_catalogue_terms
 from bot.nlp.intents import ACTION_INTENTS
-from cli.parse import DEMO_CATALOGUE
+from cli.parse import catalogue_parser
 
 
 @pytest.fixture(scope="module")
 def parser() -> Parser:
-    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE))
+    return catalogue_parser()
 
 
 @pytest.mark.parametrize("text", ["女儿讲她已经续借过了", "前天在图书室续好了 跟您说下", "已经绑定好了 谢谢",
@@ -164,3 +163,12 @@ def test_forget_it_and_thanks_are_no_answer(parser: Parser, text: str) -> None:
                                   "S30201 要交5元吗", "S30201 还没交5元"])
 def test_talk_about_a_fine_is_no_payment(parser: Parser, text: str) -> None:
     assert parser.parse(text).intent != "pay_fine"
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("续借女巫 罗尔德达尔那本", "女巫"),        # title and author both in the catalogue: the title is the book
+    ("曹文轩 青铜葵花 帮我预约", "青铜葵花"),
+    ("曹文轩的书", "曹文轩"),                   # an author alone stays the query
+])
+def test_a_title_beside_its_author_is_the_query(parser: Parser, text: str, query: str) -> None:
+    assert parser.parse(text).slots.get("query") == query

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.nlp import Parser
-from bot.nlp.dictionary import read_catalogue_terms
 from bot.nlp.intents import ACTION_INTENTS
-from cli.parse import DEMO_CATALOGUE
+from cli.parse import catalogue_parser
 
 
 @pytest.fixture(scope="module")
 def demo() -> Parser:
-    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE))
+    return catalogue_parser()
 
 
 @pytest.mark.parametrize(("text", "query"), [
@@ -141,7 +140,7 @@ def test_one_edit_apart() -> None:
 
 @pytest.fixture(scope="module")
 def rules_only() -> Parser:
-    return Parser(catalogue_terms=read_catalogue_terms(DEMO_CATALOGUE), model=None)
+    return catalogue_parser(model=None)
 
 
 @pytest.mark.parametrize(("text", "intent", "slots"), [
