@@ -172,3 +172,15 @@ def test_talk_about_a_fine_is_no_payment(parser: Parser, text: str) -> None:
 ])
 def test_a_title_beside_its_author_is_the_query(parser: Parser, text: str, query: str) -> None:
     assert parser.parse(text).slots.get("query") == query
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("嗯 不要再给我发消息了", "unsubscribe"),   # 不要 + 再给我发: off, not a refused "on"
+    ("取消绑卡", "unbind"),
+    ("取消约 草房子", "cancel_reservation"),
+    ("俺班借书率多少", "class_stats"),
+    ("全班一共借过多少本", "class_stats"),
+    ("初一逾期未还", "class_overdue"),
+])
+def test_more_everyday_requests(parser: Parser, text: str, intent: str) -> None:
+    assert parser.parse(text).intent == intent
