@@ -18,7 +18,7 @@ def render_honours_text(honours: Honours) -> str:
     lines += ["", "先进班级："]
     for c in honours.classes:
         vs = f"，目标{c.target:g}" if c.target else "，本年级最高"
-        lines.append(f"  {grade_name(c.grade)} {c.name}：生均{per_student_text(c.per_student)}册{vs}")
+        lines.append(f"  {c.name}：生均{per_student_text(c.per_student)}册{vs}")
     if not honours.classes:
         lines.append("  还没有班级达到生均目标。")
     return "\n".join(lines)
