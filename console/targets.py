@@ -45,7 +45,7 @@ def target_tables(report: Report) -> list[Table]:
         [[c.name, grade_name(c.grade), c.students, c.loans, c.per_student, _target(c.target),
           c.gap if c.target else "—", {True: "达标", False: "未达标", None: "—"}[c.reached], c.rotations,
           _target(c.rotations_target)] for c in sorted(report.classes, key=lambda c: (c.grade, c.name))],
-        note="生均借阅 = 本学期开学以来学生借阅册次 ÷ 在读学生数；目标来自配置文件的 [targets]。",
+        note="生均借阅 = 本学期开学以来学生借阅册次 ÷ 在读学生数；目标来自配置文件的 [targets]，没有设置时每学期生均4本（演示学校用演示目标）。",
         empty="还没有班级。")
     grades = Table(
         "各年级",
