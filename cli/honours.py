@@ -5,19 +5,20 @@ from html import escape
 from itertools import groupby
 
 from core.reports.honours import Honours
+from core.targets import grade_name, per_student_text
 
 
 def render_honours_text(honours: Honours) -> str:
     """The list for the terminal."""
-    lines = [f"【{honours.period.name} 表彰名单】", "", f"阅读之星（每个年级前{honours.stars_per_grade}名，并列同列）："]
+    lines = [f"【{honours.period.name} 表彰名单】", "", f"阅读之星（每个年级借阅不同的书最多的前{honours.stars_per_grade}名，并列同列；同一本书借多次只算一种）："]
     for grade, stars in groupby(honours.stars, key=lambda s: s.grade):
-        lines.append(f"  {grade}年级：" + "、".join(f"{s.name}（{s.class_name}，{s.loans}册）" for s in stars))
+        lines.append(f"  {grade_name(grade)}：" + "、".join(f"{s.name}（{s.class_name}，{s.books}种）" for s in stars))
     if not honours.stars:
         lines.append("  本学期还没有学生借书。")
     lines += ["", "先进班级："]
     for c in honours.classes:
         vs = f"，目标{c.target:g}" if c.target else "，本年级最高"
-        lines.append(f"  {c.name}：生均{c.per_student:.2f}册{vs}")
+        lines.append(f"  {c.name}：生均{per_student_text(c.per_student)}册{vs}")
     if not honours.classes:
         lines.append("  还没有班级达到生均目标。")
     return "\n".join(lines)
@@ -38,10 +39,10 @@ def render_honours_html(honours: Honours, school: str) -> str:
     """A standalone page the librarian opens in a browser and prints (no scripts, no external files)."""
     term = escape(honours.period.name)
     star_rows = "".join(
-        f"<tr><td>{s.grade}年级</td><td>{s.place}</td><td>{escape(s.name)}</td><td>{escape(s.class_name)}</td>"
-        f"<td>{s.loans}</td></tr>" for s in honours.stars) or '<tr><td colspan="5">本学期还没有学生借书</td></tr>'
+        f"<tr><td>{grade_name(s.grade)}</td><td>{s.place}</td><td>{escape(s.name)}</td><td>{escape(s.class_name)}</td>"
+        f"<td>{s.books}</td></tr>" for s in honours.stars) or '<tr><td colspan="5">本学期还没有学生借书</td></tr>'
     class_rows = "".join(
-        f"<tr><td>{c.grade}年级</td><td>{escape(c.name)}</td><td>{c.per_student:.2f}</td>"
+        f"<tr><td>{grade_name(c.grade)}</td><td>{escape(c.name)}</td><td>{per_student_text(c.per_student)}</td>"
         f"<td>{f'{c.target:g}' if c.target else '本年级最高'}</td><td>{c.loans}</td></tr>"
         for c in honours.classes) or '<tr><td colspan="5">还没有班级达到生均目标</td></tr>'
     return f"""<!doctype html>
@@ -49,8 +50,8 @@ def render_honours_html(honours: Honours, school: str) -> str:
 <body>
 <section>
 <h1>{escape(school)}<br>{term} 阅读之星</h1>
-<table><tr><th>年级</th><th>名次</th><th>姓名</th><th>班级</th><th>本学期借阅（册）</th></tr>{star_rows}</table>
-<p class="note">每个年级本学期借书最多的{honours.stars_per_grade}位同学；与最后一名借书一样多的同学一并列入。</p>
+<table><tr><th>年级</th><th>名次</th><th>姓名</th><th>班级</th><th>本学期借阅（种）</th></tr>{star_rows}</table>
+<p class="note">每个年级本学期借阅不同的书最多的{honours.stars_per_grade}位同学（同一本书借多次只算一种）；与最后一名一样多的同学一并列入。</p>
 </section>
 <section>
 <h1>{escape(school)}<br>{term} 先进班级</h1>

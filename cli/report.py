@@ -20,7 +20,7 @@ from core.reports import (
     week_period,
 )
 from core.reports.workbook import summary_rows
-from core.targets import Targets, gap_text
+from core.targets import Targets, gap_text, grade_name
 
 
 def _db(func):  # type: ignore[no-untyped-def]
@@ -33,16 +33,34 @@ def _config(func):  # type: ignore[no-untyped-def]
                         envvar="SHUXIANG_CONFIG", help="config.toml（读取 [targets] 借阅目标）。")(func)
 
 
-def _targets(config: str | None) -> Targets:
-    """The [targets] of the config file (the plans' 4 books per student when there is none)."""
-    if config is None:
-        return Targets()
-    from core.settings import SettingsError, load_settings
+def _targets(config: str | None, library: Library) -> tuple[Targets, str]:
+    """The targets the server would use, and a line saying which they are.
 
-    try:
-        return Targets.from_config(load_settings(config).targets)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    The server's rule (bot/bootstrap.py build_settings): the config's [targets] when it sets any;
+    otherwise, on the demo school's database (serve --demo), the demo's targets (core/demo/targets.py);
+    otherwise the plans' 4 books per student per term.
+    """
+    table: dict = {}
+    if config is not None:
+        from core.settings import SettingsError, load_settings
+
+        try:
+            table = load_settings(config).targets or {}
+            targets = Targets.from_config(table)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        if table:
+            return targets, f"借阅目标：{config} 的 [targets]。"
+    from core.demo.builder import is_demo_school
+
+    with library.read_uow() as uow:
+        demo = is_demo_school(uow.session)
+    if demo:
+        from core.demo.targets import demo_targets
+
+        return Targets.from_config(demo_targets()), "借阅目标：演示学校的目标（与 shuxiang serve --demo 相同）。"
+    return Targets(), ("借阅目标：没有设置 [targets]，按每学期生均4本；"
+                       "要用学校自己的目标，请加 --config config.toml。")
 
 
 def _output(func):  # type: ignore[no-untyped-def]
@@ -64,7 +82,7 @@ def report() -> None:
 @_db
 def term(term_name: str | None, fmt: str, out: Path | None, config: str | None, db_url: str) -> None:
     """本学期统计：生均借阅（与目标）、流通率、覆盖率、班级排名、阅读之星、热门图书、每周趋势。"""
-    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), None, _targets(config))
+    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), None, config)
 
 
 @report.command("week")
@@ -75,7 +93,7 @@ def term(term_name: str | None, fmt: str, out: Path | None, config: str | None, 
 def week(week_of: object, fmt: str, out: Path | None, config: str | None, db_url: str) -> None:
     """一周统计（周一到周日）。"""
     _run(db_url, fmt, out, lambda lib, s: week_period(week_of.date() if week_of else lib.today()), None,  # type: ignore[attr-defined]
-         _targets(config))
+         config)
 
 
 @report.command("class")
@@ -87,7 +105,7 @@ def week(week_of: object, fmt: str, out: Path | None, config: str | None, db_url
 def class_(class_name: str, term_name: str | None, fmt: str, out: Path | None, config: str | None,
            db_url: str) -> None:
     """一个班本学期的统计（学生借阅、生均与目标、阅读之星、热门图书）。"""
-    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), class_name, _targets(config))
+    _run(db_url, fmt, out, lambda lib, s: term_period(s, lib.today(), term_name), class_name, config)
 
 
 @report.command("honours")
@@ -104,9 +122,9 @@ def honours(term_name: str | None, stars: int, fmt: str, out: Path | None, confi
     from cli.honours import render_honours_html, render_honours_text
     from core.reports.honours import build_honours, write_honours_workbook
 
-    targets = _targets(config)
     library = Library.open(db_url, clock=system_clock)
     try:
+        targets, used = _targets(config, library)
         with library.uow() as uow:
             try:
                 period = term_period(uow.session, library.today(), term_name)
@@ -127,6 +145,7 @@ def honours(term_name: str | None, stars: int, fmt: str, out: Path | None, confi
         click.echo(f"已生成网页（用浏览器打开后打印）：{path}")
     else:
         click.echo(render_honours_text(result))
+    click.echo(used)
 
 
 @report.command("student")
@@ -159,9 +178,10 @@ def student(card_no: str, png: Path | None, db_url: str) -> None:
 
 
 def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | None,  # type: ignore[no-untyped-def]
-         targets: Targets | None = None) -> None:
+         config: str | None = None) -> None:
     library = Library.open(db_url, clock=system_clock)
     try:
+        targets, used = _targets(config, library)
         with library.uow() as uow:
             try:
                 period: Period = period_of(library, uow.session)
@@ -188,6 +208,8 @@ def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | N
         click.echo("已生成图表：\n" + "\n".join(f"  {p}" for p in paths))
     else:
         click.echo(render_text(result))
+    if period.is_term:
+        click.echo(used)
 
 
 def _spinner(text: str):  # type: ignore[no-untyped-def]
@@ -224,9 +246,9 @@ def render_text(result: Report, top: int = 10) -> str:
     lines += [f"  {c.rank}. {c.name} 生均{c.per_student:.2f}册{_vs_target(c)} 共{c.loans}册 覆盖率{c.coverage:.0%} "
               f"逾期{c.overdue}册{_rotations(c)}" + (f" 集体借阅{c.collection_loans}册" if c.collection_loans else "")
               for c in result.classes]
-    lines.append("\n阅读之星：")
+    lines.append("\n阅读之星（借阅不同的书最多；同一本书借多次只算一种）：")
     for grade, stars in result.stars.items():
-        lines.append(f"  {grade}年级：" + "、".join(f"{s.name}（{s.class_name}，{s.loans}册）" for s in stars))
+        lines.append(f"  {grade_name(grade)}：" + "、".join(f"{s.name}（{s.class_name}，{s.titles}种）" for s in stars))
     lines.append("\n热门图书：")
     lines += [f"  {i}. 《{t.title}》{t.author} {t.loans}次" for i, t in enumerate(result.top_titles[:top], start=1)]
     lines.append("\n每周借阅：" + "，".join(f"{m.month}/{m.day} {n}" for m, n in result.weeks))

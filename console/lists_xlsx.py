@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-Kind = Literal["text", "int", "date", "yuan"]
+Kind = Literal["text", "int", "date", "yuan", "decimal", "number"]
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column header and how its cells are shown: text, int, date (school date) or yuan (cells in fen)."""
+    """A column header and how its cells are shown: text, int, date (school date), yuan (cells in fen),
+    decimal (a float shown with two decimals, 4.95; a number in the xlsx) or number (a float as is, 4 or 3.5).
+    A str in a decimal or number column ("—") is shown and written as text."""
 
     header: str
     kind: Kind = "text"
@@ -45,6 +47,10 @@ def show(value: object, kind: Kind) -> str:
         return ""
     if kind == "yuan" and isinstance(value, int):
         return f"{value / 100:.2f}"
+    if kind == "decimal" and isinstance(value, int | float):
+        return f"{value:.2f}"
+    if kind == "number" and isinstance(value, int | float):
+        return f"{value:g}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -53,6 +59,12 @@ def show(value: object, kind: Kind) -> str:
 def _cell(ws: Any, value: object, kind: Kind) -> object:
     if kind == "yuan" and isinstance(value, int):
         return round(value / 100, 2)
+    if kind == "decimal" and isinstance(value, int | float):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=round(float(value), 2))
+        cell.number_format = "0.00"  # 3.40 on screen, the number 3.4 in the cell
+        return cell
     if isinstance(value, str):
         # Control characters (an imported title, a pasted name) are refused by the xlsx format:
         # openpyxl raises and the whole download would fail. They carry nothing a reader can see.

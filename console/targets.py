@@ -17,9 +17,9 @@ from console.lists_xlsx import Column, Table, show
 from console.views import page
 from core.library import Library
 from core.reports import NoTerm, Report, build_report, term_period
-from core.reports.honours import Honours, honours_from
+from core.reports.honours import STARS_HEADER, Honours, honours_from
 from core.staff import Area
-from core.targets import Targets
+from core.targets import Targets, grade_name
 
 routes = web.RouteTableDef()
 
@@ -30,31 +30,28 @@ def _term_report(library: Library, targets: Targets) -> Report:
     return build_report(library, period, targets=targets)
 
 
-def _num(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def _target(value: float) -> str:
-    return f"{value:g}" if value else "—"
+def _target(value: float) -> float | str:
+    """A target as a number (the xlsx keeps it a number), "—" without one."""
+    return value if value else "—"
 
 
 def target_tables(report: Report) -> list[Table]:
     """Each class and each grade against its target (the same columns on the page and in the workbook)."""
     classes = Table(
         f"{report.period.name} 各班生均与目标",
-        (Column("班级"), Column("年级", "int"), Column("学生数", "int"), Column("借阅册次", "int"), Column("生均借阅"),
-         Column("生均目标"), Column("还差（册/人）"), Column("是否达标"), Column("集体借阅轮换", "int"),
-         Column("轮换目标")),
-        [[c.name, c.grade, c.students, c.loans, _num(c.per_student), _target(c.target),
-          _num(c.gap) if c.target else "—", {True: "达标", False: "未达标", None: "—"}[c.reached], c.rotations,
+        (Column("班级"), Column("年级"), Column("学生数", "int"), Column("借阅册次", "int"),
+         Column("生均借阅", "decimal"), Column("生均目标", "number"), Column("还差（册/人）", "decimal"), Column("是否达标"),
+         Column("集体借阅轮换", "int"), Column("轮换目标", "number")),
+        [[c.name, grade_name(c.grade), c.students, c.loans, c.per_student, _target(c.target),
+          c.gap if c.target else "—", {True: "达标", False: "未达标", None: "—"}[c.reached], c.rotations,
           _target(c.rotations_target)] for c in sorted(report.classes, key=lambda c: (c.grade, c.name))],
-        note="生均借阅 = 本学期开学以来学生借阅册次 ÷ 在读学生数；目标来自配置文件的 [targets]。",
+        note="生均借阅 = 本学期开学以来学生借阅册次 ÷ 在读学生数；目标来自配置文件的 [targets]，没有设置时每学期生均4本（演示学校用演示目标）。",
         empty="还没有班级。")
     grades = Table(
         "各年级",
-        (Column("年级", "int"), Column("班级数", "int"), Column("学生数", "int"), Column("借阅册次", "int"),
-         Column("生均借阅"), Column("生均目标"), Column("达标班级数")),
-        [[g.grade, g.classes, g.students, g.loans, _num(g.per_student), _target(g.target),
+        (Column("年级"), Column("班级数", "int"), Column("学生数", "int"), Column("借阅册次", "int"),
+         Column("生均借阅", "decimal"), Column("生均目标", "number"), Column("达标班级数")),
+        [[grade_name(g.grade), g.classes, g.students, g.loans, g.per_student, _target(g.target),
           f"{g.classes_reached}/{g.classes}" if g.target else "—"] for g in report.grades],
         empty="还没有班级。")
     return [classes, grades]
@@ -64,14 +61,16 @@ def honours_tables(honours: Honours) -> list[Table]:
     """阅读之星 and 先进班级 as printable tables."""
     stars = Table(
         f"{honours.period.name} 阅读之星",
-        (Column("年级", "int"), Column("名次", "int"), Column("姓名"), Column("班级"), Column("本学期借阅（册）", "int")),
-        [[s.grade, s.place, s.name, s.class_name, s.loans] for s in honours.stars],
-        note=f"每个年级本学期借书最多的{honours.stars_per_grade}位同学；与最后一名借书一样多的同学一并列入。",
+        (Column("年级"), Column("名次", "int"), Column("姓名"), Column("班级"), Column(STARS_HEADER, "int")),
+        [[grade_name(s.grade), s.place, s.name, s.class_name, s.books] for s in honours.stars],
+        note=f"每个年级本学期借阅不同的书最多的{honours.stars_per_grade}位同学（同一本书借多次只算一种）；"
+             "与最后一名一样多的同学一并列入。",
         empty="本学期还没有学生借书。")
     classes = Table(
         f"{honours.period.name} 先进班级",
-        (Column("年级", "int"), Column("班级"), Column("生均借阅"), Column("生均目标"), Column("借阅册次", "int")),
-        [[c.grade, c.name, _num(c.per_student), _target(c.target) if c.target else "本年级最高", c.loans]
+        (Column("年级"), Column("班级"), Column("生均借阅", "decimal"), Column("生均目标", "number"),
+         Column("借阅册次", "int")),
+        [[grade_name(c.grade), c.name, c.per_student, _target(c.target) if c.target else "本年级最高", c.loans]
          for c in honours.classes],
         note="生均借阅达到本年级目标的班级；没有设目标的年级取生均最高的班级。只在这里打印，不推送到班级群。",
         empty="还没有班级达到生均目标。")
@@ -83,15 +82,15 @@ def class_target_table(request: web.Request, class_id: int) -> Table:
     from core.reports.stats import class_term_stats
 
     targets = Targets.from_config(request.app[SETTINGS].targets)
-    columns = (Column("借阅册次", "int"), Column("借过书的学生"), Column("生均借阅"), Column("生均目标"),
-               Column("还差（册/人）"), Column("年级平均"), Column("年级名次"))
+    columns = (Column("借阅册次", "int"), Column("借过书的学生"), Column("生均借阅", "decimal"), Column("生均目标", "number"),
+               Column("还差（册/人）", "decimal"), Column("年级平均", "decimal"), Column("年级名次"))
     try:
         stats = class_term_stats(request.app[LIBRARY], class_id, targets)
     except NoTerm:
         return Table("本班本学期借阅", columns, [], empty="校历里还没有本学期。")
     return Table(f"{stats.class_name} 本学期借阅（{stats.term}）", columns,
-                 [[stats.loans, f"{stats.borrowers}/{len(stats.students)}", _num(stats.per_student),
-                   _target(stats.target), _num(stats.gap) if stats.target else "—", _num(stats.grade_per_student),
+                 [[stats.loans, f"{stats.borrowers}/{len(stats.students)}", stats.per_student,
+                   _target(stats.target), stats.gap if stats.target else "—", stats.grade_per_student,
                    f"{stats.rank_in_grade}/{stats.grade_classes}"]])
 
 

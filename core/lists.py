@@ -60,10 +60,28 @@ def class_sort_key(name: str) -> tuple[int, int, int, str]:
     return (0, parsed[1], int(number.group(1)), name)
 
 
+# Surnames read differently from the character's everyday reading (曾 is Zēng as a surname, not céng).
+# pypinyin (0.55) has no surname mode, so the first character, or a compound surname, is looked up here.
+SURNAME_PINYIN = {
+    "尉迟": ("yu4", "chi2"), "万俟": ("mo4", "qi2"),
+    "曾": ("zeng1",), "单": ("shan4",), "解": ("xie4",), "仇": ("qiu2",), "朴": ("piao2",), "查": ("zha1",),
+    "区": ("ou1",), "乐": ("yue4",), "盖": ("ge3",), "缪": ("miao4",), "覃": ("qin2",), "种": ("chong2",),
+    "翟": ("zhai2",), "召": ("shao4",), "员": ("yun4",), "任": ("ren2",), "华": ("hua4",), "纪": ("ji3",),
+    "燕": ("yan1",), "卜": ("bu3",), "秘": ("bi4",), "薄": ("bo2",), "宁": ("ning4",), "阚": ("kan4",),
+    "重": ("chong2",), "相": ("xiang4",), "都": ("du1",), "祭": ("zhai4",), "隗": ("wei3",), "繁": ("po2",),
+    "冼": ("xian3",), "折": ("she2",), "句": ("gou1",), "过": ("guo1",),
+}
+
+
 @lru_cache(maxsize=65536)
 def name_sort_key(name: str) -> tuple[tuple[str, ...], str]:
     """How every list orders people's names: by pinyin with tone (吴 wu2 < 于 yu2 < 周 zhou1), as class
-    rosters are printed; the characters themselves break ties between homophones."""
+    rosters are printed, the surname as a surname is read (曾 zeng1, 单 shan4: SURNAME_PINYIN); the
+    characters themselves break ties between homophones."""
+    for surname in (name[:2], name[:1]):
+        if len(name) > len(surname) and surname in SURNAME_PINYIN:
+            rest = lazy_pinyin(name[len(surname):], style=Style.TONE3, neutral_tone_with_five=True)
+            return (*SURNAME_PINYIN[surname], *rest), name
     return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)), name
 
 

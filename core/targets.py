@@ -109,6 +109,19 @@ def _values(table: Mapping[str, Any], where: str) -> dict[str, float]:
     return out
 
 
+def grade_name(grade: int) -> str:
+    """"三年级", "七年级" (初一 is grade 7, as class names are written everywhere); "10年级" past 九年级."""
+    from core.imports.values import GRADE_NAMES
+
+    return f"{GRADE_NAMES[grade - 1]}年级" if 1 <= grade <= len(GRADE_NAMES) else f"{grade}年级"
+
+
+def per_student_text(value: float) -> str:
+    """A 生均 as every place shows it: two decimals ("4.95"). One decimal would show 4.95 as "5.0"
+    beside a target of 5 that is not reached yet; chat, console, text and Excel all use this."""
+    return f"{value:.2f}"
+
+
 def reached(actual: float, target: float) -> bool:
     """True when `actual` 生均 is at or above `target` (a target of 0 is always reached)."""
     return actual >= target - 1e-9

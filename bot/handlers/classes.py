@@ -15,7 +15,7 @@ from console.auth import PREFIX
 from core import lists, queries
 from core.reports.periods import NoTerm
 from core.reports.stats import class_term_stats
-from core.targets import Targets, reached, shortfall
+from core.targets import Targets, per_student_text, reached, shortfall
 
 routes = Routes("classes")
 OVERDUE_PAGE = f"{PREFIX}/lists/overdue"  # console/lists.py
@@ -106,9 +106,9 @@ def _class_stats(ctx: Context, own: tuple[int, str]) -> str:
     students = len(stats.students)
     lines = [f"{stats.class_name}本学期（{stats.since.month}月{stats.since.day}日起）借了{stats.loans}本，"
              f"{stats.borrowers}/{students}位同学借过书。",
-             f"生均{stats.per_student:.1f}本{_against_target(stats.per_student, stats.target)}，"
+             f"生均{per_student_text(stats.per_student)}本{_against_target(stats.per_student, stats.target)}，"
              f"{GRADES[stats.grade - 1] if 0 < stats.grade < 10 else ''}年级平均"
-             f"{stats.grade_per_student:.1f}本（年级{stats.grade_classes}个班中第{stats.rank_in_grade}）。"]
+             f"{per_student_text(stats.grade_per_student)}本（年级{stats.grade_classes}个班中第{stats.rank_in_grade}）。"]
     if stats.rotations_target or stats.rotations:
         goal = f"（目标{stats.rotations_target}次）" if stats.rotations_target else ""
         lines.append(f"班级图书角本学期换书{stats.rotations}次{goal}。")

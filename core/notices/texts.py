@@ -109,6 +109,12 @@ def unreachable(user_id: str, channel: str, reason: str) -> str:
     return f"有一条推送无法送达用户 {user_id}（{channel}：{reason}），已改用其他渠道；请核对该用户的绑定。"
 
 
+def _per_student(value: float) -> str:
+    from core.targets import per_student_text
+
+    return per_student_text(value)  # two decimals, as the console and the reports show it
+
+
 def _vs_target(per_student: float, target: float) -> str:
     if not target:
         return ""
@@ -123,7 +129,7 @@ def class_summary_group(class_name: str, monday: date, through: date, week_loans
                         target: float, overdue: int, *, ask: str = "请同学们检查书包，尽快还到图书室。") -> str:
     """The class group's weekly summary: counts only, never a child's name (dates, not 本周: it may be held)."""
     late = f"逾期未还{overdue}本，{ask}" if overdue else "没有逾期未还的书，真棒！"
-    return (f"{class_name}本周（{md(monday)}–{md(through)}）借阅{week_loans}本；本学期生均{per_student:.1f}本"
+    return (f"{class_name}本周（{md(monday)}–{md(through)}）借阅{week_loans}本；本学期生均{_per_student(per_student)}本"
             f"{_vs_target(per_student, target)}；{late}")
 
 

@@ -1,11 +1,17 @@
 """The term's 表彰 list for the showcase: 阅读之星 per grade and 先进班级 (the librarian's side only).
 
 The selection rule (docs/librarian.md, "表彰名单"):
-- 阅读之星: per grade, the `stars` students who borrowed the most books in the term (loans made in
-  the term, as 生均 counts them; at least one). Everyone tied with the last place is in too, so
-  nobody is left out by a coin toss; listed by books, then name (pinyin order), then card number.
+- 阅读之星: per grade, the `stars` students who borrowed the most different books in the term
+  (distinct titles among the loans made in the term; at least one). Borrowing the same title again
+  adds nothing, so lending and returning one copy 40 times cannot make a star. Everyone tied with
+  the last place is in too, so nobody is left out by a coin toss; listed by books, then name
+  (pinyin order), then card number.
 - 先进班级: every class whose 生均 reached its grade's target ([targets]); in a grade without a
   target, the class(es) with the grade's highest 生均 (above 0). Listed by grade, then 生均, then name.
+  生均 here stays the report's 借阅册次 ÷ 学生数 (not distinct titles): it is the figure the plans'
+  target is stated in and the one the 借阅目标 page, the reports and the class teacher's chat show,
+  so a class on this list is exactly a class shown there as 达标. One student's re-lending moves a
+  class's 生均 by 1/学生数 per loan and shows on the 借阅目标 page and in the loan records.
 
 It never goes to a class group or a parent: only the CLI and the console produce it.
 """
@@ -18,7 +24,7 @@ from core.library import Library
 from core.lists import name_sort_key
 from core.reports.periods import Period
 from core.reports.stats import ClassRow, Report, StudentRow, build_report
-from core.targets import Targets
+from core.targets import Targets, grade_name
 
 STARS_PER_GRADE = 3
 
@@ -30,7 +36,7 @@ class Star:
     name: str
     class_name: str
     card_no: str
-    loans: int
+    books: int  # different titles borrowed this term
 
 
 @dataclass(frozen=True)
@@ -52,22 +58,22 @@ class Honours:
 
 
 def pick_stars(rows: list[StudentRow], per_grade: int) -> list[Star]:
-    """The top `per_grade` students of each grade by loans, with everyone tied with the last place."""
+    """The top `per_grade` students of each grade by different titles borrowed, with everyone tied with the last place."""
     by_grade: dict[int, list[StudentRow]] = defaultdict(list)
     for row in rows:
-        if row.loans > 0:
+        if row.titles > 0:
             by_grade[row.grade].append(row)
     out: list[Star] = []
     for grade, group in sorted(by_grade.items()):
-        group.sort(key=lambda s: (-s.loans, name_sort_key(s.name), s.card_no))  # as every list orders names
-        cut = group[min(per_grade, len(group)) - 1].loans if per_grade > 0 else None
+        group.sort(key=lambda s: (-s.titles, name_sort_key(s.name), s.card_no))  # as every list orders names
+        cut = group[min(per_grade, len(group)) - 1].titles if per_grade > 0 else None
         place, previous = 0, None
         for index, s in enumerate(group, start=1):
-            if cut is None or s.loans < cut:
+            if cut is None or s.titles < cut:
                 break
-            place = place if s.loans == previous else index
-            previous = s.loans
-            out.append(Star(grade, place, s.name, s.class_name, s.card_no, s.loans))
+            place = place if s.titles == previous else index
+            previous = s.titles
+            out.append(Star(grade, place, s.name, s.class_name, s.card_no, s.titles))
     return out
 
 
@@ -100,26 +106,34 @@ def build_honours(library: Library, period: Period, *, targets: Targets | None =
     return honours_from(build_report(library, period, targets=targets), stars_per_grade)
 
 
+STARS_HEADER = "本学期借阅（种）"  # different titles: the same book borrowed again counts once
+
+
 def honours_sheets(honours: Honours) -> dict[str, list[list[object]]]:
-    """Sheet name → rows, for write_workbook-style output."""
+    """Sheet name → rows, for write_workbook-style output (生均 as floats: the workbook gives them 0.00)."""
     return {
-        "阅读之星": [["年级", "名次", "姓名", "班级", "本学期借阅（册）"],
-                 *[[f"{s.grade}年级", s.place, s.name, s.class_name, s.loans] for s in honours.stars]],
+        "阅读之星": [["年级", "名次", "姓名", "班级", STARS_HEADER],
+                 *[[grade_name(s.grade), s.place, s.name, s.class_name, s.books] for s in honours.stars]],
         "先进班级": [["年级", "班级", "生均借阅（册）", "生均目标（册）", "借阅册次", "学生数"],
-                 *[[f"{c.grade}年级", c.name, round(c.per_student, 2), round(c.target, 2) if c.target else "—",
+                 *[[grade_name(c.grade), c.name, round(c.per_student, 2), c.target if c.target else "本年级最高",
                     c.loans, c.students] for c in honours.classes]],
     }
 
 
 def write_honours_workbook(honours: Honours, path: object) -> object:
-    """Save the 表彰 list as an xlsx (one sheet for stars, one for classes)."""
+    """Save the 表彰 list as an xlsx (one sheet for stars, one for classes); 生均 are numbers shown as 0.00."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     for name, rows in honours_sheets(honours).items():
         ws = wb.create_sheet(name)
         ws.column_dimensions["C"].width = 16
         for row in rows:
+            if name == "先进班级" and isinstance(row[2], float):
+                cell = WriteOnlyCell(ws, value=row[2])
+                cell.number_format = "0.00"  # 生均 3.40, stored as the number 3.4
+                row = [*row[:2], cell, *row[3:]]
             ws.append(row)
     wb.save(path)
     return path

@@ -63,6 +63,7 @@ class StudentRow:
     class_name: str
     grade: int
     loans: int
+    titles: int = 0  # different titles borrowed (阅读之星 counts these: lending one copy 40 times is one book)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
     report = Report(period, as_of, class_name, holdings=holdings, loans=len(loans))
     _totals(report, loans, readers, counts)
     _classes(report, loans, readers, classes, counts, targets or Targets())
-    _students(report, readers, classes, counts)
+    _students(report, readers, classes, counts, _distinct_titles(loans))
     report.top_titles = [TitleRow(*titles[tid], n) for tid, n in Counter(f.title_id for f in loans)
                          .most_common(TOP_TITLES) if tid in titles]
     report.weeks = _weeks(period, min(period.end, as_of), loans)
@@ -221,9 +222,16 @@ def _grades(rows: list[ClassRow]) -> list[GradeRow]:
     return out
 
 
+def _distinct_titles(loans: list[facts.LoanFact]) -> Counter[int]:
+    """Reader id → how many different titles they borrowed in the period (re-borrowing a title adds nothing)."""
+    return Counter(reader_id for reader_id, _ in {(f.reader_id, f.title_id) for f in loans})
+
+
 def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dict[int, facts.ClassFact],
-              counts: Counter[int]) -> None:
-    rows = [StudentRow(r.card_no, r.name, classes[r.class_id].name, classes[r.class_id].grade, counts[rid])
+              counts: Counter[int], titles: Counter[int] | None = None) -> None:
+    titles = titles if titles is not None else counts
+    rows = [StudentRow(r.card_no, r.name, classes[r.class_id].name, classes[r.class_id].grade, counts[rid],
+                       titles[rid])
             for rid, r in readers.items() if _is_student(r) and r.class_id in classes]
     rows.sort(key=lambda s: (s.grade, s.class_name, -s.loans, s.card_no))
     report.students_rows = rows
@@ -231,7 +239,7 @@ def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dic
     for row in rows:
         if row.loans:
             by_grade[row.grade].append(row)
-    report.stars = {grade: sorted(group, key=lambda s: (-s.loans, s.card_no))[:STARS_PER_GRADE]
+    report.stars = {grade: sorted(group, key=lambda s: (-s.titles, -s.loans, s.card_no))[:STARS_PER_GRADE]
                     for grade, group in sorted(by_grade.items())}
 
 

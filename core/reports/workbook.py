@@ -66,8 +66,8 @@ def sheets(report: Report) -> dict[str, list[list[object]]]:
                     g.classes_reached if g.target else "—"] for g in report.grades]],
         "学生借阅": [["年级", "班级", "借书证号", "姓名", "借阅册次"],
                  *[[s.grade, s.class_name, s.card_no, s.name, s.loans] for s in report.students_rows]],
-        "阅读之星": [["年级", "名次", "班级", "姓名", "借阅册次"],
-                 *[[grade, i, s.class_name, s.name, s.loans] for grade, stars in report.stars.items()
+        "阅读之星": [["年级", "名次", "班级", "姓名", "借阅图书（种）"],
+                 *[[grade, i, s.class_name, s.name, s.titles] for grade, stars in report.stars.items()
                    for i, s in enumerate(stars, start=1)]],
         "热门图书": [["名次", "书名", "作者", "借阅册次"],
                  *[[i, t.title, t.author, t.loans] for i, t in enumerate(report.top_titles, start=1)]],

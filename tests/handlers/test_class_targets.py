@@ -69,15 +69,15 @@ async def test_class_statistics_against_the_target_and_the_grade(say: Say) -> No
     reply = await say(HEAD_1, "本班借阅统计")
     assert reply.splitlines()[:3] == [
         "三年级1班本学期（9月1日起）借了4本，2/3位同学借过书。",
-        "生均1.3本（目标2本，还差0.7本），三年级平均1.6本（年级2个班中第2）。",
+        "生均1.33本（目标2本，还差0.7本），三年级平均1.60本（年级2个班中第2）。",
         "每人借阅：安一3、安二1、安三0",
     ]
     assert "哪些同学还没借过书" in reply
     reached = await say(HEAD_2, "本班借阅统计")
-    assert "生均2.0本（目标2本，已达标👍），三年级平均1.6本（年级2个班中第1）" in reached
+    assert "生均2.00本（目标2本，已达标👍），三年级平均1.60本（年级2个班中第1）" in reached
     assert "每人借阅：白一2、白二2" in reached and "安一" not in reached
     fourth = await say(HEAD_4, "我们班的借阅统计")
-    assert "生均0.5本（目标3本，还差2.5本），四年级平均0.5本（年级1个班中第1）" in fourth  # the general target
+    assert "生均0.50本（目标3本，还差2.5本），四年级平均0.50本（年级1个班中第1）" in fourth  # the general target
 
 
 async def test_who_has_not_borrowed_is_the_teachers_own_class_only(say: Say) -> None:

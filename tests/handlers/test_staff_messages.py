@@ -314,7 +314,7 @@ def test_class_stats_per_student_class_and_grade_average(library: Library, ask: 
     reply = ask(HEAD, "本班借阅统计")
     assert "三年级2班本学期（9月1日起）借了2本，1/3位同学借过书" in reply
     # 2 loans / 3 students in the class; 4 loans / 4 students in grade 3; 三年级1班 is first.
-    assert "生均0.7本（目标4本，还差3.4本），三年级平均1.0本（年级2个班中第2）" in reply
+    assert "生均0.67本（目标4本，还差3.4本），三年级平均1.00本（年级2个班中第2）" in reply
     assert "王小明2" in reply and "陈思雨0" in reply and "刘洋0" in reply
     assert "周杰" not in reply and "孙丽" not in reply
     assert "哪些同学还没借过书" in reply

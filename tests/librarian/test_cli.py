@@ -46,7 +46,7 @@ def test_reports_as_text_xlsx_and_png(sqlite_url: str, tmp_path: Path, clock: Fi
     runner = CliRunner()
     text = runner.invoke(main, ["report", "term", "--db", sqlite_url])
     assert text.exit_code == 0, text.output
-    assert "1. 三年级2班 生均2.00册" in text.output and "3年级：安一（三年级1班，3册）" in text.output
+    assert "1. 三年级2班 生均2.00册" in text.output and "三年级：安一（三年级1班，2种）" in text.output
     out = tmp_path / "t.xlsx"
     assert runner.invoke(main, ["report", "term", "--format", "xlsx", "--out", str(out), "--db", sqlite_url]).exit_code == 0
     assert out.exists()

@@ -67,9 +67,10 @@ def test_workbook_and_chart_show_the_target(school: Library, tmp_path: Path) -> 
 
 def test_honours_stars_per_grade_with_ties_and_classes_at_target(school: Library) -> None:
     honours = build_honours(school, term(school), targets=TARGETS, stars_per_grade=2)
-    # grade 3: 安一 3, then 白一 and 白二 tie on 2 for second place: both are in (by name: bai er, bai yi)
-    assert [(s.grade, s.place, s.name, s.loans) for s in honours.stars] == [
-        (3, 1, "安一", 3), (3, 2, "白二", 2), (3, 2, "白一", 2), (4, 1, "陈一", 1)]
+    # grade 3 counts different titles: 安一 borrowed 草房子 twice and 三体 (2), 白一 and 白二 2 each: all
+    # three tie for first and are in (by name: an yi, bai er, bai yi)
+    assert [(s.grade, s.place, s.name, s.books) for s in honours.stars] == [
+        (3, 1, "安一", 2), (3, 1, "白二", 2), (3, 1, "白一", 2), (4, 1, "陈一", 1)]
     # 三年级2班 reached grade 3's target; grade 4 has none this term: its best class
     assert [(c.name, c.target) for c in honours.classes] == [("三年级2班", 2.0), ("四年级1班", 0.0)]
     page = render_honours_html(honours, "书香小学")

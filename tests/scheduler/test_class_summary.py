@@ -54,11 +54,11 @@ async def test_group_gets_counts_and_the_class_teacher_names_who_has_not_borrowe
     assert result.written == 2
     await deps.delivery.drain()  # type: ignore[union-attr]
     group = api.texts_to("class32")
-    assert group == ["三年级2班本周（11月16日–11月20日）借阅1本；本学期生均1.0本，目标2本，还差1.0本；"
+    assert group == ["三年级2班本周（11月16日–11月20日）借阅1本；本学期生均1.00本，目标2本，还差1.0本；"
                      "逾期未还1本，请同学们检查书包，尽快还到图书室。"]
     assert "陈思雨" not in group[0] and "王小明" not in group[0]
     teacher = api.texts_to("t-li")
-    assert teacher == ["三年级2班本周（11月16日–11月20日）借阅1本；本学期生均1.0本，目标2本，还差1.0本；"
+    assert teacher == ["三年级2班本周（11月16日–11月20日）借阅1本；本学期生均1.00本，目标2本，还差1.0本；"
                        "逾期未还1本，发送“本班逾期”看名单。\n"
                        "本学期还没借过书的同学（1/2位）：王小明。可以鼓励他们来图书室看看。"]
     assert not api.texts_to("p-liu") and not api.texts_to("p-wang")  # parents get nothing from this job
@@ -72,7 +72,7 @@ async def test_never_twice_a_week_per_class_and_again_the_next_week(
     assert (await run_class_summary(deps, at(MONDAY + timedelta(days=3), 9))).written == 0  # same week, earlier day
     following = await run_class_summary(deps, at(FRIDAY + timedelta(days=7), 15))
     assert following.written == 2
-    assert "借阅0本；本学期生均1.0本，目标4本，还差3.0本" in following.messages[0].text  # the plans' default target
+    assert "借阅0本；本学期生均1.00本，目标4本，还差3.0本" in following.messages[0].text  # the plans' default target
 
 
 async def test_held_over_quiet_hours_and_the_weekend(library: Library, school: School, deps: Deps, fake: Fake,
