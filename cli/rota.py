@@ -51,16 +51,20 @@ def _day(text: str | None, option: str) -> date | None:
 @click.argument("class_name")
 @click.argument("weekday")
 @click.argument("window")
-@click.option("--every", default="1", show_default=True, help="每几周一次：1 每周，2 隔周。")
-@click.option("--from", "start", default=None, help="从哪天那一周开始（默认本周）。")
+@click.option("--every", default="1", show_default=True,
+              help="每几周一次：1 每周，2 隔周；单周、双周按学期第一周数。")
+@click.option("--from", "start", default=None,
+              help="从哪天那一周开始（默认：替换原有的沿用原来的；每周从本周，隔周从学期第一周）。")
 @click.option("--place", default="", help="地点，如 图书室、阅览室。")
 def set_command(class_name: str, weekday: str, window: str, every: str, start: str | None, place: str) -> None:
     """设置一个班某天的借阅时间（同一天原有的会被替换），如：rota set 三年级2班 周三 12:10-12:50 --every 2"""
     first = _day(start, "--from")
     with _library() as library:
-        turn = make_turn(weekday, window, every=every, start=first, place=place, today=library.today())
+        turn = make_turn(weekday, window, every=every, start=first, place=place, today=library.today(),
+                         calendar=library.school_calendar())
         result = set_turn(library, class_name, turn, actor=ACTOR)
-        click.echo(f"✓ {result.class_name}：{turn.describe()}")
+        saved = next(t for t in result.turns if (t.weekday, t.starts, t.ends) == (turn.weekday, turn.starts, turn.ends))
+        click.echo(f"✓ {result.class_name}：{saved.describe()}")
         _print_next(library, result.class_name, result.turns)
 
 

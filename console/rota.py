@@ -101,7 +101,7 @@ async def rota_set(request: web.Request) -> web.Response:
     try:
         turn = make_turn(_text(form, "weekday"), f"{_text(form, 'starts')}-{_text(form, 'ends')}",
                          every=_text(form, "every") or "1", start=start, place=_text(form, "place"),
-                         today=library.today())
+                         today=library.today(), calendar=await asyncio.to_thread(library.school_calendar))
     except RotaInvalid as invalid:
         errors.update(invalid.errors)
     try:
