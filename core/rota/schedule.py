@@ -50,11 +50,14 @@ class Turn:
         weeks = (monday_of(day) - self.first_week).days // 7
         return weeks >= 0 and weeks % max(1, self.every_weeks) == 0
 
-    def describe(self) -> str:
-        """'每周三 12:10-12:50 阅览室' or '隔周三（从11月16日那周起）12:10-12:50'."""
+    def describe(self, today: date | None = None) -> str:
+        """'每周三 12:10-12:50 阅览室' or '隔周三（从11月16日那周起）12:10-12:50'; a weekly turn whose
+        first week is after `today`'s week shows it too ('每周三（从12月7日那周起）')."""
         day = WEEKDAY_NAMES[self.weekday]
         if self.every_weeks == 1:
             when = f"每{day}"
+            if today is not None and self.first_week is not None and self.first_week > monday_of(today):
+                when += f"（从{self.first_week.month}月{self.first_week.day}日那周起）"
         else:
             every = "隔周" if self.every_weeks == 2 else f"每{self.every_weeks}周的"
             start = (f"（从{self.first_week.month}月{self.first_week.day}日那周起）"
@@ -89,6 +92,16 @@ def can_share_day(one: Turn, other: Turn) -> bool:
 def overlaps(one: Turn, other: Turn) -> bool:
     """True when two turns can fall on the same day and their windows overlap."""
     return can_share_day(one, other) and one.starts < other.ends and other.starts < one.ends
+
+
+def never_comes(turn: Turn, calendar: SchoolCalendar, today: date) -> str:
+    """Why `turn` never comes within a year from `today` ('' when it does): a closed weekday or no open turn day."""
+    day = WEEKDAY_NAMES[turn.weekday]
+    if turn.weekday in calendar.closed_weekdays:
+        return f"{day}学校不开馆，这个借阅时间轮不到，请改到开馆的日子。"
+    if next_turn([turn], calendar, today) is None:
+        return f"一年内没有开馆的{day}轮到这个时间，请检查起始日期和校历。"
+    return ""
 
 
 def turns_on(turns: list[Turn], calendar: SchoolCalendar, day: date) -> list[Turn]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.library import Library
-from core.rota.schedule import WEEKDAY_NAMES, RotaInvalid, Turn, overlaps
+from core.rota.schedule import WEEKDAY_NAMES, RotaInvalid, Turn, monday_of, never_comes, overlaps
 from core.rota.service import ClassRota, find_class, make_turn, replace_rota
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -74,6 +74,11 @@ def _date(value: Any) -> date | None:
 
 def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
     """The turns per class name as stored ('三年级2班'); TimetableProblems lists every bad cell."""
+    return {name: [turn for _, turn in rows] for name, rows in _read(path, library).items()}
+
+
+def _read(path: Path, library: Library) -> dict[str, list[tuple[int, Turn]]]:
+    """The turns per class name with the line each came from; TimetableProblems lists every bad cell."""
     from openpyxl import load_workbook
 
     today = library.today()
@@ -171,9 +176,24 @@ def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
         raise TimetableProblems(problems)
     if not timetable:
         raise TimetableProblems(["表里没有任何借阅时间，请在表头下面每行写一个班的一次借阅。"])
-    return timetable
+    return lines
 
 
-def import_timetable(path: Path, library: Library, *, actor: str) -> list[ClassRota]:
-    """Read and check the whole file, then replace the named classes' turns in one transaction."""
-    return replace_rota(library, read_timetable(path, library), actor=actor)
+def import_timetable(path: Path, library: Library, *, actor: str,
+                     warnings: list[str] | None = None) -> list[ClassRota]:
+    """Read and check the whole file, then replace the named classes' turns in one transaction.
+    `warnings` (when given) gets one line per saved row that never comes within a year, or that
+    starts after this week."""
+    lines = _read(path, library)
+    result = replace_rota(library, {name: [t for _, t in rows] for name, rows in lines.items()}, actor=actor)
+    if warnings is not None:
+        calendar, today = library.school_calendar(), library.today()
+        for rota in result:
+            for line, typed in lines.get(rota.class_name, []):
+                saved = next((t for t in rota.turns if (t.weekday, t.starts) == (typed.weekday, typed.starts)), typed)
+                why = never_comes(saved, calendar, today)
+                if why:
+                    warnings.append(f"第{line}行 {rota.class_name}：{why}")
+                elif saved.first_week is not None and saved.first_week > monday_of(today):
+                    warnings.append(f"第{line}行 {rota.class_name}：{saved.describe(today)}，这之前不轮。")
+    return result

@@ -179,3 +179,22 @@ def test_import_reports_every_problem_of_a_row_and_reads_excel_dates(run, tmp_pa
     assert done.exit_code == 0, done.output
     shown = run("show").output
     assert "隔周一（从11月16日那周起）" in shown and "隔周一（从11月23日那周起）" in shown
+
+
+def test_import_and_set_warn_of_turns_that_never_come_or_start_later(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    book = _workbook(tmp_path / "rota.xlsx", [
+        ["班级", "星期", "时间", "间隔", "起始"],
+        ["三年级1班", "周日", "09:00-09:40", 1, None],
+        ["三年级2班", "周一", "12:10-12:50", 1, "2028-03-06"],
+        ["四年级1班", "周二", "12:10-12:50", 1, "2026-12-07"],
+        ["四年级1班", "周三", "12:10-12:50", 1, None],
+    ])
+    done = run("import", str(book))
+    assert done.exit_code == 0, done.output
+    assert "第2行 三年级1班：周日学校不开馆，这个借阅时间轮不到" in done.output
+    assert "第3行 三年级2班：一年内没有开馆的周一轮到这个时间" in done.output
+    assert "第4行 四年级1班：每周二（从12月7日那周起） 12:10-12:50，这之前不轮。" in done.output
+    assert "第5行" not in done.output
+    assert "每周二（从12月7日那周起）" in run("show", "四年级1班").output
+    sunday = run("set", "三年级1班", "周日", "10:00-10:40")
+    assert sunday.exit_code == 0 and "注意：周日学校不开馆" in sunday.output
