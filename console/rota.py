@@ -48,7 +48,7 @@ def _rows(library: Library, class_name: str | None = None) -> list[dict[str, Any
     rows = []
     for rota in class_rota(library, class_name):
         found = next_turn(list(rota.turns), calendar, today)
-        rows.append({"rota": rota, "next": found[0] if found else None, "is_today": bool(found and found[0] == today),
+        rows.append({"rota": rota, "next": found[0] if found else None, "is_today": bool(found and found[0] == today), "today": today,
                      "next_weekday": WEEKDAY_NAMES[found[0].weekday()] if found else ""})
     return rows
 

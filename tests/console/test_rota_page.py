@@ -128,6 +128,9 @@ async def test_a_turn_on_a_closed_weekday_is_saved_with_a_warning(console: TestC
     html = await (await console.get(location)).text()
     assert "已保存三年级1班周六 09:00-09:40。" in html
     assert "周六学校不开馆，这个借阅时间轮不到" in html
+    await post(console, f"{PAGE}/set", {"class": "三年级2班", "weekday": "周一", "starts": "09:00", "ends": "09:40",
+                                        "start": "2026-12-07"})
+    assert "每周一（从12月7日那周起） 09:00-09:40" in await (await console.get(PAGE)).text()  # a later start shows
     forged = await (await console.get(f"{PAGE}?done=set&class=<b>x</b>&weekday=9")).text()
     assert "已保存借阅时间。" in forged and "<b>x</b>" not in forged  # nothing echoed from the address
 
