@@ -143,3 +143,15 @@ async def test_a_place_with_a_newline_is_refused(console: TestClient, library: L
     assert status == 400 and "换行" in field_error(html, "place")
     assert class_rota(library, "三年级1班")[0].turns == ()
 
+
+
+async def test_odd_and_even_weeks_from_the_form(console: TestClient, library: Library, librarian: str) -> None:
+    _school(library)
+    await sign_in(console, librarian)
+    assert '<option value="双周"' in await (await console.get(PAGE)).text()
+    for every, starts in (("单周", "12:10"), ("双周", "13:00")):
+        status, _, _ = await post(console, f"{PAGE}/set", {
+            "class": "三年级1班", "weekday": "周三", "starts": starts, "ends": f"{int(starts[:2]) + 0}:50", "every": every})
+        assert status == 303
+    turns = class_rota(library, "三年级1班")[0].turns  # both kept: they never meet
+    assert [(t.starts, t.first_week) for t in turns] == [("12:10", date(2026, 8, 31)), ("13:00", date(2026, 9, 7))]
