@@ -124,7 +124,8 @@ def _read(path: Path, library: Library) -> dict[str, list[tuple[int, Turn]]]:
         raise TimetableProblems([f"第一行要有表头：班级、星期、时间（可选：间隔、起始、地点）；缺少{'、'.join(missing or ['班级'])}。"])
 
     last = header_line + MAX_ROWS
-    if overflow or len(rows) > last:
+    beyond = [i for i, row in enumerate(rows[last:], start=last + 1) if any(_text(c) for c in row)]
+    if overflow or beyond or any(line > last for line, _ in uncached):
         first_unread = last + 1
         raise TimetableProblems([f"表太长了：一次最多导入{MAX_ROWS}行借阅时间，第{first_unread}行起没有读。"
                                  "请分成几个文件导入（表里没有的班级保持原样）。"])
@@ -137,7 +138,7 @@ def _read(path: Path, library: Library) -> dict[str, list[tuple[int, Turn]]]:
     lines: dict[str, list[tuple[int, Turn]]] = {}
     with library.read_uow() as uow:
         calendar = library.calendar(uow.session)
-        for number, row in enumerate(rows[header_line:], start=header_line + 1):
+        for number, row in enumerate(rows[header_line:last], start=header_line + 1):
             cells = {key: (row[i] if i < len(row) else None) for key, i in columns.items()}
             if all(_text(v) == "" for v in cells.values()):
                 continue

@@ -147,6 +147,8 @@ def test_import_refuses_a_file_longer_than_the_limit(run, tmp_path: Path, sqlite
     refused = run("import", str(_workbook(tmp_path / "long.xlsx", rows)))
     assert refused.exit_code == 1 and "最多导入3行" in refused.output and "第5行起没有读" in refused.output
     assert all(not turns for _, turns in _turns(sqlite_url, clock))  # type: ignore[misc]
+    exactly = rows[:4] + [[None, None, None]] * 4  # the limit, then empty rows: imported
+    assert run("import", str(_workbook(tmp_path / "full.xlsx", exactly))).exit_code == 0
 
 
 def test_import_names_formulas_without_a_value(run, tmp_path: Path, sqlite_url: str,  # type: ignore[no-untyped-def]
