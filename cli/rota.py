@@ -15,7 +15,7 @@ import click
 from cli.checked import DB_OPTION, checked_library, remember_db
 from core.library import Library
 from core.rota import RotaInvalid, class_rota, make_turn, remove_turns, set_turn, skipped_turns
-from core.rota.schedule import WEEKDAY_NAMES, next_turn, parse_weekday
+from core.rota.schedule import WEEKDAY_NAMES, never_comes, next_turn, parse_weekday
 from core.rota.timetable import TimetableProblems, import_timetable
 from core.school_calendar import CalendarInvalid, parse_day
 
@@ -51,16 +51,23 @@ def _day(text: str | None, option: str) -> date | None:
 @click.argument("class_name")
 @click.argument("weekday")
 @click.argument("window")
-@click.option("--every", default="1", show_default=True, help="每几周一次：1 每周，2 隔周。")
-@click.option("--from", "start", default=None, help="从哪天那一周开始（默认本周）。")
+@click.option("--every", default="1", show_default=True,
+              help="每几周一次：1 每周，2 隔周；单周、双周按学期第一周数。")
+@click.option("--from", "start", default=None,
+              help="从哪天那一周开始（默认：替换原有的沿用原来的；每周从本周，隔周从学期第一周）。")
 @click.option("--place", default="", help="地点，如 图书室、阅览室。")
 def set_command(class_name: str, weekday: str, window: str, every: str, start: str | None, place: str) -> None:
     """设置一个班某天的借阅时间（同一天原有的会被替换），如：rota set 三年级2班 周三 12:10-12:50 --every 2"""
     first = _day(start, "--from")
     with _library() as library:
-        turn = make_turn(weekday, window, every=every, start=first, place=place, today=library.today())
+        turn = make_turn(weekday, window, every=every, start=first, place=place, today=library.today(),
+                         calendar=library.school_calendar())
         result = set_turn(library, class_name, turn, actor=ACTOR)
-        click.echo(f"✓ {result.class_name}：{turn.describe()}")
+        saved = next(t for t in result.turns if (t.weekday, t.starts, t.ends) == (turn.weekday, turn.starts, turn.ends))
+        click.echo(f"✓ {result.class_name}：{saved.describe(library.today())}")
+        why = never_comes(saved, library.school_calendar(), library.today())
+        if why:
+            click.echo(f"  注意：{why}")
         _print_next(library, result.class_name, result.turns)
 
 
@@ -89,7 +96,7 @@ def show_command(class_name: str | None) -> None:
             found = next_turn(list(row.turns), calendar, today)
             upcoming = (f"  下次 {found[0].isoformat()}（{WEEKDAY_NAMES[found[0].weekday()]}）"
                         if found else "  一年内没有开馆日轮到")
-            click.echo(f"{row.class_name}：" + "；".join(t.describe() for t in row.turns) + upcoming)
+            click.echo(f"{row.class_name}：" + "；".join(t.describe(today) for t in row.turns) + upcoming)
         if empty and class_name is None:
             click.echo(f"未设置借阅时间的班级（{len(empty)}个）：" + "、".join(empty))
         elif empty:
@@ -112,8 +119,9 @@ def remove_command(class_name: str, weekday: str | None) -> None:
 def import_command(path: Path) -> None:
     """导入整张借阅轮流表（.xlsx；表头：班级、星期、时间，可选 间隔、起始、地点）。有错就一行也不写。"""
     with _library() as library:
+        warnings: list[str] = []
         try:
-            result = import_timetable(path, library, actor=ACTOR)
+            result = import_timetable(path, library, actor=ACTOR, warnings=warnings)
         except TimetableProblems as problems:
             click.echo(f"✗ 表里有 {len(problems.problems)} 处问题，什么也没有写入：", err=True)
             for line in problems.problems:
@@ -121,6 +129,10 @@ def import_command(path: Path) -> None:
             raise SystemExit(1) from None
         turns = sum(len(r.turns) for r in result)
         click.echo(f"✓ 已导入 {len(result)} 个班、{turns} 个借阅时间；表里没有的班级保持原样。")
+        if warnings:
+            click.echo(f"注意（{len(warnings)}处，已导入，需要的话改表后重新导入）：")
+            for line in warnings:
+                click.echo(f"  {line}")
 
 
 @rota.command("skipped")

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -31,6 +32,7 @@ BASE = f"{PREFIX}/rota"
 DONE = {"set": "已保存借阅时间。", "removed": "已删除这个借阅时间。"}
 
 
+
 def _actor(request: web.Request) -> str:
     return f"staff:{request[SESSION_KEY].staff.name}"[:60]
 
@@ -46,9 +48,37 @@ def _rows(library: Library, class_name: str | None = None) -> list[dict[str, Any
     rows = []
     for rota in class_rota(library, class_name):
         found = next_turn(list(rota.turns), calendar, today)
-        rows.append({"rota": rota, "next": found[0] if found else None,
+        rows.append({"rota": rota, "next": found[0] if found else None, "is_today": bool(found and found[0] == today), "today": today,
                      "next_weekday": WEEKDAY_NAMES[found[0].weekday()] if found else ""})
     return rows
+
+
+def _done(library: Library, query: Mapping[str, str]) -> tuple[str, str]:
+    """The message after a save or a removal, naming the class and day (read back from the rota, never
+    echoed from the address), and a warning when a saved turn can never come (a closed weekday)."""
+    done, weekday = query.get("done", ""), query.get("weekday", "")
+    if done not in DONE:
+        return "", ""
+    if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+        return DONE[done], ""
+    try:
+        rota = class_rota(library, query.get("class", ""))[0]
+    except RotaInvalid:
+        return DONE[done], ""
+    day = WEEKDAY_NAMES[int(weekday)]
+    if done == "removed":
+        return f"已删除{rota.class_name}{day}的借阅时间。", ""
+    turns = [t for t in rota.turns if t.weekday == int(weekday)]
+    if not turns:
+        return DONE[done], ""
+    saved = "、".join(f"{t.starts}-{t.ends}" for t in turns)
+    calendar = library.school_calendar()
+    warning = ""
+    if int(weekday) in calendar.closed_weekdays:
+        warning = f"注意：{day}学校不开馆，这个借阅时间轮不到，请改到开馆的日子。"
+    elif next_turn(turns, calendar, library.today()) is None:
+        warning = "注意：一年内没有开馆日轮到这个时间，请检查校历或起始周。"
+    return f"已保存{rota.class_name}{day} {saved}。", warning
 
 
 def _period(query: Mapping[str, str], today: date) -> tuple[date | None, date | None, str]:
@@ -70,10 +100,10 @@ async def _page(request: web.Request, *, errors: dict[str, str] | None = None,
     rows = await asyncio.to_thread(_rows, library)
     skipped = await asyncio.to_thread(skipped_turns, library, start=start, end=end)
     shown_end = end or library.today() - timedelta(days=1)
-    done = DONE.get(request.query.get("done", ""), "") if request.method == "GET" else ""
+    done, warning = (await asyncio.to_thread(_done, library, request.query)) if request.method == "GET" else ("", "")
     return page(request, "rota/page.html", {
         "rows": rows, "skipped": skipped, "weekday_names": WEEKDAY_NAMES, "errors": errors or {},
-        "values": values or {}, "done": done, "period_error": period_error,
+        "values": values or {}, "done": done, "warning": warning, "period_error": period_error,
         "period": (start or shown_end - timedelta(days=27), shown_end),
     }, status=status)
 
@@ -101,21 +131,26 @@ async def rota_set(request: web.Request) -> web.Response:
     try:
         turn = make_turn(_text(form, "weekday"), f"{_text(form, 'starts')}-{_text(form, 'ends')}",
                          every=_text(form, "every") or "1", start=start, place=_text(form, "place"),
-                         today=library.today())
+                         today=library.today(), calendar=await asyncio.to_thread(library.school_calendar))
     except RotaInvalid as invalid:
         errors.update(invalid.errors)
     try:
         await asyncio.to_thread(class_rota, library, class_name)  # the class exists (every error at once)
     except RotaInvalid as invalid:
         errors.update(invalid.errors)
+    saved = None
     if not errors and turn is not None:
         try:
-            await asyncio.to_thread(set_turn, library, class_name, turn, actor=_actor(request))
+            saved = await asyncio.to_thread(set_turn, library, class_name, turn, actor=_actor(request))
         except RotaInvalid as invalid:
             errors.update(invalid.errors)
-    if errors:
+    if errors or saved is None or turn is None:
         return await _page(request, errors=errors, values=form, status=400)
-    return web.Response(status=303, headers={"Location": f"{BASE}?done=set"})
+    return web.Response(status=303, headers={"Location": _done_url("set", saved.class_name, turn.weekday)})
+
+
+def _done_url(done: str, class_name: str, weekday: int) -> str:
+    return f"{BASE}?" + urlencode({"done": done, "class": class_name, "weekday": weekday})
 
 
 @routes.post(f"{BASE}/remove")
@@ -126,12 +161,12 @@ async def rota_remove(request: web.Request) -> web.Response:
     weekday = _text(form, "weekday")
     if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
         return await _page(request, errors={"weekday": "请选择星期。"}, status=400)
+    class_name = class_query(_text(form, "class"))
     try:
-        await asyncio.to_thread(remove_turns, request.app[LIBRARY], class_query(_text(form, "class")),
-                                int(weekday), actor=_actor(request))
+        await asyncio.to_thread(remove_turns, request.app[LIBRARY], class_name, int(weekday), actor=_actor(request))
     except RotaInvalid as invalid:
         return await _page(request, errors=invalid.errors, status=400)
-    return web.Response(status=303, headers={"Location": f"{BASE}?done=removed"})
+    return web.Response(status=303, headers={"Location": _done_url("removed", class_name, int(weekday))})
 
 
 @routes.get(f"{BASE}/class")

@@ -283,6 +283,7 @@ def test_every_demo_class_has_a_rota_and_the_demo_class_turn_is_this_week(demo: 
 
     rota = class_rota(demo)
     assert len(rota) == 18 and all(r.turns for r in rota)
+    assert all("08:00" <= t.starts and t.ends <= "16:30" for r in rota for t in r.turns)  # the demo's 开放时间
     lower = next(r for r in rota if r.class_name == "一年级1班")
     assert [(t.weekday, t.place, t.every_weeks) for t in lower.turns] == [(0, "阅览室", 1), (2, "阅览室", 1)]
     demo_class = next(r for r in rota if r.class_name == "三年级2班")

@@ -86,8 +86,9 @@ def test_next_turn_is_the_first_open_turn_day(turn: Turn, day: date, expected: d
 def test_set_show_replace_and_remove_a_class_turns(lib: Library) -> None:
     add_reader(lib, "王小明", ReaderType.STUDENT, class_name="三年级2班")
     turn = make_turn("周三", "12:10-12:50", every="2", place="阅览室", today=lib.today())
-    assert turn.first_week == date(2026, 11, 16)
+    assert turn.first_week is None  # settled when saved
     result = set_turn(lib, "三年级二班", turn, actor="test")  # the class as people write it
+    turn = Turn(2, "12:10", "12:50", 2, date(2026, 8, 31), "阅览室")  # 隔周 from the term's first week
     assert result.class_name == "三年级2班" and result.turns == (turn,)
     again = set_turn(lib, "3(2)班", make_turn("三", "13:00-13:40", today=lib.today()), actor="test")
     assert [t.starts for t in again.turns] == ["13:00"]  # the same weekday is replaced
@@ -129,3 +130,51 @@ def test_skipped_turns_are_turn_days_without_a_loan_by_the_class(lib: Library, c
     assert (date(2026, 11, 18), "三年级2班") not in [(r.day, r.class_name) for r in
                                                  skipped_turns(lib, start=date(2026, 11, 2), end=date(2026, 11, 18))]
     assert student
+
+
+def test_odd_and_even_weeks_count_from_the_term_first_week(lib: Library) -> None:
+    calendar = lib.school_calendar()  # the term starts Tuesday 2026-09-01: its first week is 08-31
+    odd = make_turn("周三", "12:10-12:50", every="单周", today=lib.today(), calendar=calendar)
+    even = make_turn("周三", "13:00-13:40", every="双周", today=lib.today(), calendar=calendar)
+    assert (odd.every_weeks, odd.first_week) == (2, date(2026, 8, 31))
+    assert (even.every_weeks, even.first_week) == (2, date(2026, 9, 7))
+    later = make_turn("周三", "12:10-12:50", every="单周", start=date(2026, 11, 18), today=lib.today(), calendar=calendar)
+    assert later.first_week == date(2026, 11, 23)  # the first odd week from 11-18's week on (week 13)
+    add_reader(lib, "王小明", ReaderType.STUDENT, class_name="三年级2班")
+    replace_turns(lib, "三年级2班", [odd, even], actor="test")  # both on Wednesday: they never meet
+    assert [t.first_week for t in class_rota(lib, "三年级2班")[0].turns] == [date(2026, 8, 31), date(2026, 9, 7)]
+    with pytest.raises(RotaInvalid) as info:
+        make_turn("周三", "12:10-12:50", every="单周", today=lib.today(), calendar=SchoolCalendar([], {}))
+    assert "学期" in info.value.errors["every"]
+
+
+def test_saving_again_keeps_the_week_a_turn_comes(lib: Library, clock: FixedClock) -> None:
+    add_reader(lib, "王小明", ReaderType.STUDENT, class_name="三年级2班")
+    set_turn(lib, "三年级2班", make_turn("周三", "12:10-12:50", every="隔周", today=lib.today()), actor="test")
+    first = class_rota(lib, "三年级2班")[0].turns
+    clock.set(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # a week later, saved again with another time
+    set_turn(lib, "三年级2班", make_turn("周三", "12:20-12:50", every="隔周", today=lib.today()), actor="test")
+    again = class_rota(lib, "三年级2班")[0].turns
+    assert [t.first_week for t in again] == [t.first_week for t in first] == [date(2026, 8, 31)]
+    weekly = set_turn(lib, "三年级2班", make_turn("周五", "8:00-8:40", today=lib.today()), actor="test")
+    clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    replace_turns(lib, "三年级2班", [make_turn("周三", "12:20-12:50", every=2, today=lib.today()),
+                                   make_turn("周五", "8:00-8:40", today=lib.today())], actor="test")
+    assert class_rota(lib, "三年级2班")[0].turns == weekly.turns
+
+
+def test_overlapping_turns_of_one_class_are_refused(lib: Library) -> None:
+    add_reader(lib, "王小明", ReaderType.STUDENT, class_name="三年级2班")
+    with pytest.raises(RotaInvalid) as info:
+        replace_turns(lib, "三年级2班", [make_turn("周三", "12:10-12:50", today=lib.today()),
+                                       make_turn("周三", "12:30-13:00", today=lib.today())], actor="test")
+    assert "12:10-12:50 和 12:30-13:00" in info.value.errors["class"]
+    replace_turns(lib, "三年级2班", [make_turn("周三", "12:10-12:50", today=lib.today()),
+                                   make_turn("周三", "12:50-13:30", today=lib.today())], actor="test")
+
+
+@pytest.mark.parametrize("place", ["图书\n室", "图书室\u202e", "a\u200bb", "一" * 21])
+def test_a_place_is_one_short_line(place: str) -> None:
+    with pytest.raises(RotaInvalid) as info:
+        make_turn("周三", "12:10-12:50", place=place, today=WED)
+    assert "地点" in info.value.errors["place"]

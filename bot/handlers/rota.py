@@ -7,7 +7,7 @@ school's timetable, not anyone's data). A parent naming another class is told wh
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import not_bound_reply
@@ -16,7 +16,7 @@ from core.clock import SCHOOL_TZ
 from core.imports.values import parse_class
 from core.models import ReaderType
 from core.notices.texts import md_week
-from core.rota import RotaInvalid, TurnStatus, class_rota, turn_status
+from core.rota import WEEKDAY_NAMES, RotaInvalid, TurnStatus, class_rota, turn_status, turns_on
 
 routes = Routes("rota")
 _ONE_DAY = timedelta(days=1)
@@ -42,33 +42,51 @@ def _status(ctx: Context, class_name: str) -> TurnStatus | None:
     return turn_status(ctx.library, rota[0].class_id)
 
 
-def _answer(ctx: Context, class_name: str, prefix: str = "") -> str:
-    """The class's turn today or its next one, and its weekly plan."""
+def _when(day: date, today: date) -> str:
+    return f"今天（{WEEKDAY_NAMES[day.weekday()]}）" if day == today else md_week(day)
+
+
+def _answer(ctx: Context, class_name: str, prefix: str = "", *, parent: bool = False) -> str:
+    """The class's turn today or its next one, and its weekly plan; `parent` words it for a parent."""
     status = _status(ctx, class_name)
     if status is None:
         return f"没有找到{class_name}，请写成 三年级2班 这样再问我。"
     if not status.turns:
         return (f"{prefix}{class_name}还没有排借书时间，可以问问图书室老师。"
                 "课间和午休也能去图书室借书（发送“开放时间”查看）。")
-    now = ctx.library.now().astimezone(SCHOOL_TZ).strftime("%H:%M")
+    library = ctx.library
+    now = library.now().astimezone(SCHOOL_TZ).strftime("%H:%M")
+    today_day = library.today()
+    todays = turns_on(list(status.turns), library.school_calendar(), today_day)
+    ahead = [t for t in todays if t.ends > now]
+    remind = "请提醒孩子带上要还的书。" if parent else "请提醒同学带上要还的书。"
     lines: list[str] = []
-    today, upcoming, day = status.today, status.next_turn, status.next_day
-    if today is not None and today.ends > now:
+    if ahead:
+        today = ahead[0]
         place = f"，在{today.place}" if today.place else ""
-        lines.append(f"{prefix}今天轮到{class_name}借书：{today.starts}-{today.ends}{place}。请提醒同学带上要还的书。")
+        lines.append(f"{prefix}今天轮到{class_name}借书：{today.starts}-{today.ends}{place}。{remind}")
     else:
-        if today is not None:
-            lines.append(f"{prefix}今天{class_name}的借书时间（{today.starts}-{today.ends}）已经过了。")
-            later = turn_status(ctx.library, _class_id(ctx, class_name), day=ctx.library.today() + _ONE_DAY)
+        upcoming, day = status.next_turn, status.next_day
+        if todays:
+            last = todays[-1]
+            lines.append(f"{prefix}今天{class_name}的借书时间（{last.starts}-{last.ends}）已经过了。")
+            later = turn_status(library, _class_id(ctx, class_name), day=today_day + _ONE_DAY)
             upcoming, day = later.next_turn, later.next_day
-        elif "今天" in ctx.text or "今日" in ctx.text:
-            lines.append(f"{prefix}今天不是{class_name}的借书日。")
-        elif prefix:
-            lines.append(prefix.rstrip("，"))
+        asked_today = "今天" in ctx.text or "今日" in ctx.text
         if upcoming is not None and day is not None:
             place = f"，在{upcoming.place}" if upcoming.place else ""
-            lines.append(f"{class_name}下次借书：{md_week(day)} {upcoming.starts}-{upcoming.ends}{place}。")
+            when = f"{_when(day, today_day)} {upcoming.starts}-{upcoming.ends}{place}"
+            if asked_today and not todays:
+                lines.append(f"{prefix}今天不轮到{class_name}，下次是{when}。")
+            else:
+                if prefix and not todays:
+                    lines.append(prefix.rstrip("，"))
+                lines.append(f"{class_name}下次借书：{when}。")
         else:
+            if asked_today and not todays:
+                lines.append(f"{prefix}今天不轮到{class_name}。")
+            elif prefix and not todays:
+                lines.append(prefix.rstrip("，"))
             lines.append("最近没有开馆日轮到这个班（可能在放假），开学后再问我吧。")
     lines.append("借书安排：" + "；".join(t.describe() for t in status.turns))
     return "\n".join(lines)
@@ -86,7 +104,7 @@ def _children_answer(ctx: Context, children: list[Person]) -> str:
     classes = list(dict.fromkeys(c.class_name for c in in_class if c.class_name))
     if len(classes) == 1:
         names = "、".join(c.name for c in in_class)
-        return _answer(ctx, classes[0], prefix=f"{names}在{classes[0]}，")
+        return _answer(ctx, classes[0], prefix=f"{names}在{classes[0]}，", parent=True)
     ctx.ask(WHICH_CHILD, tuple(c.reader_id for c in in_class))
     listed = "\n".join(f"{i}.{c.name}（{c.class_name}）" for i, c in enumerate(in_class, 1))
     return f"想看哪个孩子班级的借书时间？\n{listed}\n请回复序号或孩子的名字。"
@@ -130,4 +148,4 @@ def class_turn_which_child(ctx: Context) -> str | None:
         return None  # not an answer: the message is handled as a new request
     child = shown[indexes[0] - 1]
     assert child.class_name is not None
-    return _answer(ctx, child.class_name, prefix=f"{child.name}在{child.class_name}，")
+    return _answer(ctx, child.class_name, prefix=f"{child.name}在{child.class_name}，", parent=True)

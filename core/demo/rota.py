@@ -12,9 +12,10 @@ from core.demo.users import DEMO_CLASS
 from core.models import ClassRotaTurn, SchoolClass
 from core.rota.schedule import monday_of
 
-LOWER_SLOTS = ("13:30-14:10", "14:20-15:00", "15:10-15:50", "16:00-16:40")  # grades 1–2, 周一 and 周三
+# Every turn ends before the demo library closes (开放时间 8:00–16:30, core/settings.py).
+LOWER_SLOTS = ("13:30-14:10", "14:15-14:55", "15:00-15:40", "15:45-16:25")  # grades 1–2, 周一 and 周三
 MIDDLE = ("12:10", "12:50", "图书室")  # grades 3–6, every other week
-UPPER = ("16:50", "17:30", "图书室")  # grades 7–9, every other week
+UPPER = ("15:40", "16:20", "图书室")  # grades 7–9, every other week, after the last lesson
 
 
 def insert_demo_rota(session: Session, term_start: date, today: date) -> int:

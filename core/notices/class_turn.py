@@ -65,4 +65,4 @@ def class_turns(run: Run) -> None:
         group = group_user(run, class_name)
         if group is not None:  # counts only, never names
             run.add(f"class_turn_group:{class_id}:{day}", topics.CLASS_TURN, f"day:{day}", [(group, GROUP)],
-                    texts.class_turn(starts, class_name, len(rows)), "借书日提醒")
+                    texts.class_turn(starts, class_name, len(rows), parents=True), "借书日提醒")

@@ -56,10 +56,12 @@ def class_group_counts(class_name: str, books: int, students: int) -> str:
 
 
 def class_turn(starts: str, class_name: str, late_books: int,
-               names: Sequence[tuple[str, str, int]] | None = None) -> str:
-    """借书日提醒; `names` (student, title, days late) only for the class teacher, never the class group."""
+               names: Sequence[tuple[str, str, int]] | None = None, *, parents: bool = False) -> str:
+    """借书日提醒; `names` (student, title, days late) only for the class teacher, never the class group;
+    `parents` words it for the class group (家长: 请提醒孩子…)."""
     late = f"本班逾期{late_books}本" if late_books else "本班没有逾期的书"
-    text = f"今天{starts}{class_name}借书，请提醒同学带上要还的书（{late}）"
+    who = "孩子" if parents else "同学"
+    text = f"今天{starts}{class_name}借书，请提醒{who}带上要还的书（{late}）"
     if names:
         text += "\n逾期未还：" + "；".join(f"{n}《{t}》逾期{d}天" for n, t, d in names)
     return text

@@ -16,7 +16,9 @@ from core.calendar import SchoolCalendar
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 MAX_SCAN_DAYS = 400  # a year and a bit: longer than any vacation
 MAX_EVERY_WEEKS = 8
+MAX_PLACE = 20
 PLACES = ("图书室", "阅览室")
+ODD_WEEKS, EVEN_WEEKS = 1, 2  # 单周 / 双周: counted from the term's first week
 
 
 class RotaInvalid(ValueError):
@@ -48,11 +50,14 @@ class Turn:
         weeks = (monday_of(day) - self.first_week).days // 7
         return weeks >= 0 and weeks % max(1, self.every_weeks) == 0
 
-    def describe(self) -> str:
-        """'每周三 12:10-12:50 阅览室' or '隔周三（从11月16日那周起）12:10-12:50'."""
+    def describe(self, today: date | None = None) -> str:
+        """'每周三 12:10-12:50 阅览室' or '隔周三（从11月16日那周起）12:10-12:50'; a weekly turn whose
+        first week is after `today`'s week shows it too ('每周三（从12月7日那周起）')."""
         day = WEEKDAY_NAMES[self.weekday]
         if self.every_weeks == 1:
             when = f"每{day}"
+            if today is not None and self.first_week is not None and self.first_week > monday_of(today):
+                when += f"（从{self.first_week.month}月{self.first_week.day}日那周起）"
         else:
             every = "隔周" if self.every_weeks == 2 else f"每{self.every_weeks}周的"
             start = (f"（从{self.first_week.month}月{self.first_week.day}日那周起）"
@@ -64,6 +69,39 @@ class Turn:
 def monday_of(day: date) -> date:
     """The Monday of `day`'s week."""
     return day - timedelta(days=day.weekday())
+
+
+def term_first_week(calendar: SchoolCalendar, day: date) -> date | None:
+    """The Monday of the first week of the term `day` is in (or the next term), None without a term."""
+    term = calendar.term_of(day) or calendar.current_or_next_term(day)
+    return monday_of(term.start) if term is not None else None
+
+
+def can_share_day(one: Turn, other: Turn) -> bool:
+    """True when two turns can fall on the same day (same weekday, and their week cycles meet);
+    a turn whose first week is not settled yet is taken to meet every other."""
+    if one.weekday != other.weekday:
+        return False
+    if one.first_week is None or other.first_week is None:
+        return True
+    from math import gcd
+    step = gcd(max(1, one.every_weeks), max(1, other.every_weeks))
+    return ((one.first_week - other.first_week).days // 7) % step == 0
+
+
+def overlaps(one: Turn, other: Turn) -> bool:
+    """True when two turns can fall on the same day and their windows overlap."""
+    return can_share_day(one, other) and one.starts < other.ends and other.starts < one.ends
+
+
+def never_comes(turn: Turn, calendar: SchoolCalendar, today: date) -> str:
+    """Why `turn` never comes within a year from `today` ('' when it does): a closed weekday or no open turn day."""
+    day = WEEKDAY_NAMES[turn.weekday]
+    if turn.weekday in calendar.closed_weekdays:
+        return f"{day}学校不开馆，这个借阅时间轮不到，请改到开馆的日子。"
+    if next_turn([turn], calendar, today) is None:
+        return f"一年内没有开馆的{day}轮到这个时间，请检查起始日期和校历。"
+    return ""
 
 
 def turns_on(turns: list[Turn], calendar: SchoolCalendar, day: date) -> list[Turn]:
@@ -140,10 +178,18 @@ def parse_window(raw: str) -> tuple[str, str]:
     return starts, ends
 
 
-def parse_every(raw: str | int) -> int:
-    """'1', '2', '每周', '隔周', '双周' → weeks between turns (1–8)."""
+def parse_parity(raw: str | int) -> int:
+    """'单周' → ODD_WEEKS, '双周' → EVEN_WEEKS (weeks of the term), anything else → 0."""
     text = fold(str(raw))
-    words = {"": 1, "每周": 1, "单周": 2, "双周": 2, "隔周": 2, "隔一周": 2}
+    return {"单周": ODD_WEEKS, "单": ODD_WEEKS, "双周": EVEN_WEEKS, "双": EVEN_WEEKS}.get(text, 0)
+
+
+def parse_every(raw: str | int) -> int:
+    """'1', '2', '每周', '隔周', '单周', '双周' → weeks between turns (1–8)."""
+    text = fold(str(raw))
+    if parse_parity(text):
+        return 2
+    words = {"": 1, "每周": 1, "隔周": 2, "隔一周": 2}
     if text in words:
         return words[text]
     digits = re.fullmatch(r"(?:每)?(\d+)(?:周)?", text)
@@ -153,8 +199,11 @@ def parse_every(raw: str | int) -> int:
 
 
 def check_place(raw: str) -> str:
-    """The place as typed (图书室, 阅览室, 三楼阅览室, ...), at most 40 characters."""
+    """The place as typed (图书室, 阅览室, 三楼阅览室, ...): one line, no control or direction marks,
+    at most MAX_PLACE characters."""
     place = fold(raw)
-    if len(place) > 40:
-        raise RotaInvalid({"place": "地点太长了，最多40个字。"})
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for c in place):
+        raise RotaInvalid({"place": "地点里有换行或看不见的字符，请只写一行文字，如 图书室。"})
+    if len(place) > MAX_PLACE:
+        raise RotaInvalid({"place": f"地点太长了，最多{MAX_PLACE}个字。"})
     return place

@@ -8,7 +8,7 @@ Dates are school dates from the library's clock; the calendar decides which turn
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -22,14 +22,19 @@ from core.library import Library
 from core.lists import class_sort_key
 from core.models import ClassRotaTurn, Loan, Reader, ReaderType, SchoolClass
 from core.rota.schedule import (
+    WEEKDAY_NAMES,
     RotaInvalid,
     Turn,
+    can_share_day,
     check_place,
     monday_of,
     next_turn,
+    overlaps,
     parse_every,
+    parse_parity,
     parse_weekday,
     parse_window,
+    term_first_week,
     turn_due_date,
     turns_on,
 )
@@ -117,8 +122,14 @@ def class_rota(library: Library, class_name: str | None = None) -> list[ClassRot
 
 
 def make_turn(weekday: str | int, window: str, *, every: str | int = 1, start: date | None = None,
-              place: str = "", today: date) -> Turn:
-    """A turn from typed values (every error at once, by field); `start` defaults to this week."""
+              place: str = "", today: date, calendar: SchoolCalendar | None = None) -> Turn:
+    """A turn from typed values (every error at once, by field).
+
+    单周/双周 are the odd/even weeks counted from the term's first week (from `start`'s week on when
+    given; `calendar` gives the term). Otherwise `start`'s week is the first; without `start` the
+    first week is left unset (None) and `set_turn`/`replace_rota` settle it: the replaced turn's first
+    week, else this week for a weekly turn and the term's first week for 隔周 and longer.
+    """
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
     for field, parse, raw in (("weekday", parse_weekday, weekday), ("window", parse_window, window),
@@ -129,11 +140,45 @@ def make_turn(weekday: str | int, window: str, *, every: str | int = 1, start: d
             errors.update(invalid.errors)
     if isinstance(values.get("weekday"), int) and not 0 <= int(values["weekday"]) <= 6:  # type: ignore[arg-type]
         errors["weekday"] = "星期要在周一到周日之间。"
+    first: date | None = monday_of(start) if start is not None else None
+    parity = parse_parity(every) if "every" in values else 0
+    if parity:
+        base = term_first_week(calendar, start or today) if calendar is not None else None
+        if base is None:
+            errors["every"] = "单周/双周要按学期的第一周来数，请先在校历里设置学期，或写 隔周 和起始日期。"
+        else:
+            first = base + timedelta(weeks=parity - 1)
+            while start is not None and first < monday_of(start):
+                first += timedelta(weeks=2)
     if errors:
         raise RotaInvalid(errors)
     starts, ends = values["window"]  # type: ignore[misc]
     return Turn(int(values["weekday"]), starts, ends, int(values["every"]),  # type: ignore[arg-type, call-overload]
-                monday_of(start or today), str(values["place"]))
+                first, str(values["place"]))
+
+
+def settle_turn(turn: Turn, existing: list[Turn], calendar: SchoolCalendar, today: date) -> Turn:
+    """`turn` with its first week set: as given; else the replaced turn's (same weekday, the same
+    start time first); else this week (weekly) or the term's first week (隔周 and longer)."""
+    if turn.first_week is not None:
+        return turn
+    same_day = [t for t in existing if t.weekday == turn.weekday and t.first_week is not None]
+    same_day.sort(key=lambda t: (t.starts != turn.starts, t.starts))
+    if same_day:
+        return replace(turn, first_week=same_day[0].first_week)
+    if turn.every_weeks > 1:
+        return replace(turn, first_week=term_first_week(calendar, today) or monday_of(today))
+    return replace(turn, first_week=monday_of(today))
+
+
+def overlap_problem(class_name: str, turns: list[Turn]) -> str | None:
+    """The first two turns of one class that can meet on one day with overlapping times, named; or None."""
+    for i, one in enumerate(turns):
+        for other in turns[i + 1:]:
+            if overlaps(one, other):
+                return (f"{class_name}{WEEKDAY_NAMES[one.weekday]}的 {one.starts}-{one.ends} 和 "
+                        f"{other.starts}-{other.ends} 时间重叠，请改开时间或只留一个。")
+    return None
 
 
 def _write_turns(session: Session, class_id: int, turns: list[Turn]) -> None:
@@ -147,8 +192,13 @@ def set_turn(library: Library, class_name: str, turn: Turn, *, actor: str) -> Cl
     with library.uow() as uow:
         session = uow.session
         found = find_class(session, class_name)
-        session.execute(delete(ClassRotaTurn).where(ClassRotaTurn.class_id == found.id,
-                                                    ClassRotaTurn.weekday == turn.weekday))
+        calendar = library.calendar(session)
+        existing = session.scalars(select(ClassRotaTurn).where(ClassRotaTurn.class_id == found.id,
+                                                               ClassRotaTurn.weekday == turn.weekday)).all()
+        turn = settle_turn(turn, [_turn(r) for r in existing], calendar, library.today())
+        for row in existing:  # replaced: the turns of that weekday that can meet the new one on a day
+            if can_share_day(_turn(row), turn):
+                session.delete(row)
         session.flush()
         _write_turns(session, found.id, [turn])
         audit(session, library.now(), "rota_set", actor, class_name=found.name, turn=turn.describe())
@@ -184,11 +234,17 @@ def replace_rota(library: Library, timetable: dict[str, list[Turn]], *, actor: s
     classes it does not name keep theirs. Two turns of one class on one weekday and time are refused."""
     with library.uow() as uow:
         session = uow.session
-        resolved = [(find_class(session, name), turns) for name, turns in timetable.items()]
-        for found, turns in resolved:
-            keys = [(t.weekday, t.starts) for t in turns]
-            if len(keys) != len(set(keys)):
-                raise RotaInvalid({"class": f"{found.name}同一天同一时间写了两次，请只留一行。"})
+        calendar, today = library.calendar(session), library.today()
+        existing = turns_by_class(session)
+        resolved = []
+        for name, turns in timetable.items():
+            found = find_class(session, name)
+            turns = [settle_turn(t, existing.get(found.id, []), calendar, today) for t in turns]
+            problem = overlap_problem(found.name, turns)
+            if problem is not None:
+                raise RotaInvalid({"class": problem})
+            resolved.append((found, turns))
+        for found, _ in resolved:
             session.execute(delete(ClassRotaTurn).where(ClassRotaTurn.class_id == found.id))
         session.flush()
         for found, turns in resolved:

@@ -8,12 +8,12 @@ exactly the turns in the file, in one transaction; classes the file does not nam
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.library import Library
-from core.rota.schedule import RotaInvalid, Turn
+from core.rota.schedule import WEEKDAY_NAMES, RotaInvalid, Turn, monday_of, never_comes, overlaps
 from core.rota.service import ClassRota, find_class, make_turn, replace_rota
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -27,6 +27,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
 LABELS = {"class": "班级", "weekday": "星期", "window": "时间", "every": "间隔", "start": "起始", "place": "地点"}
 REQUIRED = ("class", "weekday", "window")
 MAX_ROWS = 2000
+MAX_SCAN_ROWS = 100_000  # rows looked at past MAX_ROWS for one that is not empty
+EXCEL_SERIALS = (36526, 73051)  # Excel day numbers of 2000-01-01 and 2100-01-01
 
 
 @dataclass
@@ -60,6 +62,10 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:  # an Excel date number (a cell not formatted as a date)
+            return date(1899, 12, 30) + timedelta(days=int(value))
+        raise RotaInvalid({"start": f"“{_text(value)}”不是日期，请写成 2026-09-07 这样。"})
     try:
         return parse_day(_text(value))
     except CalendarInvalid:
@@ -68,17 +74,40 @@ def _date(value: Any) -> date | None:
 
 def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
     """The turns per class name as stored ('三年级2班'); TimetableProblems lists every bad cell."""
+    return {name: [turn for _, turn in rows] for name, rows in _read(path, library).items()}
+
+
+def _read(path: Path, library: Library) -> dict[str, list[tuple[int, Turn]]]:
+    """The turns per class name with the line each came from; TimetableProblems lists every bad cell."""
     from openpyxl import load_workbook
 
     today = library.today()
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
         raise TimetableProblems(["文件打不开：请用 Excel 另存为 .xlsx 后再导入。"]) from None
+    rows: list[tuple[Any, ...]] = []
+    uncached: list[tuple[int, int]] = []  # (line, column index) of formulas without a saved value
+    overflow = 0
+    values, written_rows = book.worksheets[0].iter_rows(values_only=True), formulas.worksheets[0].iter_rows(values_only=True)
     try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 10))
+        for number, (row, written) in enumerate(zip(values, written_rows, strict=False), start=1):
+            if number > MAX_ROWS + 5:
+                if any(_text(c) for c in row) or any(_text(c) for c in written):
+                    overflow = number
+                    break
+                if number > MAX_ROWS + MAX_SCAN_ROWS:
+                    break
+                continue
+            rows.append(row)
+            uncached += [(number, i) for i, c in enumerate(written)
+                         if isinstance(c, str) and c.startswith("=") and (i >= len(row) or row[i] is None)]
     finally:
+        values.close()  # type: ignore[attr-defined]
+        written_rows.close()  # type: ignore[attr-defined]
         book.close()
+        formulas.close()
     columns: dict[str, int] = {}
     header_line = 0
     for number, row in enumerate(rows[:5], start=1):
@@ -94,11 +123,22 @@ def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
     if not header_line or missing:
         raise TimetableProblems([f"第一行要有表头：班级、星期、时间（可选：间隔、起始、地点）；缺少{'、'.join(missing or ['班级'])}。"])
 
+    last = header_line + MAX_ROWS
+    beyond = [i for i, row in enumerate(rows[last:], start=last + 1) if any(_text(c) for c in row)]
+    if overflow or beyond or any(line > last for line, _ in uncached):
+        first_unread = last + 1
+        raise TimetableProblems([f"表太长了：一次最多导入{MAX_ROWS}行借阅时间，第{first_unread}行起没有读。"
+                                 "请分成几个文件导入（表里没有的班级保持原样）。"])
     problems: list[str] = []
+    used = set(columns.values())
+    for line, index in uncached:
+        if line > header_line and index in used:
+            problems.append(f"第{line}行 {_letter(index)}列：是公式，请复制后选择性粘贴为数值，再导入。")
     timetable: dict[str, list[Turn]] = {}
-    seen: dict[tuple[str, int, str], int] = {}
+    lines: dict[str, list[tuple[int, Turn]]] = {}
     with library.read_uow() as uow:
-        for number, row in enumerate(rows[header_line:], start=header_line + 1):
+        calendar = library.calendar(uow.session)
+        for number, row in enumerate(rows[header_line:last], start=header_line + 1):
             cells = {key: (row[i] if i < len(row) else None) for key, i in columns.items()}
             if all(_text(v) == "" for v in cells.values()):
                 continue
@@ -110,20 +150,25 @@ def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
                 class_name = find_class(uow.session, _text(cells["class"])).name
             except RotaInvalid as invalid:
                 errors.update(invalid.errors)
-            turn = None
+            turn, start = None, None
             try:
                 start = _date(cells.get("start"))
+            except RotaInvalid as invalid:
+                errors.update(invalid.errors)
+            try:
                 turn = make_turn(_text(cells["weekday"]), _text(cells["window"]),
                                  every=_text(cells.get("every")) or 1, start=start,
-                                 place=_text(cells.get("place")), today=today)
+                                 place=_text(cells.get("place")), today=today, calendar=calendar)
             except RotaInvalid as invalid:
                 errors.update(invalid.errors)
             if turn is not None and class_name and not errors:
-                key = (class_name, turn.weekday, turn.starts)
-                if key in seen:
-                    errors["weekday"] = f"和第{seen[key]}行重复（同一班级、同一天、同一时间）。"
+                clash = next(((line, t) for line, t in lines.get(class_name, []) if overlaps(t, turn)), None)
+                if clash is not None:
+                    line, other = clash
+                    errors["window"] = (f"和第{line}行时间重叠（{class_name}{WEEKDAY_NAMES[turn.weekday]} "
+                                        f"{other.starts}-{other.ends} 和 {turn.starts}-{turn.ends}），请改开时间或只留一行。")
                 else:
-                    seen[key] = number
+                    lines.setdefault(class_name, []).append((number, turn))
                     timetable.setdefault(class_name, []).append(turn)
             for key, message in errors.items():
                 column = columns.get(key, columns["class"])
@@ -132,9 +177,24 @@ def read_timetable(path: Path, library: Library) -> dict[str, list[Turn]]:
         raise TimetableProblems(problems)
     if not timetable:
         raise TimetableProblems(["表里没有任何借阅时间，请在表头下面每行写一个班的一次借阅。"])
-    return timetable
+    return lines
 
 
-def import_timetable(path: Path, library: Library, *, actor: str) -> list[ClassRota]:
-    """Read and check the whole file, then replace the named classes' turns in one transaction."""
-    return replace_rota(library, read_timetable(path, library), actor=actor)
+def import_timetable(path: Path, library: Library, *, actor: str,
+                     warnings: list[str] | None = None) -> list[ClassRota]:
+    """Read and check the whole file, then replace the named classes' turns in one transaction.
+    `warnings` (when given) gets one line per saved row that never comes within a year, or that
+    starts after this week."""
+    lines = _read(path, library)
+    result = replace_rota(library, {name: [t for _, t in rows] for name, rows in lines.items()}, actor=actor)
+    if warnings is not None:
+        calendar, today = library.school_calendar(), library.today()
+        for rota in result:
+            for line, typed in lines.get(rota.class_name, []):
+                saved = next((t for t in rota.turns if (t.weekday, t.starts) == (typed.weekday, typed.starts)), typed)
+                why = never_comes(saved, calendar, today)
+                if why:
+                    warnings.append(f"第{line}行 {rota.class_name}：{why}")
+                elif saved.first_week is not None and saved.first_week > monday_of(today):
+                    warnings.append(f"第{line}行 {rota.class_name}：{saved.describe(today)}，这之前不轮。")
+    return result

@@ -44,14 +44,17 @@ async def test_librarian_sets_replaces_and_removes_a_turn(console: TestClient, l
     status, _, location = await post(console, f"{PAGE}/set", {
         "class": "三年级二班", "weekday": "周三", "starts": "12:10", "ends": "12:50", "every": "2",
         "start": "2026-11-16", "place": "阅览室"})
-    assert status == 303 and location == f"{PAGE}?done=set"
+    assert status == 303 and location.startswith(f"{PAGE}?done=set")
     html = await (await console.get(location)).text()
-    assert "已保存借阅时间" in html and "隔周三（从11月16日那周起） 12:10-12:50 阅览室" in html
+    assert "已保存三年级2班周三 12:10-12:50。" in html and 'id="warning"' not in html and "隔周三（从11月16日那周起） 12:10-12:50 阅览室" in html
     assert "2026-11-18（周三）" in html
     await post(console, f"{PAGE}/set", {"class": "三年级2班", "weekday": "周三", "starts": "13:00", "ends": "13:40"})
     assert [t.starts for t in class_rota(library, "三年级2班")[0].turns] == ["13:00"]  # replaced
+    html = await (await console.get(PAGE)).text()
+    assert "return confirm('删除三年级2班周三的借阅时间？')" in html  # 删除 asks first
     status, _, location = await post(console, f"{PAGE}/remove", {"class": "三年级2班", "weekday": "2"})
     assert status == 303 and class_rota(library, "三年级2班")[0].turns == ()
+    assert "已删除三年级2班周三的借阅时间。" in await (await console.get(location)).text()
     with library.read_uow() as uow:
         actions = [(a.action, a.actor) for a in uow.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
                    if a.action.startswith("rota_")]
@@ -95,7 +98,7 @@ async def test_roles_class_teacher_reads_own_class_helper_is_refused(console: Te
     await sign_in(console, "li")
     assert (await console.get(PAGE, allow_redirects=False)).status == 403
     html = await (await console.get(f"{PAGE}/class")).text()
-    assert "每周三 12:10-12:50 阅览室" in html and "下次借书：2026-11-18（周三）" in html and "三年级1班" not in html
+    assert "每周三 12:10-12:50 阅览室" in html and "下次借书：今天（周三）" in html and "三年级1班" not in html
     assert 'href="/admin/rota/class"' in html
     token = await page_csrf(console, f"{PAGE}/class")
     response = await console.post(f"{PAGE}/set", data={"class": "三年级2班", "weekday": "周一", "starts": "8:00",
@@ -113,3 +116,42 @@ async def test_a_post_without_the_csrf_token_is_refused(console: TestClient, lib
     response = await console.post(f"{PAGE}/set", data={"class": "三年级2班", "weekday": "周三", "starts": "12:10",
                                                        "ends": "12:50"}, allow_redirects=False)
     assert response.status in (400, 403) and class_rota(library, "三年级2班")[0].turns == ()
+
+
+async def test_a_turn_on_a_closed_weekday_is_saved_with_a_warning(console: TestClient, library: Library,
+                                                                  librarian: str) -> None:
+    _school(library)
+    await sign_in(console, librarian)
+    status, _, location = await post(console, f"{PAGE}/set", {
+        "class": "三年级1班", "weekday": "周六", "starts": "09:00", "ends": "09:40"})
+    assert status == 303
+    html = await (await console.get(location)).text()
+    assert "已保存三年级1班周六 09:00-09:40。" in html
+    assert "周六学校不开馆，这个借阅时间轮不到" in html
+    await post(console, f"{PAGE}/set", {"class": "三年级2班", "weekday": "周一", "starts": "09:00", "ends": "09:40",
+                                        "start": "2026-12-07"})
+    assert "每周一（从12月7日那周起） 09:00-09:40" in await (await console.get(PAGE)).text()  # a later start shows
+    forged = await (await console.get(f"{PAGE}?done=set&class=<b>x</b>&weekday=9")).text()
+    assert "已保存借阅时间。" in forged and "<b>x</b>" not in forged  # nothing echoed from the address
+
+
+async def test_a_place_with_a_newline_is_refused(console: TestClient, library: Library, librarian: str) -> None:
+    _school(library)
+    await sign_in(console, librarian)
+    status, html, _ = await post(console, f"{PAGE}/set", {
+        "class": "三年级1班", "weekday": "周一", "starts": "09:00", "ends": "09:40", "place": "图书室\n请加微信"})
+    assert status == 400 and "换行" in field_error(html, "place")
+    assert class_rota(library, "三年级1班")[0].turns == ()
+
+
+
+async def test_odd_and_even_weeks_from_the_form(console: TestClient, library: Library, librarian: str) -> None:
+    _school(library)
+    await sign_in(console, librarian)
+    assert '<option value="双周"' in await (await console.get(PAGE)).text()
+    for every, starts in (("单周", "12:10"), ("双周", "13:00")):
+        status, _, _ = await post(console, f"{PAGE}/set", {
+            "class": "三年级1班", "weekday": "周三", "starts": starts, "ends": f"{int(starts[:2]) + 0}:50", "every": every})
+        assert status == 303
+    turns = class_rota(library, "三年级1班")[0].turns  # both kept: they never meet
+    assert [(t.starts, t.first_week) for t in turns] == [("12:10", date(2026, 8, 31)), ("13:00", date(2026, 9, 7))]

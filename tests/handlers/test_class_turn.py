@@ -50,7 +50,8 @@ async def test_after_the_turn_and_on_other_days_the_next_open_turn_is_named(libr
     assert "今天三年级2班的借书时间（12:10-12:50）已经过了。" in passed
     assert "三年级2班下次借书：12月2日（周三） 12:10-12:50，在阅览室。" in passed  # 11-25 is closed
     clock.set(school_datetime(date(2026, 11, 19), 9, 0))
-    assert "今天不是三年级2班的借书日。" in await say("wx-head", "今天轮到我们班借书了吗")
+    assert "今天不轮到三年级2班，下次是12月2日（周三） 12:10-12:50，在阅览室。" in await say(
+        "wx-head", "今天轮到我们班借书了吗")
 
 
 async def test_a_parent_of_two_classes_is_asked_which_child_and_may_answer_with_a_name(
@@ -64,6 +65,23 @@ async def test_a_parent_of_two_classes_is_asked_which_child_and_may_answer_with_
     assert "隔周一（从11月16日那周起）" in answer
     one = await say("wx-one", "我们班什么时候借书")
     assert one.startswith("陈思雨在三年级2班，今天轮到三年级2班借书")
+    assert "请提醒孩子带上要还的书。" in one and "同学" not in one  # parent wording
+
+
+async def test_a_parent_asking_about_today_hears_today_is_not_the_turn(library: Library, say: Say,
+                                                                       clock: FixedClock) -> None:
+    _school(library)
+    clock.set(school_datetime(date(2026, 11, 19), 9, 0))
+    reply = await say("wx-one", "今天轮到我们班借书吗")
+    assert reply.startswith("陈思雨在三年级2班，今天不轮到三年级2班，下次是11月25日（周三） 12:10-12:50，在阅览室。")
+
+
+async def test_a_second_turn_later_today_is_named_as_today(library: Library, say: Say, clock: FixedClock) -> None:
+    _school(library)
+    set_turn(library, "三年级2班", Turn(2, "15:00", "15:40", 1, date(2026, 11, 2)), actor="test")
+    clock.set(school_datetime(date(2026, 11, 18), 13, 0))
+    reply = await say("wx-head", "我们班什么时候借书")
+    assert reply.startswith("今天轮到三年级2班借书：15:00-15:40。")
 
 
 async def test_a_parent_naming_another_class_sees_only_their_childs(library: Library, say: Say) -> None:

@@ -41,7 +41,7 @@ async def test_turn_day_morning_reaches_the_class_teacher_with_names_and_the_gro
     assert teacher == ["今天12:10三年级2班借书，请提醒同学带上要还的书（本班逾期3本）\n"
                        "逾期未还：陈思雨《夏洛的网》逾期7天；陈思雨《小王子》逾期2天；王小明《草房子》逾期1天"]
     group = api.texts_to("class32")
-    assert group == ["今天12:10三年级2班借书，请提醒同学带上要还的书（本班逾期3本）"]
+    assert group == ["今天12:10三年级2班借书，请提醒孩子带上要还的书（本班逾期3本）"]  # the parents' group
     assert not any(name in group[0] for name in ("陈思雨", "王小明"))
     assert {d.user for d in api.delivered} == {"t-li", "class32"}  # no parent, no other teacher
 
