@@ -34,6 +34,7 @@ from core.circulation import (
     settle_charge,
 )
 from core.circulation.collections import (
+    CollectionBusy,
     SameClass,
     UnknownClass,
     class_collection_by_name,
@@ -457,6 +458,8 @@ def _class_command(name: str, params: list[click.Parameter], run: Callable[..., 
             lines, ok = [f"？没有找到班级“{exc.asked}”，请写全称，如 三年级2班。"], False
         except SameClass:
             lines, ok = ["？两个班是同一个班，不用转。"], False
+        except CollectionBusy:
+            lines, ok = ["✗ " + collection_words.BUSY_MOVE], False
         except Refused as exc:
             lines, ok = ["✗ " + words.refusal("checkout", exc)], False
         finally:

@@ -20,6 +20,7 @@ from console.views import page
 from core import collection_words
 from core import desk_words as words
 from core.circulation.collections import (
+    CollectionBusy,
     SameClass,
     UnknownClass,
     class_collection_by_name,
@@ -103,6 +104,8 @@ def _run(library: Library, action: str, form: Any, actor: str) -> tuple[list[str
         return [f"没有找到班级“{exc.asked}”。"], True, ""
     except SameClass:
         return ["转出和转入是同一个班，不用转。"], True, class_name
+    except CollectionBusy:
+        return [collection_words.BUSY_MOVE], True, class_name
     except Refused as exc:
         return ["✗ " + words.refusal("checkout", exc, money=money)], True, class_name
 

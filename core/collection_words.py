@@ -10,7 +10,12 @@ from core.circulation.collections import BarcodeOutcome, ClassBatch, ClassCollec
 from core.circulation.results import LoanCreated, LoanReturned
 
 
+BUSY_MOVE = "这个班的书正在另一台电脑上处理，什么都没有改，请稍等再试一次。"
+
+
 def _line(outcome: BarcodeOutcome, action: str, *, money: bool) -> str:
+    if outcome.failed is not None:
+        return f"✗ {outcome.barcode} 这本书正在另一台电脑上处理，这次没有改动，请再扫一次。"
     if outcome.refused is not None:
         return f"✗ {outcome.barcode} {words.refusal(action, outcome.refused, money=money)}"
     done = outcome.done

@@ -66,3 +66,24 @@ async def test_a_helper_lends_to_a_class_but_may_not_move_it(console: TestClient
     assert moved.status == 403
     no_csrf = await console.post("/admin/desk-class/lend", data={"class": "三年级2班", "barcodes": code})
     assert no_csrf.status == 403
+
+
+async def test_a_busy_move_is_an_answer_not_a_500(console: TestClient, library: Library, monkeypatch) -> None:
+    from console import class_desk
+    from core.circulation.collections import CollectionBusy
+
+    add_term(library)
+    for name in ("三年级2班", "三年级3班"):
+        add_reader(library, f"{name}学生", ReaderType.STUDENT, class_name=name)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+
+    def busy(*_args, **_kwargs):
+        raise CollectionBusy()
+
+    monkeypatch.setattr(class_desk, "move_collection", busy)
+    moved = await console.post("/admin/desk-class/move", data={"csrf": csrf, "class": "三年级2班",
+                                                              "to_class": "三年级3班"})
+    assert moved.status == 200
+    assert _answer(await moved.text()) == ("refused", "这个班的书正在另一台电脑上处理，什么都没有改，请稍等再试一次。")

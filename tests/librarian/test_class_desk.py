@@ -31,3 +31,16 @@ def test_class_loan_move_and_return_from_the_command_line(library: Library, db_u
     assert rest.exit_code == 0 and "三年级3班班级图书角：归还2本。" in rest.output
     unknown = runner.invoke(main, ["desk", "--db", db_url, "class-move", "三年级3班", "火星班"])
     assert unknown.exit_code == 1 and "没有找到班级“火星班”" in unknown.output
+
+
+def test_a_busy_move_prints_what_to_do(library: Library, db_url: str, monkeypatch) -> None:
+    from cli import desk
+    from core.circulation.collections import CollectionBusy
+
+    def busy(*_args, **_kwargs):
+        raise CollectionBusy()
+
+    monkeypatch.setattr(desk, "move_collection", busy)
+    moved = CliRunner().invoke(main, ["desk", "--db", db_url, "class-move", "三年级2班", "三年级3班"])
+    assert moved.exit_code == 1 and "什么都没有改，请稍等再试一次" in moved.output
+    assert "Traceback" not in moved.output
