@@ -42,7 +42,8 @@ async def test_lend_move_and_return_a_class_set_in_the_console(console: TestClie
                                                               "to_class": "三年级3班"})
     assert _answer(await moved.text()) == ("ok", "✓三年级2班的2本书已转到三年级3班（漂流），还书日不变；两个班的借阅记录都保留。")
 
-    back = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级3班", "barcodes": ""})
+    back = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级3班", "barcodes": "",
+                                                                "confirm": "2"})
     state, text = _answer(await back.text())
     assert state == "ok" and text.startswith("三年级3班班级图书角：归还2本。")
 
@@ -87,3 +88,48 @@ async def test_a_busy_move_is_an_answer_not_a_500(console: TestClient, library: 
                                                               "to_class": "三年级3班"})
     assert moved.status == 200
     assert _answer(await moved.text()) == ("refused", "这个班的书正在另一台电脑上处理，什么都没有改，请稍等再试一次。")
+
+
+async def test_returning_a_whole_class_asks_first_and_is_for_librarians(console: TestClient, library: Library) -> None:
+    add_term(library)
+    add_reader(library, "学生", ReaderType.STUDENT, class_name="三年级2班")
+    _, codes = add_title(library, "草房子", copies=3)
+    add_staff(library, "xiaoming", Role.HELPER, PASSWORD)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "xiaoming")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+    page = await (await console.get("/admin/desk-class")).text()
+    assert "全部归还" not in page
+    lent = await console.post("/admin/desk-class/lend", data={"csrf": csrf, "class": "三年级2班",
+                                                             "barcodes": "\n".join(codes)})
+    assert _answer(await lent.text())[0] == "ok"
+    whole = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班", "barcodes": ""})
+    assert whole.status == 403
+    assert _answer(await whole.text()) == ("refused", "整班归还请找图书管理员；也可以把书一本本扫进“归还的条码”框里归还。")
+    forced = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班", "barcodes": "",
+                                                                 "confirm": "3"})
+    assert forced.status == 403
+    scanned = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班",
+                                                                  "barcodes": codes[0]})
+    assert _answer(await scanned.text()) == ("ok", f"三年级2班班级图书角：归还1本。{codes[0]}✓归还《草房子》（三年级2班班级图书角）。")
+
+    await console.post("/admin/logout", data={"csrf": csrf})
+    assert (await sign_in(console, "wang")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+    ask = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班", "barcodes": ""})
+    page = await ask.text()
+    assert ask.status == 200 and 'id="answer"' not in page
+    assert "三年级2班班级图书角现在借着2本书，确定全部归还吗？" in html.unescape(page)
+    assert 'name="confirm" value="2"' in page and "确定归还这2本" in page
+    with library.read_uow() as uow:
+        from sqlalchemy import func, select
+
+        from core.models import Loan
+        assert uow.session.scalar(select(func.count()).select_from(Loan).where(Loan.is_open.is_(True))) == 2
+    stale = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班", "barcodes": "",
+                                                                "confirm": "5"})
+    assert "现在借着2本书，确定全部归还吗？" in html.unescape(await stale.text())  # the count changed: ask again
+    done = await console.post("/admin/desk-class/return", data={"csrf": csrf, "class": "三年级2班", "barcodes": "",
+                                                               "confirm": "2"})
+    state, text = _answer(await done.text())
+    assert state == "ok" and text.startswith("三年级2班班级图书角：归还2本。")

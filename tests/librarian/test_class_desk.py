@@ -29,6 +29,7 @@ def test_class_loan_move_and_return_from_the_command_line(library: Library, db_u
     assert one.exit_code == 0 and "归还1本" in one.output and "（三年级3班班级图书角）" in one.output
     rest = runner.invoke(main, ["desk", "--db", db_url, "class-return", "三年级3班"])
     assert rest.exit_code == 0 and "三年级3班班级图书角：归还2本。" in rest.output
+    assert rest.output.startswith("整班归还：三年级3班班级图书角借着2本。\n")  # the count, before the lines
     unknown = runner.invoke(main, ["desk", "--db", db_url, "class-move", "三年级3班", "火星班"])
     assert unknown.exit_code == 1 and "没有找到班级“火星班”" in unknown.output
 
