@@ -133,3 +133,29 @@ async def test_returning_a_whole_class_asks_first_and_is_for_librarians(console:
                                                                "confirm": "2"})
     state, text = _answer(await done.text())
     assert state == "ok" and text.startswith("三年级2班班级图书角：归还2本。")
+
+
+async def test_a_class_card_at_the_ordinary_desk_offers_no_renewal_or_theft_charge(console: TestClient,
+                                                                                    library: Library) -> None:
+    from core.circulation.collections import lend_to_class
+
+    add_term(library)
+    add_reader(library, "学生", ReaderType.STUDENT, class_name="三年级2班")
+    _, codes = add_title(library, "草房子", copies=2)
+    lent = lend_to_class(library, "三年级2班", codes)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+    csrf = await page_csrf(console, "/admin/desk")
+    card = lent.borrower.card_no
+    page = await (await console.post("/admin/desk", data={"csrf": csrf, "card": "", "scan": card})).text()
+    loans = page.split('<table id="loans">', 1)[1].split("</table>", 1)[0]
+    assert loans.count("班级集体借阅不能续借") == 2 and ">续借<" not in loans
+    assert "丢失" in loans  # a class can still lose a book: its class teacher answers for it
+    assert 'id="theft"' not in page and "偷窃赔偿" not in page
+    theft = await console.post("/admin/desk/theft", data={"csrf": csrf, "card": card, "barcode": codes[0]})
+    assert theft.status == 400
+    assert "班级图书角的书不登记偷窃赔偿" in html.unescape(await theft.text())
+
+    person = add_reader(library, "张老师")[1]
+    page = await (await console.post("/admin/desk", data={"csrf": csrf, "card": "", "scan": person})).text()
+    assert 'id="theft"' in page  # a person's panel keeps it
