@@ -103,13 +103,15 @@ class ClassBorrower:
 
 @dataclass(frozen=True)
 class BarcodeOutcome:
-    """One scanned barcode: lent/returned (`done`), refused with the typed reasons, or `failed` (BUSY:
-    another desk held it through every retry; nothing changed for this copy)."""
+    """One scanned barcode: lent/returned (`done`), refused with the typed reasons, `failed` (BUSY:
+    another desk held it through every retry; nothing changed for this copy), or a `duplicate` scan of
+    a copy already in this batch (ignored, but reported)."""
 
     barcode: str
     done: LoanCreated | LoanReturned | None = None
     refused: Refused | None = None
     failed: str | None = None
+    duplicate: bool = False
 
     @property
     def ok(self) -> bool:
@@ -129,7 +131,12 @@ class ClassBatch:
 
     @property
     def refused(self) -> int:
-        return len(self.outcomes) - self.done
+        """Copies not lent/returned (refused or busy); duplicate scans are not counted here."""
+        return len(self.outcomes) - self.done - self.duplicates
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for o in self.outcomes if o.duplicate)
 
 
 @dataclass(frozen=True)
@@ -213,15 +220,24 @@ def class_borrower(library: Library, class_name: str, *, actor: str = "desk") ->
     raise AssertionError("unreachable")
 
 
-def _unique(barcodes: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(b for b in (normalise_barcode(x) for x in barcodes) if b))
+def _scanned(barcodes: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each barcode scanned (normalised, blanks skipped), True for a repeat of one earlier in the pile."""
+    seen: set[str] = set()
+    scans = []
+    for code in (normalise_barcode(x) for x in barcodes):
+        if code:
+            scans.append((code, code in seen))
+            seen.add(code)
+    return scans
 
 
 def lend_to_class(library: Library, class_name: str, barcodes: Iterable[str], *, actor: str = "desk") -> ClassBatch:
-    """集体借阅: lend each copy to the class borrower; each barcode lends or is refused on its own."""
+    """集体借阅: lend each copy to the class borrower; each barcode lends or is refused on its own, and a
+    barcode scanned twice is reported as a duplicate at its second place (lent once)."""
     borrower = class_borrower(library, class_name, actor=actor)
-    outcomes = [_one(barcode, lambda b=barcode: checkout(library, CheckoutItem(borrower.card_no, b, actor=actor)))
-                for barcode in _unique(barcodes)]
+    outcomes = [BarcodeOutcome(barcode, duplicate=True) if again else
+                _one(barcode, lambda b=barcode: checkout(library, CheckoutItem(borrower.card_no, b, actor=actor)))
+                for barcode, again in _scanned(barcodes)]
     return ClassBatch(borrower, outcomes)
 
 
@@ -240,13 +256,15 @@ def return_from_class(library: Library, barcodes: Iterable[str] = (), *, class_n
     """归还 in bulk: the barcodes given, or with none every copy the class holds. A copy in hand is always
     taken back (even if it was not lent to a class): the outcome's LoanReturned names whose it was."""
     borrower = class_borrower(library, class_name, actor=actor) if class_name else None
-    codes = _unique(barcodes)
-    if not codes and borrower is not None:
+    scans = _scanned(barcodes)
+    if not scans and borrower is not None:
         with library.read_uow() as uow:
-            codes = list(uow.session.scalars(
+            scans = [(code, False) for code in uow.session.scalars(
                 select(Item.barcode).join(Loan, Loan.item_id == Item.id)
-                .where(Loan.reader_id == borrower.reader_id, Loan.is_open.is_(True)).order_by(Item.barcode)))
-    outcomes = [_one(barcode, lambda b=barcode: checkin(library, CheckinItem(b, actor=actor))) for barcode in codes]
+                .where(Loan.reader_id == borrower.reader_id, Loan.is_open.is_(True)).order_by(Item.barcode))]
+    outcomes = [BarcodeOutcome(barcode, duplicate=True) if again else
+                _one(barcode, lambda b=barcode: checkin(library, CheckinItem(b, actor=actor)))
+                for barcode, again in scans]
     return ClassBatch(borrower, outcomes)
 
 
