@@ -62,13 +62,25 @@ def _shown(library: Library, class_name: str) -> list[str]:
         return []
 
 
+def _tone(line: str, refused: bool) -> str:
+    """A line's colour class: ✗ refused, · noted (a repeat scan), ✓ done; else the head line (or a lone refusal)."""
+    if line.startswith("✗"):
+        return "bad"
+    if line.startswith("·"):
+        return "note"
+    if "✓" in line[:80]:
+        return "good"
+    return "bad" if refused and "：" not in line else "head"
+
+
 async def _render(request: web.Request, *, class_name: str = "", lines: list[str] | None = None,
                   refused: bool = False, status: int = 200, confirm: tuple[str, int] | None = None) -> web.Response:
     library = request.app[LIBRARY]
     names = await asyncio.to_thread(class_names, library)
     shown = await asyncio.to_thread(_shown, library, class_name)
     role = request[SESSION_KEY].staff.role
-    context = {"desk_class": CLASS_DESK, "names": names, "class_name": class_name, "lines": lines or [],
+    toned = [(_tone(line, refused), line) for line in lines or []]
+    context = {"desk_class": CLASS_DESK, "names": names, "class_name": class_name, "lines": toned,
                "refused": refused, "shown": shown, "may_move": may(role, Area.CIRCULATION),
                "limit": library.policy.class_collection_rule().max_items, "confirm": confirm}
     return page(request, "desk/classes.html", context, status=status)

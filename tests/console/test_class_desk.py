@@ -14,7 +14,7 @@ from tests.factories import add_reader, add_term, add_title
 
 
 def _answer(page: str) -> tuple[str, str]:
-    match = re.search(r'<div id="answer" class="answer (\w+)"[^>]*>(.*?)</div>', page, re.S)
+    match = re.search(r'<div id="answer" class="answer (\w+) batch"[^>]*>(.*?)</div>', page, re.S)
     assert match is not None, page
     return match.group(1), html.unescape(re.sub(r"<[^>]+>|\s+", "", match.group(2)))
 
@@ -159,3 +159,25 @@ async def test_a_class_card_at_the_ordinary_desk_offers_no_renewal_or_theft_char
     person = add_reader(library, "张老师")[1]
     page = await (await console.post("/admin/desk", data={"csrf": csrf, "card": "", "scan": person})).text()
     assert 'id="theft"' in page  # a person's panel keeps it
+
+
+async def test_each_answer_line_has_its_own_colour_and_each_form_its_heading(console: TestClient,
+                                                                            library: Library) -> None:
+    add_term(library)
+    add_reader(library, "学生", ReaderType.STUDENT, class_name="三年级2班")
+    _, [code] = add_title(library, "草房子")
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+    csrf = await page_csrf(console, "/admin/desk-class")
+    lent = await console.post("/admin/desk-class/lend", data={"csrf": csrf, "class": "三年级2班",
+                                                             "barcodes": f"{code}\nNOPE\n{code}"})
+    page = await lent.text()
+    box = page.split('id="answer"', 1)[1].split("</div>", 1)[0]
+    assert 'class="answer refused batch"' in page  # the box itself is neutral; its lines carry the colour
+    assert f'<p class="good">✓ {code}' in box and '<p class="bad">✗ NOPE' in box
+    assert f'<p class="note">· {code} 重复扫描，已忽略</p>' in box
+    assert '<p class="head">三年级2班班级图书角' in box
+    for heading in ("借出", "归还", "漂流"):
+        assert re.search(rf"<h2[^>]*>[^<]*{heading}", page), heading
+    move_form = page.split('action="/admin/desk-class/move"', 1)[1].split("</form>", 1)[0]
+    assert 'name="class" list="class-names" value=""' in move_form  # 从 is not filled from the loan
