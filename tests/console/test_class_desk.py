@@ -181,3 +181,18 @@ async def test_each_answer_line_has_its_own_colour_and_each_form_its_heading(con
         assert re.search(rf"<h2[^>]*>[^<]*{heading}", page), heading
     move_form = page.split('action="/admin/desk-class/move"', 1)[1].split("</form>", 1)[0]
     assert 'name="class" list="class-names" value=""' in move_form  # 从 is not filled from the loan
+
+
+async def test_the_class_teachers_list_shows_the_class_book_corner(console: TestClient, library: Library) -> None:
+    from core.circulation.collections import lend_to_class
+
+    add_term(library)
+    add_reader(library, "学生", ReaderType.STUDENT, class_name="三年级2班")
+    _, codes = add_title(library, "草房子", copies=2)
+    lend_to_class(library, "三年级2班", codes)
+    add_staff(library, "li", Role.CLASS_TEACHER, PASSWORD, class_name="三年级2班")
+    assert (await sign_in(console, "li")).status == 302
+    page = html.unescape(await (await console.get("/admin/lists/class")).text())
+    assert "三年级2班 班级图书角（集体借阅）" in page
+    block = page.split("班级图书角（集体借阅）", 1)[1]
+    assert all(code in block for code in codes) and "草房子" in block and "2027-01-22" in block
