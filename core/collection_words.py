@@ -9,7 +9,6 @@ from core import desk_words as words
 from core.circulation.collections import BarcodeOutcome, ClassBatch, ClassCollection, CollectionMoved
 from core.circulation.results import LoanCreated, LoanReturned
 
-
 BUSY_MOVE = "这个班的书正在另一台电脑上处理，什么都没有改，请稍等再试一次。"
 
 

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from core import collection_words
 from core.circulation import (
     CheckinItem,
     CheckoutItem,
@@ -26,7 +27,6 @@ from core.circulation.collections import (
     move_collection,
     return_from_class,
 )
-from core import collection_words
 from core.errors import Reason, Refused
 from core.models import (
     AuditEntry,
