@@ -111,39 +111,39 @@ def test_a_move_still_deadlocked_after_the_retries_says_try_again(lib, monkeypat
         raise AssertionError("a move that never got its locks must say so")
 
 
+def _together(*jobs):
+    """Run the jobs in threads from the same instant; each one's result, or the exception that escaped."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def run(index: int, job) -> None:
+        barrier.wait()
+        try:
+            results[index] = job()
+        except Exception as exc:  # noqa: BLE001 - the test reports what escaped
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
 def test_a_move_racing_a_lend_to_the_other_class_leaves_every_copy_with_one_class(lib) -> None:
     """The lend locks the borrower then the copy, the move the copies then the borrowers: a copy of the
     moving set lent to the target meanwhile is where a deadlock can still happen; the retry settles it."""
     _classes(lib, "三年级2班", "三年级3班")
     codes = _books(lib, BOOKS)
+    held, extra = codes[:BOOKS // 2], codes[BOOKS // 2:]
     for round_no in range(ROUNDS // 2):
-        held, extra = codes[:BOOKS // 2], codes[BOOKS // 2:]
         assert lend_to_class(lib, "三年级2班", held).done == len(held)
-        barrier = threading.Barrier(2)
-        results: list[object] = [None, None]
-
-        def move() -> None:
-            barrier.wait()
-            try:
-                results[0] = move_collection(lib, "三年级2班", "三年级3班")
-            except Exception as exc:  # noqa: BLE001
-                results[0] = exc
-
-        def lend() -> None:
-            barrier.wait()
-            try:
-                results[1] = lend_to_class(lib, "三年级3班", list(reversed(held)) + extra)
-            except Exception as exc:  # noqa: BLE001
-                results[1] = exc
-
-        threads = [threading.Thread(target=move), threading.Thread(target=lend)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-        assert not isinstance(results[0], Exception), (round_no, repr(results[0]))
-        assert not isinstance(results[1], Exception), (round_no, repr(results[1]))
-        assert len(results[1].outcomes) == BOOKS and all(o.failed is None for o in results[1].outcomes)
+        moved, lent = _together(lambda: move_collection(lib, "三年级2班", "三年级3班"),
+                                lambda: lend_to_class(lib, "三年级3班", list(reversed(held)) + extra))
+        assert not isinstance(moved, Exception), (round_no, repr(moved))
+        assert not isinstance(lent, Exception), (round_no, repr(lent))
+        assert len(lent.outcomes) == BOOKS and all(o.failed is None for o in lent.outcomes)
         with lib.read_uow() as uow:
             per_item = uow.session.execute(select(Loan.item_id, func.count()).where(Loan.is_open.is_(True))
                                            .group_by(Loan.item_id)).all()
