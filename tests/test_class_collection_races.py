@@ -149,3 +149,13 @@ def test_a_move_racing_a_lend_to_the_other_class_leaves_every_copy_with_one_clas
                                            .group_by(Loan.item_id)).all()
         assert len(per_item) == BOOKS and {n for _, n in per_item} == {1}, round_no
         return_from_class(lib, codes)
+
+
+def test_two_desks_first_using_a_class_at_once_share_one_class_borrower(lib) -> None:
+    from core.circulation.collections import class_borrower
+
+    names = [f"五年级{i}班" for i in range(1, ROUNDS + 1)]
+    _classes(lib, *names)
+    for name in names:
+        first, second = _together(lambda n=name: class_borrower(lib, n), lambda n=name: class_borrower(lib, n))
+        assert first == second, (name, repr(first), repr(second))  # never CARD_IN_USE for its own card

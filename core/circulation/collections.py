@@ -202,7 +202,10 @@ def class_borrower(library: Library, class_name: str, *, actor: str = "desk") ->
                     uow.commit()
                 return _view(reader, cls)
             card = class_card_no(cls.id)
-            if session.scalar(select(Reader.id).where(Reader.card_no == card)) is not None:
+            holder = session.scalar(select(Reader).where(Reader.card_no == card))
+            if holder is not None:
+                if holder.reader_type == ReaderType.CLASS and holder.class_id == cls.id:
+                    return _view(holder, cls)  # another desk created it a moment ago: use theirs
                 raise Refused(Reason.CARD_IN_USE, card_no=card)  # a person already holds that number
             reader = Reader(card_no=card, name=f"{cls.name}{NAME_SUFFIX}", reader_type=ReaderType.CLASS,
                             class_id=cls.id, created_at=library.now())
