@@ -128,12 +128,12 @@ WHOLE_CLASS_HELPER = "整班归还请找图书管理员；也可以把书一本�
 
 
 def _holding(library: Library, class_name: str) -> tuple[str, int] | None:
-    """(the class borrower's name, how many copies it holds), None for a class the school lacks."""
+    """(the class's own name, how many copies it holds), None for a class the school lacks."""
     try:
         held = class_collection_by_name(library, class_name)
     except UnknownClass:
         return None
-    return f"{held.class_name}班级图书角", len(held.loans)
+    return held.class_name, len(held.loans)
 
 
 async def _ask_whole_return(request: web.Request, form: Any) -> web.Response | None:
@@ -142,7 +142,7 @@ async def _ask_whole_return(request: web.Request, form: Any) -> web.Response | N
     holding = await asyncio.to_thread(_holding, request.app[LIBRARY], class_name)
     if holding is None or holding[1] == 0 or _text(form, "confirm") == str(holding[1]):
         return None  # unknown class / nothing out: _run says so; confirmed: go ahead
-    return await _render(request, class_name=class_name, confirm=(class_name, holding[1]),
+    return await _render(request, class_name=holding[0], confirm=holding,
                          lines=[], refused=False)
 
 
