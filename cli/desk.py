@@ -34,6 +34,7 @@ from core.circulation import (
     settle_charge,
 )
 from core.circulation.collections import (
+    CollectionBusy,
     SameClass,
     UnknownClass,
     class_collection_by_name,
@@ -457,6 +458,8 @@ def _class_command(name: str, params: list[click.Parameter], run: Callable[..., 
             lines, ok = [f"？没有找到班级“{exc.asked}”，请写全称，如 三年级2班。"], False
         except SameClass:
             lines, ok = ["？两个班是同一个班，不用转。"], False
+        except CollectionBusy:
+            lines, ok = ["✗ " + collection_words.BUSY_MOVE], False
         except Refused as exc:
             lines, ok = ["✗ " + words.refusal("checkout", exc)], False
         finally:
@@ -477,8 +480,12 @@ def _class_return(library: Library, codes: tuple[str, ...]) -> tuple[list[str], 
     class_name = None
     if codes and parse_class(codes[0]) is not None:
         class_name, codes = codes[0], codes[1:]
+    head = []
+    if class_name and not codes:  # the whole set without scanning: say how many it is before the lines
+        held = class_collection_by_name(library, class_name)
+        head = [f"整班归还：{held.class_name}班级图书角借着{len(held.loans)}本。"] if held.loans else []
     batch = return_from_class(library, codes, class_name=class_name)
-    return collection_words.returned(batch), batch.refused == 0
+    return head + collection_words.returned(batch), batch.refused == 0
 
 
 def _class_move(library: Library, from_class: str, to_class: str) -> tuple[list[str], bool]:

@@ -2,8 +2,10 @@
 
 One form per job; the class is chosen from the school's classes, barcodes are scanned into a box
 (one per line, as a scanner types them). Each barcode's answer is listed (lent/returned, or the
-desk's refusal naming the rule). Lending and returning need Area.DESK (student helpers too); a
-move (漂流) needs Area.CIRCULATION. Views call core/circulation/collections.py in a worker thread.
+desk's refusal naming the rule). Lending and returning scanned copies need Area.DESK (student
+helpers too); a move (漂流) and returning a whole class without scanning need Area.CIRCULATION, and
+the whole-class return asks first, naming how many books (the second post carries that count; a
+count that changed meanwhile asks again). Views call core/circulation/collections.py in a worker thread.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from console.views import page
 from core import collection_words
 from core import desk_words as words
 from core.circulation.collections import (
+    CollectionBusy,
     SameClass,
     UnknownClass,
     class_collection_by_name,
@@ -59,15 +62,27 @@ def _shown(library: Library, class_name: str) -> list[str]:
         return []
 
 
+def _tone(line: str, refused: bool) -> str:
+    """A line's colour class: ✗ refused, · noted (a repeat scan), ✓ done; else the head line (or a lone refusal)."""
+    if line.startswith("✗"):
+        return "bad"
+    if line.startswith("·"):
+        return "note"
+    if "✓" in line[:80]:
+        return "good"
+    return "bad" if refused and "：" not in line else "head"
+
+
 async def _render(request: web.Request, *, class_name: str = "", lines: list[str] | None = None,
-                  refused: bool = False, status: int = 200) -> web.Response:
+                  refused: bool = False, status: int = 200, confirm: tuple[str, int] | None = None) -> web.Response:
     library = request.app[LIBRARY]
     names = await asyncio.to_thread(class_names, library)
     shown = await asyncio.to_thread(_shown, library, class_name)
     role = request[SESSION_KEY].staff.role
-    context = {"desk_class": CLASS_DESK, "names": names, "class_name": class_name, "lines": lines or [],
+    toned = [(_tone(line, refused), line) for line in lines or []]
+    context = {"desk_class": CLASS_DESK, "names": names, "class_name": class_name, "lines": toned,
                "refused": refused, "shown": shown, "may_move": may(role, Area.CIRCULATION),
-               "limit": library.policy.class_collection_rule().max_items}
+               "limit": library.policy.class_collection_rule().max_items, "confirm": confirm}
     return page(request, "desk/classes.html", context, status=status)
 
 
@@ -103,8 +118,32 @@ def _run(library: Library, action: str, form: Any, actor: str) -> tuple[list[str
         return [f"没有找到班级“{exc.asked}”。"], True, ""
     except SameClass:
         return ["转出和转入是同一个班，不用转。"], True, class_name
+    except CollectionBusy:
+        return [collection_words.BUSY_MOVE], True, class_name
     except Refused as exc:
         return ["✗ " + words.refusal("checkout", exc, money=money)], True, class_name
+
+
+WHOLE_CLASS_HELPER = "整班归还请找图书管理员；也可以把书一本本扫进“归还的条码”框里归还。"
+
+
+def _holding(library: Library, class_name: str) -> tuple[str, int] | None:
+    """(the class's own name, how many copies it holds), None for a class the school lacks."""
+    try:
+        held = class_collection_by_name(library, class_name)
+    except UnknownClass:
+        return None
+    return held.class_name, len(held.loans)
+
+
+async def _ask_whole_return(request: web.Request, form: Any) -> web.Response | None:
+    """The confirmation step of a whole-class return; None when confirmed with the count that holds now."""
+    class_name = _text(form, "class")
+    holding = await asyncio.to_thread(_holding, request.app[LIBRARY], class_name)
+    if holding is None or holding[1] == 0 or _text(form, "confirm") == str(holding[1]):
+        return None  # unknown class / nothing out: _run says so; confirmed: go ahead
+    return await _render(request, class_name=holding[0], confirm=holding,
+                         lines=[], refused=False)
 
 
 @routes.post(CLASS_DESK + "/{action:lend|return|move}")
@@ -115,6 +154,12 @@ async def class_desk_post(request: web.Request) -> web.Response:
     if action == "move" and not may(request[SESSION_KEY].staff.role, Area.CIRCULATION):
         raise forbidden(f"<p>转给别的班（漂流）请找图书管理员。<a href=\"{CLASS_DESK}\">回到集体借阅</a></p>")
     form = await request.post()
+    if action == "return" and not _codes(form) and _text(form, "class"):
+        if not may(request[SESSION_KEY].staff.role, Area.CIRCULATION):
+            return await _render(request, lines=[WHOLE_CLASS_HELPER], refused=True, status=403)
+        asked = await _ask_whole_return(request, form)
+        if asked is not None:
+            return asked
     if action != "move" and not _codes(form) and not (action == "return" and _text(form, "class")):
         return await _render(request, class_name=_text(form, "class"), lines=["请扫要处理的书的条码（一行一本）。"],
                              refused=True, status=400)

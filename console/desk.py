@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, forbidden, requires
@@ -67,6 +68,7 @@ from core.desk import (
 )
 from core.imports.values import price_to_fen
 from core.library import Library
+from core.models import Reader, ReaderType
 from core.settings import Settings
 from core.staff import Area, may
 
@@ -342,4 +344,19 @@ async def desk_action(request: web.Request) -> web.Response:
     if not may(request[SESSION_KEY].staff.role, area):
         raise forbidden("<p>你的账号不能做这个操作（缴费、免除、丢失登记、挂失等只有图书管理员能办）。"
                         f"<a href=\"{DESK}\">回到借还台</a></p>")
+    if wording == "theft":
+        card, library = _card(await request.post()), request.app[LIBRARY]
+        if card and await asyncio.to_thread(_is_class_card, library, card):
+            answer = await asyncio.to_thread(at_desk, library, card)
+            return _render(request, answer, wording, error=FormError("scan", CLASS_NO_THEFT), status=400)
     return await _run(request, wording, call)
+
+
+CLASS_NO_THEFT = "班级图书角的书不登记偷窃赔偿；找不到的书请在这本书后面点“丢失”。"
+
+
+def _is_class_card(library: Library, card: str) -> bool:
+    """Whether the card is a class borrower's (集体借阅), which owes no theft charge."""
+    with library.read_uow() as uow:
+        found = uow.session.scalar(select(Reader.reader_type).where(Reader.card_no == card.strip().upper()))
+    return found == ReaderType.CLASS

@@ -2,7 +2,8 @@
 
 Each view reads its filters, calls one `core.lists` query in a worker thread, turns the typed rows into
 a `Table` (Chinese headers, one kind per column) and renders it as HTML (lists/table.html) or as a
-workbook (console.lists_xlsx). /admin/lists/class is a class teacher's read-only view of their class.
+workbook (console.lists_xlsx). /admin/lists/class is a class teacher's read-only view of their class,
+its 班级图书角 (the copies the class borrowed as a class) in a block of its own.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from console.lists_xlsx import Column, Table, show, workbook_bytes
 from console.text import class_query
 from console.views import page
 from core import lists
+from core.circulation.collections import ClassCollection, class_collection_by_name
 from core.lists import NoCurrentTerm, NoSuchClass, OverdueSort
 from core.models import ChargeKind
 from core.staff import Area, Role
@@ -45,6 +47,15 @@ def _not_borrowed_table(title: str, found: lists.NotBorrowed) -> Table:
     return Table(title, (C, R, CARD), [[r.class_name, r.reader, r.card_no] for r in found.rows],
                  note=f"{found.term}（{found.since.isoformat()} 开学）以来一本书也没借过的在读学生。",
                  empty="本学期每个学生都借过书了。")
+
+
+def _corner_table(held: ClassCollection) -> Table:
+    """The class's 班级图书角: the copies its class borrower holds (集体借阅), soonest due first."""
+    return Table(f"{held.class_name} 班级图书角（集体借阅）",
+                 (Column("书名"), Column("条形码"), Column("应还日期", "date"), Column("已催还")),
+                 [[loan.title, loan.barcode, loan.due_date, "是" if loan.recalled else ""] for loan in held.loans],
+                 note="整班借的书，由班主任负责；学期末前还回图书室。" if held.loans else "",
+                 empty="这个班现在没有集体借阅的书。")
 
 
 def _download_name(slug: str, today: date) -> str:
@@ -245,6 +256,7 @@ async def class_page(request: web.Request) -> web.Response:
         from console.targets import class_target_table
 
         tables.append(await asyncio.to_thread(class_target_table, request, class_id))
+    tables.append(_corner_table(await asyncio.to_thread(class_collection_by_name, library, result.class_name)))
     return _respond(request, "class", f"{result.class_name}清单", tables, {"notice": notice})
 
 

@@ -9,8 +9,17 @@ from core import desk_words as words
 from core.circulation.collections import BarcodeOutcome, ClassBatch, ClassCollection, CollectionMoved
 from core.circulation.results import LoanCreated, LoanReturned
 
+BUSY_MOVE = "这个班的书正在另一台电脑上处理，什么都没有改，请稍等再试一次。"
+
+
+DUPLICATE = "重复扫描，已忽略"
+
 
 def _line(outcome: BarcodeOutcome, action: str, *, money: bool) -> str:
+    if outcome.duplicate:
+        return f"· {outcome.barcode} {DUPLICATE}"
+    if outcome.failed is not None:
+        return f"✗ {outcome.barcode} 这本书正在另一台电脑上处理，这次没有改动，请再扫一次。"
     if outcome.refused is not None:
         return f"✗ {outcome.barcode} {words.refusal(action, outcome.refused, money=money)}"
     done = outcome.done
@@ -21,12 +30,16 @@ def _line(outcome: BarcodeOutcome, action: str, *, money: bool) -> str:
     return " ".join([f"{done.barcode} {first}", *rest])
 
 
+def _repeats(batch: ClassBatch) -> str:
+    return f"，{batch.duplicates}本重复扫描已忽略" if batch.duplicates else ""
+
+
 def lent(batch: ClassBatch, *, money: bool = True) -> list[str]:
     """Head line (who, how many lent and refused), then one line per barcode in the order scanned."""
     assert batch.borrower is not None
     who = f"{batch.borrower.class_name}班级图书角（{batch.borrower.card_no}）"
     tail = f"，{batch.refused}本没有借出（见下）" if batch.refused else ""
-    return [f"{who}：借出{batch.done}本{tail}。"] + [_line(o, "checkout", money=money) for o in batch.outcomes]
+    return [f"{who}：借出{batch.done}本{tail}{_repeats(batch)}。"] + [_line(o, "checkout", money=money) for o in batch.outcomes]
 
 
 def returned(batch: ClassBatch, *, money: bool = True) -> list[str]:
@@ -35,7 +48,7 @@ def returned(batch: ClassBatch, *, money: bool = True) -> list[str]:
     if not batch.outcomes:
         return [f"{who}：现在没有借着的书。"]
     tail = f"，{batch.refused}本没有归还（见下）" if batch.refused else ""
-    return [f"{who}：归还{batch.done}本{tail}。"] + [_line(o, "checkin", money=money) for o in batch.outcomes]
+    return [f"{who}：归还{batch.done}本{tail}{_repeats(batch)}。"] + [_line(o, "checkin", money=money) for o in batch.outcomes]
 
 
 def moved(result: CollectionMoved) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from core import collection_words
 from core.circulation import (
     CheckinItem,
     CheckoutItem,
@@ -86,10 +87,11 @@ def test_bulk_lend_reports_each_barcode_and_lends_to_the_terms_last_open_day(lib
     _, card = add_reader(lib, "李老师")
     checkout(lib, CheckoutItem(card, codes[2]))  # already out
     batch = lend_to_class(lib, "三年级2班", [codes[0], codes[1], codes[1], reference, codes[2], "NOPE"])
-    assert [o.barcode for o in batch.outcomes] == [codes[0], codes[1], reference, codes[2], "NOPE"]
-    assert batch.done == 2 and batch.refused == 3
+    assert [o.barcode for o in batch.outcomes] == [codes[0], codes[1], codes[1], reference, codes[2], "NOPE"]
+    assert batch.done == 2 and batch.refused == 3 and batch.duplicates == 1
+    assert batch.outcomes[2].duplicate  # the second scan of the same copy: reported, not dropped
     assert {o.done.due_date for o in batch.outcomes if o.ok} == {date(2027, 1, 22)}  # TERM_END, a Friday
-    reasons = {o.barcode: o.refused.reasons for o in batch.outcomes if not o.ok}
+    reasons = {o.barcode: o.refused.reasons for o in batch.outcomes if o.refused}
     assert reasons == {reference: (Reason.NOT_FOR_LOAN,), codes[2]: (Reason.ITEM_UNAVAILABLE,),
                        "NOPE": (Reason.ITEM_NOT_FOUND,)}
     with lib.uow() as uow:
@@ -152,8 +154,11 @@ def test_bulk_return_by_class_or_by_barcodes(lib) -> None:
     _classes(lib, "三年级2班")
     codes = _books(lib, 4)
     lend_to_class(lib, "三年级2班", codes)
-    some = return_from_class(lib, [codes[0], codes[0], "NOPE"])
-    assert (some.done, some.refused) == (1, 1)
+    some = return_from_class(lib, [codes[0], codes[0].lower(), "NOPE"])
+    assert (some.done, some.refused, some.duplicates) == (1, 1, 1)
+    assert collection_words.returned(some)[:3] == [
+        "集体归还：归还1本，1本没有归还（见下），1本重复扫描已忽略。",
+        f"{codes[0]} ✓ 归还《图书角0》（三年级2班班级图书角）。", f"· {codes[0]} 重复扫描，已忽略"]
     assert some.outcomes[0].done.reader_name == "三年级2班班级图书角"
     rest = return_from_class(lib, class_name="三年级2班")
     assert sorted(o.barcode for o in rest.outcomes) == sorted(codes[1:]) and rest.refused == 0

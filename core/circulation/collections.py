@@ -12,15 +12,23 @@ same rules, audit entries and reservation queue as any loan): one refused copy n
 others. A move (漂流) closes each open loan of the first class and opens one for the second in a
 single transaction, keeping the due date and any recall; the history then says which class held
 the copy when, and each class counts the copies it held in its term figures.
+
+Locks are taken in the order a return takes them (the copy, then its loan, then the borrower), so a
+move racing a return waits instead of deadlocking; should the database still pick one as the victim
+(a deadlock or serialization failure), that transaction is retried a few times. A copy that stays
+busy is reported as such in its batch (`BarcodeOutcome.failed`), never dropped with the rest.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from core.circulation.checkin import checkin
@@ -32,6 +40,8 @@ from core.errors import Reason, Refused
 from core.imports.values import parse_class
 from core.library import Library
 from core.models import Item, ItemType, Loan, Reader, ReaderType, SchoolClass, Title
+
+T = TypeVar("T")
 
 CARD_PREFIX = "C"
 NAME_SUFFIX = "班级图书角"
@@ -54,6 +64,34 @@ class SameClass(ValueError):
     """A move from a class to itself."""
 
 
+class CollectionBusy(RuntimeError):
+    """Another desk kept the same copies locked through every retry: nothing was changed, try again."""
+
+
+BUSY = "busy"  # BarcodeOutcome.failed: the copy was being handled elsewhere, nothing changed for it
+_RETRYABLE = {"40P01", "40001"}  # PostgreSQL deadlock_detected, serialization_failure
+ATTEMPTS = 4
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in _RETRYABLE
+
+
+def _retrying(run: Callable[[], T]) -> T:
+    """Run one transaction; when the database picked it as a deadlock/serialization victim, run it again."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return run()
+        except DBAPIError as exc:
+            if not _retryable(exc):
+                raise
+            if attempt == ATTEMPTS - 1:
+                raise CollectionBusy() from exc
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 @dataclass(frozen=True)
 class ClassBorrower:
     reader_id: int
@@ -65,11 +103,15 @@ class ClassBorrower:
 
 @dataclass(frozen=True)
 class BarcodeOutcome:
-    """One scanned barcode: lent/returned (`done`), or refused with the typed reasons."""
+    """One scanned barcode: lent/returned (`done`), refused with the typed reasons, `failed` (BUSY:
+    another desk held it through every retry; nothing changed for this copy), or a `duplicate` scan of
+    a copy already in this batch (ignored, but reported)."""
 
     barcode: str
     done: LoanCreated | LoanReturned | None = None
     refused: Refused | None = None
+    failed: str | None = None
+    duplicate: bool = False
 
     @property
     def ok(self) -> bool:
@@ -89,7 +131,12 @@ class ClassBatch:
 
     @property
     def refused(self) -> int:
-        return len(self.outcomes) - self.done
+        """Copies not lent/returned (refused or busy); duplicate scans are not counted here."""
+        return len(self.outcomes) - self.done - self.duplicates
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for o in self.outcomes if o.duplicate)
 
 
 @dataclass(frozen=True)
@@ -155,7 +202,10 @@ def class_borrower(library: Library, class_name: str, *, actor: str = "desk") ->
                     uow.commit()
                 return _view(reader, cls)
             card = class_card_no(cls.id)
-            if session.scalar(select(Reader.id).where(Reader.card_no == card)) is not None:
+            holder = session.scalar(select(Reader).where(Reader.card_no == card))
+            if holder is not None:
+                if holder.reader_type == ReaderType.CLASS and holder.class_id == cls.id:
+                    return _view(holder, cls)  # another desk created it a moment ago: use theirs
                 raise Refused(Reason.CARD_IN_USE, card_no=card)  # a person already holds that number
             reader = Reader(card_no=card, name=f"{cls.name}{NAME_SUFFIX}", reader_type=ReaderType.CLASS,
                             class_id=cls.id, created_at=library.now())
@@ -173,21 +223,35 @@ def class_borrower(library: Library, class_name: str, *, actor: str = "desk") ->
     raise AssertionError("unreachable")
 
 
-def _unique(barcodes: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(b for b in (normalise_barcode(x) for x in barcodes) if b))
+def _scanned(barcodes: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each barcode scanned (normalised, blanks skipped), True for a repeat of one earlier in the pile."""
+    seen: set[str] = set()
+    scans = []
+    for code in (normalise_barcode(x) for x in barcodes):
+        if code:
+            scans.append((code, code in seen))
+            seen.add(code)
+    return scans
 
 
 def lend_to_class(library: Library, class_name: str, barcodes: Iterable[str], *, actor: str = "desk") -> ClassBatch:
-    """集体借阅: lend each copy to the class borrower; each barcode lends or is refused on its own."""
+    """集体借阅: lend each copy to the class borrower; each barcode lends or is refused on its own, and a
+    barcode scanned twice is reported as a duplicate at its second place (lent once)."""
     borrower = class_borrower(library, class_name, actor=actor)
-    outcomes = []
-    for barcode in _unique(barcodes):
-        try:
-            outcomes.append(BarcodeOutcome(barcode, done=checkout(library, CheckoutItem(borrower.card_no, barcode,
-                                                                                         actor=actor))))
-        except Refused as refused:
-            outcomes.append(BarcodeOutcome(barcode, refused=refused))
+    outcomes = [BarcodeOutcome(barcode, duplicate=True) if again else
+                _one(barcode, lambda b=barcode: checkout(library, CheckoutItem(borrower.card_no, b, actor=actor)))
+                for barcode, again in _scanned(barcodes)]
     return ClassBatch(borrower, outcomes)
+
+
+def _one(barcode: str, run: Callable[[], LoanCreated | LoanReturned]) -> BarcodeOutcome:
+    """One barcode's own transaction (retried on a deadlock): done, refused, or busy — never raised."""
+    try:
+        return BarcodeOutcome(barcode, done=_retrying(run))
+    except Refused as refused:
+        return BarcodeOutcome(barcode, refused=refused)
+    except CollectionBusy:
+        return BarcodeOutcome(barcode, failed=BUSY)
 
 
 def return_from_class(library: Library, barcodes: Iterable[str] = (), *, class_name: str | None = None,
@@ -195,18 +259,15 @@ def return_from_class(library: Library, barcodes: Iterable[str] = (), *, class_n
     """归还 in bulk: the barcodes given, or with none every copy the class holds. A copy in hand is always
     taken back (even if it was not lent to a class): the outcome's LoanReturned names whose it was."""
     borrower = class_borrower(library, class_name, actor=actor) if class_name else None
-    codes = _unique(barcodes)
-    if not codes and borrower is not None:
+    scans = _scanned(barcodes)
+    if not scans and borrower is not None:
         with library.read_uow() as uow:
-            codes = list(uow.session.scalars(
+            scans = [(code, False) for code in uow.session.scalars(
                 select(Item.barcode).join(Loan, Loan.item_id == Item.id)
-                .where(Loan.reader_id == borrower.reader_id, Loan.is_open.is_(True)).order_by(Item.barcode)))
-    outcomes = []
-    for barcode in codes:
-        try:
-            outcomes.append(BarcodeOutcome(barcode, done=checkin(library, CheckinItem(barcode, actor=actor))))
-        except Refused as refused:
-            outcomes.append(BarcodeOutcome(barcode, refused=refused))
+                .where(Loan.reader_id == borrower.reader_id, Loan.is_open.is_(True)).order_by(Item.barcode))]
+    outcomes = [BarcodeOutcome(barcode, duplicate=True) if again else
+                _one(barcode, lambda b=barcode: checkin(library, CheckinItem(b, actor=actor)))
+                for barcode, again in scans]
     return ClassBatch(borrower, outcomes)
 
 
@@ -221,23 +282,32 @@ def move_collection(library: Library, from_class: str, to_class: str, *, actor: 
     Each open loan is closed (returned_at = now) and a new one opened for the second class with the
     same due date and recall; audit entries `class_move_out`/`class_move_in` link the two. Refused
     (with the target's name and limit) when the second class may not borrow or would pass its limit.
-    Raises UnknownClass, SameClass.
+    Raises UnknownClass, SameClass, CollectionBusy (nothing moved).
     """
     source = class_borrower(library, from_class, actor=actor)
     target = class_borrower(library, to_class, actor=actor)
     if source.reader_id == target.reader_id:
         raise SameClass(source.class_name)
+    return _retrying(lambda: _move(library, source, target, actor))
+
+
+def _move(library: Library, source: ClassBorrower, target: ClassBorrower, actor: str) -> CollectionMoved:
     now, today = library.now(), library.today()
     rule = library.policy.rule(ReaderType.CLASS, ItemType.GENERAL)
     with library.uow() as uow:
         session = uow.session
-        # Lock both borrowers in id order (two opposite moves at once cannot deadlock).
+        # A return locks the copy, then its loan and borrower: take the copies first, in id order, so
+        # a return racing this move waits for it (or it for the return) instead of deadlocking.
+        session.execute(select(Item.id).join(Loan, Loan.item_id == Item.id)
+                        .where(Loan.reader_id == source.reader_id, Loan.is_open.is_(True))
+                        .order_by(Item.id).with_for_update(of=Item)).all()
+        # Then both borrowers in id order (two opposite moves at once cannot deadlock).
         readers = {r.id: r for r in session.scalars(
             select(Reader).where(Reader.id.in_([source.reader_id, target.reader_id]))
             .order_by(Reader.id).with_for_update())}
         loans = list(session.scalars(select(Loan).join(Item, Item.id == Loan.item_id)
                                      .where(Loan.reader_id == source.reader_id, Loan.is_open.is_(True))
-                                     .order_by(Loan.due_date, Item.barcode).with_for_update()))
+                                     .order_by(Loan.due_date, Item.barcode).with_for_update(of=Loan)))
         held = session.scalar(select(func.count()).select_from(Loan).join(Item, Item.id == Loan.item_id).where(
             Loan.reader_id == target.reader_id, Loan.is_open.is_(True), Item.item_type == ItemType.GENERAL)) or 0
         reasons = account_reasons(readers[target.reader_id], today)
