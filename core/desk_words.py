@@ -7,12 +7,13 @@ student helpers (no money, DESIGN.md "Roles").
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from core.circulation.results import (
     CardReplaced,
+    ConditionRecord,
     ItemDamaged,
     ItemLost,
     LoanCreated,
@@ -25,6 +26,7 @@ from core.circulation.results import (
     TheftCharged,
 )
 from core.circulation.suspension import is_indefinite
+from core.clock import school_today
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
@@ -125,6 +127,8 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.LIMIT_REACHED: lambda c, m: _limit(c),
     Reason.TOTAL_LIMIT_REACHED: lambda c, m: _total_limit(c),
     Reason.NOT_ON_LOAN: lambda c, m: f"这本书没有借出（现在{_status(c)}）",
+    Reason.NOT_ON_SHELF: lambda c, m: (f"这本书现在{_status(c)}，原有损坏只能在书在图书室时（或借出时）记录；"
+                                       "还回来时发现损坏，请登记“损坏”"),
     Reason.OVERDUE: lambda c, m: f"已逾期{c.get('days_late', '')}天，先还书",
     Reason.RECALLED: lambda c, m: "图书室已催还这本书",
     Reason.RESERVED_BY_OTHER: lambda c, m: "别的读者在排队预约这本书",
@@ -160,11 +164,37 @@ def lent(loan: LoanCreated) -> str:
     return done + (f"已记录书的原有损坏：{loan.condition_note}。" if loan.condition_note else "")
 
 
+def noted_by(actor: str) -> str:
+    """Who wrote an audit entry, for the desk: a console login's name; 微信 or 图书室 otherwise (no ids)."""
+    kind, _, name = actor.partition(":")
+    if kind == "staff" and name:
+        return name
+    return "微信值班" if kind == "wechat" else "图书室"
+
+
+def condition_line(note: str, records: Sequence[ConditionRecord]) -> str:
+    """这本书原有损坏：缺页（王老师11月3日记录，借出前就有，不是这位读者造成的，不要收费）。
+
+    Only damage noted before this loan began clears the reader; a note without its audit entry, or one
+    written while the reader had the book, names who wrote it and asks the librarian to check.
+    """
+    def when(rs: Sequence[ConditionRecord]) -> str:
+        return "、".join(f"{noted_by(r.actor)}{d.month}月{d.day}日" for r in rs for d in [school_today(r.at)])
+
+    if not records:
+        return f"这本书原有损坏：{note}（已记录，记录人不明，请核对）。"
+    later = [r for r in records if not r.before_loan]
+    if not later:
+        return f"这本书原有损坏：{note}（{when(records)}记录，借出前就有，不是这位读者造成的，不要收费）。"
+    return (f"这本书记录的损坏：{note}（{when(records)}记录；其中{when(later)}是借出以后记的，"
+            "请核对是不是这位读者造成的）。")
+
+
 def returned(r: LoanReturned, *, money: bool = True) -> list[str]:
     """The return and what follows from it: fine, suspension, put on the hold shelf."""
     lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
     if r.condition_note:
-        lines.append(f"这本书原有损坏：{r.condition_note}（已记录，不是这位读者造成的，不要收费）。")
+        lines.append(condition_line(r.condition_note, r.condition_records))
     if r.overdue_days:
         lines.append(f"逾期{r.overdue_days}天" + (f"，罚款{yuan(r.fine_fen)}（记为欠款）。" if money and r.fine_fen
                                                   else "，已记录。"))
@@ -197,11 +227,11 @@ def damaged(r: ItemDamaged, *, money: bool = True) -> list[str]:
     fee = f"，修补费{yuan(r.repair_fee_fen)}（记为欠款）" if r.repair_fee_fen and money else ""
     lines = [f"✓ 登记《{r.title}》损坏，送修补{fee}。"]
     if r.condition_note:
-        lines.append(f"注意：这本书借出前已记录损坏：{r.condition_note}。这些不能算这位读者的，"
-                     "修补费只收新的损坏（收错了可以在欠款里免除）。")
+        lines.append("注意：" + condition_line(r.condition_note, r.condition_records).removeprefix("这本书")
+                     + "修补费只收新的损坏（收错了可以在欠款里免除）。")
     back = returned(r.returned, money=money) if r.returned else []
     # The return's own line about the old damage would say the same thing again.
-    return lines + [line for line in back if not line.startswith("这本书原有损坏")]
+    return lines + [line for line in back if not line.startswith(("这本书原有损坏", "这本书记录的损坏"))]
 
 
 def repaired(barcode: str) -> str:

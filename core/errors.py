@@ -25,6 +25,7 @@ class Reason(enum.StrEnum):
     LIMIT_REACHED = "limit_reached"
     TOTAL_LIMIT_REACHED = "total_limit_reached"  # all item types together ([policy.max_items_total])
     NOT_ON_LOAN = "not_on_loan"
+    NOT_ON_SHELF = "not_on_shelf"  # existing damage is noted on a copy in the library, not one a reader has
     # renewals
     OVERDUE = "overdue"
     RECALLED = "recalled"

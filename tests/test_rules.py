@@ -348,14 +348,15 @@ def test_damage_recorded_at_checkout_is_named_at_return_and_at_damaged(lib: Libr
     assert "已记录书的原有损坏：缺页" in words.lent(lent)
     back = checkin(lib, CheckinItem(barcode))
     assert back.condition_note == "缺页"
-    assert any("原有损坏：缺页" in line and "不要收费" in line for line in words.returned(back))
+    assert any("原有损坏：缺页（图书室11月18日记录，借出前就有" in line and "不要收费" in line
+               for line in words.returned(back))
 
     again = checkout(lib, CheckoutItem(second, barcode, condition_note="加记印章"))
     assert again.condition_note == "缺页；加记印章"
     damaged = mark_damaged(lib, MarkItemDamaged(barcode, 500, "封面撕破"))
     assert damaged.condition_note == "缺页；加记印章"
     lines = words.damaged(damaged)
-    assert "借出前已记录损坏：缺页；加记印章" in lines[1]
+    assert "原有损坏：缺页；加记印章" in lines[1] and "借出前就有" in lines[1]
     assert sum("缺页" in line for line in lines) == 1  # said once, not again by the return's line
     with lib.read_uow() as uow:
         notes = list(uow.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "condition_noted")))
@@ -375,6 +376,52 @@ def test_condition_notes_add_up_once_each(lib: Library, notes: list[str], kept: 
     assert done.condition_note == kept
     with lib.read_uow() as uow:
         assert uow.session.scalar(select(Item.condition_note)) == kept
+
+
+@pytest.mark.parametrize("status", ["on_loan", "lost"])
+def test_existing_damage_is_not_noted_on_a_copy_a_reader_has(lib: Library, status: str) -> None:
+    """A helper cannot clear the borrower by "noting" damage while the book is out (finding 1)."""
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=2500)
+    checkout(lib, CheckoutItem(card, barcode))
+    if status == "lost":
+        from core.circulation import MarkItemLost, mark_lost
+        mark_lost(lib, MarkItemLost(barcode))
+    with pytest.raises(Refused) as info:
+        note_condition(lib, NoteCondition(barcode, "封面撕破", actor="staff:小助手"))
+    assert info.value.reasons == (Reason.NOT_ON_SHELF,)
+    assert "只能在书在图书室时" in words.refusal("condition", info.value)
+    with lib.read_uow() as uow:
+        assert uow.session.scalar(select(Item.condition_note)) == ""
+        assert uow.session.scalar(select(AuditEntry).where(AuditEntry.action == "condition_noted")) is None
+    if status == "on_loan":
+        assert not any("原有损坏" in line for line in words.returned(checkin(lib, CheckinItem(barcode))))
+
+
+def test_a_note_on_the_shelf_is_named_with_who_and_when_at_the_next_return(lib: Library, clock) -> None:
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    note_condition(lib, NoteCondition(barcode, "缺第12页", actor="staff:王老师"))
+    clock.advance(days=1)
+    checkout(lib, CheckoutItem(card, barcode))
+    line = words.returned(checkin(lib, CheckinItem(barcode)))[1]
+    assert line == "这本书原有损坏：缺第12页（王老师11月18日记录，借出前就有，不是这位读者造成的，不要收费）。"
+
+
+def test_a_note_written_during_the_loan_is_not_called_existing(lib: Library, clock) -> None:
+    """A note written while the reader had the book (before this fix) asks the librarian to check."""
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    checkout(lib, CheckoutItem(card, barcode))
+    clock.advance(days=2)
+    with lib.uow() as uow:
+        from core.circulation.condition import record_condition
+        item = uow.session.scalar(select(Item))
+        record_condition(uow.session, item, "封面撕破", now=lib.now(), actor="staff:小助手")
+        uow.commit()
+    line = words.returned(checkin(lib, CheckinItem(barcode)))[1]
+    assert "不要收费" not in line and "借出前就有" not in line
+    assert "小助手11月20日是借出以后记的" in line and "请核对" in line
 
 
 def test_a_refused_checkout_records_no_condition(lib: Library) -> None:

@@ -45,6 +45,7 @@ _REASONS: dict[Reason, str] = {
     Reason.LIMIT_REACHED: "已经借满[{max_items}本]了，请先还一本再借",
     Reason.TOTAL_LIMIT_REACHED: "已经借满[{max_items_total}本]了（各类图书合计），请先还一本再借",
     Reason.NOT_ON_LOAN: "这本书没有借出，请核对条码",
+    Reason.NOT_ON_SHELF: "这本书借出中，原有损坏要在书在图书室时记录；还回来发现损坏请登记“损坏”",
     Reason.OVERDUE: "已逾期[{days_late}天]，不能续借，请尽快归还",
     Reason.RECALLED: "图书室要提前收回这本书，不能续借，请按新的还书日归还",
     Reason.RESERVED_BY_OTHER: "有人预约了这本书，不能续借，请按时归还，之后可以再预约",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.circulation.checkin import close_loan
+from core.circulation.condition import condition_records
 from core.circulation.commands import (
     FinishRepair,
     MarkItemDamaged,
@@ -63,6 +64,7 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
         loan = open_loan_of_item(session, item.id)
         returned = None
         reader_id = None
+        last = None
         if loan is not None:
             returned = close_loan(session, loan, item, now=now, today=today, calendar=library.calendar(session),
                                   policy=library.policy, actor=cmd.actor, shelve=False)
@@ -79,7 +81,11 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
                                note=cmd.note or "损坏修复", created_at=now))
         audit(session, now, "damaged", cmd.actor, reader_id=reader_id, item_id=item.id,
               repair_fee_fen=cmd.repair_fee_fen, note=cmd.note)
-        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned, item.condition_note or "")
+        records = (returned.condition_records if returned is not None
+                   else condition_records(session, item.id, last.loaned_at if last else None)
+                   if item.condition_note else ())
+        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned, item.condition_note or "",
+                             records)
         uow.commit()
         return result
 

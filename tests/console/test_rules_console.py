@@ -41,7 +41,7 @@ async def test_damage_typed_beside_the_scan_is_recorded_and_named_at_return(cons
     kind, text = answer(await lent.text())
     assert kind == "ok" and "已记录书的原有损坏：缺第12页" in text
     back = await scan(console, csrf, barcode)
-    assert "这本书原有损坏：缺第12页" in answer(back)[1]
+    assert "这本书原有损坏：缺第12页（" in answer(back)[1] and "月" in answer(back)[1]
     noted = await console.post("/admin/desk/condition", data={"csrf": csrf, "barcode": barcode,
                                                               "condition": "加记印章"})
     assert answer(await noted.text()) == ("ok", f"✓已记录《城南旧事》{barcode}的原有损坏：缺第12页；加记印章。还书时不会算在读者头上。")
@@ -50,6 +50,23 @@ async def test_damage_typed_beside_the_scan_is_recorded_and_named_at_return(cons
     with library.read_uow() as uow:
         assert uow.session.scalar(select(Item.condition_note)) == "缺第12页；加记印章"
         assert len(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "condition_noted")).all()) == 2
+
+
+async def test_a_helper_cannot_note_existing_damage_on_a_copy_out_on_loan(console: TestClient,
+                                                                          library: Library) -> None:
+    add_term(library)
+    _, [barcode] = add_title(library, "城南旧事")
+    _, card = add_reader(library, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
+    csrf = await signed_in(console, library, Role.HELPER)
+    await scan(console, csrf, barcode, card)  # lent
+    noted = await console.post("/admin/desk/condition", data={"csrf": csrf, "barcode": barcode,
+                                                              "condition": "封面撕破"})
+    kind, text = answer(await noted.text())
+    assert kind == "refused" and "原有损坏只能在书在图书室时" in text, text
+    back = await scan(console, csrf, barcode)
+    assert "原有损坏" not in answer(back)[1] and "不要收费" not in back
+    with library.read_uow() as uow:
+        assert uow.session.scalar(select(Item.condition_note)) == ""
 
 
 async def test_theft_is_charged_by_the_librarian_only(console: TestClient, library: Library) -> None:

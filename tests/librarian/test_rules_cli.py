@@ -89,8 +89,8 @@ def test_desk_subcommands_for_theft_and_damage(cli_library: Library, sqlite_url:
     runner = CliRunner()
     lent = runner.invoke(main, ["desk", "--db", sqlite_url, "checkout", card, book, "--condition", "缺页"])
     assert lent.exit_code == 0 and "已记录书的原有损坏：缺页" in lent.output
-    noted = runner.invoke(main, ["desk", "--db", sqlite_url, "condition", book, "加记印章"])
-    assert noted.exit_code == 0 and "缺页；加记印章" in noted.output
+    noted = runner.invoke(main, ["desk", "--db", sqlite_url, "condition", book, "加记印章"])  # out on loan
+    assert noted.exit_code == 1 and "只能在书在图书室时" in noted.output, noted.output
     no_price = runner.invoke(main, ["desk", "--db", sqlite_url, "theft", card, book])
     assert no_price.exit_code == 1 and "没有登记书价" in no_price.output
     theft = runner.invoke(main, ["desk", "--db", sqlite_url, "theft", card, book, "--price", "12.5", "--note", "门口"])
