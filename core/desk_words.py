@@ -144,6 +144,8 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.CHARGE_SETTLED: lambda c, m: f"欠款{c.get('charge_id', '')}已经结清了",
     Reason.CARD_IN_USE: lambda c, m: f"证号{c.get('card_no', '')}已被使用或已作废，请换一个",
     Reason.NO_PRICE: lambda c, m: "这本书没有登记书价，请写上书价再登记",
+    Reason.PRICE_TOO_HIGH: lambda c, m: (f"书价太高，请核对（现在是{yuan(int(c.get('price_fen', 0)))}，"
+                                         f"最多{yuan(int(c.get('max_price_fen', 0)))}）"),
 }
 
 

@@ -44,6 +44,7 @@ class Reason(enum.StrEnum):
     CHARGE_SETTLED = "charge_settled"
     CARD_IN_USE = "card_in_use"
     NO_PRICE = "no_price"  # a charge by the item's price (theft) for a copy with no price recorded
+    PRICE_TOO_HIGH = "price_too_high"  # a theft charge's price above MAX_THEFT_PRICE_FEN: a typo, most likely
 
 
 REASON_ORDER = {reason: index for index, reason in enumerate(Reason)}

@@ -85,6 +85,12 @@ def test_bad_rule_options_are_errors(table: dict) -> None:
         Policy.from_config(table)
 
 
+@pytest.mark.parametrize("multiple", [21, 1000000, -3])
+def test_theft_multiple_out_of_range_names_the_key(multiple: int) -> None:
+    with pytest.raises(PolicyError, match=r"theft_multiple.*1.*20"):
+        Policy.from_config({"theft_multiple": multiple})
+
+
 def test_config_example_sets_the_new_options_to_their_defaults() -> None:
     from core.settings import load_settings
 
@@ -232,6 +238,30 @@ def test_theft_charges_a_multiple_of_the_price(lib: Library, multiple: int, pric
         assert entry.actor == "desk:wang" and entry.detail["amount_fen"] == str(amount_fen)
     assert [c.kind for c in reader_summary(lib, card).charges] == ["theft"]
     assert words.CHARGE_KINDS["theft"] == "偷窃赔偿"
+
+
+@pytest.mark.parametrize(("recorded_fen", "given_fen"), [
+    (0, 100001),  # a typed price over 1000元
+    (0, 30 * 1000000 * 100),  # the attack: 30 × 1000000 would overflow the integer column
+    (5000000, None),  # a catalogue price of 50000元
+])
+def test_theft_refuses_a_price_above_the_ceiling(lib: Library, recorded_fen: int, given_fen: int | None) -> None:
+    _with(lib, theft_multiple=20)
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=recorded_fen)
+    with pytest.raises(Refused) as info:
+        charge_theft(lib, ChargeTheft(card, barcode, "", given_fen))
+    assert info.value.reasons == (Reason.PRICE_TOO_HIGH,)
+    assert "书价太高，请核对" in words.refusal("theft", info.value)
+    with lib.read_uow() as uow:
+        assert uow.session.scalar(select(Charge)) is None
+
+
+def test_theft_at_the_ceiling_is_charged(lib: Library) -> None:
+    _with(lib, theft_multiple=20)
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=0)
+    assert charge_theft(lib, ChargeTheft(card, barcode, "", 100000)).amount_fen == 2000000
 
 
 def test_theft_without_any_price_is_refused(lib: Library) -> None:

@@ -61,6 +61,7 @@ _REASONS: dict[Reason, str] = {
     Reason.CHARGE_SETTLED: "这笔欠款已经处理过了，不用再缴",
     Reason.CARD_IN_USE: "这个证号已被别的读者使用，请换一个证号",
     Reason.NO_PRICE: "这本书没有登记书价，请先补上书价",
+    Reason.PRICE_TOO_HIGH: "书价太高，请核对",
 }
 _DETAIL = re.compile(r"\[([^\[\]]*)\]")
 
