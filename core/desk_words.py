@@ -90,6 +90,12 @@ def suspension(until: date | None, reason: str) -> str:
     return f"暂停借阅到{until_text(until)}（{'原因：' + reason if reason else '续借后再次逾期'}）"
 
 
+def suspension_status(until: date, reason: str) -> str:
+    """A reader's state while suspended: 暂停借书（多次损坏图书，到图书室恢复为止）."""
+    end = "到图书室恢复为止" if is_indefinite(until) else f"到{day(until)}"
+    return f"暂停借书（{reason or '续借后再次逾期'}，{end}）"
+
+
 def _unpaid(ctx: Mapping[str, Any], money: bool) -> str:
     if not money or ctx.get("unpaid_fen") is None:
         return f"{_who(ctx)}有未缴欠款，请找图书管理员处理"
@@ -272,6 +278,9 @@ def theft(r: TheftCharged, *, money: bool = True) -> str:
 
 def suspended(r: ReaderSuspended) -> str:
     """✓ 已暂停王小明的借书资格到图书室恢复为止（原因：……）。可以还书。"""
+    if r.kept_later:
+        return (f"✓ 已暂停{r.name}的借书资格（原因：{r.reason}）。原来的暂停更长，仍暂停到{until_text(r.until)}；"
+                "要提前恢复，请先恢复借书资格再重新暂停。期间可以还书，不能借书。")
     return f"✓ 已暂停{r.name}的借书资格到{until_text(r.until)}（原因：{r.reason}）。期间可以还书，不能借书。"
 
 

@@ -324,6 +324,9 @@ def test_a_suspension_with_a_reason_stops_borrowing_renewing_and_reserving(lib: 
 @pytest.mark.parametrize(("reason", "until", "field"), [
     ("", None, "reason"),
     ("   ", None, "reason"),
+    ("\u200b\u200b", None, "reason"),  # zero-width spaces
+    ("\u3000\u3000\u200d\ufeff", None, "reason"),  # full-width spaces, zero-width joiner, BOM
+    ("\u3164\u2800", None, "reason"),  # Hangul filler, braille blank: they show as nothing
     ("太长" * 101, None, "reason"),
     ("损坏图书", date(2026, 11, 17), "until"),  # yesterday
 ])
@@ -333,6 +336,27 @@ def test_a_suspension_needs_a_reason_and_a_date_not_past(lib: Library, reason: s
     with pytest.raises(SuspensionError) as info:
         suspend_reader(lib, SuspendReader(card, reason, until))
     assert info.value.field == field
+
+
+def test_a_manual_suspension_keeps_a_later_automatic_date(lib: Library, clock) -> None:
+    reader_id, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    checkout(lib, CheckoutItem(card, barcode))
+    with lib.uow() as uow:
+        loan = uow.session.scalar(select(Loan))
+        loan.renewal_count, loan.due_date = 1, date(2026, 11, 17)
+        uow.commit()
+    automatic = checkin(lib, CheckinItem(barcode)).suspended_until  # 30 days from today
+    assert automatic is not None and automatic > date(2026, 11, 25)
+    done = suspend_reader(lib, SuspendReader(card, "损坏图书", date(2026, 11, 25)))
+    assert (done.until, done.kept_later) == (automatic, True)
+    assert queries.suspension(lib, reader_id).until == automatic
+    text = words.suspended(done)
+    assert "原来的暂停更长" in text and words.day(automatic) in text, text
+    # a later date, or none, replaces it
+    longer = suspend_reader(lib, SuspendReader(card, "损坏图书", None))
+    assert (longer.until, longer.kept_later) == (INDEFINITE, False)
+    assert "原来的暂停更长" not in words.suspended(longer)
 
 
 def test_lifting_a_reader_not_suspended_says_so(lib: Library) -> None:

@@ -165,6 +165,7 @@ class ReaderSuspended:
     name: str
     until: date  # INDEFINITE for "until the library lifts it"
     reason: str
+    kept_later: bool = False  # a suspension already running to a later day kept that day
 
 
 @dataclass(frozen=True)

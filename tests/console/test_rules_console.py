@@ -129,6 +129,18 @@ async def test_suspend_and_lift_on_the_readers_page(console: TestClient, library
     assert done.status == 302 and done.headers["Location"] == f"{page_path}?saved=suspended"
     html = await (await console.get(f"{page_path}?saved=suspended")).text()
     assert "暂停借阅到图书室恢复为止（原因：多次损坏图书）" in html and "恢复借书资格" in html
+    header = re.sub(r"<[^>]+>|\s+", "", html.split("</h1>")[1].split("</p>", 2)[1])
+    assert "暂停借书（多次损坏图书，到图书室恢复为止）" in header and "正常" not in header, header
+    shorter = await console.post(f"{page_path}/suspend", data={"csrf": csrf, "reason": "损坏图书", "until": "2026-12-01"},
+                                 allow_redirects=False)
+    assert shorter.headers["Location"] == f"{page_path}?saved=suspended_kept"
+    kept = re.sub(r"<[^>]+>|\s+", "", await (await console.get(shorter.headers["Location"])).text())
+    assert "原来的暂停更长，仍暂停到图书室恢复为止" in kept, kept
+    assert "暂停借书（损坏图书，到图书室恢复为止）" in kept
+    invisible = await console.post(f"{page_path}/suspend", data={"csrf": csrf, "reason": "\u3000\u200b\u200b"})
+    assert invisible.status == 400 and "请写明暂停借书的原因" in await invisible.text()
+    done = await console.post(f"{page_path}/suspend", data={"csrf": csrf, "reason": "多次损坏图书", "until": ""},
+                              allow_redirects=False)
 
     desk_csrf = await page_csrf(console, "/admin/desk")
     refused = await scan(console, desk_csrf, barcode, card)
@@ -145,7 +157,7 @@ async def test_suspend_and_lift_on_the_readers_page(console: TestClient, library
         assert (reader.suspended_until, reader.suspension_reason) == (None, "")
         actions = uow.session.scalars(select(AuditEntry.actor).where(
             AuditEntry.action.in_(("suspend", "lift_suspension")))).all()
-        assert actions == ["wang", "wang"]
+        assert actions == ["wang"] * 4  # suspend, the kept one, suspend again, lift
 
 
 async def test_a_helper_cannot_suspend(console: TestClient, library: Library) -> None:
