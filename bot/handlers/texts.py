@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.circulation.suspension import is_indefinite
@@ -33,7 +33,7 @@ _REASONS: dict[Reason, str] = {
     Reason.READER_NOT_FOUND: "没有找到这张借阅证，请核对证号，或问问图书室老师",
     Reason.CARD_LOST: "借阅证已挂失，暂时不能办理，请到图书室补办新证（借阅记录都保留）",
     Reason.READER_LEFT: "借阅证已注销（调离、转学或毕业），不能再借书，有疑问请联系图书室老师",
-    Reason.SUSPENDED: "借阅权限暂停中[（{suspension_reason}）][，{suspended_until}恢复]，期间可以还书，恢复后就能再借",
+    Reason.SUSPENDED: "借书资格暂停中[（{suspension_reason}）][，暂停到{suspended_until}]，期间可以还书，恢复后就能再借",
     Reason.UNPAID_CHARGES: "还有没缴清的欠款，请先到图书室缴清（发送“欠款”看金额）",
     Reason.HAS_OVERDUE: "有逾期没还的书，请先归还（发送“我的借阅”看是哪本）",
     Reason.ITEM_NOT_FOUND: "没有这个条码的书，请核对条码",
@@ -100,4 +100,4 @@ def suspension_text(until: date | None, reason: str) -> str:
     why = f"（原因：{reason}）" if reason else "（续借后再次逾期）"
     if is_indefinite(until):
         return f"借书资格已暂停{why}，期间可以还书，恢复请找图书室老师"
-    return f"借书资格暂停到{day(until)}{why}，期间可以还书"
+    return f"借书资格暂停到{day(until)}{why}，期间可以还书，{day(until + timedelta(days=1))}起可以再借"
