@@ -24,6 +24,7 @@ from core.circulation.results import (
     ReaderSuspended,
     SuspensionLifted,
     TheftCharged,
+    TheftPreview,
 )
 from core.circulation.suspension import is_indefinite
 from core.clock import school_today
@@ -268,12 +269,24 @@ def cleared(r: ReaderCleared) -> str:
     return f"✓ {r.name} 已结清注销{extra}。"
 
 
-def theft(r: TheftCharged, *, money: bool = True) -> str:
-    """✓ 登记偷窃赔偿：王小明《草房子》，书价25.00元×10 = 250.00元（记为欠款）。"""
+def theft(r: TheftCharged, *, money: bool = True, charge_no: bool = True) -> str:
+    """✓ 登记偷窃赔偿：王小明《草房子》，书价25.00元×10 = 250.00元（记为欠款1）.
+
+    Without `charge_no` (the console, where 缴费 is a button): …偷窃赔偿250.00元，已记入欠款。
+    """
     if not money:
         return f"✓ 已登记偷窃赔偿：{r.reader_name}《{r.title}》。"
+    if not charge_no:
+        return (f"✓ {r.reader_name}《{r.title}》：偷窃赔偿{yuan(r.amount_fen)}（书价{yuan(r.price_fen)}×{r.multiple}），"
+                "已记入欠款。")
     return (f"✓ 登记偷窃赔偿：{r.reader_name}《{r.title}》，书价{yuan(r.price_fen)}×{r.multiple}"
             f" = {yuan(r.amount_fen)}（记为欠款{r.charge_id}）。")
+
+
+def theft_preview(r: TheftPreview) -> str:
+    """请确认：王小明《草房子》偷窃赔偿250.00元（书价25.00元×10）。"""
+    return (f"请确认：{r.reader_name}《{r.title}》偷窃赔偿{yuan(r.amount_fen)}（书价{yuan(r.price_fen)}×{r.multiple}）。"
+            "确认后记入欠款。")
 
 
 def suspended(r: ReaderSuspended) -> str:

@@ -160,6 +160,18 @@ class TheftCharged:
 
 
 @dataclass(frozen=True)
+class TheftPreview:
+    """The theft charge about to be recorded, for the librarian to confirm."""
+
+    reader_name: str
+    title: str
+    barcode: str
+    price_fen: int
+    multiple: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
 class ReaderSuspended:
     reader_id: int
     name: str

@@ -3,13 +3,35 @@ from __future__ import annotations
 
 from core.circulation.commands import ChargeTheft
 from core.circulation.lookups import audit, item_by_barcode, reader_by_card
-from core.circulation.results import TheftCharged
+from core.circulation.results import TheftCharged, TheftPreview
 from core.errors import Reason, Refused
 from core.library import Library
 from core.models import Charge, ChargeKind
 from core.policy import MAX_THEFT_MULTIPLE
 
 MAX_THEFT_PRICE_FEN = 100000  # 1000元: a school library's book above that is a typo (书价太高，请核对)
+
+
+def _price(item_price_fen: int | None, cmd: ChargeTheft, title: str, barcode: str) -> int:
+    """The price the charge multiplies: the copy's, else the one given; Refused when none or too high."""
+    price = item_price_fen or cmd.price_fen or 0
+    if price <= 0:
+        raise Refused(Reason.NO_PRICE, title=title, barcode=barcode)
+    if price > MAX_THEFT_PRICE_FEN:
+        raise Refused(Reason.PRICE_TOO_HIGH, title=title, barcode=barcode, price_fen=price,
+                      max_price_fen=MAX_THEFT_PRICE_FEN)
+    return price
+
+
+def preview_theft(library: Library, cmd: ChargeTheft) -> TheftPreview:
+    """What charge_theft would charge, without charging (the console asks the librarian to confirm the
+    amount first); raises the same refusals."""
+    multiple = library.policy.theft_multiple
+    with library.read_uow() as uow:
+        reader = reader_by_card(uow.session, cmd.card_no)
+        item = item_by_barcode(uow.session, cmd.barcode)
+        price = _price(item.price_fen, cmd, item.title.title, item.barcode)
+        return TheftPreview(reader.name, item.title.title, item.barcode, price, multiple, price * multiple)
 
 
 def charge_theft(library: Library, cmd: ChargeTheft) -> TheftCharged:
@@ -29,12 +51,7 @@ def charge_theft(library: Library, cmd: ChargeTheft) -> TheftCharged:
         session = uow.session
         reader = reader_by_card(session, cmd.card_no, lock=True)
         item = item_by_barcode(session, cmd.barcode)
-        price = item.price_fen or cmd.price_fen or 0
-        if price <= 0:
-            raise Refused(Reason.NO_PRICE, title=item.title.title, barcode=item.barcode)
-        if price > MAX_THEFT_PRICE_FEN:
-            raise Refused(Reason.PRICE_TOO_HIGH, title=item.title.title, barcode=item.barcode, price_fen=price,
-                          max_price_fen=MAX_THEFT_PRICE_FEN)
+        price = _price(item.price_fen, cmd, item.title.title, item.barcode)
         amount = price * multiple
         note = f"书价{price // 100}.{price % 100:02d}元×{multiple}" + (f"；{cmd.note.strip()}" if cmd.note.strip() else "")
         charge = Charge(reader_id=reader.id, item_id=item.id, kind=ChargeKind.THEFT, amount_fen=amount,

@@ -76,10 +76,19 @@ async def test_theft_is_charged_by_the_librarian_only(console: TestClient, libra
     csrf = await signed_in(console, library)
     page = await scan(console, csrf, card)
     assert "偷窃赔偿（书价的10倍）" in page
-    charged = await console.post("/admin/desk/theft", data={"csrf": csrf, "barcode": barcode, "card": card,
-                                                           "note": "门口发现"})
+    asked = await console.post("/admin/desk/theft", data={"csrf": csrf, "barcode": barcode, "card": card,
+                                                         "note": "门口发现"})
+    asked_html = await asked.text()
+    assert answer(asked_html) == ("ok", "请确认：王小明《三体》偷窃赔偿230.00元（书价23.00元×10）。确认后记入欠款。"
+                                  "确认登记偷窃赔偿230.00元")
+    with library.read_uow() as uow:
+        assert uow.session.scalar(select(Charge)) is None  # nothing charged before the confirmation
+    confirm = re.search(r'<form[^>]*id="theft-confirm".*?</form>', asked_html, re.S).group(0)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', confirm))
+    assert fields["confirm"] == "1" and fields["note"] == "门口发现" and fields["card"] == card
+    charged = await console.post("/admin/desk/theft", data=fields)
     html = await charged.text()
-    assert answer(html) == ("ok", "✓登记偷窃赔偿：王小明《三体》，书价23.00元×10=230.00元（记为欠款1）。")
+    assert answer(html) == ("ok", "✓王小明《三体》：偷窃赔偿230.00元（书价23.00元×10），已记入欠款。")
     assert "偷窃赔偿" in html.split('id="charges"')[1]  # the charges table names the kind in Chinese
     no_reader = await console.post("/admin/desk/theft", data={"csrf": csrf, "barcode": barcode})
     assert no_reader.status == 400 and "请先扫读者证" in answer(await no_reader.text())[1]
