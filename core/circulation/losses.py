@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.circulation.checkin import close_loan
-from core.circulation.condition import condition_records
 from core.circulation.commands import (
     FinishRepair,
     MarkItemDamaged,
@@ -12,6 +11,7 @@ from core.circulation.commands import (
     SettleCharge,
     SettleReaderCharges,
 )
+from core.circulation.condition import condition_records
 from core.circulation.holds import release_hold, shelve_or_hold
 from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item, reader_by_card
 from core.circulation.results import ChargesSettled, ItemDamaged, ItemLost
