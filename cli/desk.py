@@ -1,7 +1,9 @@
 """`shuxiang desk` (借还 at the front desk, scanner friendly) and `shuxiang inventory` (期末清点, 剔除)."""
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +64,8 @@ from core.imports.values import parse_class, price_to_fen
 from core.library import Library
 from core.policy import PolicyError
 from core.settings import Settings, SettingsError, load_settings
+
+_PRICE = re.compile(r"\d+(?:\.\d*)?元?")  # 偷窃's optional price: 25, 25.5, 25元
 
 HELP = """扫读者证选中读者，再扫书的条码就是借出；扫一本借出中的书就是归还。
 其他操作（先写动作，再写条码或证号）：
@@ -165,8 +169,11 @@ class Desk:
         if len(args) < 2:
             return "请写：偷窃 证号 条码 [书价] [说明]，例如：偷窃 S30201 B0001 在门口发现未借书带出"
         rest = args[2:]
-        price = price_to_fen(rest[0]) if rest and rest[0][:1].isdigit() else None
-        if rest and rest[0][:1].isdigit():
+        price = None
+        # A price is digits with an optional decimal part and 元 (25, 25.5, 25元); anything else that
+        # starts with a digit (3楼门口发现) is the note.
+        if rest and _PRICE.fullmatch(unicodedata.normalize("NFKC", rest[0])):
+            price = price_to_fen(rest[0])
             if price is None or price <= 0:
                 return f"书价“{rest[0]}”看不懂，例如：偷窃 S30201 B0001 25元"
             rest = rest[1:]

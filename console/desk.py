@@ -40,6 +40,7 @@ from core.circulation import (
     mark_damaged,
     mark_lost,
     note_condition,
+    preview_theft,
     replace_card,
     report_card_lost,
     settle_charge,
@@ -55,6 +56,7 @@ from core.circulation.results import (
     LoanReturned,
     ReaderCleared,
     TheftCharged,
+    TheftPreview,
 )
 from core.desk import (
     DeskAnswer,
@@ -84,6 +86,8 @@ class Said:
     text: str
     refused: bool = False
     lines: tuple[str, ...] = ()
+    confirm: tuple[tuple[str, str], ...] = ()  # a theft to confirm: the form's fields, posted again with confirm=1
+    confirm_label: str = ""
 
 
 class FormError(ValueError):
@@ -144,7 +148,11 @@ def said_for(done: object, money: bool) -> Said | None:
     if isinstance(done, ReaderCleared):
         return Said(words.cleared(done))
     if isinstance(done, TheftCharged):
-        return Said(words.theft(done, money=money))
+        return Said(words.theft(done, money=money, charge_no=False))
+    if isinstance(done, TheftToConfirm):
+        return Said(words.theft_preview(done.preview),
+                    confirm=(("barcode", done.preview.barcode), ("price", done.price), ("note", done.note)),
+                    confirm_label=f"确认登记偷窃赔偿{words.yuan(done.preview.amount_fen)}")
     if isinstance(done, ConditionNoted):
         return Said(words.condition_noted(done.barcode, done.title, done.condition_note))
     if isinstance(done, str):
@@ -267,7 +275,19 @@ def _theft(library: Library, settings: Settings, form: Any, actor: str) -> Calla
     if price_text and (price is None or price <= 0):
         raise FormError("price", f"书价“{price_text}”看不懂，请写金额，例如 25 或 25.50。")
     note = _field(form, "note")[:100]
-    return lambda: charge_theft(library, ChargeTheft(card, barcode, note, price, actor=actor))
+    cmd = ChargeTheft(card, barcode, note, price, actor=actor)
+    if _field(form, "confirm") != "1":  # first the amount, for the librarian to confirm
+        return lambda: TheftToConfirm(preview_theft(library, cmd), price_text, note)
+    return lambda: charge_theft(library, cmd)
+
+
+@dataclass(frozen=True)
+class TheftToConfirm:
+    """A theft charge shown for confirmation; the typed price and note ride along in the confirm form."""
+
+    preview: TheftPreview
+    price: str
+    note: str
 
 
 def _repaired(library: Library, settings: Settings, form: Any, actor: str) -> Callable[[], object]:

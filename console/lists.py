@@ -23,6 +23,7 @@ from console.text import class_query
 from console.views import page
 from core import lists
 from core.circulation.collections import ClassCollection, class_collection_by_name
+from core.circulation.suspension import is_indefinite
 from core.lists import NoCurrentTerm, NoSuchClass, OverdueSort
 from core.models import ChargeKind
 from core.staff import Area, Role
@@ -155,8 +156,10 @@ async def suspended(request: web.Request) -> web.Response:
     paused, office = found.suspended, found.academic_office
     tables = [
         Table("暂停借阅的读者", (R, C, CARD, Column("暂停到（含）", "date"), Column("原因")),
-              [[r.reader, r.class_name, r.card_no, r.until, r.reason or "续借后再次逾期"] for r in paused],
-              note="暂停到 9999-12-31 的，是图书室暂停、直到恢复为止。", empty="现在没有暂停借阅的读者。"),
+              [[r.reader, r.class_name, r.card_no, "图书室恢复为止" if is_indefinite(r.until) else r.until,
+                r.reason or "续借后再次逾期"] for r in paused],
+              note="“图书室恢复为止”：图书室暂停，没有写日期，到读者页恢复借书资格为止。",
+              empty="现在没有暂停借阅的读者。"),
         Table("教务处名单：续借后又逾期", (Column("登记日期", "date"), R, C, Column("书名"), Column("条形码"),
                                     Column("逾期天数", "int"), Column("暂停到", "date")),
               [[r.reported_on, r.reader, r.class_name, r.title, r.barcode, r.days_late, r.suspended_until]

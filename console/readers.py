@@ -238,12 +238,14 @@ async def _suspension_action(request: web.Request, work: Any, saved: str) -> web
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
     try:
-        await asyncio.to_thread(work, request.app[LIBRARY], detail.reader.card_no)
+        done = await asyncio.to_thread(work, request.app[LIBRARY], detail.reader.card_no)
     except SuspensionError as refused:
         return await _reader_page(request, reader_id, errors={"suspend": refused.message}, status=400)
     except Refused as refused:
         return await _reader_page(request, reader_id, errors={"suspend": words.refusal("suspend", refused)},
                                   status=400)
+    if getattr(done, "kept_later", False):
+        saved = "suspended_kept"  # a longer suspension was already running: its day stays
     return redirect(f"{BASE}/{reader_id}?saved={saved}")
 
 

@@ -7,12 +7,13 @@ student helpers (no money, DESIGN.md "Roles").
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from core.circulation.results import (
     CardReplaced,
+    ConditionRecord,
     ItemDamaged,
     ItemLost,
     LoanCreated,
@@ -23,8 +24,10 @@ from core.circulation.results import (
     ReaderSuspended,
     SuspensionLifted,
     TheftCharged,
+    TheftPreview,
 )
 from core.circulation.suspension import is_indefinite
+from core.clock import school_today
 from core.errors import Reason, Refused
 
 WEEKDAYS = "一二三四五六日"
@@ -88,6 +91,12 @@ def suspension(until: date | None, reason: str) -> str:
     return f"暂停借阅到{until_text(until)}（{'原因：' + reason if reason else '续借后再次逾期'}）"
 
 
+def suspension_status(until: date, reason: str) -> str:
+    """A reader's state while suspended: 暂停借书（多次损坏图书，到图书室恢复为止）."""
+    end = "到图书室恢复为止" if is_indefinite(until) else f"到{day(until)}"
+    return f"暂停借书（{reason or '续借后再次逾期'}，{end}）"
+
+
 def _unpaid(ctx: Mapping[str, Any], money: bool) -> str:
     if not money or ctx.get("unpaid_fen") is None:
         return f"{_who(ctx)}有未缴欠款，请找图书管理员处理"
@@ -125,6 +134,8 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.LIMIT_REACHED: lambda c, m: _limit(c),
     Reason.TOTAL_LIMIT_REACHED: lambda c, m: _total_limit(c),
     Reason.NOT_ON_LOAN: lambda c, m: f"这本书没有借出（现在{_status(c)}）",
+    Reason.NOT_ON_SHELF: lambda c, m: (f"这本书现在{_status(c)}，原有损坏只能在书在图书室时（或借出时）记录；"
+                                       "还回来时发现损坏，请登记“损坏”"),
     Reason.OVERDUE: lambda c, m: f"已逾期{c.get('days_late', '')}天，先还书",
     Reason.RECALLED: lambda c, m: "图书室已催还这本书",
     Reason.RESERVED_BY_OTHER: lambda c, m: "别的读者在排队预约这本书",
@@ -140,6 +151,8 @@ _PHRASES: dict[Reason, Callable[[Mapping[str, Any], bool], str]] = {
     Reason.CHARGE_SETTLED: lambda c, m: f"欠款{c.get('charge_id', '')}已经结清了",
     Reason.CARD_IN_USE: lambda c, m: f"证号{c.get('card_no', '')}已被使用或已作废，请换一个",
     Reason.NO_PRICE: lambda c, m: "这本书没有登记书价，请写上书价再登记",
+    Reason.PRICE_TOO_HIGH: lambda c, m: (f"书价太高，请核对（现在是{yuan(int(c.get('price_fen', 0)))}，"
+                                         f"最多{yuan(int(c.get('max_price_fen', 0)))}）"),
 }
 
 
@@ -160,11 +173,37 @@ def lent(loan: LoanCreated) -> str:
     return done + (f"已记录书的原有损坏：{loan.condition_note}。" if loan.condition_note else "")
 
 
+def noted_by(actor: str) -> str:
+    """Who wrote an audit entry, for the desk: a console login's name; 微信 or 图书室 otherwise (no ids)."""
+    kind, _, name = actor.partition(":")
+    if kind == "staff" and name:
+        return name
+    return "微信值班" if kind == "wechat" else "图书室"
+
+
+def condition_line(note: str, records: Sequence[ConditionRecord]) -> str:
+    """这本书原有损坏：缺页（王老师11月3日记录，借出前就有，不是这位读者造成的，不要收费）。
+
+    Only damage noted before this loan began clears the reader; a note without its audit entry, or one
+    written while the reader had the book, names who wrote it and asks the librarian to check.
+    """
+    def when(rs: Sequence[ConditionRecord]) -> str:
+        return "、".join(f"{noted_by(r.actor)}{d.month}月{d.day}日" for r in rs for d in [school_today(r.at)])
+
+    if not records:
+        return f"这本书原有损坏：{note}（已记录，记录人不明，请核对）。"
+    later = [r for r in records if not r.before_loan]
+    if not later:
+        return f"这本书原有损坏：{note}（{when(records)}记录，借出前就有，不是这位读者造成的，不要收费）。"
+    return (f"这本书记录的损坏：{note}（{when(records)}记录；其中{when(later)}是借出以后记的，"
+            "请核对是不是这位读者造成的）。")
+
+
 def returned(r: LoanReturned, *, money: bool = True) -> list[str]:
     """The return and what follows from it: fine, suspension, put on the hold shelf."""
     lines = [f"✓ 归还《{r.title}》（{r.reader_name}）。"]
     if r.condition_note:
-        lines.append(f"这本书原有损坏：{r.condition_note}（已记录，不是这位读者造成的，不要收费）。")
+        lines.append(condition_line(r.condition_note, r.condition_records))
     if r.overdue_days:
         lines.append(f"逾期{r.overdue_days}天" + (f"，罚款{yuan(r.fine_fen)}（记为欠款）。" if money and r.fine_fen
                                                   else "，已记录。"))
@@ -197,11 +236,11 @@ def damaged(r: ItemDamaged, *, money: bool = True) -> list[str]:
     fee = f"，修补费{yuan(r.repair_fee_fen)}（记为欠款）" if r.repair_fee_fen and money else ""
     lines = [f"✓ 登记《{r.title}》损坏，送修补{fee}。"]
     if r.condition_note:
-        lines.append(f"注意：这本书借出前已记录损坏：{r.condition_note}。这些不能算这位读者的，"
-                     "修补费只收新的损坏（收错了可以在欠款里免除）。")
+        lines.append("注意：" + condition_line(r.condition_note, r.condition_records).removeprefix("这本书")
+                     + "修补费只收新的损坏（收错了可以在欠款里免除）。")
     back = returned(r.returned, money=money) if r.returned else []
     # The return's own line about the old damage would say the same thing again.
-    return lines + [line for line in back if not line.startswith("这本书原有损坏")]
+    return lines + [line for line in back if not line.startswith(("这本书原有损坏", "这本书记录的损坏"))]
 
 
 def repaired(barcode: str) -> str:
@@ -230,16 +269,31 @@ def cleared(r: ReaderCleared) -> str:
     return f"✓ {r.name} 已结清注销{extra}。"
 
 
-def theft(r: TheftCharged, *, money: bool = True) -> str:
-    """✓ 登记偷窃赔偿：王小明《草房子》，书价25.00元×10 = 250.00元（记为欠款）。"""
+def theft(r: TheftCharged, *, money: bool = True, charge_no: bool = True) -> str:
+    """✓ 登记偷窃赔偿：王小明《草房子》，书价25.00元×10 = 250.00元（记为欠款1）.
+
+    Without `charge_no` (the console, where 缴费 is a button): …偷窃赔偿250.00元，已记入欠款。
+    """
     if not money:
         return f"✓ 已登记偷窃赔偿：{r.reader_name}《{r.title}》。"
+    if not charge_no:
+        return (f"✓ {r.reader_name}《{r.title}》：偷窃赔偿{yuan(r.amount_fen)}（书价{yuan(r.price_fen)}×{r.multiple}），"
+                "已记入欠款。")
     return (f"✓ 登记偷窃赔偿：{r.reader_name}《{r.title}》，书价{yuan(r.price_fen)}×{r.multiple}"
             f" = {yuan(r.amount_fen)}（记为欠款{r.charge_id}）。")
 
 
+def theft_preview(r: TheftPreview) -> str:
+    """请确认：王小明《草房子》偷窃赔偿250.00元（书价25.00元×10）。"""
+    return (f"请确认：{r.reader_name}《{r.title}》偷窃赔偿{yuan(r.amount_fen)}（书价{yuan(r.price_fen)}×{r.multiple}）。"
+            "确认后记入欠款。")
+
+
 def suspended(r: ReaderSuspended) -> str:
     """✓ 已暂停王小明的借书资格到图书室恢复为止（原因：……）。可以还书。"""
+    if r.kept_later:
+        return (f"✓ 已暂停{r.name}的借书资格（原因：{r.reason}）。原来的暂停更长，仍暂停到{until_text(r.until)}；"
+                "要提前恢复，请先恢复借书资格再重新暂停。期间可以还书，不能借书。")
     return f"✓ 已暂停{r.name}的借书资格到{until_text(r.until)}（原因：{r.reason}）。期间可以还书，不能借书。"
 
 

@@ -25,6 +25,7 @@ class Reason(enum.StrEnum):
     LIMIT_REACHED = "limit_reached"
     TOTAL_LIMIT_REACHED = "total_limit_reached"  # all item types together ([policy.max_items_total])
     NOT_ON_LOAN = "not_on_loan"
+    NOT_ON_SHELF = "not_on_shelf"  # existing damage is noted on a copy in the library, not one a reader has
     # renewals
     OVERDUE = "overdue"
     RECALLED = "recalled"
@@ -43,6 +44,7 @@ class Reason(enum.StrEnum):
     CHARGE_SETTLED = "charge_settled"
     CARD_IN_USE = "card_in_use"
     NO_PRICE = "no_price"  # a charge by the item's price (theft) for a copy with no price recorded
+    PRICE_TOO_HIGH = "price_too_high"  # a theft charge's price above MAX_THEFT_PRICE_FEN: a typo, most likely
 
 
 REASON_ORDER = {reason: index for index, reason in enumerate(Reason)}

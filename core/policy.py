@@ -43,6 +43,7 @@ DEFAULT_MAX_ITEMS_TOTAL: dict[ReaderType, int] = {
     ReaderType.STUDENT: 2,
 }
 
+MAX_THEFT_MULTIPLE = 20  # 以书价的10倍; more would be a typo, and price × multiple must fit the charge column
 FINE_DAYS = ("open", "all")  # which days late count (fines, 逾期N天): open days only, or every calendar day
 
 
@@ -99,8 +100,9 @@ class Policy:
         if table.get("fine_days", "open") not in FINE_DAYS:
             raise PolicyError(f"[policy] fine_days must be one of {', '.join(FINE_DAYS)}")
         multiple = table.get("theft_multiple", 10)
-        if not isinstance(multiple, int) or isinstance(multiple, bool) or multiple < 1:
-            raise PolicyError("[policy] theft_multiple must be a whole number of at least 1")
+        if not isinstance(multiple, int) or isinstance(multiple, bool) or not 1 <= multiple <= MAX_THEFT_MULTIPLE:
+            raise PolicyError(f"[policy] theft_multiple must be a whole number from 1 to {MAX_THEFT_MULTIPLE}"
+                              f" (got {multiple!r})")
         policy = replace(cls(), **table)
         policy = replace(policy, max_items_total={**policy.max_items_total, **totals})
         rules = dict(policy.rules)

@@ -185,6 +185,13 @@ def test_every_loan_state_and_charge_kind_is_present(demo: Library) -> None:
         # Issue 15's rules show in the demo: a copy with damage noted when lent, a suspension with its reason.
         assert s.scalar(select(func.count()).select_from(Item).where(Item.condition_note != "")) == 1
         assert s.scalar(select(func.count()).select_from(Reader).where(Reader.suspension_reason != "")) == 1
+        worn = s.scalar(select(Item.barcode).where(Item.condition_note != ""))
+    # its return names who noted the damage and when, before the loan (not 记录人不明)
+    from core import desk_words
+    from core.circulation import CheckinItem, checkin
+
+    line = desk_words.returned(checkin(demo, CheckinItem(worn)))[1]
+    assert line.startswith("这本书原有损坏：缺第12页（图书室") and "借出前就有" in line, line
 
 
 def test_due_dates_follow_the_calendar_and_the_rules(demo: Library) -> None:

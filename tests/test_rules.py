@@ -85,6 +85,12 @@ def test_bad_rule_options_are_errors(table: dict) -> None:
         Policy.from_config(table)
 
 
+@pytest.mark.parametrize("multiple", [21, 1000000, -3])
+def test_theft_multiple_out_of_range_names_the_key(multiple: int) -> None:
+    with pytest.raises(PolicyError, match=r"theft_multiple.*1.*20"):
+        Policy.from_config({"theft_multiple": multiple})
+
+
 def test_config_example_sets_the_new_options_to_their_defaults() -> None:
     from core.settings import load_settings
 
@@ -234,6 +240,30 @@ def test_theft_charges_a_multiple_of_the_price(lib: Library, multiple: int, pric
     assert words.CHARGE_KINDS["theft"] == "偷窃赔偿"
 
 
+@pytest.mark.parametrize(("recorded_fen", "given_fen"), [
+    (0, 100001),  # a typed price over 1000元
+    (0, 30 * 1000000 * 100),  # the attack: 30 × 1000000 would overflow the integer column
+    (5000000, None),  # a catalogue price of 50000元
+])
+def test_theft_refuses_a_price_above_the_ceiling(lib: Library, recorded_fen: int, given_fen: int | None) -> None:
+    _with(lib, theft_multiple=20)
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=recorded_fen)
+    with pytest.raises(Refused) as info:
+        charge_theft(lib, ChargeTheft(card, barcode, "", given_fen))
+    assert info.value.reasons == (Reason.PRICE_TOO_HIGH,)
+    assert "书价太高，请核对" in words.refusal("theft", info.value)
+    with lib.read_uow() as uow:
+        assert uow.session.scalar(select(Charge)) is None
+
+
+def test_theft_at_the_ceiling_is_charged(lib: Library) -> None:
+    _with(lib, theft_multiple=20)
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=0)
+    assert charge_theft(lib, ChargeTheft(card, barcode, "", 100000)).amount_fen == 2000000
+
+
 def test_theft_without_any_price_is_refused(lib: Library) -> None:
     _, card = add_reader(lib, "小明", ReaderType.STUDENT)
     _, [barcode] = add_title(lib, "草房子", price_fen=0)
@@ -294,6 +324,9 @@ def test_a_suspension_with_a_reason_stops_borrowing_renewing_and_reserving(lib: 
 @pytest.mark.parametrize(("reason", "until", "field"), [
     ("", None, "reason"),
     ("   ", None, "reason"),
+    ("\u200b\u200b", None, "reason"),  # zero-width spaces
+    ("\u3000\u3000\u200d\ufeff", None, "reason"),  # full-width spaces, zero-width joiner, BOM
+    ("\u3164\u2800", None, "reason"),  # Hangul filler, braille blank: they show as nothing
     ("太长" * 101, None, "reason"),
     ("损坏图书", date(2026, 11, 17), "until"),  # yesterday
 ])
@@ -303,6 +336,27 @@ def test_a_suspension_needs_a_reason_and_a_date_not_past(lib: Library, reason: s
     with pytest.raises(SuspensionError) as info:
         suspend_reader(lib, SuspendReader(card, reason, until))
     assert info.value.field == field
+
+
+def test_a_manual_suspension_keeps_a_later_automatic_date(lib: Library, clock) -> None:
+    reader_id, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    checkout(lib, CheckoutItem(card, barcode))
+    with lib.uow() as uow:
+        loan = uow.session.scalar(select(Loan))
+        loan.renewal_count, loan.due_date = 1, date(2026, 11, 17)
+        uow.commit()
+    automatic = checkin(lib, CheckinItem(barcode)).suspended_until  # 30 days from today
+    assert automatic is not None and automatic > date(2026, 11, 25)
+    done = suspend_reader(lib, SuspendReader(card, "损坏图书", date(2026, 11, 25)))
+    assert (done.until, done.kept_later) == (automatic, True)
+    assert queries.suspension(lib, reader_id).until == automatic
+    text = words.suspended(done)
+    assert "原来的暂停更长" in text and words.day(automatic) in text, text
+    # a later date, or none, replaces it
+    longer = suspend_reader(lib, SuspendReader(card, "损坏图书", None))
+    assert (longer.until, longer.kept_later) == (INDEFINITE, False)
+    assert "原来的暂停更长" not in words.suspended(longer)
 
 
 def test_lifting_a_reader_not_suspended_says_so(lib: Library) -> None:
@@ -348,14 +402,15 @@ def test_damage_recorded_at_checkout_is_named_at_return_and_at_damaged(lib: Libr
     assert "已记录书的原有损坏：缺页" in words.lent(lent)
     back = checkin(lib, CheckinItem(barcode))
     assert back.condition_note == "缺页"
-    assert any("原有损坏：缺页" in line and "不要收费" in line for line in words.returned(back))
+    assert any("原有损坏：缺页（图书室11月18日记录，借出前就有" in line and "不要收费" in line
+               for line in words.returned(back))
 
     again = checkout(lib, CheckoutItem(second, barcode, condition_note="加记印章"))
     assert again.condition_note == "缺页；加记印章"
     damaged = mark_damaged(lib, MarkItemDamaged(barcode, 500, "封面撕破"))
     assert damaged.condition_note == "缺页；加记印章"
     lines = words.damaged(damaged)
-    assert "借出前已记录损坏：缺页；加记印章" in lines[1]
+    assert "原有损坏：缺页；加记印章" in lines[1] and "借出前就有" in lines[1]
     assert sum("缺页" in line for line in lines) == 1  # said once, not again by the return's line
     with lib.read_uow() as uow:
         notes = list(uow.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "condition_noted")))
@@ -375,6 +430,52 @@ def test_condition_notes_add_up_once_each(lib: Library, notes: list[str], kept: 
     assert done.condition_note == kept
     with lib.read_uow() as uow:
         assert uow.session.scalar(select(Item.condition_note)) == kept
+
+
+@pytest.mark.parametrize("status", ["on_loan", "lost"])
+def test_existing_damage_is_not_noted_on_a_copy_a_reader_has(lib: Library, status: str) -> None:
+    """A helper cannot clear the borrower by "noting" damage while the book is out (finding 1)."""
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子", price_fen=2500)
+    checkout(lib, CheckoutItem(card, barcode))
+    if status == "lost":
+        from core.circulation import MarkItemLost, mark_lost
+        mark_lost(lib, MarkItemLost(barcode))
+    with pytest.raises(Refused) as info:
+        note_condition(lib, NoteCondition(barcode, "封面撕破", actor="staff:小助手"))
+    assert info.value.reasons == (Reason.NOT_ON_SHELF,)
+    assert "只能在书在图书室时" in words.refusal("condition", info.value)
+    with lib.read_uow() as uow:
+        assert uow.session.scalar(select(Item.condition_note)) == ""
+        assert uow.session.scalar(select(AuditEntry).where(AuditEntry.action == "condition_noted")) is None
+    if status == "on_loan":
+        assert not any("原有损坏" in line for line in words.returned(checkin(lib, CheckinItem(barcode))))
+
+
+def test_a_note_on_the_shelf_is_named_with_who_and_when_at_the_next_return(lib: Library, clock) -> None:
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    note_condition(lib, NoteCondition(barcode, "缺第12页", actor="staff:王老师"))
+    clock.advance(days=1)
+    checkout(lib, CheckoutItem(card, barcode))
+    line = words.returned(checkin(lib, CheckinItem(barcode)))[1]
+    assert line == "这本书原有损坏：缺第12页（王老师11月18日记录，借出前就有，不是这位读者造成的，不要收费）。"
+
+
+def test_a_note_written_during_the_loan_is_not_called_existing(lib: Library, clock) -> None:
+    """A note written while the reader had the book (before this fix) asks the librarian to check."""
+    _, card = add_reader(lib, "小明", ReaderType.STUDENT)
+    _, [barcode] = add_title(lib, "草房子")
+    checkout(lib, CheckoutItem(card, barcode))
+    clock.advance(days=2)
+    with lib.uow() as uow:
+        from core.circulation.condition import record_condition
+        item = uow.session.scalar(select(Item))
+        record_condition(uow.session, item, "封面撕破", now=lib.now(), actor="staff:小助手")
+        uow.commit()
+    line = words.returned(checkin(lib, CheckinItem(barcode)))[1]
+    assert "不要收费" not in line and "借出前就有" not in line
+    assert "小助手11月20日是借出以后记的" in line and "请核对" in line
 
 
 def test_a_refused_checkout_records_no_condition(lib: Library) -> None:

@@ -14,6 +14,7 @@ from bot.handlers.base import Context, Routes
 from bot.handlers.staff import actor, codes_in, money_shown, refusal_for
 from bot.handlers.texts import day, refusal, yuan
 from bot.nlp import ParseResult
+from core import desk_words as words
 from core import queries
 from core.circulation import (
     CheckinItem,
@@ -129,7 +130,7 @@ def _returned(ctx: Context, returned: LoanReturned) -> list[str]:
     if returned.suspended_until:
         lines.append(f"再次逾期，暂停借阅到{day(returned.suspended_until)}。")
     if returned.condition_note:
-        lines.append(f"这本书原有损坏：{returned.condition_note}（借出前已记录，不是这位读者造成的）。")
+        lines.append(words.condition_line(returned.condition_note, returned.condition_records))
     return lines
 
 
@@ -166,9 +167,10 @@ def _damaged(ctx: Context, barcode: str) -> str:
     done = mark_damaged(ctx.library, MarkItemDamaged(barcode, fee, _note(text, barcode), actor=actor(ctx)))
     lines = [f"已登记《{done.title}》损坏，请送去修补。"]
     if done.condition_note:
-        lines.append(f"注意：这本书借出前已记录损坏：{done.condition_note}，这些不算这位读者的。")
+        lines.append("注意：" + words.condition_line(done.condition_note, done.condition_records).removeprefix("这本书"))
     if done.returned is not None:
-        lines += [line for line in _returned(ctx, done.returned) if not line.startswith("这本书原有损坏")]
+        lines += [line for line in _returned(ctx, done.returned)
+                  if not line.startswith(("这本书原有损坏", "这本书记录的损坏"))]
     if done.reader_id is not None and done.repair_fee_fen:
         lines.append(f"修补费{yuan(done.repair_fee_fen)}记在{queries.reader_name(ctx.library, done.reader_id)}"
                      "名下，收到钱后发送“缴费 证号”登记。")

@@ -15,7 +15,7 @@ from bot.handlers.texts import day, refusal, suspension_text, yuan
 from core import queries
 from core.circulation.collections import class_collection
 from core.desk import reader_summary
-from core.errors import Refused
+from core.errors import Reason, Refused
 from core.models import ChargeKind, ReservationStatus
 from core.queries import LoanView
 from core.staff import Role as StaffRole
@@ -95,10 +95,15 @@ def _next_step(ctx: Context, loans: list[OwnedLoan]) -> str:
     if not loans:
         return "发送“查 书名”找书，发送“推荐”看看好书。"
     overdue = [o for o in loans if o.loan.overdue_days > 0]
-    # From memory only (the fast path): overdue, recalled, renewals used up. A reservation by someone
-    # else is said by the renewal itself.
+    # From memory only (the fast path): overdue, recalled, renewals used up, a suspension. A reservation
+    # by someone else is said by the renewal itself.
     blockers = renew_blockers(ctx, loans, check_reservations=False)
     may = [o.position for o in loans if not blockers[o.loan.loan_id]]
+    if any(Reason.SUSPENDED in blockers[o.loan.loan_id] for o in loans):
+        # The suspension's own line above says when (or how) borrowing comes back.
+        paused = "借书资格暂停期间不能续借，请按时还书。"
+        others = "、".join(str(n) for n in may)
+        return paused + (f"回复“续借第{others}本”可以续借其他的书。" if may else "")
     numbers = "、".join(str(n) for n in may)
     if len(may) == len(loans) and len(may) > 1:
         hint = f"回复“续借第{may[0]}本”或“全部续借”可以续借。"

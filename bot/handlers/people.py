@@ -133,6 +133,11 @@ def renew_blockers(ctx: Context, loans: list[OwnedLoan], *, check_reservations: 
     (我的借阅 stays on the fast path); the renewal itself still says when someone is waiting."""
     policy = ctx.library.policy
     blockers = {o.loan.loan_id: quick_renew_reasons(policy, o.holder.reader_type, o.loan) for o in loans}
+    for reader_id in {o.holder.reader_id for o in loans}:
+        if queries.suspension(ctx.library, reader_id) is not None:  # no renewing while suspended
+            for o in loans:
+                if o.holder.reader_id == reader_id:
+                    blockers[o.loan.loan_id].append(Reason.SUSPENDED)
     if check_reservations:
         for person in {o.holder.reader_id: o.holder for o in loans}.values():
             mine = [o for o in loans if o.holder.reader_id == person.reader_id]

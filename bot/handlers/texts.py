@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.circulation.suspension import is_indefinite
@@ -33,7 +33,7 @@ _REASONS: dict[Reason, str] = {
     Reason.READER_NOT_FOUND: "没有找到这张借阅证，请核对证号，或问问图书室老师",
     Reason.CARD_LOST: "借阅证已挂失，暂时不能办理，请到图书室补办新证（借阅记录都保留）",
     Reason.READER_LEFT: "借阅证已注销（调离、转学或毕业），不能再借书，有疑问请联系图书室老师",
-    Reason.SUSPENDED: "借阅权限暂停中[（{suspension_reason}）][，{suspended_until}恢复]，期间可以还书，恢复后就能再借",
+    Reason.SUSPENDED: "借书资格暂停中[（{suspension_reason}）][，暂停到{suspended_until}]，期间可以还书，恢复后就能再借",
     Reason.UNPAID_CHARGES: "还有没缴清的欠款，请先到图书室缴清（发送“欠款”看金额）",
     Reason.HAS_OVERDUE: "有逾期没还的书，请先归还（发送“我的借阅”看是哪本）",
     Reason.ITEM_NOT_FOUND: "没有这个条码的书，请核对条码",
@@ -45,6 +45,7 @@ _REASONS: dict[Reason, str] = {
     Reason.LIMIT_REACHED: "已经借满[{max_items}本]了，请先还一本再借",
     Reason.TOTAL_LIMIT_REACHED: "已经借满[{max_items_total}本]了（各类图书合计），请先还一本再借",
     Reason.NOT_ON_LOAN: "这本书没有借出，请核对条码",
+    Reason.NOT_ON_SHELF: "这本书借出中，原有损坏要在书在图书室时记录；还回来发现损坏请登记“损坏”",
     Reason.OVERDUE: "已逾期[{days_late}天]，不能续借，请尽快归还",
     Reason.RECALLED: "图书室要提前收回这本书，不能续借，请按新的还书日归还",
     Reason.RESERVED_BY_OTHER: "有人预约了这本书，不能续借，请按时归还，之后可以再预约",
@@ -60,6 +61,7 @@ _REASONS: dict[Reason, str] = {
     Reason.CHARGE_SETTLED: "这笔欠款已经处理过了，不用再缴",
     Reason.CARD_IN_USE: "这个证号已被别的读者使用，请换一个证号",
     Reason.NO_PRICE: "这本书没有登记书价，请先补上书价",
+    Reason.PRICE_TOO_HIGH: "书价太高，请核对",
 }
 _DETAIL = re.compile(r"\[([^\[\]]*)\]")
 
@@ -98,4 +100,4 @@ def suspension_text(until: date | None, reason: str) -> str:
     why = f"（原因：{reason}）" if reason else "（续借后再次逾期）"
     if is_indefinite(until):
         return f"借书资格已暂停{why}，期间可以还书，恢复请找图书室老师"
-    return f"借书资格暂停到{day(until)}{why}，期间可以还书"
+    return f"借书资格暂停到{day(until)}{why}，期间可以还书，{day(until + timedelta(days=1))}起可以再借"

@@ -35,7 +35,7 @@ from core.circulation.recall import recall
 from core.circulation.renew import renew
 from core.circulation.reservations import cancel_reservation, expire_holds, place_reservation
 from core.circulation.suspension import INDEFINITE, SuspensionError, lift_suspension, suspend_reader
-from core.circulation.theft import charge_theft
+from core.circulation.theft import charge_theft, preview_theft
 
 __all__ = [
     "CancelReservation", "CheckinItem", "CheckoutItem", "ClearReader", "ExpireHolds", "FinishRepair",
@@ -44,5 +44,5 @@ __all__ = [
     "expire_holds", "finish_repair", "mark_damaged", "mark_lost", "place_reservation", "recall", "renew",
     "replace_card", "report_card_lost", "settle_charge", "settle_reader_charges",
     "ChargeTheft", "INDEFINITE", "LiftSuspension", "NoteCondition", "SuspendReader", "SuspensionError",
-    "charge_theft", "lift_suspension", "note_condition", "suspend_reader",
+    "charge_theft", "lift_suspension", "note_condition", "preview_theft", "suspend_reader",
 ]

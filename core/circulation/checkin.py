@@ -9,6 +9,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.calendar import SchoolCalendar
 from core.circulation.commands import CheckinItem
+from core.circulation.condition import condition_records
 from core.circulation.fines import days_late as count_days_late
 from core.circulation.fines import overdue_fine_fen
 from core.circulation.holds import shelve_or_hold
@@ -67,5 +68,6 @@ def close_loan(session: Session, loan: Loan, item: Item, *, now: datetime, today
     ready = None
     if shelve:
         ready = shelve_or_hold(session, item, now=now, today=today, calendar=calendar, policy=policy, actor=actor)
+    records = condition_records(session, item.id, loan.loaned_at) if item.condition_note else ()
     return LoanReturned(loan.id, reader.id, reader.name, item.title.title, item.barcode, loan.due_date,
-                        days_late, fine, suspended_until, ready, item.condition_note or "")
+                        days_late, fine, suspended_until, ready, item.condition_note or "", records)

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.circulation.commands import NoteCondition
 from core.circulation.lookups import audit, item_by_barcode
-from core.circulation.results import ConditionNoted
+from core.circulation.results import ConditionNoted, ConditionRecord
+from core.errors import Reason, Refused
 from core.library import Library
-from core.models import Item
+from core.models import AuditEntry, Item, ItemStatus
 
 MAX_NOTE = 200  # items.condition_note's width
+# A note on its own needs the copy in the library: damage "found" while a reader has it is that reader's
+# to answer for at the return (损坏), not existing damage that would clear them.
+NOTE_ALLOWED = (ItemStatus.AVAILABLE, ItemStatus.HELD, ItemStatus.IN_REPAIR)
 
 
 def merged_note(old: str, new: str) -> str:
@@ -38,12 +43,30 @@ def record_condition(session: Session, item: Item, note: str, *, now: datetime, 
 
 
 def note_condition(library: Library, cmd: NoteCondition) -> ConditionNoted:
-    """Record damage a copy already has, on its own (e.g. found at the desk before lending it)."""
+    """Record damage a copy already has, on its own (e.g. found at the desk before lending it).
+
+    Raises Refused(NOT_ON_SHELF) when the copy is out on loan (or lost): existing damage is noted on a
+    copy in the library, or as it is lent (CheckoutItem.condition_note).
+    """
     if not cmd.note.strip():
         raise ValueError("a condition note must say what the damage is")
     with library.uow() as uow:
         item = item_by_barcode(uow.session, cmd.barcode)
+        if item.status not in NOTE_ALLOWED:
+            raise Refused(Reason.NOT_ON_SHELF, title=item.title.title, barcode=item.barcode,
+                          item_status=item.status.value)
         merged = record_condition(uow.session, item, cmd.note, now=library.now(), actor=cmd.actor)
         result = ConditionNoted(item.barcode, item.title.title, merged)
         uow.commit()
         return result
+
+
+def condition_records(session: Session, item_id: int, loan_start: datetime | None) -> tuple[ConditionRecord, ...]:
+    """Who noted the copy's existing damage and when (its "condition_noted" audit entries, oldest first);
+    `before_loan` tells whether each came before `loan_start` (a note written as the copy was lent counts)."""
+    rows = session.execute(select(AuditEntry.actor, AuditEntry.at, AuditEntry.detail)
+                           .where(AuditEntry.action == "condition_noted", AuditEntry.item_id == item_id)
+                           .order_by(AuditEntry.id)).all()
+    return tuple(ConditionRecord(str((detail or {}).get("note", "")), actor or "", at,
+                                 loan_start is None or at <= loan_start)
+                 for actor, at, detail in rows)

@@ -11,6 +11,7 @@ from core.circulation.commands import (
     SettleCharge,
     SettleReaderCharges,
 )
+from core.circulation.condition import condition_records
 from core.circulation.holds import release_hold, shelve_or_hold
 from core.circulation.lookups import audit, item_by_barcode, open_loan_of_item, reader_by_card
 from core.circulation.results import ChargesSettled, ItemDamaged, ItemLost
@@ -63,6 +64,7 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
         loan = open_loan_of_item(session, item.id)
         returned = None
         reader_id = None
+        last = None
         if loan is not None:
             returned = close_loan(session, loan, item, now=now, today=today, calendar=library.calendar(session),
                                   policy=library.policy, actor=cmd.actor, shelve=False)
@@ -79,7 +81,11 @@ def mark_damaged(library: Library, cmd: MarkItemDamaged) -> ItemDamaged:
                                note=cmd.note or "损坏修复", created_at=now))
         audit(session, now, "damaged", cmd.actor, reader_id=reader_id, item_id=item.id,
               repair_fee_fen=cmd.repair_fee_fen, note=cmd.note)
-        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned, item.condition_note or "")
+        records = (returned.condition_records if returned is not None
+                   else condition_records(session, item.id, last.loaned_at if last else None)
+                   if item.condition_note else ())
+        result = ItemDamaged(reader_id, item.title.title, cmd.repair_fee_fen, returned, item.condition_note or "",
+                             records)
         uow.commit()
         return result
 

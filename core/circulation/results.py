@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,16 @@ class ReservationReady:
     title: str
     barcode: str
     hold_until: date
+
+
+@dataclass(frozen=True)
+class ConditionRecord:
+    """One note of a copy's existing damage: who wrote it (the audit actor) and when."""
+
+    note: str
+    actor: str
+    at: datetime
+    before_loan: bool  # written before the loan now ending began (at the latest as it was lent)
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class LoanReturned:
     suspended_until: date | None = None  # overdue again after a renewal
     reservation_ready: ReservationReady | None = None
     condition_note: str = ""  # damage recorded before (at a checkout): not this reader's doing
+    condition_records: tuple[ConditionRecord, ...] = ()  # who noted it and when (the audit log)
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class ItemDamaged:
     repair_fee_fen: int
     returned: LoanReturned | None = None
     condition_note: str = ""  # damage recorded on the copy before: check the new damage is not that
+    condition_records: tuple[ConditionRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,11 +160,24 @@ class TheftCharged:
 
 
 @dataclass(frozen=True)
+class TheftPreview:
+    """The theft charge about to be recorded, for the librarian to confirm."""
+
+    reader_name: str
+    title: str
+    barcode: str
+    price_fen: int
+    multiple: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
 class ReaderSuspended:
     reader_id: int
     name: str
     until: date  # INDEFINITE for "until the library lifts it"
     reason: str
+    kept_later: bool = False  # a suspension already running to a later day kept that day
 
 
 @dataclass(frozen=True)

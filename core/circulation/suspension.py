@@ -7,6 +7,7 @@ reason; lifting ends either kind. Both actions are audited.
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from core.circulation.commands import LiftSuspension, SuspendReader
@@ -18,6 +19,18 @@ from core.models import ReaderStatus
 
 INDEFINITE = date(9999, 12, 31)  # suspended until the library lifts it
 MAX_REASON = 200  # readers.suspension_reason's width
+
+
+# Characters that show as nothing although they are not whitespace (a reason made of them says nothing).
+_BLANKS = dict.fromkeys(map(ord, "\u115f\u1160\u3164\uffa0\u2800"), " ")
+
+
+def clean_reason(text: str) -> str:
+    """The reason as it reads: invisible characters (zero-width, BOM, fillers) dropped, spaces (full-width
+    too) folded to one."""
+    visible = "".join(c for c in text.translate(_BLANKS) if unicodedata.category(c) not in ("Cf", "Cc", "Zl", "Zp")
+                      or c.isspace())
+    return " ".join(visible.split())
 
 
 class SuspensionError(ValueError):
@@ -34,9 +47,10 @@ def is_indefinite(until: object) -> bool:
 
 
 def suspend_reader(library: Library, cmd: SuspendReader) -> ReaderSuspended:
-    """Suspend borrowing through `cmd.until` (None: indefinitely) for `cmd.reason`; a later suspension
-    replaces an earlier one. Raises SuspensionError for a missing reason or a past date, Refused for the card."""
-    reason = " ".join(cmd.reason.split())
+    """Suspend borrowing through `cmd.until` (None: indefinitely) for `cmd.reason`. A suspension already
+    running to a later day (e.g. the automatic one) keeps its day, and the result says so (`kept_later`);
+    the reason is replaced. Raises SuspensionError for a missing reason or a past date, Refused for the card."""
+    reason = clean_reason(cmd.reason)
     if not reason:
         raise SuspensionError("reason", "请写明暂停借书的原因（例如：多次损坏图书，经德育处同意）。")
     if len(reason) > MAX_REASON:
@@ -51,10 +65,13 @@ def suspend_reader(library: Library, cmd: SuspendReader) -> ReaderSuspended:
         reader = reader_by_card(session, cmd.card_no, lock=True)
         if reader.status == ReaderStatus.LEFT:
             raise Refused(Reason.READER_LEFT, reader_name=reader.name)
+        kept_later = reader.suspended_until is not None and reader.suspended_until > until
+        if kept_later:
+            until = reader.suspended_until  # never shorten a running suspension silently
         reader.suspended_until, reader.suspension_reason = until, reason
         audit(session, now, "suspend", cmd.actor, reader_id=reader.id, reason=reason,
-              until="indefinite" if is_indefinite(until) else until.isoformat())
-        result = ReaderSuspended(reader.id, reader.name, until, reason)
+              until="indefinite" if is_indefinite(until) else until.isoformat(), kept_later=kept_later)
+        result = ReaderSuspended(reader.id, reader.name, until, reason, kept_later)
         uow.commit()
         return result
 

@@ -101,6 +101,7 @@ def _build(session: Session, library: Library) -> str:
     _insert_class_borrowers(session, corners, class_ids, now)
     insert_demo_rota(session, terms.current.start, today)  # 借阅轮流表 for every class (core/demo/rota.py)
     _insert_circulation(session, planner, title_ids, now)
+    _audit_condition_notes(session, items)
     bump_catalogue_version(session)
     session.add(InstallFact(key=DEMO_FACT, value="1"))
     session.add(AuditEntry(at=now, action=MARKER_ACTION, actor="demo",
@@ -202,6 +203,18 @@ def _insert_catalogue(session: Session, books: list[BookSpec], items: list[ItemR
     for item, item_id in zip(items, item_ids, strict=True):
         item.id = item_id
     return title_ids
+
+
+def _audit_condition_notes(session: Session, items: list[ItemRec]) -> None:
+    """A copy's existing damage is noted as it is lent, audited as the desk audits it, so the return can
+    say who noted it and when (desk_words.condition_line)."""
+    for item in items:
+        if not item.condition_note:
+            continue
+        lent = session.scalar(select(Loan.loaned_at).where(Loan.item_id == item.id, Loan.is_open.is_(True)))
+        if lent is not None:
+            session.add(AuditEntry(at=lent, action="condition_noted", actor="desk", item_id=item.id,
+                                   detail={"note": item.condition_note}))
 
 
 def _long_ago(rng: random.Random, book: BookSpec, today: date) -> datetime:

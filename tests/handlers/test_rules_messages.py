@@ -19,6 +19,7 @@ from core.circulation import (
     suspend_reader,
 )
 from core.circulation import checkout as lend
+from core.errors import Refused
 from core.library import Library
 from core.models import ItemType
 from tests.factories import add_term, add_title
@@ -48,12 +49,33 @@ async def test_a_suspension_and_its_reason_reach_the_parent_and_the_desk(library
     looked_up = await say(LIBRARIAN, "S30201借了什么")
     assert "暂停借阅到图书室恢复为止（原因：多次损坏图书，经德育处同意）" in looked_up
     refused = await say(HELPER, f"借出 {school.xiaowangzi} S30201")
-    assert "借阅权限暂停中（多次损坏图书，经德育处同意）" in refused and "9999" not in refused
+    assert "借书资格暂停中（多次损坏图书，经德育处同意）" in refused and "9999" not in refused
+    assert "借阅权限" not in refused
     assert "12月31日" not in refused
 
     lift_suspension(library, LiftSuspension("S30201", actor="wang"))
     assert "暂停" not in await say(PARENT, "我的借阅")  # the read model forgot the suspension at once
     assert "已借出《小王子》给陈思雨" in await say(HELPER, f"借出 {school.xiaowangzi} S30201")
+
+
+@pytest.mark.parametrize(("until", "back"), [
+    (None, "恢复请找图书室老师"),
+    ("2026-12-01", "12月2日（周三）起可以再借"),
+])
+async def test_my_loans_offers_no_renewal_while_suspended(library: Library, say: Say, school: School,
+                                                         until: str | None, back: str) -> None:
+    from datetime import date
+
+    lend(library, CheckoutItem("S30201", school.xiaowangzi))
+    before = await say(PARENT, "我的借阅")
+    assert "续借第" in before  # renewable before the suspension
+    suspend_reader(library, SuspendReader("S30201", "多次损坏图书", date.fromisoformat(until) if until else None))
+    mine = await say(PARENT, "我的借阅")
+    assert "续借第" not in mine and "全部续借" not in mine, mine
+    assert "借书资格暂停期间不能续借，请按时还书" in mine and back in mine, mine
+    assert "借阅权限" not in mine
+    renewed = await say(PARENT, "续借第1本")
+    assert "借书资格暂停中" in renewed and "借阅权限" not in renewed, renewed
 
 
 async def test_the_bots_desk_refuses_a_third_book_across_types(library: Library, say: Say, school: School) -> None:
@@ -68,9 +90,14 @@ async def test_the_bots_desk_refuses_a_third_book_across_types(library: Library,
 
 
 async def test_a_return_names_the_damage_recorded_before(library: Library, say: Say, school: School) -> None:
-    note_condition(library, NoteCondition("10000003", "缺页"))
+    with pytest.raises(Refused):  # out on loan: the borrower is not cleared by a note written now
+        note_condition(library, NoteCondition("10000003", "缺页", actor="staff:小助手"))
     back = await say(HELPER, "归还 10000003")
-    assert "这本书原有损坏：缺页（借出前已记录，不是这位读者造成的）" in back
+    assert "原有损坏" not in back
+    note_condition(library, NoteCondition("10000003", "缺页", actor="staff:王老师"))  # on the shelf now
+    lend(library, CheckoutItem("S30201", "10000003"))
+    back = await say(HELPER, "归还 10000003")
+    assert "这本书原有损坏：缺页（王老师" in back and "借出前就有，不是这位读者造成的" in back
 
 
 async def test_a_theft_charge_is_named_in_chinese_in_the_fines_reply(library: Library, say: Say,

@@ -25,8 +25,8 @@ def test_every_reason_is_chinese_and_says_what_next(reason: Reason, context: dic
 
 
 def test_details_are_shown_when_core_sends_them() -> None:
-    assert "12月1日（周二）恢复" in reason_text(Reason.SUSPENDED, DETAILS)
-    assert reason_text(Reason.SUSPENDED, {}).startswith("借阅权限暂停中，期间")
+    assert "暂停到12月1日（周二）" in reason_text(Reason.SUSPENDED, DETAILS)
+    assert reason_text(Reason.SUSPENDED, {}).startswith("借书资格暂停中，期间")
     assert "最多续借1次" in reason_text(Reason.RENEWALS_USED_UP, DETAILS)
     assert "已逾期3天" in reason_text(Reason.OVERDUE, DETAILS)
 

@@ -82,6 +82,25 @@ def test_desk_theft_and_existing_damage_lines(cli_library: Library) -> None:
         assert uow.session.scalar(select(Item.condition_note).where(Item.barcode == worn)) == "缺页 污损；加记印章"
 
 
+def test_desk_theft_reads_a_note_that_starts_with_a_digit_as_the_note(cli_library: Library,
+                                                                       sqlite_url: str) -> None:
+    add_term(cli_library)
+    _, [priced, other] = add_title(cli_library, "三体", copies=2, price_fen=2300)
+    _, [unpriced] = add_title(cli_library, "草房子", price_fen=0)
+    _, card = add_reader(cli_library, "王小明", ReaderType.STUDENT, class_name="五年级1班")
+    desk = Desk(cli_library)
+    assert "书价23.00元×10" in desk.handle(f"偷窃 {card} {priced} 3楼门口发现")
+    assert "没有登记书价" in desk.handle(f"偷窃 {card} {unpriced} 3楼门口发现")
+    assert "书价12.50元×10" in desk.handle(f"偷窃 {card} {unpriced} 12.5元 3楼门口发现")
+    assert "书价太高，请核对" in desk.handle(f"偷窃 {card} {unpriced} 1000000")
+    runner = CliRunner()
+    noted = runner.invoke(main, ["desk", "--db", sqlite_url, "theft", card, other, "--note", "2楼走廊"])
+    assert noted.exit_code == 0 and "书价23.00元×10" in noted.output, noted.output
+    with cli_library.read_uow() as uow:
+        notes = [c.note for c in uow.session.scalars(select(Charge).order_by(Charge.id))]
+    assert notes == ["书价23.00元×10；3楼门口发现", "书价12.50元×10；3楼门口发现", "书价23.00元×10；2楼走廊"]
+
+
 def test_desk_subcommands_for_theft_and_damage(cli_library: Library, sqlite_url: str) -> None:
     add_term(cli_library)
     _, [book] = add_title(cli_library, "草房子", price_fen=0)
@@ -89,8 +108,8 @@ def test_desk_subcommands_for_theft_and_damage(cli_library: Library, sqlite_url:
     runner = CliRunner()
     lent = runner.invoke(main, ["desk", "--db", sqlite_url, "checkout", card, book, "--condition", "缺页"])
     assert lent.exit_code == 0 and "已记录书的原有损坏：缺页" in lent.output
-    noted = runner.invoke(main, ["desk", "--db", sqlite_url, "condition", book, "加记印章"])
-    assert noted.exit_code == 0 and "缺页；加记印章" in noted.output
+    noted = runner.invoke(main, ["desk", "--db", sqlite_url, "condition", book, "加记印章"])  # out on loan
+    assert noted.exit_code == 1 and "只能在书在图书室时" in noted.output, noted.output
     no_price = runner.invoke(main, ["desk", "--db", sqlite_url, "theft", card, book])
     assert no_price.exit_code == 1 and "没有登记书价" in no_price.output
     theft = runner.invoke(main, ["desk", "--db", sqlite_url, "theft", card, book, "--price", "12.5", "--note", "门口"])
