@@ -179,6 +179,7 @@ class Parser:
         title named beside its author is the query ("续借女巫 罗尔德达尔那本" renews 女巫)."""
         self._terms: frozenset[str] = frozenset()
         self._authors: frozenset[str] = frozenset()
+        self._heads: frozenset[str] = frozenset()
         self._tokenizer = None
         self.update_catalogue(catalogue_terms, authors)
         self._model: IntentModel | None = load_model() if model == "default" else model  # type: ignore[assignment]
@@ -188,6 +189,10 @@ class Parser:
         are the ones that are authors."""
         self._authors = frozenset(t.lower() for t in clean_terms(authors))
         cleaned = clean_terms(terms)
+        # Terms a volume's own title may follow: authors, and series — a term that begins a longer one
+        # ("笑猫日记" of "笑猫日记保姆狗的阴谋"; sorted, a term's extensions come right after it).
+        ordered = sorted({t.lower() for t in cleaned})
+        self._heads = self._authors | frozenset(t for t, nxt in zip(ordered, ordered[1:]) if len(t) >= 2 and nxt.startswith(t))
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
         by_edge: dict[str, list[str]] = {}  # titles by first character and by "$" + last character
@@ -333,7 +338,7 @@ class Parser:
     def _slots_for(self, intent: str, ctx: _Context) -> dict[str, Any]:
         if intent == "search":
             query = _find_isbn(ctx.text) or sl.extract_query(ctx.masked, ctx.brackets, ctx.hits, self.tokenize,
-                                                                  authors=self._authors)
+                                                                  authors=self._authors, heads=self._heads)
             return {"query": query} if query else {}
         return self._slots(intent, ctx.text, ctx.masked, ctx.brackets, ctx.hits, ctx.raw)
 
@@ -381,7 +386,7 @@ class Parser:
             elif sl.wants_all(masked):
                 out["all"] = True
             if not out or ("all" in out and (brackets or hits)):
-                query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE, authors=self._authors)
+                query = sl.extract_query(rest, brackets, hits, self.tokenize, reject=_NOT_A_TITLE, authors=self._authors, heads=self._heads)
                 if query:
                     out["query"] = self._whole_title(query, text, brackets, hits)
         if intent in ("search", "reserve", "renew", "cancel_reservation") and not (brackets or out.get("indexes")) \
@@ -392,7 +397,7 @@ class Parser:
         if intent in ("search", "reserve"):
             isbn = _find_isbn(text) if intent == "search" and not brackets else None
             reject = None if intent == "search" else _NOT_A_TITLE
-            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject, authors=self._authors)
+            query = isbn or sl.extract_query(masked, brackets, hits, self.tokenize, reject=reject, authors=self._authors, heads=self._heads)
             if query:
                 out["query"] = query if isbn else self._whole_title(query, text, brackets, hits)
         elif intent == "bind":
@@ -447,7 +452,7 @@ class Parser:
     def _fallback(self, text: str, masked: str, brackets: list[str], hits: list[str]) -> ParseResult:
         """No keyword: a bare title, ISBN, pinyin or "X的书" is a search; a card + name a weak bind."""
         if brackets or hits:
-            query = sl.extract_query(masked, brackets, hits, self.tokenize, authors=self._authors)
+            query = sl.extract_query(masked, brackets, hits, self.tokenize, authors=self._authors, heads=self._heads)
             only_title = masked.strip() == sl.MASK
             return ParseResult("search", {"query": query} if query else {}, 0.85 if only_title else 0.7)
         compact = text.replace(" ", "").replace("-", "")

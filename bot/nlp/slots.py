@@ -160,18 +160,22 @@ def _strip_edges(seg: str, tokenize: Tokenize, *, trail: bool = True) -> str:
 
 
 def extract_query(masked: str, brackets: list[str], hits: list[str], tokenize: Tokenize,
-                  reject: re.Pattern[str] | None = None, authors: frozenset[str] = frozenset()) -> str | None:
+                  reject: re.Pattern[str] | None = None, authors: frozenset[str] = frozenset(),
+                  heads: frozenset[str] = frozenset()) -> str | None:
     """The title, author, keyword or ISBN the user means, without command words and fillers.
 
     reject: free-text segments it matches are not candidates (clauses like "孩子已经买了" for an action).
     authors: catalogue terms that are authors (lower case); a title found beside its author wins over it
     ("续借女巫 罗尔德达尔那本" → 女巫), then the longer term.
+    heads: authors and series (lower case); words right after one, in its segment or the next, that read
+    as a title are that author's or series' book ("续借神奇校车海底探险", "沈石溪 残狼灰满").
     """
     if brackets:  # the user marked it: trust that over everything else
         return brackets[0]
     rest = strip_commands(masked, tokenize)
     if hits:  # catalogue terms found by jieba: the title around them, else the longest
-        return _around_hits(rest, hits, tokenize, reject) or max(hits, key=lambda h: (h.lower() not in authors, len(h)))
+        return _around_hits(rest, hits, tokenize, reject, heads, authors) \
+            or max(hits, key=lambda h: (h.lower() not in authors, len(h)))
     best, best_marked = "", False
     for seg in _SEGMENT_SPLIT.split(rest):
         # "曹文轩写的书", "关于宇宙的科普书": the author or subject is the query
@@ -200,6 +204,13 @@ _VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部�
                      # the title's words, up to a request ("三体2黑暗森林帮我占一本" → 三体2黑暗森林)
                      r"(?:(?!帮|给我|请|麻烦|我想|想|要|借|预约|占|留|续|还有|有没有|不是|吗|呢|吧)[\u4e00-\u9fff\w·]){0,16}",
                      re.IGNORECASE)
+
+
+# A book's own title after its author or series: words only, none a request ("神奇校车海底探险", not
+# "神奇校车帮我占一本").
+_OWN_TITLE = re.compile(r"(?!的)(?:(?!帮|给我|请|麻烦|我想|想要|要|借|预约|占|留|续|还|有没|不是|吗|呢|吧|的书|那本|这本|那套"
+                        r"|好看|怎么样|好不好|写|多少|几本|什么|哪些|推荐|说|看|在|滴|你们|我们|孩子|宝|他|她|吵|爱|问|找"
+                        r"|有人)[\u4e00-\u9fff·]){3,14}")
 
 
 # An author's collected works named after them: "陶行知教育文集", "叶圣陶的教育文集", "鲁迅全集".
@@ -233,17 +244,26 @@ def strip_commands(masked: str, tokenize: Tokenize) -> str:
     return "".join(parts)
 
 
-def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Pattern[str] | None) -> str | None:
+def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Pattern[str] | None,
+                 heads: frozenset[str] = frozenset(), authors: frozenset[str] = frozenset()) -> str | None:
     """The query when catalogue terms were found: "作者的书名" → the title after 的 ("苏霍姆林斯基的给教师的
-    建议"), a term followed by its volume → both ("三体第二部黑暗森林"); else None (the caller takes a term)."""
+    建议"), a term followed by its volume → both ("三体第二部黑暗森林"), an author or series followed by a
+    title of its own → that book ("神奇校车海底探险", "沈石溪 残狼灰满"); else None (the caller takes a term)."""
     best, seen = "", 0
+    lone_head = ""  # the previous segment was only an author or a series: its book's title may follow
     for seg in _SEGMENT_SPLIT.split(rest):
         count = seg.count(MASK)
         if not count:
+            core = _strip_edges(seg.strip(), tokenize)
+            if lone_head and _OWN_TITLE.fullmatch(core) and not (reject is not None and reject.search(core)):
+                candidate = core if lone_head.lower() in authors else f"{lone_head} {core}"
+                best = candidate if len(candidate) > len(best) else best
+            lone_head = ""
             continue
         own = hits[seen:seen + count]
         seen += count
         core = _strip_edges(seg.strip(), tokenize)
+        lone_head = own[0] if core == MASK and len(own) == 1 and own[0].lower() in heads else ""
         if not core.startswith(MASK) or len(own) != count:
             continue
         tail = core[1:]
@@ -256,6 +276,9 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
             candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
         elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
             candidate = after
+        elif tail and count == 1 and own[0].lower() in heads and _OWN_TITLE.fullmatch(tail) \
+                and not (reject is not None and reject.search(tail)):
+            candidate = tail if own[0].lower() in authors else own[0] + tail  # "续借神奇校车海底探险"
         elif tail and count == 1 and (m := _VOLUME.match(tail)) and (m.end() == len(tail) or reject is not None):
             # "三体2不是我要的": the volume belongs to the title, the clause after it does not
             candidate = own[0] + (m.group(1) if reject is not None and reject.search(tail[:m.end()]) else m.group())

@@ -184,3 +184,19 @@ def test_a_title_beside_its_author_is_the_query(parser: Parser, text: str, query
 ])
 def test_more_everyday_requests(parser: Parser, text: str, intent: str) -> None:
     assert parser.parse(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("草房子还回来了喊我一声", {"intent": "reserve", "slots": {"query": "草房子"}}),
+    ("我也要排 城南旧事", {"intent": "reserve", "slots": {"query": "城南旧事"}}),
+    ("约狼王梦", {"intent": "reserve", "slots": {"query": "狼王梦"}}),
+    ("沈石溪 残狼灰满 预约", {"intent": "reserve", "slots": {"query": "残狼灰满"}}),  # an author, then the book
+    ("续借神奇校车海底探险", {"intent": "renew", "slots": {"query": "神奇校车海底探险"}}),  # a series, then its volume
+])
+def test_holds_in_everyday_words_and_books_after_their_author_or_series(parser: Parser, text: str, want: dict) -> None:
+    assert parser.parse(text).to_dict() == want
+
+
+@pytest.mark.parametrize(("text", "query"), [("曹文轩 好看吗", "曹文轩"), ("神奇校车还在架子上么", "神奇校车")])
+def test_words_after_an_author_or_series_that_are_no_title(parser: Parser, text: str, query: str) -> None:
+    assert parser.parse(text).slots.get("query") == query
