@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from bot.nlp import slots as sl
@@ -192,7 +193,7 @@ class Parser:
         # Terms a volume's own title may follow: authors, and series — a term that begins a longer one
         # ("笑猫日记" of "笑猫日记保姆狗的阴谋"; sorted, a term's extensions come right after it).
         ordered = sorted({t.lower() for t in cleaned})
-        self._heads = self._authors | frozenset(t for t, nxt in zip(ordered, ordered[1:]) if len(t) >= 2 and nxt.startswith(t))
+        self._heads = self._authors | frozenset(t for t, nxt in pairwise(ordered) if len(t) >= 2 and nxt.startswith(t))
         self._tokenizer = build_tokenizer(cleaned)
         self._terms = frozenset(t for t in cleaned if t not in _NOT_TITLES)
         by_edge: dict[str, list[str]] = {}  # titles by first character and by "$" + last character
