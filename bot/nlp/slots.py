@@ -22,6 +22,9 @@ _COMMAND_WORDS = sorted((
     "所有的书", "所有", "都", "全都", "每本", "一起", "借阅", "能不能", "可不可以", "可以吗", "能借吗",
     "借不到", "没有了", "想读", "要看", "推荐", "一周", "一个星期", "几天", "还回来了", "回来了", "还回来",
     "通知我", "告诉我", "提醒我", "叫我", "一声", "取消掉", "取消", "撤销", "删掉", "退掉",
+    # Holds given up in everyday words (the cancellation's own words, never a title).
+    "不用等了", "不等了", "别给我留了", "别帮我留了", "不用给我留了", "不要给我留了", "别留了", "不用留了", "不要留了",
+    "不排队了", "不排了", "退掉排队", "划掉", "去掉", "喊我", "排上", "我也要排", "扣下",
 ), key=len, reverse=True)
 _COMMAND_RE = re.compile("|".join(re.escape(w) for w in _COMMAND_WORDS), re.IGNORECASE)
 _SEGMENT_SPLIT = re.compile(r"[\s,，、;；:：!！?？。]+")

@@ -31,10 +31,10 @@ def test_held_out_fifth(demo_parser: Parser) -> None:
     report = "\n".join(got.misses)
     # What the held-out fifth reached (1,306 messages by 22 writers, docs/nlu.md "Measured"); a regression
     # guard, not the target: issue 14 asks for 97% / 95% / 0 wrong actions, not reached yet.
-    assert got.intent >= 0.92, report
-    assert got.slots >= 0.87, report
-    assert got.wrong_actions <= 19, report
-    assert got.wrong_any_action <= 34, report
+    assert got.intent >= 0.93, report
+    assert got.slots >= 0.88, report
+    assert got.wrong_actions <= 18, report
+    assert got.wrong_any_action <= 33, report
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/nlu/dev.jsonl is not beside this checkout")

@@ -200,3 +200,15 @@ def test_holds_in_everyday_words_and_books_after_their_author_or_series(parser: 
 @pytest.mark.parametrize(("text", "query"), [("曹文轩 好看吗", "曹文轩"), ("神奇校车还在架子上么", "神奇校车")])
 def test_words_after_an_author_or_series_that_are_no_title(parser: Parser, text: str, query: str) -> None:
     assert parser.parse(text).slots.get("query") == query
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("城南旧事不用等了", {"intent": "cancel_reservation", "slots": {"query": "城南旧事"}}),
+    ("草房子别给我留了", {"intent": "cancel_reservation", "slots": {"query": "草房子"}}),
+    ("以后照常发", {"intent": "resubscribe", "slots": {}}),
+    ("开到期提醒", {"intent": "resubscribe", "slots": {"kind": "due_soon"}}),
+    ("名字打错了 应该是周可欣", {"intent": "bind", "slots": {"name": "周可欣"}}),
+    ("把借书证连到这个微信上 S30601", {"intent": "bind", "slots": {"card_no": "S30601"}}),
+])
+def test_holds_pushes_and_bindings_in_everyday_words(parser: Parser, text: str, want: dict) -> None:
+    assert parser.parse(text).to_dict() == want
