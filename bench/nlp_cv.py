@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bot.nlp.intents import ACTION_INTENTS  # noqa: E402
 from bot.nlp.model import TRAINING_FILES, IntentModel, read_jsonl, training_data  # noqa: E402
 from bot.nlp.normalise import prepare  # noqa: E402
+from bot.nlp.parser import ParseResult  # noqa: E402
 from cli.parse import catalogue_parser  # noqa: E402
-from tests.nlp.scoring import SCORE_ACTIONS, slot_ok  # noqa: E402
+from tests.nlp.scoring import tally  # noqa: E402
 
 FOLDS = 5
 
@@ -41,10 +41,8 @@ def main(show_misses: bool) -> None:
     counts = Counter(labels)
     keep = [i for i in range(len(rows)) if counts[labels[i]] >= FOLDS]  # rarer intents cannot be stratified
     parser, rules = catalogue_parser(model=None), catalogue_parser(model=None)
-    n = ok_i = n_s = ok_s = wrong = wrong_any = 0
-    per: dict[str, list[int]] = {}
-    pairs: Counter[tuple[str, str]] = Counter()
-    misses: list[str] = []
+    results: list[tuple[dict, ParseResult]] = []
+    fold_model: dict[str, IntentModel] = {}  # the model each line was parsed with, for its misses
     split = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
     for _, test_idx in split.split([rows[i]["text"] for i in keep], [labels[i] for i in keep]):
         test = [rows[keep[j]] for j in test_idx]
@@ -53,34 +51,23 @@ def main(show_misses: bool) -> None:
         model = IntentModel.train([t for t, _ in pairs_tl], [y for _, y in pairs_tl])
         parser._model = model
         for g in test:
-            got = parser.parse(g["text"])
-            good = got.intent == g["intent"]
-            bad = [k for k, v in g["slots"].items() if not slot_ok(v, got.slots.get(k))]
-            n += 1
-            ok_i += good
-            per.setdefault(g["intent"], [0, 0])
-            per[g["intent"]][0] += good
-            per[g["intent"]][1] += 1
-            if g["slots"]:
-                n_s += 1
-                ok_s += good and not bad
-            acted = got.intent in ACTION_INTENTS and (not good or bool(bad))
-            wrong += acted and got.intent in SCORE_ACTIONS
-            wrong_any += acted
-            if not good:
-                pairs[(g["intent"], got.intent)] += 1
-            if not good or bad:
-                probs = model.probabilities(prepare(g["text"]))
-                top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
-                misses.append(f"{'WRONG ACTION' if acted else 'miss'} {g['text']!r}: want {g['intent']} {g['slots']}"
-                              f" got {got.intent} {got.slots} | rules {rules.parse(g['text']).to_dict()}"
-                              f" | model {[(k, round(v, 2)) for k, v in top]}")
-    print(f"{FOLDS}-fold CV of the fused parser on train.jsonl ({n}): intent {ok_i / n:.1%}, slots {ok_s / n_s:.1%}, "
-          f"wrong actions {wrong} (score.py's six), {wrong_any} (every action intent)")
-    print("per intent:", ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(per.items(), key=lambda kv: kv[1][0] / kv[1][1])))
-    print("confusions (gold → parsed):", ", ".join(f"{a} → {b} {c}" for (a, b), c in pairs.most_common()))
+            results.append((g, parser.parse(g["text"])))
+            fold_model[g["text"]] = model
+    got = tally(results)
+    print(f"{FOLDS}-fold CV of the fused parser on train.jsonl ({len(results)}): intent {got.intent:.1%}, "
+          f"slots {got.slots:.1%}, wrong actions {got.wrong_actions} (score.py's six), {got.wrong_any_action} "
+          "(every action intent)")
+    print("per intent:", ", ".join(f"{k} {r}/{t}" for k, (r, t) in sorted(got.per_intent.items(), key=lambda kv: kv[1][0] / kv[1][1])))
+    print("confusions (gold → parsed):", ", ".join(f"{a} → {b} {c}" for (a, b), c in got.confusions.most_common()))
     if show_misses:
-        print("\n".join(sorted(misses)))
+        lines = []
+        for g, parsed, acted in got.missed:
+            probs = fold_model[g["text"]].probabilities(prepare(g["text"]))
+            top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
+            lines.append(f"{'WRONG ACTION' if acted else 'miss'} {g['text']!r}: want {g['intent']} {g['slots']}"
+                         f" got {parsed.intent} {parsed.slots} | rules {rules.parse(g['text']).to_dict()}"
+                         f" | model {[(k, round(v, 2)) for k, v in top]}")
+        print("\n".join(sorted(lines)))
 
 
 if __name__ == "__main__":
