@@ -1,24 +1,34 @@
 """`shuxiang readers suspend|lift`: 取消其借书资格 with a reason, and giving it back (audited)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 import click
 
+from cli.checked import DB_OPTION
 from core import desk_words as words
 from core.circulation import LiftSuspension, SuspendReader, SuspensionError, lift_suspension, suspend_reader
 from core.clock import system_clock
-from core.db import DEFAULT_DB_URL
 from core.errors import Refused
 from core.library import Library
 
-DB_OPTION = click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True,
-                         envvar="SHUXIANG_DATABASE_URL", help="SQLAlchemy URL or a SQLite file path.")
 ACTOR = "cli"
+T = TypeVar("T")
 
 
-def _open(db_url: str) -> Library:
-    return Library.open(db_url, clock=system_clock, live=False)
+def _apply(db_url: str, verb: str, change: Callable[[Library], T]) -> T:
+    """Run one change of a reader's borrowing rights; its refusals become the terminal's Chinese error."""
+    library = Library.open(db_url, clock=system_clock, live=False)
+    try:
+        return change(library)
+    except SuspensionError as exc:
+        raise click.ClickException(exc.message) from None
+    except Refused as exc:
+        raise click.ClickException(words.refusal(verb, exc)) from None
+    finally:
+        library.close()
 
 
 def _date(raw: str | None) -> date | None:
@@ -43,15 +53,7 @@ def readers() -> None:
 def suspend(card: str, reason: str, until: str | None, db_url: str) -> None:
     """暂停一位读者的借书资格（取消其借书资格）；期间可以还书。"""
     day = _date(until)
-    library = _open(db_url)
-    try:
-        done = suspend_reader(library, SuspendReader(card, reason, day, actor=ACTOR))
-    except SuspensionError as exc:
-        raise click.ClickException(exc.message) from None
-    except Refused as exc:
-        raise click.ClickException(words.refusal("suspend", exc)) from None
-    finally:
-        library.close()
+    done = _apply(db_url, "suspend", lambda library: suspend_reader(library, SuspendReader(card, reason, day, actor=ACTOR)))
     click.echo(words.suspended(done))
 
 
@@ -60,13 +62,5 @@ def suspend(card: str, reason: str, until: str | None, db_url: str) -> None:
 @DB_OPTION
 def lift(card: str, db_url: str) -> None:
     """恢复一位读者的借书资格（手动暂停和续借后再次逾期的暂停都能恢复）。"""
-    library = _open(db_url)
-    try:
-        done = lift_suspension(library, LiftSuspension(card, actor=ACTOR))
-    except SuspensionError as exc:
-        raise click.ClickException(exc.message) from None
-    except Refused as exc:
-        raise click.ClickException(words.refusal("lift", exc)) from None
-    finally:
-        library.close()
+    done = _apply(db_url, "lift", lambda library: lift_suspension(library, LiftSuspension(card, actor=ACTOR)))
     click.echo(words.lifted(done))

@@ -7,6 +7,7 @@ the showcase; it is never pushed anywhere.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -104,21 +105,22 @@ def _no_term(request: web.Request, heading: str, slug: str) -> web.Response:
 @requires(Area.LISTS)
 async def targets_page(request: web.Request) -> web.Response:
     """借阅目标: each class's and grade's 生均 this term beside the target."""
-    targets = Targets.from_config(request.app[SETTINGS].targets)
-    try:
-        report = await asyncio.to_thread(_term_report, request.app[LIBRARY], targets)
-    except NoTerm:
-        return _no_term(request, "借阅目标", "targets")
-    return _respond(request, "targets", "借阅目标", target_tables(report))
+    return await _term_page(request, "targets", "借阅目标", target_tables)
 
 
 @routes.get(f"{PREFIX}/lists/honours")
 @requires(Area.LISTS)
 async def honours_page(request: web.Request) -> web.Response:
     """表彰名单: 阅读之星 per grade and 先进班级, to print (never pushed)."""
+    return await _term_page(request, "honours", "表彰名单", lambda report: honours_tables(honours_from(report)))
+
+
+async def _term_page(request: web.Request, slug: str, heading: str,
+                     tables_of: Callable[[Report], list[Table]]) -> web.Response:
+    """This term's report (targets from the config) as `tables_of` lays it out; 409 with a word when no term."""
     targets = Targets.from_config(request.app[SETTINGS].targets)
     try:
         report = await asyncio.to_thread(_term_report, request.app[LIBRARY], targets)
     except NoTerm:
-        return _no_term(request, "表彰名单", "honours")
-    return _respond(request, "honours", "表彰名单", honours_tables(honours_from(report)))
+        return _no_term(request, heading, slug)
+    return _respond(request, slug, heading, tables_of(report))
