@@ -51,8 +51,7 @@ class ParserRefresher:
 
     def _reload(self, version: int) -> None:
         try:
-            self._parser.update_catalogue(queries.catalogue_terms(self._library),
-                                          queries.catalogue_authors(self._library))
+            self._parser.update_catalogue(*queries.catalogue_vocabulary(self._library))
             self._version = version
             log.info("parser dictionary reloaded for catalogue version %s", version)
         except Exception:

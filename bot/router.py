@@ -284,6 +284,8 @@ class Router:
 def build_router(library: Library, *, parser: Parser | None = None,
                  search: CatalogueSearch | None = None, settings: Settings | None = None) -> Router:
     """The router with a parser that knows the catalogue's titles and authors, and catalogue search."""
-    parser = parser or Parser(catalogue_terms=queries.catalogue_terms(library), authors=queries.catalogue_authors(library))
+    if parser is None:
+        terms, authors = queries.catalogue_vocabulary(library)
+        parser = Parser(catalogue_terms=terms, authors=authors)
     return Router(library, parser, search or CatalogueSearch(library.read_session_factory),
                   refresher=ParserRefresher(library, parser), settings=settings)

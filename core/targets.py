@@ -132,6 +132,14 @@ def shortfall(actual: float, target: float) -> float:
     return 0.0 if reached(actual, target) else math.ceil(round((target - actual) * 10, 6)) / 10
 
 
+def target_text(actual: float, target: float) -> str:
+    """"目标4本，还差1.2本" / "目标4本，已达标👍" for the chat and the class pushes; "" without a target."""
+    if not target:
+        return ""
+    gap = "已达标👍" if reached(actual, target) else f"还差{shortfall(actual, target):.1f}本"
+    return f"目标{target:g}本，{gap}"
+
+
 def gap_text(actual: float, target: float) -> str:
     """"已达标" or "差0.6本" (per student), for reports and notices alike; "" without a target."""
     if not target:

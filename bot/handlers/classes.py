@@ -15,7 +15,7 @@ from console.auth import PREFIX
 from core import lists, queries
 from core.reports.periods import NoTerm
 from core.reports.stats import class_term_stats
-from core.targets import Targets, per_student_text, reached, shortfall
+from core.targets import Targets, per_student_text, target_text
 
 routes = Routes("classes")
 OVERDUE_PAGE = f"{PREFIX}/lists/overdue"  # console/lists.py
@@ -123,11 +123,7 @@ def _class_stats(ctx: Context, own: tuple[int, str]) -> str:
 
 def _against_target(per_student: float, target: float) -> str:
     """"（目标4本，还差1.2本）" / "（目标4本，已达标👍）"; nothing when the grade has no target."""
-    if not target:
-        return ""
-    if reached(per_student, target):
-        return f"（目标{target:g}本，已达标👍）"
-    return f"（目标{target:g}本，还差{shortfall(per_student, target):.1f}本）"
+    return f"（{text}）" if (text := target_text(per_student, target)) else ""
 
 
 @routes.on("class_not_borrowed")

@@ -118,13 +118,9 @@ def _per_student(value: float) -> str:
 
 
 def _vs_target(per_student: float, target: float) -> str:
-    if not target:
-        return ""
-    from core.targets import reached, shortfall
+    from core.targets import target_text
 
-    if reached(per_student, target):
-        return f"，目标{target:g}本，已达标👍"
-    return f"，目标{target:g}本，还差{shortfall(per_student, target):.1f}本"
+    return f"，{text}" if (text := target_text(per_student, target)) else ""
 
 
 def class_summary_group(class_name: str, monday: date, through: date, week_loans: int, per_student: float,
