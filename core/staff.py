@@ -60,12 +60,19 @@ class Area(enum.StrEnum):
     CLASS_LISTS = "class-lists"  # one class's lists (a class teacher: their own)
     IMPORTS = "imports"
     STAFF = "staff"
+    CATALOGUE = "catalogue"  # titles and copies, labels (issue 16)
+    REPORTS = "reports"  # school-wide statistics pages and downloads
+    CLASS_REPORTS = "class-reports"  # one class's statistics (a class teacher: their own)
+    NOTICES = "notices"  # activities, the outbox, a user's push preferences
+    INVENTORY = "inventory"  # start, close and weed a stock-take; weeding candidates
+    INVENTORY_SCAN = "inventory-scan"  # scanning shelves into an open stock-take (helpers too)
+    REGISTERS = "registers"  # the books a school keeps: 分类帐, 总括帐, 注销帐 ...
 
 
 _AREAS: dict[Role, frozenset[Area]] = {
     Role.LIBRARIAN: frozenset(Area),
-    Role.HELPER: frozenset({Area.HOME, Area.DESK}),
-    Role.CLASS_TEACHER: frozenset({Area.HOME, Area.CLASS_LISTS}),
+    Role.HELPER: frozenset({Area.HOME, Area.DESK, Area.INVENTORY_SCAN}),
+    Role.CLASS_TEACHER: frozenset({Area.HOME, Area.CLASS_LISTS, Area.CLASS_REPORTS}),
 }
 
 
