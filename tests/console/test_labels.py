@@ -1,0 +1,172 @@
+"""/admin/labels over real HTTP: choosing copies (barcodes, a day, an import batch), the printable sheets, cards, roles."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient
+
+from core.clock import FixedClock
+from core.imports import import_catalogue, open_source
+from core.library import Library
+from core.models import ReaderType
+from core.staff import Role, add_staff
+from tests.console.conftest import PASSWORD, add_class, page_csrf, sign_in
+from tests.factories import add_reader, add_title
+from tests.librarian import files
+from tests.librarian.files import CATALOGUE_HEADER, CATALOGUE_ROWS
+
+POSITION = re.compile(r'data-position="(\d+)" style="left: ([\d.]+)mm; top: ([\d.]+)mm"')
+
+
+async def _librarian(console: TestClient, library: Library) -> None:
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    assert (await sign_in(console, "wang")).status == 302
+
+
+async def test_the_catalogue_link_lists_the_copies_and_their_spine_lines(console: TestClient, library: Library) -> None:
+    _, copies = add_title(library, "草房子", "曹文轩", copies=2)
+    await _librarian(console, library)
+    response = await console.get(f"/admin/labels?barcodes={copies[0]},{copies[1].lower()},NOPE1")
+    html = await response.text()
+    assert response.status == 200
+    assert "要打印的复本：2 册" in html and "草房子" in html
+    assert "<span>I287.45</span><span>C1</span>" in html  # I287.45/C1 on two lines
+    assert 'id="unknown"' in html and "NOPE1" in html
+    assert f'name="barcodes" value="{copies[0]},{copies[1]}"' in html  # carried on to the print form
+
+
+async def test_barcode_labels_print_in_the_order_asked_with_the_school_name(console: TestClient,
+                                                                           library: Library) -> None:
+    _, first = add_title(library, "草房子", "曹文轩", copies=1)
+    _, second = add_title(library, "城南旧事", "林海音", copies=1)
+    await _librarian(console, library)
+    response = await console.get(f"/admin/labels/print?kind=barcode&barcodes={second[0]},{first[0]}&title=1")
+    html = await response.text()
+    assert response.status == 200
+    assert html.index(f">{second[0]}<") < html.index(f">{first[0]}<")
+    assert html.count("<svg ") == 2 and html.count("书香小学图书室") == 2
+    assert "城南旧事" in html and "@page" not in html  # the A4 page rule lives in labels-sheet.css
+    # A4 40-up: the first two positions of the first row.
+    assert POSITION.findall(html) == [("1", "9.7", "21.5"), ("2", "58.0", "21.5")]
+
+
+async def test_a_partly_used_sheet_starts_at_the_asked_position_and_runs_onto_a_new_sheet(
+        console: TestClient, library: Library) -> None:
+    _, copies = add_title(library, "草房子", "曹文轩", copies=3)
+    await _librarian(console, library)
+    csrf = await page_csrf(console, "/admin/labels")
+    response = await console.post("/admin/labels/print", data={
+        "csrf": csrf, "kind": "spine", "barcodes": ",".join(copies), "start": "39"})
+    html = await response.text()
+    assert response.status == 200
+    assert POSITION.findall(html) == [("39", "106.3", "250.1"), ("40", "154.6", "250.1"), ("1", "9.7", "21.5")]
+    assert html.count('class="sheet"') == 2 and "<svg" not in html
+    assert html.count('<div class="line">I287.45</div><div class="line">C1</div>') == 3
+
+
+async def test_a_start_off_the_sheet_is_answered_on_the_selection_page(console: TestClient, library: Library) -> None:
+    _, copies = add_title(library, "草房子", "曹文轩", copies=1)
+    await _librarian(console, library)
+    response = await console.get(f"/admin/labels/print?kind=spine&barcodes={copies[0]}&start=41")
+    assert response.status == 400
+    assert "从第几张开始：请填 1 到 40 之间的数。" in await response.text()
+    nothing = await console.get("/admin/labels/print?kind=spine")
+    assert nothing.status == 400 and "没有可打印的复本" in await nothing.text()
+
+
+async def test_a_pasted_list_is_read_line_by_line_and_full_width(console: TestClient, library: Library) -> None:
+    _, copies = add_title(library, "草房子", "曹文轩", copies=2)
+    await _librarian(console, library)
+    csrf = await page_csrf(console, "/admin/labels")
+    wide = copies[1].translate({ord(c): ord(c) + 0xFEE0 for c in copies[1]})  # Ｂ００… from a Chinese IME
+    response = await console.post("/admin/labels", data={"csrf": csrf, "barcodes": f"{copies[0]}\r\n{wide}，\n"})
+    html = await response.text()
+    assert response.status == 200 and "要打印的复本：2 册" in html
+    refused = await console.post("/admin/labels", data={"barcodes": copies[0]})
+    assert refused.status == 403  # no CSRF token
+
+
+async def test_copies_without_a_call_number_are_left_off_spine_labels(console: TestClient, library: Library,
+                                                                      tmp_path: Path) -> None:
+    path = files.write_csv(tmp_path / "新书.csv", ["条形码", "正题名", "责任者", "索书号"],
+                           [["N1", "小王子", "圣埃克苏佩里", "I565.88/S1:2"], ["N2", "三体", "刘慈欣", ""]])
+    source = open_source(path, "catalogue")
+    assert import_catalogue(library, source.rows, filename=path.name, sha256=source.sha256).committed
+    await _librarian(console, library)
+    chosen = await (await console.get("/admin/labels?barcodes=N1,N2")).text()
+    assert 'id="no-call-number"' in chosen and "N2" in chosen
+    sheet = await (await console.get("/admin/labels/print?kind=spine&barcodes=N1,N2")).text()
+    assert '<div class="line">I565.88</div><div class="line">S1</div><div class="line">:2</div>' in sheet
+    assert POSITION.findall(sheet) == [("1", "9.7", "21.5")] and "没有索书号、没有打印：N2" in sheet
+
+
+async def test_an_import_batch_and_a_day_select_exactly_their_copies(console: TestClient, library: Library,
+                                                                     clock: FixedClock, tmp_path: Path) -> None:
+    _, older = add_title(library, "城南旧事", "林海音", copies=1)  # added "today" by hand, before the import
+    clock.advance(days=1)
+    path = files.write_csv(tmp_path / "馆藏.csv", CATALOGUE_HEADER, CATALOGUE_ROWS)
+    source = open_source(path, "catalogue")
+    report = import_catalogue(library, source.rows, filename=path.name, sha256=source.sha256)
+    assert report.committed and report.batch_id is not None
+    await _librarian(console, library)
+    home = await (await console.get("/admin/labels")).text()
+    assert "馆藏.csv" in home and f'<option value="{report.batch_id}"' in home
+    batch = await (await console.get(f"/admin/labels?batch={report.batch_id}")).text()
+    assert "要打印的复本：4 册" in batch and older[0] not in batch
+    assert [b for b in re.findall(r"<tr><td>(\w+)</td>", batch)] == ["T000001", "T000002", "T000003", "T000004"]
+    today = library.today()
+    day = await (await console.get(f"/admin/labels?day={today.isoformat()}")).text()
+    assert "要打印的复本：4 册" in day
+    before = await (await console.get(f"/admin/labels?day={(today - timedelta(days=1)).isoformat()}")).text()
+    assert "要打印的复本：1 册" in before and older[0] in before
+    bad = await console.get("/admin/labels?day=2026-13-01")
+    assert bad.status == 400 and "入藏日期“2026-13-01”看不懂" in await bad.text()
+    assert (await console.get("/admin/labels?batch=999")).status == 400
+
+
+async def test_reader_cards_for_a_class_carry_name_class_and_card_barcode(console: TestClient,
+                                                                         library: Library) -> None:
+    add_reader(library, "王小明", ReaderType.STUDENT, card_no="S30201", class_name="三年级2班")
+    add_reader(library, "陈思雨", ReaderType.STUDENT, card_no="S30202", class_name="三年级2班")
+    add_reader(library, "李老师", ReaderType.TEACHER, card_no="T0009")
+    await _librarian(console, library)
+    home = await (await console.get("/admin/labels")).text()
+    class_id = re.search(r'<option value="(\d+)">三年级2班（2 人）</option>', home)
+    assert class_id is not None
+    cards = await console.get(f"/admin/labels/cards?class_id={class_id.group(1)}")
+    html = await cards.text()
+    assert cards.status == 200
+    assert html.index("陈思雨") < html.index("王小明")  # by pinyin, as rosters print
+    assert html.count("<svg ") == 2 and 'aria-label="S30201"' in html and "李老师" not in html
+    assert html.count("三年级2班") >= 2 and "书香小学图书室 · 借阅证" in html
+    assert (await console.get("/admin/labels/cards?class_id=999")).status == 404
+
+
+async def test_only_the_librarian_prints_labels(console: TestClient, library: Library) -> None:
+    add_class(library)
+    _, copies = add_title(library, "草房子", "曹文轩", copies=1)
+    add_staff(library, "helper", Role.HELPER, PASSWORD)
+    add_staff(library, "li", Role.CLASS_TEACHER, PASSWORD, class_name="三年级2班")
+    for name in ("helper", "li"):
+        console.session.cookie_jar.clear()
+        await sign_in(console, name)
+        for path in ("/admin/labels", f"/admin/labels/print?barcodes={copies[0]}", "/admin/labels/cards?class_id=1"):
+            assert (await console.get(path, allow_redirects=False)).status == 403, (name, path)
+        assert 'href="/admin/labels"' not in await (await console.get("/admin")).text()
+    console.session.cookie_jar.clear()
+    assert (await console.get("/admin/labels", allow_redirects=False)).status == 302  # signed out: sign in first
+    await _librarian(console, library)
+    assert 'href="/admin/labels"' in await (await console.get("/admin")).text()
+
+
+def test_school_days_not_utc_days_choose_the_copies(library: Library, clock: FixedClock) -> None:
+    from core.labels.selection import copies_added_on
+
+    clock.set(clock().replace(hour=16, minute=30))  # 00:30 the next morning in Beijing
+    _, copies = add_title(library, "草房子", "曹文轩", copies=1)
+    utc_day = clock().date()
+    assert library.today() == utc_day + timedelta(days=1)
+    assert [c.barcode for c in copies_added_on(library, library.today()).copies] == copies
+    assert copies_added_on(library, utc_day).copies == []
