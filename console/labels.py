@@ -28,10 +28,9 @@ from core.labels.selection import (
     copies_added_on,
     copies_by_barcodes,
     copies_of_batch,
+    label_choices,
     parse_barcodes,
-    recent_batches,
 )
-from core.roster import list_classes
 from core.staff import Area
 
 routes = web.RouteTableDef()
@@ -81,11 +80,10 @@ def _start(params: MultiDictProxy[Any], layout: SheetLayout) -> tuple[int, str]:
 async def _home(request: web.Request, params: MultiDictProxy[Any], chosen: CopySelection | None, error: str,
                 carry: dict[str, str]) -> web.Response:
     library = request.app[LIBRARY]
-    batches = await asyncio.to_thread(recent_batches, library)
-    classes = await asyncio.to_thread(list_classes, library)
+    choices = await asyncio.to_thread(label_choices, library)
     return page(request, "labels/index.html", {
         "chosen": chosen, "error": error, "carry": carry, "layout": sheet_layout(request.app[SETTINGS].labels),
-        "batches": batches, "classes": classes, "today": library.today(), "kinds": KINDS, "tz": SCHOOL_TZ,
+        "batches": choices.batches, "classes": choices.classes, "today": library.today(), "kinds": KINDS, "tz": SCHOOL_TZ,
         "typed": str(params.get("barcodes", "")) if request.method == "POST" else "",
         "start": str(params.get("start", "1"))}, status=400 if error else 200)
 

@@ -20,6 +20,7 @@ from core.labels.callnumber import split_call_number
 from core.library import Library
 from core.lists import name_sort_key
 from core.models import Item, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.roster import ClassInfo, list_classes
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 MAX_BARCODES = 2000  # one paste; a whole collection is printed by day or by batch
@@ -123,13 +124,21 @@ def copies_of_batch(library: Library, batch_id: int) -> CopySelection | None:
     return CopySelection([_label(r.barcode, r.title, r.call_number) for r in rows])
 
 
-def recent_batches(library: Library, limit: int = 30) -> list[BatchChoice]:
-    """The latest catalogue imports, newest first, for the batch picker."""
+@dataclass(frozen=True)
+class Choices:
+    """What the selection page offers: the latest catalogue imports and the current classes."""
+
+    batches: list[BatchChoice]
+    classes: list[ClassInfo]
+
+
+def label_choices(library: Library, limit: int = 30) -> Choices:
+    """The latest `limit` catalogue imports (newest first) and the classes (core.roster.list_classes)."""
     with library.read_uow() as uow:
         rows = uow.session.execute(select(ImportBatch.id, ImportBatch.filename, ImportBatch.at, ImportBatch.rows)
                                    .where(ImportBatch.kind == "catalogue")
                                    .order_by(ImportBatch.at.desc(), ImportBatch.id.desc()).limit(limit)).all()
-    return [BatchChoice(r.id, r.filename, r.at, r.rows) for r in rows]
+    return Choices([BatchChoice(r.id, r.filename, r.at, r.rows) for r in rows], list_classes(library))
 
 
 def class_cards(library: Library, class_id: int) -> tuple[str, list[ReaderCard]] | None:

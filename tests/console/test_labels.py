@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 
+from bot.app import create_app
+from bot.responder import HelpResponder
 from core.clock import FixedClock
 from core.imports import import_catalogue, open_source
 from core.library import Library
 from core.models import ReaderType
+from core.settings import LabelSettings, SchoolSettings, Settings
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, add_class, page_csrf, sign_in
 from tests.factories import add_reader, add_title
@@ -170,3 +174,20 @@ def test_school_days_not_utc_days_choose_the_copies(library: Library, clock: Fix
     assert library.today() == utc_day + timedelta(days=1)
     assert [c.barcode for c in copies_added_on(library, library.today()).copies] == copies
     assert copies_added_on(library, utc_day).copies == []
+
+
+async def test_the_labels_settings_shape_the_printed_sheet(library: Library, clock: FixedClock,
+                                                           aiohttp_client: Callable[..., Awaitable[TestClient]]) -> None:
+    # A4 65-up (38.1 × 21.2 mm) with a school's own name: positions 5 and 6 end row 1 and start row 2.
+    sheet = LabelSettings(rows=13, columns=5, margin_top=10.7, margin_bottom=10.7, margin_left=4.65,
+                          margin_right=4.65, gap_x=2.5, gap_y=0, font_size=7)
+    settings = Settings(labels=sheet, school=SchoolSettings(name="实验小学图书室"))
+    client = await aiohttp_client(create_app(settings, responder=HelpResponder(), clock=clock, library=library))
+    _, copies = add_title(library, "草房子", "曹文轩", copies=2)
+    await _librarian(client, library)
+    home = await (await client.get(f"/admin/labels?barcodes={copies[0]}")).text()
+    assert "每页 13 行 ×\n  5 列，每张 38.1 × 21.2 毫米" in home and 'max="65"' in home
+    html = await (await client.get(f"/admin/labels/print?kind=barcode&barcodes={','.join(copies)}&start=5")).text()
+    assert POSITION.findall(html) == [("5", "167.21", "10.7"), ("6", "4.65", "31.9")]
+    assert "width: 38.14mm; height: 21.20mm;\n           font-size: 7.0pt;" in html
+    assert html.count("实验小学图书室") == 2 and "书香小学" not in html
