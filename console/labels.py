@@ -8,8 +8,9 @@ GET /admin/labels/cards?class_id=ID: the class's reader cards. Read-only: nothin
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from markupsafe import Markup
@@ -34,6 +35,7 @@ from core.labels.selection import (
 from core.staff import Area
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 BASE = f"{PREFIX}/labels"
 KINDS = {"spine": "书脊标签", "barcode": "条码标签"}
 NOTHING = "没有可打印的复本。请先在上面输入条码，或选择入藏日期、导入批次。"
@@ -116,15 +118,37 @@ async def labels_print(request: web.Request) -> web.Response:
     copies = [c for c in chosen.copies if c.spine] if kind == "spine" else chosen.copies
     if not copies:
         return await _home(request, params, chosen, NOTHING, carry)
+    if kind == "barcode":
+        labels, unprintable = _with_bars(copies, lambda c: c.barcode)
+    else:
+        labels, unprintable = [(c, None) for c in copies], []
+    if not labels:
+        return await _home(request, params, chosen, _unprintable(unprintable), carry)
     try:
-        labels = [(c, Markup(code128_svg(c.barcode)) if kind == "barcode" else None) for c in copies]
         sheets = place(layout, labels, start=start)
-    except (BarcodeError, LayoutError) as exc:
+    except LayoutError as exc:
         return await _home(request, params, chosen, str(exc), carry)
     return page(request, "labels/sheet.html", {
         "kind": kind, "kind_name": KINDS[kind], "sheets": sheets, "layout": layout, "count": len(labels),
         "school": settings.school.name, "with_title": params.get("title") == "1", "carry": carry,
-        "skipped": chosen.without_call_number if kind == "spine" else [], "unknown": chosen.unknown})
+        "skipped": chosen.without_call_number if kind == "spine" else [], "unknown": chosen.unknown,
+        "unprintable": _unprintable(unprintable) if unprintable else ""})
+
+
+def _with_bars(things: list[T], code: Callable[[T], str]) -> tuple[list[tuple[T, Markup]], list[str]]:
+    """(each thing with its Code 128 SVG, the codes that cannot be drawn: spaces, Chinese): one bad barcode
+    in the catalogue leaves its own label off, not the whole print."""
+    drawn, refused = [], []
+    for thing in things:
+        try:
+            drawn.append((thing, Markup(code128_svg(code(thing)))))  # our own SVG; its one text is escaped
+        except BarcodeError:
+            refused.append(code(thing))
+    return drawn, refused
+
+
+def _unprintable(codes: list[str], fix: str = "请先在编目里改正这些复本的条码。") -> str:
+    return f"这些条码里有空格、汉字或其他符号，印不成条码，没有打印：{'、'.join(codes)}。{fix}" if codes else NOTHING
 
 
 @routes.get(f"{BASE}/cards")
@@ -137,12 +161,11 @@ async def reader_cards(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="没有这个班级。请回到标签页重新选择班级。")
     class_name, cards = found
     start, start_error = _start(request.query, CARD_LAYOUT)
-    try:
-        if start_error:
-            raise LayoutError(start_error)
-        sheets = place(CARD_LAYOUT, [(card, Markup(code128_svg(card.card_no))) for card in cards], start=start)
-    except (BarcodeError, LayoutError) as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from None
+    if start_error:
+        raise web.HTTPBadRequest(text=start_error)
+    drawn, unprintable = _with_bars(cards, lambda card: card.card_no)
+    sheets = place(CARD_LAYOUT, drawn, start=start)
     return page(request, "labels/cards.html", {
-        "sheets": sheets, "layout": CARD_LAYOUT, "class_name": class_name, "count": len(cards),
-        "school": request.app[SETTINGS].school.name})
+        "sheets": sheets, "layout": CARD_LAYOUT, "class_name": class_name, "count": len(drawn),
+        "school": request.app[SETTINGS].school.name,
+        "unprintable": _unprintable(unprintable, "请先在读者和班级里改正借阅证号。") if unprintable else ""})

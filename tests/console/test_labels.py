@@ -7,13 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from bot.app import create_app
 from bot.responder import HelpResponder
 from core.clock import FixedClock
 from core.imports import import_catalogue, open_source
 from core.library import Library
-from core.models import ReaderType
+from core.models import Item, ReaderType
 from core.settings import LabelSettings, SchoolSettings, Settings
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, add_class, page_csrf, sign_in
@@ -134,10 +135,11 @@ async def test_reader_cards_for_a_class_carry_name_class_and_card_barcode(consol
                                                                          library: Library) -> None:
     add_reader(library, "王小明", ReaderType.STUDENT, card_no="S30201", class_name="三年级2班")
     add_reader(library, "陈思雨", ReaderType.STUDENT, card_no="S30202", class_name="三年级2班")
+    add_reader(library, "赵一", ReaderType.STUDENT, card_no="学30203", class_name="三年级2班")  # no Code 128
     add_reader(library, "李老师", ReaderType.TEACHER, card_no="T0009")
     await _librarian(console, library)
     home = await (await console.get("/admin/labels")).text()
-    class_id = re.search(r'<option value="(\d+)">三年级2班（2 人）</option>', home)
+    class_id = re.search(r'<option value="(\d+)">三年级2班（3 人）</option>', home)
     assert class_id is not None
     cards = await console.get(f"/admin/labels/cards?class_id={class_id.group(1)}")
     html = await cards.text()
@@ -145,6 +147,7 @@ async def test_reader_cards_for_a_class_carry_name_class_and_card_barcode(consol
     assert html.index("陈思雨") < html.index("王小明")  # by pinyin, as rosters print
     assert html.count("<svg ") == 2 and 'aria-label="S30201"' in html and "李老师" not in html
     assert html.count("三年级2班") >= 2 and "书香小学图书室 · 借阅证" in html
+    assert "没有打印：学30203。请先在读者和班级里改正借阅证号。" in html and "赵一" not in html
     assert (await console.get("/admin/labels/cards?class_id=999")).status == 404
 
 
@@ -191,3 +194,22 @@ async def test_the_labels_settings_shape_the_printed_sheet(library: Library, clo
     assert POSITION.findall(html) == [("5", "167.21", "10.7"), ("6", "4.65", "31.9")]
     assert "width: 38.14mm; height: 21.20mm;\n           font-size: 7.0pt;" in html
     assert html.count("实验小学图书室") == 2 and "书香小学" not in html
+
+
+async def test_a_barcode_code_128_cannot_carry_leaves_only_its_own_label_off(console: TestClient,
+                                                                            library: Library) -> None:
+    _, good = add_title(library, "草房子", "曹文轩", copies=1)
+    with library.uow() as uow:  # an old system's barcode with a space in it
+        item = uow.session.scalars(select(Item).where(Item.barcode == good[0])).one()
+        uow.session.add(Item(barcode="B 07", title_id=item.title_id, call_number="I287.45/C1",
+                             created_at=library.now()))
+        uow.commit()
+    await _librarian(console, library)
+    csrf = await page_csrf(console, "/admin/labels")
+    both = await console.post("/admin/labels/print", data={"csrf": csrf, "kind": "barcode",
+                                                           "barcodes": f"{good[0]},B 07"})
+    html = await both.text()
+    assert both.status == 200 and html.count("<svg ") == 1 and POSITION.findall(html) == [("1", "9.7", "21.5")]
+    assert "找不到的条码、没有打印：B、07" in html  # typed, "B 07" is two barcodes (a space separates)
+    alone = await console.get(f"/admin/labels/print?kind=barcode&day={library.today().isoformat()}")
+    assert alone.status == 200 and "印不成条码，没有打印：B 07。请先在编目里改正这些复本的条码。" in await alone.text()
