@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from aiohttp import web
 from markupsafe import Markup
@@ -39,6 +40,11 @@ T = TypeVar("T")
 BASE = f"{PREFIX}/labels"
 KINDS = {"spine": "书脊标签", "barcode": "条码标签"}
 NOTHING = "没有可打印的复本。请先在上面输入条码，或选择入藏日期、导入批次。"
+
+
+def labels_link(barcodes: list[str]) -> str:
+    """The labels page for these copies (for the catalogue's "print their labels" after adding copies)."""
+    return f"{BASE}?{urlencode({'barcodes': ','.join(barcodes)})}"
 
 
 async def _params(request: web.Request) -> MultiDictProxy[Any]:

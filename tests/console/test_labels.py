@@ -213,3 +213,9 @@ async def test_a_barcode_code_128_cannot_carry_leaves_only_its_own_label_off(con
     assert "找不到的条码、没有打印：B、07" in html  # typed, "B 07" is two barcodes (a space separates)
     alone = await console.get(f"/admin/labels/print?kind=barcode&day={library.today().isoformat()}")
     assert alone.status == 200 and "印不成条码，没有打印：B 07。请先在编目里改正这些复本的条码。" in await alone.text()
+
+
+def test_the_catalogue_links_new_copies_to_the_labels_page() -> None:
+    from console.labels import labels_link
+
+    assert labels_link(["B0000101", "B0000102"]) == "/admin/labels?barcodes=B0000101%2CB0000102"
