@@ -132,6 +132,24 @@ class DeskSettings:
 
 
 @dataclass
+class LabelSettings:
+    """A4 sticker sheets for spine and barcode labels (core/labels/layout.py): mm, font size in pt.
+
+    Defaults: A4 40-up, 4 columns × 10 rows of 45.7 × 25.4 mm; the label size follows from the margins and gaps.
+    """
+
+    rows: int = 10
+    columns: int = 4
+    margin_top: float = 21.5
+    margin_bottom: float = 21.5
+    margin_left: float = 9.7
+    margin_right: float = 9.7
+    gap_x: float = 2.6  # between columns
+    gap_y: float = 0.0  # between rows
+    font_size: float = 9.0
+
+
+@dataclass
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -145,6 +163,7 @@ class Settings:
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
+    labels: LabelSettings = field(default_factory=LabelSettings)
     demo: bool = False
 
 
@@ -219,6 +238,12 @@ def validate(settings: Settings) -> None:
     from core.targets import Targets  # core.targets imports SettingsError from here
 
     Targets.from_config(settings.targets)  # SettingsError naming the key
+    from core.labels.layout import LayoutError, sheet_layout
+
+    try:
+        sheet_layout(settings.labels)
+    except LayoutError as exc:
+        raise SettingsError(f"[labels] {exc}") from None
     if settings.wechat.follow_url and not settings.wechat.follow_url.startswith(("https://", "http://")):
         raise SettingsError(f"[wechat] follow_url must start with https://, got {settings.wechat.follow_url!r}")
     server = settings.server
