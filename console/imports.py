@@ -40,7 +40,7 @@ from core.staff import Area
 routes = web.RouteTableDef()
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 50 MB: a 100,000-copy Excel export is about 15 MB
-QUICK_PREVIEW = 1.5  # seconds the upload waits for a small file's preview before showing the progress bar
+QUICK_PREVIEW = 0.5  # seconds the upload waits for a small file's preview (a few hundred rows) before the progress bar
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BASE = f"{PREFIX}/imports"
 KIND_CHOICES = {"catalogue": ("catalogue", False), "students": ("readers", False), "teachers": ("readers", True)}
