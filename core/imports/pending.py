@@ -204,6 +204,10 @@ def get_upload(library: Library, token: str) -> Upload | None:
 def restart_if_stale(library: Library, token: str) -> bool:
     """True when this caller took over a preview whose worker stopped (a restart): run run_preview next."""
     now = library.now()
+    with library.uow() as uow:  # read first: the polls of a live preview need no write
+        row = uow.session.get(PendingImport, token)
+        if row is None or row.state != State.READING.value or row.heartbeat_at >= now - STALE_AFTER:
+            return False
     with library.uow() as uow:
         taken = uow.session.execute(
             update(PendingImport)
