@@ -24,12 +24,14 @@ from core.imports.pending import (
     EXPIRES_AFTER,
     NotPending,
     State,
+    Upload,
     WrongFileType,
     accept,
     cancel,
     check_file_type,
     decide,
     get_upload,
+    open_uploads,
     restart_if_stale,
     run_preview,
     stage_upload,
@@ -70,12 +72,17 @@ def _local(at: Any) -> str:
 
 async def _index(request: web.Request, *, error: str = "", status: int = 200,
                  kind: str = "catalogue") -> web.Response:
-    batches = await asyncio.to_thread(import_history, request.app[LIBRARY], limit=100)
+    library = request.app[LIBRARY]
+    batches, waiting = await asyncio.to_thread(_history_and_waiting, library)
     return page(request, "imports/index.html",
                 {"error": error, "kind": kind, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-                 "batches": batches, "counts_text": counts_text, "local": _local, "base": BASE,
+                 "batches": batches, "waiting": waiting, "State": State, "counts_text": counts_text, "local": _local, "base": BASE,
                  "kind_names": KIND_NAMES, "expires_hours": int(EXPIRES_AFTER.total_seconds() // 3600)},
                 status=status)
+
+
+def _history_and_waiting(library: Library) -> tuple[list[Batch], list[Upload]]:
+    return import_history(library, limit=100), open_uploads(library)
 
 
 @routes.get(BASE)

@@ -41,7 +41,7 @@ class PendingImport(Base):
     filename: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)  # bytes
-    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)  # up to 50 MB: load on demand
     actor: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     state: Mapped[str] = mapped_column(String(12))

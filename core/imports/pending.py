@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, undefer
 
 from core.imports.batches import PendingImport
 from core.imports.catalogue import import_catalogue
@@ -188,17 +188,33 @@ def stage_upload(library: Library, *, kind: str, filename: str, data: bytes, act
     return token
 
 
+def _upload(row: PendingImport, *, with_preview: bool = True) -> Upload:
+    options = row.options or {}
+    return Upload(row.id, row.kind, bool(options.get("teachers")), row.filename, row.size, row.actor,
+                  row.created_at, State(row.state), row.done, row.total, str(options.get("same_isbn", "ask")),
+                  {int(k): str(v) for k, v in (options.get("decisions") or {}).items()},
+                  Preview.from_json(row.preview) if row.preview and with_preview else None, row.error, row.batch_id)
+
+
 def get_upload(library: Library, token: str) -> Upload | None:
     """The upload behind `token`, or None when there is none or it has expired."""
     with library.uow() as uow:
         row = uow.session.get(PendingImport, token)
         if row is None or row.created_at < library.now() - EXPIRES_AFTER:
             return None
-        options = row.options or {}
-        return Upload(row.id, row.kind, bool(options.get("teachers")), row.filename, row.size, row.actor,
-                      row.created_at, State(row.state), row.done, row.total, str(options.get("same_isbn", "ask")),
-                      {int(k): str(v) for k, v in (options.get("decisions") or {}).items()},
-                      Preview.from_json(row.preview) if row.preview else None, row.error, row.batch_id)
+        return _upload(row)
+
+
+def open_uploads(library: Library, *, limit: int = 20) -> list[Upload]:
+    """Uploads still waiting (being read, ready to accept, unreadable, being accepted), newest first,
+    without their previews: the list a librarian comes back to after closing the page."""
+    waiting = [State.READING.value, State.READY.value, State.FAILED.value, State.ACCEPTING.value]
+    with library.uow() as uow:
+        rows = uow.session.scalars(
+            select(PendingImport)
+            .where(PendingImport.state.in_(waiting), PendingImport.created_at >= library.now() - EXPIRES_AFTER)
+            .order_by(PendingImport.created_at.desc()).limit(limit)).all()
+        return [_upload(row, with_preview=False) for row in rows]
 
 
 def restart_if_stale(library: Library, token: str) -> bool:
@@ -259,9 +275,10 @@ def _run(library: Library, row: PendingImport, path: Path, *, dry_run: bool, acc
     return report, source
 
 
-def _load(library: Library, token: str) -> PendingImport | None:
+def _load(library: Library, token: str, *, with_data: bool = False) -> PendingImport | None:
+    """The row, detached; its bytes only when asked (a poll or a cancel need not read 50 MB)."""
     with library.uow() as uow:
-        row = uow.session.get(PendingImport, token)
+        row = uow.session.get(PendingImport, token, options=[undefer(PendingImport.data)] if with_data else [])
         if row is not None:
             uow.session.expunge(row)
         return row
@@ -270,7 +287,7 @@ def _load(library: Library, token: str) -> PendingImport | None:
 def run_preview(library: Library, token: str) -> None:
     """Work out the preview of a READING upload (a dry run: nothing written) and store it as READY,
     or FAILED with the reason in Chinese. Slow for big files: call it in a worker thread."""
-    row = _load(library, token)
+    row = _load(library, token, with_data=True)
     if row is None or row.state != State.READING.value:
         return
     with tempfile.TemporaryDirectory(prefix="shuxiang-import-") as folder:
@@ -344,7 +361,7 @@ def accept(library: Library, token: str, *, good_rows_only: bool) -> Accepted:
                  (PendingImport.state == State.READY.value)
                  | ((PendingImport.state == State.ACCEPTING.value) & (PendingImport.heartbeat_at < now - STALE_AFTER)),
                  state=State.ACCEPTING.value, claim=claim, heartbeat_at=now, done=0)
-    row = _load(library, token)
+    row = _load(library, token, with_data=True)
     if not taken or row is None:
         raise NotPending(State(row.state) if row is not None and row.created_at >= now - EXPIRES_AFTER else None)
 

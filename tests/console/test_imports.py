@@ -96,6 +96,8 @@ async def test_the_preview_shows_what_the_cli_shows_and_writes_nothing(console: 
     assert "备注说明X" in html and "没有导入的列" in html
     assert 'id="accept-good"' in html and 'id="accept-all"' not in html
     assert counts(library) == (0, 0, 0)
+    waiting = await (await console.get("/admin/imports")).text()  # to come back to after closing the page
+    assert "等待确认的上传" in waiting and "馆藏.csv</a>" in waiting and "预览好了，等待确认" in waiting
 
 
 async def test_accepting_the_good_rows_imports_them_once(console: TestClient, library: Library) -> None:
@@ -117,6 +119,7 @@ async def test_accepting_the_good_rows_imports_them_once(console: TestClient, li
         assert uow.session.get(PendingImport, token).data is None  # the bytes go once imported
     history = await (await console.get("/admin/imports")).text()
     assert "馆藏.csv" in history and "wang" in history and "1 行" in history
+    assert "等待确认的上传" not in history
 
 
 async def test_a_double_click_sent_at_once_imports_once(console: TestClient, library: Library) -> None:
