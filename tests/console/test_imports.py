@@ -274,6 +274,8 @@ async def test_a_wrong_file_type_is_refused_in_chinese(console: TestClient, libr
     assert "这种文件不能导入：请上传 CSV/TXT（逗号分隔）、Excel（.xlsx 或 .xls）" in await answer.text()
     token, html = await preview(console, csrf, "书目.xlsx", b"PK\x03\x04 broken")  # right name, unreadable inside
     assert "无法导入：" in html and get_upload(library, token).state == State.FAILED
+    await post(console, f"/admin/imports/{token}/cancel", csrf)  # 删除这次上传
+    assert get_upload(library, token).state == State.CANCELLED
     assert counts(library) == (0, 0, 0)
 
 

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from core.imports.batches import PendingImport
+from core.imports.pending import stage_upload
 from core.library import Library
 from core.models import Item
 from core.staff import Role, add_staff
@@ -74,5 +76,35 @@ async def test_upload_a_csv_with_a_bad_row_and_accept_the_good_rows(console: Tes
             with library.uow() as uow:
                 assert uow.session.scalar(select(func.count()).select_from(Item)) == 3
             assert errors == []
+        finally:
+            await browser.close()
+
+
+async def test_a_long_preview_shows_its_progress_bar(console: TestClient, library: Library) -> None:
+    """A preview being worked out (here: staged, its worker not started, 4,200 of 10,000 rows read)."""
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    token = stage_upload(library, kind="catalogue", filename="馆藏10000.csv", data=csv_bytes(HEADER, ROWS),
+                         actor="wang")
+    with library.uow() as uow:
+        uow.session.execute(update(PendingImport).where(PendingImport.id == token).values(done=4200, total=10_000))
+        uow.commit()
+    async with async_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1366, "height": 600})
+            await page.goto(str(console.make_url(f"/admin/imports/{token}")))
+            await page.fill("input[name=username]", "wang")
+            await page.fill("input[name=password]", PASSWORD)
+            await page.keyboard.press("Enter")
+            bar = page.locator("#import-progress progress")
+            await bar.wait_for(timeout=10_000)
+            assert await bar.get_attribute("value") == "42"
+            assert "已读 4200 / 约 10000 行（42%）" in " ".join((await page.locator("#import-progress").inner_text()).split())
+            with library.uow() as uow:  # the page polls: the next figure shows without a reload
+                uow.session.execute(update(PendingImport).where(PendingImport.id == token).values(done=7000))
+                uow.commit()
+            await page.wait_for_function(
+                "document.querySelector('#import-progress progress').getAttribute('value') === '70'", timeout=10_000)
+            await page.screenshot(path=str(IMG / "imports-progress.png"))
         finally:
             await browser.close()
