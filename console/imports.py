@@ -76,7 +76,8 @@ async def _index(request: web.Request, *, error: str = "", status: int = 200,
     batches, waiting = await asyncio.to_thread(_history_and_waiting, library)
     return page(request, "imports/index.html",
                 {"error": error, "kind": kind, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-                 "batches": batches, "waiting": waiting, "State": State, "counts_text": counts_text, "local": _local, "base": BASE,
+                 "batches": batches, "waiting": waiting, "State": State, "counts_text": counts_text,
+                 "local": _local, "base": BASE,
                  "kind_names": KIND_NAMES, "expires_hours": int(EXPIRES_AFTER.total_seconds() // 3600)},
                 status=status)
 
@@ -121,7 +122,7 @@ async def upload(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{BASE}/{token}")
 
 
-async def _upload_or_404(request: web.Request) -> Any:
+async def _upload_or_404(request: web.Request) -> Upload:
     found = await asyncio.to_thread(get_upload, request.app[LIBRARY], request.match_info["token"])
     if found is None:
         raise web.HTTPNotFound(text=page(request, "imports/gone.html", {}).text,
