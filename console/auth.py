@@ -10,6 +10,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -24,6 +25,7 @@ SESSION_KEY = web.RequestKey("console_session", ActiveSession)
 ENDED_KEY = web.RequestKey("console_session_end", SessionEnd)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = (f"{PREFIX}/static/",)
+BODY_LIMIT = "console_body_limit"  # a view's attribute: the bytes it accepts (see accepts_body)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -78,6 +80,9 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
     """For /admin: find the session behind the cookie, refuse a state-changing request without its CSRF token."""
     if not request.path.startswith(PREFIX) or request.path.startswith(OPEN_PATHS):
         return await handler(request)
+    limit = getattr(request.match_info.handler, BODY_LIMIT, None)
+    if limit is not None:  # an upload route: a larger body than the app's client_max_size, for it alone
+        request = request.clone(client_max_size=limit)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         found = await asyncio.to_thread(current_session, request.app[LIBRARY], token, idle_timeout(request))
@@ -85,22 +90,62 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
             request[SESSION_KEY] = found
         else:
             request[ENDED_KEY] = found
+    form: Any = {}
     if request.method not in SAFE_METHODS:
         session = request.get(SESSION_KEY)
         if session is None and request.path == f"{PREFIX}/logout":
             return redirect(f"{PREFIX}/login")  # already signed out (idle, disabled): nothing to protect
         expected = session.csrf if session is not None else request.cookies.get(LOGIN_COOKIE)
-        form = await request.post() if request.content_type in ("application/x-www-form-urlencoded",
-                                                                 "multipart/form-data") else {}
+        form = await _form(request)
         sent = request.headers.get("X-CSRF-Token") or form.get("csrf")
         if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+            _close_uploads(form)
             raise forbidden("<p>这个页面已过期或来源不明（缺少安全校验码）。请回到"
                             f"<a href=\"{PREFIX}\">后台首页</a>重新操作。</p>")
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    finally:
+        _close_uploads(form)  # the same form the view read (aiohttp caches it)
     # An ended session's cookie is removed, unless this response (a sign-in) set a new one.
     if token and request.get(ENDED_KEY) is not None and SESSION_COOKIE not in response.cookies:
         response.del_cookie(SESSION_COOKIE, path=PREFIX)
     return response
+
+
+def _close_uploads(form: Any) -> None:
+    """Close the temporary files aiohttp spooled a multipart form's files into (even when refused)."""
+    for value in form.values():
+        if isinstance(value, web.FileField):
+            value.file.close()
+
+
+async def _form(request: web.Request) -> Any:
+    """The posted form (cached by aiohttp for the view), or {} for other bodies; too big → a Chinese 413."""
+    if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return {}
+    try:
+        return await request.post()
+    except web.HTTPRequestEntityTooLarge as exc:
+        size = request.client_max_size
+        shown = f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+        page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>文件太大</title>'
+                f'<link rel="stylesheet" href="{PREFIX}/static/vendor/simple.min.css"><main>'
+                f"<p>上传的文件太大了：最多 {shown}。请把文件拆成几个小文件分别上传。"
+                f'<a href="{PREFIX}">回到后台首页</a></p></main></html>')
+        raise web.HTTPRequestEntityTooLarge(max_size=size, actual_size=0, text=page,
+                                            headers={"Content-Type": "text/html; charset=utf-8"}) from exc
+
+
+def accepts_body(max_bytes: int) -> Callable[[Handler], Handler]:
+    """Let one view receive up to `max_bytes` (an upload); every other route keeps the app's limit.
+
+    Put it outermost (above the route decorator's handler): the guard reads it from the matched
+    handler before it reads the form.
+    """
+    def mark(view: Handler) -> Handler:
+        setattr(view, BODY_LIMIT, max_bytes)
+        return view
+    return mark
 
 
 def requires(area: Area) -> Callable[[Handler], Handler]:

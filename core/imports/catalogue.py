@@ -31,6 +31,7 @@ from core.library import Library
 from core.models import Item, ItemStatus, ItemType, Title
 
 Progress = Callable[[int], None]
+BeforeCommit = Callable[[Any, int], None]  # (the import's session, its ImportBatch id)
 IsbnDecision = Literal["ask", "separate", "existing"]
 
 
@@ -224,14 +225,16 @@ class _Catalogue:
 def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: str = "", sha256: str = "",
                      dry_run: bool = False, accept_partial: bool = False, actor: str = "cli",
                      same_isbn: IsbnDecision = "ask", decisions: Mapping[int, IsbnDecision] | None = None,
-                     progress: Progress | None = None) -> ImportReport:
+                     progress: Progress | None = None, before_commit: BeforeCommit | None = None) -> ImportReport:
     """Validate every row, plan the changes, and commit them in one transaction when allowed.
 
     Nothing is written when `dry_run`, or when some rows are bad and `accept_partial` is False.
     A row whose ISBN belongs to a title of another name is an IsbnConflict (a bad row) unless
     `decisions[line]` or `same_isbn` says "separate" (its own title under that ISBN) or
     "existing" (a copy of the title already holding it). Columns the file has and the importer
-    does not read (`rows.notes`) come first in `report.warnings`.
+    does not read (`rows.notes`) come first in `report.warnings`. `before_commit(session, batch_id)`
+    runs inside the transaction just before it commits (the console marks its upload accepted there,
+    so an upload is imported once); whatever it raises rolls the whole import back.
     """
     report = ImportReport("catalogue", dry_run=dry_run)
     seen: dict[str, int] = {}
@@ -259,6 +262,8 @@ def import_catalogue(library: Library, rows: Iterable[SourceRow], *, filename: s
         session.add(batch)
         session.flush()
         report.batch_id = batch.id
+        if before_commit is not None:
+            before_commit(session, batch.id)
         uow.commit()
         report.committed = True
     return report

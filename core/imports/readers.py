@@ -95,8 +95,13 @@ def validate(row: SourceRow, report: ImportReport, seen: dict[str, int], teacher
 
 def import_readers(library: Library, rows: Iterable[SourceRow], *, filename: str = "", sha256: str = "",
                    dry_run: bool = False, accept_partial: bool = False, teachers: bool = False,
-                   actor: str = "cli", progress: Progress | None = None) -> ImportReport:
-    """Validate, then apply inside one transaction; roll it back for a dry run or unaccepted bad rows."""
+                   actor: str = "cli", progress: Progress | None = None,
+                   before_commit: Callable[[Session, int], None] | None = None) -> ImportReport:
+    """Validate, then apply inside one transaction; roll it back for a dry run or unaccepted bad rows.
+
+    `before_commit(session, batch_id)` runs inside the transaction just before it commits (see
+    core.imports.catalogue.import_catalogue); whatever it raises rolls the import back.
+    """
     report = ImportReport("readers", dry_run=dry_run)
     seen: dict[str, int] = {}
     valid: list[PersonRow] = []
@@ -121,6 +126,8 @@ def import_readers(library: Library, rows: Iterable[SourceRow], *, filename: str
         uow.session.add(batch)
         uow.session.flush()
         report.batch_id = batch.id
+        if before_commit is not None:
+            before_commit(uow.session, batch.id)
         uow.commit()
         report.committed = True
     return report

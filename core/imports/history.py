@@ -1,0 +1,43 @@
+"""The import batches a library has committed (newest first) and the rows each one skipped."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.imports.batches import ImportBatch
+from core.library import Library
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One committed import: its file, when (UTC), who (a staff name, or "cli"), its counts."""
+
+    id: int
+    kind: str  # catalogue | readers
+    filename: str
+    at: datetime
+    actor: str
+    rows: int  # rows read from the file
+    counts: dict[str, int]  # as ImportReport.counts: titles_created, items_created, ...
+    rejected: list[tuple[int, str]]  # (line, reason) of every bad row skipped
+
+
+def _batch(row: ImportBatch) -> Batch:
+    return Batch(row.id, row.kind, row.filename, row.at, row.actor, row.rows, dict(row.counts or {}),
+                 [(int(line), str(reason)) for line, reason in (row.rejected or [])])
+
+
+def import_history(library: Library, *, limit: int = 100) -> list[Batch]:
+    """The newest `limit` import batches, newest first."""
+    with library.uow() as uow:
+        rows = uow.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()
+        return [_batch(row) for row in rows]
+
+
+def import_batch(library: Library, batch_id: int) -> Batch | None:
+    """One batch by id, or None."""
+    with library.uow() as uow:
+        row = uow.session.get(ImportBatch, batch_id)
+        return _batch(row) if row is not None else None
