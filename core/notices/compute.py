@@ -263,7 +263,7 @@ def activities(run: Run) -> None:
                 ids = [c[2] for c in classes if c[2] is not None]  # type: ignore[assignment]
             users += [(u, STAFF) for rid in ids for u in run.directory.own.get(rid, [])]
         run.add(f"activity:{act.id}", topics.ACTIVITIES, f"activity:{act.id}", dict.fromkeys(users),
-                texts.activity(act.title, act.body, act.starts_on), act.title[:40])
+                texts.activity(act.title, act.body, act.starts_on, act.place), act.title[:40])
 
 
 def term_end(run: Run) -> None:
