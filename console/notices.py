@@ -32,6 +32,7 @@ from core.notices.publishing import (
     activity_reach,
     check_activity,
     list_activities,
+    preview_reach,
     publish_activity,
 )
 from core.staff import Area
@@ -80,8 +81,10 @@ async def _page(request: web.Request, *, form: MultiMapping[Any] | None = None, 
                 preview: ActivityDraft | None = None, status: int = 200) -> web.Response:
     library: Library = request.app[LIBRARY]
     activities = await asyncio.to_thread(list_activities, library)
+    reach = await asyncio.to_thread(preview_reach, library, preview) if preview is not None else {}
     return page(request, "notices/activities.html", {
         "activities": activities, "values": _values(form), "errors": errors or {}, "preview": preview,
+        "reach": reach, "audience_names": AUDIENCE_NAMES,
         "grade_names": GRADE_NAMES, "states": STATES, "state_names": STATE_NAMES, "today": library.today(),
         "done": DONE.get(request.query.get("done", "")) if request.method == "GET" else "", "tab": "activities",
     }, status=status)

@@ -19,6 +19,7 @@ from core.notices import texts
 from core.notices.activities import AUDIENCES
 from core.notices.models import Activity
 from core.notices.outbox import STATES, Person, describe_users, state_of
+from core.notices.routing import PARENT, STAFF
 from core.school_calendar import CalendarInvalid, parse_day
 from core.staff import audit
 
@@ -111,6 +112,21 @@ def check_activity(library: Library, *, title: str, starts_on: str, place: str, 
     if errors or day is None:
         raise ActivityInvalid(errors)
     return ActivityDraft(title, day, place, body, tuple(sorted(set(chosen_grades))), tuple(names), frozenset(who))
+
+
+def preview_reach(library: Library, draft: ActivityDraft) -> dict[str, int]:
+    """How many bound accounts the job would send this draft to now, per audience (parent, staff): the
+    job's own selection (core.notices.compute.activity_users), so the preview and the job agree."""
+    from core.notices.compute import activity_users  # the job's module: loaded only when previewing
+    from core.notices.recipients import Directory
+
+    with library.read_uow() as uow:
+        users = activity_users(uow.session, Directory.load(uow.session), set(draft.grades), set(draft.classes),
+                               " ".join(draft.audience))
+    counts = {{"parents": PARENT, "teachers": STAFF}[a]: 0 for a in sorted(draft.audience)}
+    for _user, audience in users:
+        counts[audience] = counts.get(audience, 0) + 1
+    return counts
 
 
 @dataclass(frozen=True)

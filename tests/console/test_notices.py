@@ -105,6 +105,9 @@ async def test_librarian_previews_publishes_and_sees_whom_it_reached(
     assert preview is not None
     assert preview.group(1) == "【活动通知】亲子共读周（11月27日（周五），图书室）：请和孩子一起读一本书，周五带读书卡到图书室。"
     assert "家长和老师收到的通知（三年级）" in html
+    assert "现在发布会发给：家长3个微信账号、老师1个微信账号。" in html and 'id="no-parents"' not in html
+    status, html, _ = await post(console, f"{PAGE}/preview", {**FORM, "grades": ["6"]})
+    assert "现在发布会发给：家长0个微信账号、老师0个微信账号。" in html and 'id="no-parents"' in html
     with library.read_uow() as uow:
         assert uow.session.scalar(select(Activity.id)) is None  # a preview records nothing
 
