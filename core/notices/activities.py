@@ -33,11 +33,14 @@ def add_activity(library: Library, *, title: str, body: str, starts_on: date, gr
 
 @dataclass(frozen=True)
 class ActivityView:
+    """An upcoming activity as the chat lists it; `place` "" when none was given."""
+
     title: str
     body: str
     starts_on: date
     grades: tuple[int, ...]
     classes: tuple[str, ...]
+    place: str = ""
 
 
 def upcoming_activities(library: Library, *, grades: set[int] | None = None, classes: set[str] | None = None,
@@ -56,7 +59,7 @@ def upcoming_activities(library: Library, *, grades: set[int] | None = None, cla
             row_classes = tuple(row.classes.split())
             whole_school = not row_grades and not row_classes
             if everyone or whole_school or grades & set(row_grades) or classes & set(row_classes):
-                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes))
+                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes, row.place))
             if len(views) >= limit:
                 break
         return views
