@@ -210,28 +210,30 @@ class UnreachableUser:
 REASON_NAMES = {"unsubscribed": "已退订", "refused": "渠道拒收", "no_channel": "没有推送渠道"}
 
 
-def unreachable_users(library: Library, *, days: int = 30) -> list[UnreachableUser]:
+def unreachable_users(library: Library, *, days: int = 30, limit: int = 200) -> list[UnreachableUser]:
     """Users who stopped a kind of notice, users a channel refused, and users whose notices found no
-    channel in the last `days` days; refusals first, then no channel, then 退订; newest first in each."""
+    channel in the last `days` days; refusals first, then no channel, then 退订; newest first in each,
+    at most `limit` of each (a school where hundreds are unreachable has a set-up problem, not a list)."""
     since = library.now() - timedelta(days=days)
     with library.read_uow() as uow:
         session = uow.session
         refused = session.execute(select(Unreachable.user_id, Unreachable.channel, Unreachable.reason,
-                                         Unreachable.since).order_by(Unreachable.since.desc())).all()
+                                         Unreachable.since).order_by(Unreachable.since.desc()).limit(limit)).all()
         stopped: dict[str, list[Any]] = defaultdict(list)
         for user_id, topic, at in session.execute(select(Unsubscribed.user_id, Unsubscribed.topic,
                                                          Unsubscribed.since).order_by(Unsubscribed.since.desc())):
-            stopped[user_id].append((topic, at))
+            if len(stopped) < limit or user_id in stopped:
+                stopped[user_id].append((topic, at))
         lost = session.execute(
             select(OutboundMessage.user_id, func.count(), func.max(OutboundMessage.created_at))
             .where(OutboundMessage.kind == "push", OutboundMessage.status == SKIPPED,
                    OutboundMessage.last_error == NO_CHANNEL, OutboundMessage.created_at >= since)
-            .group_by(OutboundMessage.user_id)).all()
+            .group_by(OutboundMessage.user_id).order_by(func.max(OutboundMessage.created_at).desc())
+            .limit(limit)).all()
         people = describe_users(session, {r[0] for r in refused} | set(stopped) | {r[0] for r in lost})
     out = [UnreachableUser(people[u], "refused", f"{channel}：{reason_text(reason)}", at)
            for u, channel, reason, at in refused]
-    out += sorted((UnreachableUser(people[u], "no_channel", f"{n}条通知没有可用渠道", at) for u, n, at in lost),
-                  key=lambda x: x.since or since, reverse=True)
+    out += [UnreachableUser(people[u], "no_channel", f"{n}条通知没有可用渠道", at) for u, n, at in lost]
     out += [UnreachableUser(people[u], "unsubscribed", "、".join(LABELS.get(t, t) for t, _ in topics), topics[0][1])
             for u, topics in stopped.items()]
     return out
