@@ -110,12 +110,13 @@ async def _run(library: Library, settings: Settings, name: str, now: datetime, *
 @click.option("--title", required=True, help="e.g. 亲子共读周")
 @click.option("--body", required=True, help="One or two sentences: what, where, what to bring.")
 @click.option("--starts-on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD")
+@click.option("--place", default="", help="Where, e.g. 图书室 (shown in the push beside the date).")
 @click.option("--grade", "grades", multiple=True, type=click.IntRange(1, 9), help="Repeatable; none = all.")
 @click.option("--class", "classes", multiple=True, help="Class name, repeatable, e.g. 三年级2班.")
 @click.option("--audience", type=click.Choice(["parents", "teachers", "both"]), default="both", show_default=True)
 @click.option("--db", "db", default=None, envvar="SHUXIANG_DATABASE_URL", help=DB_HELP)
 @click.option("--demo", is_flag=True, help="The demo database.")
-def add_activity_command(title: str, body: str, starts_on: datetime, grades: tuple[int, ...],
+def add_activity_command(title: str, body: str, starts_on: datetime, place: str, grades: tuple[int, ...],
                          classes: tuple[str, ...], audience: str, db: str | None, demo: bool) -> None:
     """Record an activity; the `activities` job announces it to the chosen grades/classes."""
     from bot.bootstrap import build_settings
@@ -127,7 +128,7 @@ def add_activity_command(title: str, body: str, starts_on: datetime, grades: tup
     try:
         who = {"parents", "teachers"} if audience == "both" else {audience}
         activity_id = add_activity(library, title=title, body=body, starts_on=starts_on.date(), grades=list(grades),
-                                   classes=list(classes), audience=who)
+                                   classes=list(classes), audience=who, place=place)
     finally:
         library.close()
     click.echo(f"活动已登记（编号 {activity_id}），下一次 activities 任务会发出通知。")

@@ -55,6 +55,7 @@ NAV = (
     NavLink(f"{PREFIX}/rota/class", "本班借阅时间", Area.CLASS_LISTS, unless=Area.CALENDAR),
     NavLink(f"{PREFIX}/labels", "打印标签", Area.CATALOGUE),
     NavLink(f"{PREFIX}/imports", "导入", Area.IMPORTS),
+    NavLink(f"{PREFIX}/notices", "通知和活动", Area.NOTICES),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 

@@ -70,6 +70,7 @@ class OutboundMessage(Base):
     __table_args__ = (
         Index("ix_outbound_due", "next_attempt_at"),
         Index("ix_outbound_user", "channel", "user_id", "id"),
+        Index("ix_outbound_ref", "ref"),  # who an activity reached (console: /admin/notices/activity/<id>)
     )
 
 
@@ -429,6 +430,18 @@ def enqueue_in(conn: Connection | Session, messages: Sequence[NewMessage], *, no
     return len(conn.execute(stmt, rows).all())
 
 
+def requeue_failed(session: Session, message_id: int, now: datetime) -> bool:
+    """`OutboundQueue.retry_failed` in the caller's transaction (with its audit row): True if requeued.
+
+    The last error stays on the row until the next attempt replaces it; attempts restart at 0, so the
+    row gets the whole backoff again rather than one try before MAX_ATTEMPTS gives it up.
+    """
+    done = session.execute(update(OutboundMessage)
+                           .where(OutboundMessage.id == message_id, OutboundMessage.status == FAILED)
+                           .values(status=PENDING_STATUS, next_attempt_at=now, failed_at=None, attempts=0))
+    return done.rowcount == 1
+
+
 class OutboundQueue:
     """Messages to deliver later, one row per key; claim with a lease, then mark sent or failed."""
 
@@ -579,6 +592,17 @@ class OutboundQueue:
                     else:
                         values |= {"status": FAILED, "next_attempt_at": None, "failed_at": now}
                     session.execute(update(OutboundMessage).where(OutboundMessage.id == f.id).values(**values))
+
+    def retry_failed(self, message_id: int) -> bool:
+        """Put a given-up row back in the queue (the librarian's 重发): due now, attempts from 0.
+
+        Only a row that is `failed` now changes, so a second click (or a double-submitted form) finds
+        it pending and does nothing: True only for the call that requeued it.
+        """
+        with self._factory() as session:
+            done = requeue_failed(session, message_id, self._clock())
+            session.commit()
+        return done
 
     def mark_sent(self, message_id: int) -> None:
         """Delivered: never try again."""

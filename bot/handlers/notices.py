@@ -76,7 +76,8 @@ def upcoming(ctx: Context) -> str:
     lines = ["近期读书活动："]
     for i, act in enumerate(found, 1):
         body = f"：{act.body[:50]}" if act.body and act.body != act.title else ""
-        lines.append(f"{i}. {day(act.starts_on)} {act.title}{body}")
+        where = f"（{act.place}）" if act.place else ""
+        lines.append(f"{i}. {day(act.starts_on)} {act.title}{where}{body}")
     lines.append("不想收活动通知，可以发送“退订活动通知”。")
     return "\n".join(lines)
 

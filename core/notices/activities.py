@@ -14,7 +14,7 @@ AUDIENCES = {"parents", "teachers"}
 
 def add_activity(library: Library, *, title: str, body: str, starts_on: date, grades: list[int] | None = None,
                  classes: list[str] | None = None, audience: set[str] | None = None,
-                 announce_from: datetime | None = None) -> int:
+                 announce_from: datetime | None = None, place: str = "") -> int:
     """Record an activity (no grades and no classes = the whole school); returns its id."""
     audience = audience or set(AUDIENCES)
     if not title.strip() or not audience <= AUDIENCES:
@@ -22,7 +22,7 @@ def add_activity(library: Library, *, title: str, body: str, starts_on: date, gr
     if any(not 1 <= g <= 9 for g in grades or []):
         raise ValueError("grades are 1–9")
     with library.uow() as uow:
-        row = Activity(title=title.strip()[:100], body=body.strip(), starts_on=starts_on,
+        row = Activity(title=title.strip()[:100], body=body.strip(), starts_on=starts_on, place=place.strip()[:40],
                        grades=" ".join(str(g) for g in grades or []), classes=" ".join(classes or []),
                        audience=" ".join(sorted(audience)), announce_from=announce_from or library.now(),
                        created_at=library.now())
@@ -33,11 +33,14 @@ def add_activity(library: Library, *, title: str, body: str, starts_on: date, gr
 
 @dataclass(frozen=True)
 class ActivityView:
+    """An upcoming activity as the chat lists it; `place` "" when none was given."""
+
     title: str
     body: str
     starts_on: date
     grades: tuple[int, ...]
     classes: tuple[str, ...]
+    place: str = ""
 
 
 def upcoming_activities(library: Library, *, grades: set[int] | None = None, classes: set[str] | None = None,
@@ -56,7 +59,7 @@ def upcoming_activities(library: Library, *, grades: set[int] | None = None, cla
             row_classes = tuple(row.classes.split())
             whole_school = not row_grades and not row_classes
             if everyone or whole_school or grades & set(row_grades) or classes & set(row_classes):
-                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes))
+                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes, row.place))
             if len(views) >= limit:
                 break
         return views

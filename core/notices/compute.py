@@ -240,30 +240,38 @@ def new_books(run: Run) -> None:
                     texts.new_books(suits, reading_room=pupils_reading_room), "新书推荐")
 
 
+def activity_users(session: Session, directory: Directory, grades: set[int], chosen: set[str],
+                   audience: str) -> list[tuple[str, str]]:
+    """(user id, audience) of an activity's recipients, each once: the bound parents of active students in
+    the grades/classes, and teachers (every teacher for a whole-school activity, else the chosen classes'
+    class teachers). No grade and no class = the whole school. Used by the job and the console's preview."""
+    classes = [(cid, name, teacher) for cid, name, grade, teacher in session.execute(
+        select(SchoolClass.id, SchoolClass.name, SchoolClass.grade, SchoolClass.class_teacher_id))
+        if (not grades and not chosen) or grade in grades or name in chosen]
+    users: list[tuple[str, str]] = []
+    if "parents" in audience:
+        ids = [c[0] for c in classes]
+        students = session.scalars(select(Reader.id).where(Reader.class_id.in_(ids),
+                                                           Reader.status == ReaderStatus.ACTIVE))
+        users += [(u, PARENT) for sid in students for u in directory.parents.get(sid, [])]
+    if "teachers" in audience:
+        if not grades and not chosen:
+            ids = session.scalars(select(Reader.id).where(Reader.reader_type == ReaderType.TEACHER))
+        else:
+            ids = [c[2] for c in classes if c[2] is not None]  # type: ignore[assignment]
+        users += [(u, STAFF) for rid in ids for u in directory.own.get(rid, [])]
+    return list(dict.fromkeys(users))
+
+
 def activities(run: Run) -> None:
     """活动通知: announced once to the parents and/or teachers of the chosen grades or classes."""
     due = run.session.scalars(select(Activity).where(Activity.announce_from <= run.now,
                                                      Activity.starts_on >= run.today)).all()
     for act in due:
-        grades = {int(g) for g in act.grades.split()}
-        chosen = set(act.classes.split())
-        classes = [(cid, name, teacher) for cid, name, grade, teacher in run.session.execute(
-            select(SchoolClass.id, SchoolClass.name, SchoolClass.grade, SchoolClass.class_teacher_id))
-            if (not grades and not chosen) or grade in grades or name in chosen]
-        users: list[tuple[str, str]] = []
-        if "parents" in act.audience:
-            ids = [c[0] for c in classes]
-            students = run.session.scalars(select(Reader.id).where(Reader.class_id.in_(ids),
-                                                                   Reader.status == ReaderStatus.ACTIVE))
-            users += [(u, PARENT) for sid in students for u in run.directory.parents.get(sid, [])]
-        if "teachers" in act.audience:
-            if not grades and not chosen:
-                ids = run.session.scalars(select(Reader.id).where(Reader.reader_type == ReaderType.TEACHER))
-            else:
-                ids = [c[2] for c in classes if c[2] is not None]  # type: ignore[assignment]
-            users += [(u, STAFF) for rid in ids for u in run.directory.own.get(rid, [])]
-        run.add(f"activity:{act.id}", topics.ACTIVITIES, f"activity:{act.id}", dict.fromkeys(users),
-                texts.activity(act.title, act.body, act.starts_on), act.title[:40])
+        users = activity_users(run.session, run.directory, {int(g) for g in act.grades.split()},
+                               set(act.classes.split()), act.audience)
+        run.add(f"activity:{act.id}", topics.ACTIVITIES, f"activity:{act.id}", users,
+                texts.activity(act.title, act.body, act.starts_on, act.place), act.title[:40])
 
 
 def term_end(run: Run) -> None:

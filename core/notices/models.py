@@ -17,6 +17,7 @@ class Activity(Base):
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text, default="")  # one or two sentences: what, where, what to bring
     starts_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 图书室, 阅览室; "" = not said
     grades: Mapped[str] = mapped_column(String(60), default="")  # "3 4 5"
     classes: Mapped[str] = mapped_column(String(300), default="")  # "三年级2班 四年级1班"
     audience: Mapped[str] = mapped_column(String(30), default="parents teachers")

@@ -96,8 +96,10 @@ def grades(lo: int | None, hi: int | None) -> str:
     return f"适合{lo}年级" if lo == hi else f"适合{lo}–{hi}年级"
 
 
-def activity(title: str, body: str, starts_on: date) -> str:
-    return f"【活动通知】{title}（{md_week(starts_on)}）：{body.strip()}"
+def activity(title: str, body: str, starts_on: date, place: str = "") -> str:
+    """The 活动通知 a parent or teacher gets: title, the day (and the place when one is given), the text."""
+    where = f"，{place.strip()}" if place.strip() else ""
+    return f"【活动通知】{title}（{md_week(starts_on)}{where}）：{body.strip()}"
 
 
 def term_end(term_end_day: date, titles: Sequence[str], *, child: str | None) -> str:

@@ -44,12 +44,13 @@ async def test_parents_see_their_childrens_grade_and_whole_school_activities(lib
     add_guardian(library, "刘敏", child_id)
     accounts.bind(library, "wx-p", "S30201", "陈思雨", accounts.issue_code(library, "S30201", for_guardian=True))
     soon = today + timedelta(days=3)
-    activities.add_activity(library, title="三年级读书会", body="带一本最喜欢的书", starts_on=soon, grades=[3])
+    activities.add_activity(library, title="三年级读书会", body="带一本最喜欢的书", starts_on=soon, grades=[3],
+                            place="阅览室")
     activities.add_activity(library, title="五年级征文", body="", starts_on=soon, grades=[5])
     activities.add_activity(library, title="全校图书漂流", body="", starts_on=soon + timedelta(days=1))
     activities.add_activity(library, title="上个月的书展", body="", starts_on=today - timedelta(days=20))
     reply = await say("wx-p", "最近有什么读书活动")
-    assert "三年级读书会" in reply and "全校图书漂流" in reply
+    assert "三年级读书会（阅览室）：带一本最喜欢的书" in reply and "全校图书漂流" in reply
     assert "五年级征文" not in reply and "上个月的书展" not in reply
 
 
