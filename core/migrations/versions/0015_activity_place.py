@@ -1,7 +1,7 @@
 """activities.place: where an activity happens (issue 16, notices and activities)
 
 Revision ID: 0015
-Revises: 0013 (to be re-pointed at 0014 when the branches merge)
+Revises: 0014
 Create Date: 2026-11-30
 
 - activities.place: the place the librarian types with the activity (图书室, 阅览室, 操场); shown in the
@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-# Another part of issue 16 owns 0014; this branch does not have it yet. The lead re-points this at
-# "0014" when merging (a single head is checked by tests/test_migrations.py).
 down_revision = '0014'
 branch_labels = None
 depends_on = None
