@@ -16,8 +16,11 @@ from console.auth import PREFIX, console_guard
 from console.calendar import routes as calendar_routes
 from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
+from console.inventory import routes as inventory_routes
+from console.inventory_weeding import routes as weeding_routes
 from console.lists import routes as list_routes
 from console.readers import routes as readers_routes
+from console.registers import routes as registers_routes
 from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
@@ -45,6 +48,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(rota_routes)  # /admin/rota (issue 15: the class borrowing rota)
     app.router.add_routes(class_desk_routes)  # /admin/desk-class: 集体借阅 (issue 15)
     app.router.add_routes(targets_routes)  # /admin/lists/targets and /honours (issue 15)
+    app.router.add_routes([*weeding_routes, *inventory_routes, *registers_routes])  # issue 16: 清点, 剔旧, 登记帐
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

@@ -53,6 +53,9 @@ NAV = (
     NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
     NavLink(f"{PREFIX}/readers/my-class", "家长绑定码", Area.CLASS_LISTS, unless=Area.READERS),
     NavLink(f"{PREFIX}/rota/class", "本班借阅时间", Area.CLASS_LISTS, unless=Area.CALENDAR),
+    NavLink(f"{PREFIX}/inventory", "清点", Area.INVENTORY),
+    NavLink(f"{PREFIX}/inventory/open", "清点扫描", Area.INVENTORY_SCAN, unless=Area.INVENTORY),
+    NavLink(f"{PREFIX}/registers", "登记帐", Area.REGISTERS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, insert, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.catalogue import bump_catalogue_version
@@ -90,12 +90,38 @@ def start_inventory(library: Library, name: str, location: str = "") -> int:
         return session.id
 
 
+def start_stock_take(library: Library, name: str, location: str = "") -> tuple[int, bool]:
+    """Open a stock-take unless one with this name and scope is open already (a form sent twice).
+
+    Returns (id, True if it was started now). `location` is a prefix of the copies' locations
+    ("二楼" covers 二楼A架 and 二楼B架); "" is the whole library.
+    """
+    name, location = name.strip()[:100], location.strip()[:100]
+    with library.uow() as uow:
+        found = uow.session.scalar(select(InventorySession.id).where(
+            InventorySession.name == name, InventorySession.location == location,
+            InventorySession.closed_at.is_(None)))
+    if found is not None:
+        return found, False
+    return start_inventory(library, name, location), True
+
+
+class InventoryClosed(LookupError):
+    """The stock-take is closed: it takes no more scans (its result stays readable)."""
+
+
 def record_scans(library: Library, session_id: int, barcodes: Iterable[str], shelf: str = "") -> tuple[int, int]:
-    """Store scanned barcodes (blank lines ignored); returns (new, already scanned)."""
+    """Store scanned barcodes (blank lines ignored); returns (new, already scanned).
+
+    Raises LookupError for an unknown stock-take and InventoryClosed for a closed one.
+    """
     with library.uow() as uow:
         s = uow.session
-        if s.get(InventorySession, session_id) is None:
+        inv = s.get(InventorySession, session_id, with_for_update=True)
+        if inv is None:
             raise LookupError(f"没有第{session_id}次清点")
+        if inv.closed_at is not None:
+            raise InventoryClosed(f"第{session_id}次清点“{inv.name}”已结束，不能再扫描")
         seen = set(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id)))
         rows, repeated, now = [], 0, library.now()
         for raw in barcodes:
@@ -112,6 +138,98 @@ def record_scans(library: Library, session_id: int, barcodes: Iterable[str], she
             s.execute(insert(InventoryScan), rows)
         uow.commit()
         return len(rows), repeated
+
+
+def close_inventory(library: Library, session_id: int) -> bool:
+    """End a stock-take: it takes no more scans; its result stays readable.
+
+    Returns True if this call closed it, False if it was already closed (a second click changes
+    nothing). Raises LookupError for an unknown stock-take.
+    """
+    with library.uow() as uow:
+        inv = uow.session.get(InventorySession, session_id, with_for_update=True)
+        if inv is None:
+            raise LookupError(f"没有第{session_id}次清点")
+        if inv.closed_at is not None:
+            return False
+        inv.closed_at = library.now()
+        uow.commit()
+        return True
+
+
+@dataclass(frozen=True)
+class InventorySummary:
+    """One stock-take in the list: times are UTC instants; `scanned` counts distinct barcodes."""
+
+    id: int
+    name: str
+    location: str
+    started_at: datetime
+    closed_at: datetime | None
+    scanned: int
+
+    @property
+    def is_open(self) -> bool:
+        """Whether it still takes scans."""
+        return self.closed_at is None
+
+
+def list_inventories(library: Library, *, open_only: bool = False) -> list[InventorySummary]:
+    """The stock-takes, newest first (only the open ones with `open_only`)."""
+    with library.read_uow() as uow:
+        counts = (select(InventoryScan.session_id, func.count().label("n"))
+                  .group_by(InventoryScan.session_id).subquery())
+        query = (select(InventorySession, func.coalesce(counts.c.n, 0))
+                 .outerjoin(counts, counts.c.session_id == InventorySession.id)
+                 .order_by(InventorySession.id.desc()))
+        if open_only:
+            query = query.where(InventorySession.closed_at.is_(None))
+        return [InventorySummary(inv.id, inv.name, inv.location, inv.started_at, inv.closed_at, int(n))
+                for inv, n in uow.session.execute(query)]
+
+
+def inventory_summary(library: Library, session_id: int) -> InventorySummary:
+    """One stock-take's header; raises LookupError when there is none with this id."""
+    for found in list_inventories(library):
+        if found.id == session_id:
+            return found
+    raise LookupError(f"没有第{session_id}次清点")
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """What one scan found: kind is found | misplaced | unexpected | repeated.
+
+    `where` is the copy's own location (misplaced) and `why` the reason it should not be on a shelf.
+    """
+
+    barcode: str
+    kind: str
+    title: str = ""
+    where: str = ""
+    why: str = ""
+
+
+def scan_one(library: Library, session_id: int, barcode: str, shelf: str = "") -> tuple[ScanVerdict, StockTake]:
+    """Record one scanned barcode and return what it was, with the stock-take as it now stands.
+
+    Raises LookupError (unknown stock-take) and InventoryClosed (closed) before writing anything.
+    """
+    code = normalise_barcode(barcode)
+    new, _ = record_scans(library, session_id, [code], shelf)
+    result = stock_take(library, session_id)
+    if not new:
+        return ScanVerdict(code, "repeated"), result
+    for found, title, why in result.unexpected:
+        if found == code:
+            return ScanVerdict(code, "unexpected", title, why=why), result
+    for copy, _where in result.misplaced:
+        if copy.barcode == code:
+            return ScanVerdict(code, "misplaced", copy.title, where=copy.location), result
+    with library.read_uow() as uow:
+        title = uow.session.scalar(select(Title.title).join(Item, Item.title_id == Title.id)
+                                   .where(Item.barcode == code)) or ""
+    return ScanVerdict(code, "found", title), result
 
 
 def _in_scope(location: str, scope: str) -> bool:
@@ -205,3 +323,14 @@ def weed(library: Library, barcodes: Iterable[str], reason: str, *, batch: str =
             bump_catalogue_version(s)
             uow.commit()
     return result
+
+
+def shelf_locations(library: Library) -> list[str]:
+    """The copies' distinct locations (馆藏地/书架), sorted: the choices for a scope or a current shelf."""
+    with library.read_uow() as uow:
+        return sorted(loc for loc in uow.session.scalars(select(Item.location).distinct()) if loc)
+
+
+def inventory_state(library: Library, session_id: int) -> tuple[InventorySummary, StockTake]:
+    """A stock-take's header and its result as it stands; raises LookupError for an unknown id."""
+    return inventory_summary(library, session_id), stock_take(library, session_id)
