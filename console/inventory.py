@@ -117,7 +117,7 @@ def _number(request: web.Request) -> int:
 
 async def _state(request: web.Request, number: int) -> tuple[Any, StockTake]:
     try:
-        return await asyncio.to_thread(inventory_state, request.app[LIBRARY], number)
+        return await asyncio.to_thread(inventory_state, request.app[LIBRARY], number, missing_limit=SHOWN)
     except LookupError:
         raise web.HTTPNotFound(text="没有这次清点。") from None
 
@@ -161,7 +161,7 @@ async def scan(request: web.Request) -> web.Response:
         message = "请扫书的条码。" if not code else "条码看不懂（太长或含空格），请重新扫描。"
         return _render(request, summary, result, said=(message, True), shelf=shelf, status=400)
     try:
-        verdict, result = await asyncio.to_thread(scan_one, library, number, code, shelf)
+        verdict, result = await asyncio.to_thread(scan_one, library, number, code, shelf, missing_limit=SHOWN)
     except InventoryClosed:
         summary, result = await _state(request, number)
         _closed_for_helper(request, summary)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, insert, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.catalogue import bump_catalogue_version
@@ -78,6 +78,7 @@ class StockTake:
     missing: list[CopyLine] = field(default_factory=list)
     misplaced: list[tuple[CopyLine, str]] = field(default_factory=list)  # (copy, shelf it was found on)
     unexpected: list[tuple[str, str, str]] = field(default_factory=list)  # (barcode, title, why)
+    missing_total: int = 0  # every missing copy, also when `missing` was cut short
 
 
 def start_inventory(library: Library, name: str, location: str = "") -> int:
@@ -122,17 +123,18 @@ def record_scans(library: Library, session_id: int, barcodes: Iterable[str], she
             raise LookupError(f"没有第{session_id}次清点")
         if inv.closed_at is not None:
             raise InventoryClosed(f"第{session_id}次清点“{inv.name}”已结束，不能再扫描")
-        seen = set(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id)))
+        codes = [code[:40] for code in (normalise_barcode(raw) for raw in barcodes) if code]
+        seen: set[str] = set()
+        for i in range(0, len(codes), 500):  # only these codes: a scan need not load the 30,000 before it
+            seen.update(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id,
+                                                                      InventoryScan.barcode.in_(codes[i:i + 500]))))
         rows, repeated, now = [], 0, library.now()
-        for raw in barcodes:
-            barcode = normalise_barcode(raw)
-            if not barcode:
-                continue
+        for barcode in codes:
             if barcode in seen:
                 repeated += 1
                 continue
             seen.add(barcode)
-            rows.append({"session_id": session_id, "barcode": barcode[:40], "shelf": shelf.strip(),
+            rows.append({"session_id": session_id, "barcode": barcode, "shelf": shelf.strip(),
                          "scanned_at": now})
         if rows:
             s.execute(insert(InventoryScan), rows)
@@ -210,14 +212,15 @@ class ScanVerdict:
     why: str = ""
 
 
-def scan_one(library: Library, session_id: int, barcode: str, shelf: str = "") -> tuple[ScanVerdict, StockTake]:
+def scan_one(library: Library, session_id: int, barcode: str, shelf: str = "", *,
+             missing_limit: int | None = None) -> tuple[ScanVerdict, StockTake]:
     """Record one scanned barcode and return what it was, with the stock-take as it now stands.
 
     Raises LookupError (unknown stock-take) and InventoryClosed (closed) before writing anything.
     """
     code = normalise_barcode(barcode)
     new, _ = record_scans(library, session_id, [code], shelf)
-    result = stock_take(library, session_id)
+    result = stock_take(library, session_id, missing_limit=missing_limit)
     if not new:
         return ScanVerdict(code, "repeated"), result
     for found, title, why in result.unexpected:
@@ -236,35 +239,47 @@ def _in_scope(location: str, scope: str) -> bool:
     return not scope or location == scope or location.startswith(scope)
 
 
-def stock_take(library: Library, session_id: int) -> StockTake:
-    """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected."""
-    with library.uow() as uow:
+def stock_take(library: Library, session_id: int, *, missing_limit: int | None = None) -> StockTake:
+    """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected.
+
+    Counted in the database, so a scan into a whole-library stock-take stays quick on a large
+    collection: `missing` holds at most `missing_limit` copies (by location, 索书号, barcode; None =
+    all) while `missing_total` counts them all. Raises LookupError for an unknown stock-take.
+    """
+    with library.read_uow() as uow:
         s = uow.session
         inv = s.get(InventorySession, session_id)
         if inv is None:
             raise LookupError(f"没有第{session_id}次清点")
         name, scope = inv.name, inv.location
-        scans = dict(s.execute(select(InventoryScan.barcode, InventoryScan.shelf)
-                               .where(InventoryScan.session_id == session_id)).all())
-        copies = {row.barcode: CopyLine(row.barcode, row.title, row.call_number, row.location, row.status.value)
-                  for row in s.execute(select(Item.barcode, Title.title, Item.call_number, Item.location,
-                                              Item.status).join(Title, Title.id == Item.title_id))}
-    result = StockTake(session_id, name, scanned=len(scans))
-    for barcode, copy in copies.items():
-        if _in_scope(copy.location, scope) and copy.status in ON_SHELF:
-            result.expected += 1
-            if barcode not in scans:
-                result.missing.append(copy)
-    for barcode, shelf in scans.items():
-        copy = copies.get(barcode)
-        why = _unexpected(copy, scope)
-        if why:
-            result.unexpected.append((barcode, copy.title if copy else "", why))
-            continue
-        result.found += 1
-        if shelf and copy is not None and shelf != copy.location:
-            result.misplaced.append((copy, shelf))
-    result.missing.sort(key=lambda c: (c.location, c.call_number, c.barcode))
+        in_scope = Item.location.startswith(scope, autoescape=True)
+        expected_q = and_(in_scope, Item.status.in_(ON_SHELF))
+        scan = InventoryScan
+        scanned_here = exists().where(scan.session_id == session_id, scan.barcode == Item.barcode)
+        result = StockTake(session_id, name)
+        result.scanned = s.scalar(select(func.count()).select_from(scan).where(scan.session_id == session_id)) or 0
+        result.expected = s.scalar(select(func.count()).select_from(Item).where(expected_q)) or 0
+        result.missing_total = s.scalar(select(func.count()).select_from(Item)
+                                        .where(expected_q, ~scanned_here)) or 0
+        missing = (select(Item.barcode, Title.title, Item.call_number, Item.location, Item.status)
+                   .join(Title, Title.id == Item.title_id).where(expected_q, ~scanned_here)
+                   .order_by(Item.location, Item.call_number, Item.barcode))
+        if missing_limit is not None:
+            missing = missing.limit(missing_limit)
+        result.missing = [CopyLine(b, t, cn, loc, st.value) for b, t, cn, loc, st in s.execute(missing)]
+        # Scans of copies that should not be on a shelf here: unknown, not on the shelf, or out of scope.
+        odd = (select(scan.barcode, Title.title, Item.call_number, Item.location, Item.status)
+               .outerjoin(Item, Item.barcode == scan.barcode).outerjoin(Title, Title.id == Item.title_id)
+               .where(scan.session_id == session_id, or_(Item.id.is_(None), ~expected_q)).order_by(scan.id))
+        for barcode, title, call_number, location, status in s.execute(odd):
+            copy = None if status is None else CopyLine(barcode, title, call_number, location, status.value)
+            result.unexpected.append((barcode, title or "", _unexpected(copy, scope)))
+        placed = (select(Item.barcode, Title.title, Item.call_number, Item.location, Item.status, scan.shelf)
+                  .join(Item, Item.barcode == scan.barcode).join(Title, Title.id == Item.title_id)
+                  .where(scan.session_id == session_id, expected_q, scan.shelf != "", scan.shelf != Item.location)
+                  .order_by(scan.id))
+        result.misplaced = [(CopyLine(b, t, cn, loc, st.value), shelf) for b, t, cn, loc, st, shelf in s.execute(placed)]
+    result.found = result.scanned - len(result.unexpected)
     return result
 
 
@@ -331,6 +346,7 @@ def shelf_locations(library: Library) -> list[str]:
         return sorted(loc for loc in uow.session.scalars(select(Item.location).distinct()) if loc)
 
 
-def inventory_state(library: Library, session_id: int) -> tuple[InventorySummary, StockTake]:
-    """A stock-take's header and its result as it stands; raises LookupError for an unknown id."""
-    return inventory_summary(library, session_id), stock_take(library, session_id)
+def inventory_state(library: Library, session_id: int, *,
+                    missing_limit: int | None = None) -> tuple[InventorySummary, StockTake]:
+    """A stock-take's header and its result as it stands (see stock_take); LookupError for an unknown id."""
+    return inventory_summary(library, session_id), stock_take(library, session_id, missing_limit=missing_limit)

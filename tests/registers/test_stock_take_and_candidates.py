@@ -36,6 +36,8 @@ def test_a_closed_stock_take_takes_no_scans_and_keeps_its_result(library: Librar
     result = stock_take(library, number)
     assert (result.expected, result.found, [c.barcode for c in result.missing]) == (2, 1, [copies[1]])
     assert list_inventories(library, open_only=True) == []
+    cut = stock_take(library, number, missing_limit=0)
+    assert (cut.missing, cut.missing_total) == ([], 1)  # the page lists a few; the count stays whole
     assert start_stock_take(library, "期末", "二楼")[1] is True  # the old one is closed: a new one starts
     with pytest.raises(LookupError):
         close_inventory(library, 999)
