@@ -84,3 +84,21 @@ def test_a_loan_within_the_years_takes_a_copy_off_the_idle_list(library: Library
     assert found.idle == []
     assert known.a[2] not in [c.barcode for c in found.surplus]  # 草房子 was lent once: more than 0
     assert known.a[2] in [c.barcode for c in weeding_candidates(library, CandidateRules(copies=1, loans=1)).surplus]
+
+
+def test_two_helpers_scanning_the_same_copy_at_once_record_it_once(library: Library) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    _, copies = add_title(library, "草房子", copies=1)
+    number, _ = start_stock_take(library, "清点", "")
+    barrier = Barrier(6)
+
+    def scan() -> tuple[int, int]:
+        barrier.wait()
+        return record_scans(library, number, [copies[0]], "二楼A架")
+
+    with ThreadPoolExecutor(6) as pool:
+        results = [f.result() for f in [pool.submit(scan) for _ in range(6)]]
+    assert sorted(results) == [(0, 1)] * 5 + [(1, 0)]
+    assert stock_take(library, number).scanned == 1
