@@ -30,7 +30,7 @@ async def test_a_stock_take_of_a_small_shelf_in_chromium(console: TestClient, li
     _, a = add_title(library, "草房子", "曹文轩", copies=3)  # 二楼A架
     _, c = add_title(library, "城南旧事", "林海音", copies=1)
     with library.uow() as uow:
-        uow.session.execute(update(Item).where(Item.barcode == c[0]).values(location="二楼B架"))
+        uow.session.execute(update(Item).where(Item.barcode == c[0]).values(location="二楼B架", condition_note="缺页"))
         uow.commit()
     add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
     async with async_api.async_playwright() as pw:
@@ -103,8 +103,10 @@ async def test_a_stock_take_of_a_small_shelf_in_chromium(console: TestClient, li
                 await page.click("#download-xlsx")
             assert (await download.value).suggested_filename.endswith(".xlsx")
 
-            await page.goto(str(console.make_url("/admin/inventory/candidates")))
+            await page.goto(str(console.make_url("/admin/inventory/candidates?copies=1")))
             await page.locator("h1", has_text="剔旧候选").wait_for(timeout=10_000)
+            assert await page.locator("#surplus tbody tr").count() == 2  # 草房子: two left, lent never
+            assert c[0] in await page.locator("#damaged").inner_text()
             await page.screenshot(path=str(IMG / "inventory-candidates.png"), full_page=True)
             assert errors == []
         finally:
