@@ -68,6 +68,8 @@ async def test_a_stock_take_of_one_shelf_from_start_to_weeding(console: TestClie
     assert "属于三楼B架，不在本次清点范围" in unexpected and count(unexpected, "unexpected") == 1
     repeated = await (await console.post(f"{path}/scan", data={"csrf": csrf, "scan": a[0]}, headers=HX)).text()
     assert "已经扫过了" in repeated and count(repeated, "scanned") == 3
+    plain = await console.post(f"{path}/scan", data={"csrf": csrf, "scan": a[0]})  # no JavaScript: the whole page
+    assert "<html" in await plain.text() and "已经扫过了" in await plain.text()
     empty = await console.post(f"{path}/scan", data={"csrf": csrf, "scan": " "}, headers=HX)
     assert empty.status == 400 and "请扫书的条码" in await empty.text()
 
