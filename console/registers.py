@@ -44,16 +44,20 @@ def classes_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
 
 
 def general_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
-    """总括帐: per year added (本年增加), written off (本年注销), balance (结存), counts and yuan."""
+    """总括帐: per year 上年结存, 本年增加, 本年注销, 结存 (copies and yuan), and the totals since the first year."""
     as_of = period.as_of(library.today())
     lines = reg.general_ledger(library, as_of)
-    rows: list[list[object]] = [[str(y.year), y.added, y.added_fen, y.withdrawn, y.withdrawn_fen, y.balance,
-                                 y.balance_fen] for y in lines]
+    rows: list[list[object]] = [[str(y.year), y.opening, y.opening_fen, y.added, y.added_fen, y.withdrawn,
+                                 y.withdrawn_fen, y.balance, y.balance_fen] for y in lines]
+    if lines:
+        rows.append(["合计", None, None, sum(y.added for y in lines), sum(y.added_fen for y in lines),
+                     sum(y.withdrawn for y in lines), sum(y.withdrawn_fen for y in lines), lines[-1].balance,
+                     lines[-1].balance_fen])
     return [Table(f"总括帐（截至{as_of.isoformat()}）",
-                  (Column("年度"), Column("本年增加（册）", INT), Column("增加金额（元）", YUAN),
-                   Column("本年注销（册）", INT), Column("注销金额（元）", YUAN), Column("结存（册）", INT),
-                   Column("结存金额（元）", YUAN)), rows, note="按入藏日期和注销日期所在的年份（北京时间）。",
-                  empty="还没有入藏的书。")]
+                  (Column("年度"), Column("上年结存（册）", INT), Column("上年结存金额（元）", YUAN),
+                   Column("本年增加（册）", INT), Column("增加金额（元）", YUAN), Column("本年注销（册）", INT),
+                   Column("注销金额（元）", YUAN), Column("结存（册）", INT), Column("结存金额（元）", YUAN)), rows,
+                  note="按入藏日期和注销日期所在的年份（北京时间）；最后一年算到截至那天。", empty="还没有入藏的书。")]
 
 
 def acquisitions_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:

@@ -120,6 +120,16 @@ class YearLine:
     balance: int
     balance_fen: int
 
+    @property
+    def opening(self) -> int:
+        """上年结存: copies on the books when the year began."""
+        return self.balance - self.added + self.withdrawn
+
+    @property
+    def opening_fen(self) -> int:
+        """上年结存 in fen."""
+        return self.balance_fen - self.added_fen + self.withdrawn_fen
+
 
 def general_ledger(library: Library, as_of: date) -> list[YearLine]:
     """总括帐 up to the end of `as_of`: one line per calendar year (school time) from the first accession.

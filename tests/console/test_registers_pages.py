@@ -42,7 +42,8 @@ async def test_the_classified_and_general_ledgers_as_pages_and_workbooks(console
     spring = next(iter((await sheet_rows(console, "/admin/registers/classes?term=2025春季学期&format=xlsx")).values()))
     assert spring[-1] == ("合计", None, 1, 3, 75)
     general = next(iter((await sheet_rows(console, "/admin/registers/general?format=xlsx")).values()))
-    assert general[1:] == [("2025", 3, 75, 0, 0, 3, 75), ("2026", 4, 130, 1, 25, 6, 180)]
+    assert general[1:] == [("2025", 0, 0, 3, 75, 0, 0, 3, 75), ("2026", 3, 75, 4, 130, 1, 25, 6, 180),
+                           ("合计", None, None, 7, 205, 1, 25, 6, 180)]
 
 
 async def test_acquisitions_weeding_repairs_and_charges(console: TestClient, library: Library) -> None:

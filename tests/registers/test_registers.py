@@ -42,6 +42,7 @@ def test_the_general_ledger_adds_and_writes_off_by_year_and_its_balance_matches(
     build(library)
     assert general_ledger(library, TODAY) == [YearLine(2025, 3, 7500, 0, 0, 3, 7500),
                                               YearLine(2026, 4, 13000, 1, 2500, 6, 18000)]
+    assert [(y.opening, y.opening_fen) for y in general_ledger(library, TODAY)] == [(0, 0), (3, 7500)]
     total = classified_ledger(library, TODAY)
     assert (sum(c.copies for c in total), sum(c.value_fen for c in total)) == (6, 18000)
     assert general_ledger(library, date(2025, 6, 1)) == [YearLine(2025, 3, 7500, 0, 0, 3, 7500)]
