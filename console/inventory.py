@@ -112,7 +112,10 @@ async def open_list(request: web.Request) -> web.Response:
 
 
 def _number(request: web.Request) -> int:
-    return int(request.match_info["number"])
+    number = int(request.match_info["number"])
+    if number > 2**31 - 1:  # past any id: PostgreSQL would refuse the query itself
+        raise web.HTTPNotFound(text="没有这次清点。")
+    return number
 
 
 async def _state(request: web.Request, number: int) -> tuple[Any, StockTake]:

@@ -93,6 +93,8 @@ async def test_a_stock_take_of_one_shelf_from_start_to_weeding(console: TestClie
 
 async def test_starting_without_a_name_says_which_field(console: TestClient, library: Library) -> None:
     csrf = await signed(console, library)
+    for number in ("999", "99999999999999999999"):
+        assert (await console.get(f"/admin/inventory/{number}")).status == 404
     response = await console.post("/admin/inventory", data={"csrf": csrf, "name": " ", "location": "二楼"})
     assert response.status == 400 and "请给这次清点起个名字" in await response.text()
     assert list_inventories(library) == []
