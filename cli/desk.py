@@ -431,6 +431,23 @@ def inventory_report(session_id: int, db_url: str) -> None:
         click.echo(f"  异常 {barcode}{'《' + title + '》' if title else ''}：{why}")
 
 
+@inventory.command("close")
+@click.argument("session_id", type=int)
+@_db_option
+def inventory_close(session_id: int, db_url: str) -> None:
+    """结束清点：之后不再接受扫描，结果仍可用 report 查看。"""
+    from core.inventory import close_inventory
+
+    library = Library.open(db_url, clock=system_clock)
+    try:
+        closed = close_inventory(library, session_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        library.close()
+    click.echo(f"第{session_id}次清点" + ("已结束。" if closed else "之前已经结束了。") + f"结果：shuxiang inventory report {session_id}")
+
+
 @inventory.command("weed")
 @click.argument("barcodes", nargs=-1)
 @click.option("--reason", required=True, help="剔除原因，如：破损无法修补、内容过时、丢失注销。")

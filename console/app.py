@@ -17,10 +17,13 @@ from console.calendar import routes as calendar_routes
 from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.imports import routes as imports_routes
+from console.inventory import routes as inventory_routes
+from console.inventory_weeding import routes as weeding_routes
 from console.labels import routes as labels_routes
 from console.lists import routes as list_routes
 from console.notices import ROUTES as notices_routes
 from console.readers import routes as readers_routes
+from console.registers import routes as registers_routes
 from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
@@ -51,6 +54,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(labels_routes)  # /admin/labels: spine and barcode labels, reader cards (issue 16)
     app.router.add_routes(imports_routes)  # /admin/imports (issue 16: imports in the browser)
     app.router.add_routes(notices_routes)  # /admin/notices: activities, outbox, push preferences (issue 16)
+    app.router.add_routes([*weeding_routes, *inventory_routes, *registers_routes])  # issue 16: 清点, 剔旧, 登记帐
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

@@ -56,6 +56,9 @@ NAV = (
     NavLink(f"{PREFIX}/labels", "打印标签", Area.CATALOGUE),
     NavLink(f"{PREFIX}/imports", "导入", Area.IMPORTS),
     NavLink(f"{PREFIX}/notices", "通知和活动", Area.NOTICES),
+    NavLink(f"{PREFIX}/inventory", "清点", Area.INVENTORY),
+    NavLink(f"{PREFIX}/inventory/open", "清点扫描", Area.INVENTORY_SCAN, unless=Area.INVENTORY),
+    NavLink(f"{PREFIX}/registers", "登记帐", Area.REGISTERS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, insert, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, and_, exists, func, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.catalogue import bump_catalogue_version
@@ -78,6 +78,7 @@ class StockTake:
     missing: list[CopyLine] = field(default_factory=list)
     misplaced: list[tuple[CopyLine, str]] = field(default_factory=list)  # (copy, shelf it was found on)
     unexpected: list[tuple[str, str, str]] = field(default_factory=list)  # (barcode, title, why)
+    missing_total: int = 0  # every missing copy, also when `missing` was cut short
 
 
 def start_inventory(library: Library, name: str, location: str = "") -> int:
@@ -90,23 +91,50 @@ def start_inventory(library: Library, name: str, location: str = "") -> int:
         return session.id
 
 
+def start_stock_take(library: Library, name: str, location: str = "") -> tuple[int, bool]:
+    """Open a stock-take unless one with this name and scope is open already (a form sent twice).
+
+    Returns (id, True if it was started now). `location` is a prefix of the copies' locations
+    ("二楼" covers 二楼A架 and 二楼B架); "" is the whole library.
+    """
+    name, location = name.strip()[:100], location.strip()[:100]
+    with library.uow() as uow:
+        found = uow.session.scalar(select(InventorySession.id).where(
+            InventorySession.name == name, InventorySession.location == location,
+            InventorySession.closed_at.is_(None)))
+    if found is not None:
+        return found, False
+    return start_inventory(library, name, location), True
+
+
+class InventoryClosed(LookupError):
+    """The stock-take is closed: it takes no more scans (its result stays readable)."""
+
+
 def record_scans(library: Library, session_id: int, barcodes: Iterable[str], shelf: str = "") -> tuple[int, int]:
-    """Store scanned barcodes (blank lines ignored); returns (new, already scanned)."""
+    """Store scanned barcodes (blank lines ignored); returns (new, already scanned).
+
+    Raises LookupError for an unknown stock-take and InventoryClosed for a closed one.
+    """
     with library.uow() as uow:
         s = uow.session
-        if s.get(InventorySession, session_id) is None:
+        inv = s.get(InventorySession, session_id, with_for_update=True)
+        if inv is None:
             raise LookupError(f"没有第{session_id}次清点")
-        seen = set(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id)))
+        if inv.closed_at is not None:
+            raise InventoryClosed(f"第{session_id}次清点“{inv.name}”已结束，不能再扫描")
+        codes = [code[:40] for code in (normalise_barcode(raw) for raw in barcodes) if code]
+        seen: set[str] = set()
+        for i in range(0, len(codes), 500):  # only these codes: a scan need not load the 30,000 before it
+            seen.update(s.scalars(select(InventoryScan.barcode).where(InventoryScan.session_id == session_id,
+                                                                      InventoryScan.barcode.in_(codes[i:i + 500]))))
         rows, repeated, now = [], 0, library.now()
-        for raw in barcodes:
-            barcode = normalise_barcode(raw)
-            if not barcode:
-                continue
+        for barcode in codes:
             if barcode in seen:
                 repeated += 1
                 continue
             seen.add(barcode)
-            rows.append({"session_id": session_id, "barcode": barcode[:40], "shelf": shelf.strip(),
+            rows.append({"session_id": session_id, "barcode": barcode, "shelf": shelf.strip(),
                          "scanned_at": now})
         if rows:
             s.execute(insert(InventoryScan), rows)
@@ -114,39 +142,144 @@ def record_scans(library: Library, session_id: int, barcodes: Iterable[str], she
         return len(rows), repeated
 
 
+def close_inventory(library: Library, session_id: int) -> bool:
+    """End a stock-take: it takes no more scans; its result stays readable.
+
+    Returns True if this call closed it, False if it was already closed (a second click changes
+    nothing). Raises LookupError for an unknown stock-take.
+    """
+    with library.uow() as uow:
+        inv = uow.session.get(InventorySession, session_id, with_for_update=True)
+        if inv is None:
+            raise LookupError(f"没有第{session_id}次清点")
+        if inv.closed_at is not None:
+            return False
+        inv.closed_at = library.now()
+        uow.commit()
+        return True
+
+
+@dataclass(frozen=True)
+class InventorySummary:
+    """One stock-take in the list: times are UTC instants; `scanned` counts distinct barcodes."""
+
+    id: int
+    name: str
+    location: str
+    started_at: datetime
+    closed_at: datetime | None
+    scanned: int
+
+    @property
+    def is_open(self) -> bool:
+        """Whether it still takes scans."""
+        return self.closed_at is None
+
+
+def list_inventories(library: Library, *, open_only: bool = False) -> list[InventorySummary]:
+    """The stock-takes, newest first (only the open ones with `open_only`)."""
+    with library.read_uow() as uow:
+        counts = (select(InventoryScan.session_id, func.count().label("n"))
+                  .group_by(InventoryScan.session_id).subquery())
+        query = (select(InventorySession, func.coalesce(counts.c.n, 0))
+                 .outerjoin(counts, counts.c.session_id == InventorySession.id)
+                 .order_by(InventorySession.id.desc()))
+        if open_only:
+            query = query.where(InventorySession.closed_at.is_(None))
+        return [InventorySummary(inv.id, inv.name, inv.location, inv.started_at, inv.closed_at, int(n))
+                for inv, n in uow.session.execute(query)]
+
+
+def inventory_summary(library: Library, session_id: int) -> InventorySummary:
+    """One stock-take's header; raises LookupError when there is none with this id."""
+    for found in list_inventories(library):
+        if found.id == session_id:
+            return found
+    raise LookupError(f"没有第{session_id}次清点")
+
+
+@dataclass(frozen=True)
+class ScanVerdict:
+    """What one scan found: kind is found | misplaced | unexpected | repeated.
+
+    `where` is the copy's own location (misplaced) and `why` the reason it should not be on a shelf.
+    """
+
+    barcode: str
+    kind: str
+    title: str = ""
+    where: str = ""
+    why: str = ""
+
+
+def scan_one(library: Library, session_id: int, barcode: str, shelf: str = "", *,
+             missing_limit: int | None = None) -> tuple[ScanVerdict, StockTake]:
+    """Record one scanned barcode and return what it was, with the stock-take as it now stands.
+
+    Raises LookupError (unknown stock-take) and InventoryClosed (closed) before writing anything.
+    """
+    code = normalise_barcode(barcode)
+    new, _ = record_scans(library, session_id, [code], shelf)
+    result = stock_take(library, session_id, missing_limit=missing_limit)
+    if not new:
+        return ScanVerdict(code, "repeated"), result
+    for found, title, why in result.unexpected:
+        if found == code:
+            return ScanVerdict(code, "unexpected", title, why=why), result
+    for copy, _where in result.misplaced:
+        if copy.barcode == code:
+            return ScanVerdict(code, "misplaced", copy.title, where=copy.location), result
+    with library.read_uow() as uow:
+        title = uow.session.scalar(select(Title.title).join(Item, Item.title_id == Title.id)
+                                   .where(Item.barcode == code)) or ""
+    return ScanVerdict(code, "found", title), result
+
+
 def _in_scope(location: str, scope: str) -> bool:
     return not scope or location == scope or location.startswith(scope)
 
 
-def stock_take(library: Library, session_id: int) -> StockTake:
-    """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected."""
-    with library.uow() as uow:
+def stock_take(library: Library, session_id: int, *, missing_limit: int | None = None) -> StockTake:
+    """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected.
+
+    Counted in the database, so a scan into a whole-library stock-take stays quick on a large
+    collection: `missing` holds at most `missing_limit` copies (by location, 索书号, barcode; None =
+    all) while `missing_total` counts them all. Raises LookupError for an unknown stock-take.
+    """
+    with library.read_uow() as uow:
         s = uow.session
         inv = s.get(InventorySession, session_id)
         if inv is None:
             raise LookupError(f"没有第{session_id}次清点")
         name, scope = inv.name, inv.location
-        scans = dict(s.execute(select(InventoryScan.barcode, InventoryScan.shelf)
-                               .where(InventoryScan.session_id == session_id)).all())
-        copies = {row.barcode: CopyLine(row.barcode, row.title, row.call_number, row.location, row.status.value)
-                  for row in s.execute(select(Item.barcode, Title.title, Item.call_number, Item.location,
-                                              Item.status).join(Title, Title.id == Item.title_id))}
-    result = StockTake(session_id, name, scanned=len(scans))
-    for barcode, copy in copies.items():
-        if _in_scope(copy.location, scope) and copy.status in ON_SHELF:
-            result.expected += 1
-            if barcode not in scans:
-                result.missing.append(copy)
-    for barcode, shelf in scans.items():
-        copy = copies.get(barcode)
-        why = _unexpected(copy, scope)
-        if why:
-            result.unexpected.append((barcode, copy.title if copy else "", why))
-            continue
-        result.found += 1
-        if shelf and copy is not None and shelf != copy.location:
-            result.misplaced.append((copy, shelf))
-    result.missing.sort(key=lambda c: (c.location, c.call_number, c.barcode))
+        in_scope = Item.location.startswith(scope, autoescape=True)
+        expected_q = and_(in_scope, Item.status.in_(ON_SHELF))
+        scan = InventoryScan
+        scanned_here = exists().where(scan.session_id == session_id, scan.barcode == Item.barcode)
+        result = StockTake(session_id, name)
+        result.scanned = s.scalar(select(func.count()).select_from(scan).where(scan.session_id == session_id)) or 0
+        result.expected = s.scalar(select(func.count()).select_from(Item).where(expected_q)) or 0
+        result.missing_total = s.scalar(select(func.count()).select_from(Item)
+                                        .where(expected_q, ~scanned_here)) or 0
+        missing = (select(Item.barcode, Title.title, Item.call_number, Item.location, Item.status)
+                   .join(Title, Title.id == Item.title_id).where(expected_q, ~scanned_here)
+                   .order_by(Item.location, Item.call_number, Item.barcode))
+        if missing_limit is not None:
+            missing = missing.limit(missing_limit)
+        result.missing = [CopyLine(b, t, cn, loc, st.value) for b, t, cn, loc, st in s.execute(missing)]
+        # Scans of copies that should not be on a shelf here: unknown, not on the shelf, or out of scope.
+        odd = (select(scan.barcode, Title.title, Item.call_number, Item.location, Item.status)
+               .outerjoin(Item, Item.barcode == scan.barcode).outerjoin(Title, Title.id == Item.title_id)
+               .where(scan.session_id == session_id, or_(Item.id.is_(None), ~expected_q)).order_by(scan.id))
+        for barcode, title, call_number, location, status in s.execute(odd):
+            copy = None if status is None else CopyLine(barcode, title, call_number, location, status.value)
+            result.unexpected.append((barcode, title or "", _unexpected(copy, scope)))
+        placed = (select(Item.barcode, Title.title, Item.call_number, Item.location, Item.status, scan.shelf)
+                  .join(Item, Item.barcode == scan.barcode).join(Title, Title.id == Item.title_id)
+                  .where(scan.session_id == session_id, expected_q, scan.shelf != "", scan.shelf != Item.location)
+                  .order_by(scan.id))
+        result.misplaced = [(CopyLine(b, t, cn, loc, st.value), shelf) for b, t, cn, loc, st, shelf in s.execute(placed)]
+    result.found = result.scanned - len(result.unexpected)
     return result
 
 
@@ -205,3 +338,15 @@ def weed(library: Library, barcodes: Iterable[str], reason: str, *, batch: str =
             bump_catalogue_version(s)
             uow.commit()
     return result
+
+
+def shelf_locations(library: Library) -> list[str]:
+    """The copies' distinct locations (馆藏地/书架), sorted: the choices for a scope or a current shelf."""
+    with library.read_uow() as uow:
+        return sorted(loc for loc in uow.session.scalars(select(Item.location).distinct()) if loc)
+
+
+def inventory_state(library: Library, session_id: int, *,
+                    missing_limit: int | None = None) -> tuple[InventorySummary, StockTake]:
+    """A stock-take's header and its result as it stands (see stock_take); LookupError for an unknown id."""
+    return inventory_summary(library, session_id), stock_take(library, session_id, missing_limit=missing_limit)

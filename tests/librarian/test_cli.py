@@ -72,6 +72,10 @@ def test_inventory_commands(sqlite_url: str, tmp_path: Path) -> None:
     assert "缺失 T000004" in report and "错架 T000003《城南旧事》在二楼A架，应在二楼B架" in report
     weeded = runner.invoke(main, ["inventory", "weed", "T000004", "--reason", "丢失注销", "--db", sqlite_url]).output
     assert "✓ 注销 T000004《小王子》" in weeded
+    assert "第1次清点已结束" in runner.invoke(main, ["inventory", "close", "1", "--db", sqlite_url]).output
+    late = runner.invoke(main, ["inventory", "scan", "1", str(scans), "--db", sqlite_url])
+    assert late.exit_code != 0 and "已结束，不能再扫描" in late.output
+    assert "错架 T000003" in runner.invoke(main, ["inventory", "report", "1", "--db", sqlite_url]).output
 
 
 def test_roster_xls_preview_names_the_dropped_identity_card_column(sqlite_url: str) -> None:
