@@ -59,6 +59,26 @@ class CatalogueSearch:
         with self._build_lock:
             self._rebuild()
 
+    def catch_up(self, timeout: float = 60.0) -> bool:
+        """Read the catalogue version now; if the index is older, rebuild it (or wait for the rebuild
+        under way) before returning. For a page that must show a change made a moment ago (the
+        console after adding a title); the bot keeps its cheaper every-`recheck_seconds` check.
+        Blocks: call it in a worker thread. False when the build lock was not had within `timeout`."""
+        with self._session_factory() as session:
+            version = catalogue_version(session)
+        index = self._index
+        if index is not None and index.version >= version:
+            return True
+        if not self._build_lock.acquire(timeout=timeout):
+            return False
+        try:
+            index = self._index
+            if index is None or index.version < version:  # the build we waited for may already have it
+                self._rebuild()
+        finally:
+            self._build_lock.release()
+        return True
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for a background rebuild to finish; True when none is running."""
         builder = self._builder
