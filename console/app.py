@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, console_guard
 from console.calendar import routes as calendar_routes
+from console.catalogue import add_catalogue
 from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.lists import routes as list_routes
@@ -45,6 +46,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(rota_routes)  # /admin/rota (issue 15: the class borrowing rota)
     app.router.add_routes(class_desk_routes)  # /admin/desk-class: 集体借阅 (issue 15)
     app.router.add_routes(targets_routes)  # /admin/lists/targets and /honours (issue 15)
+    add_catalogue(app)  # /admin/catalogue (issue 16: search, titles, copies, new books, bulk tags)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

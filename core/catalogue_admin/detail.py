@@ -89,7 +89,7 @@ def fields_of(title: Title) -> TitleFields:
 
 def _copies(session: Session, title_id: int) -> list[CopyLine]:
     rows = session.execute(
-        select(Item, Loan.due_date, Reader.name, SchoolClass.name)
+        select(Item, Loan.due_date, Reader.name, SchoolClass.name).select_from(Item)
         .outerjoin(Loan, (Loan.item_id == Item.id) & _LOAN_IS_OPEN)
         .outerjoin(Reader, Reader.id == Loan.reader_id)
         .outerjoin(SchoolClass, SchoolClass.id == Reader.class_id)
@@ -103,7 +103,7 @@ def _copies(session: Session, title_id: int) -> list[CopyLine]:
 def _holds(session: Session, title_id: int) -> list[HoldLine]:
     rows = session.execute(
         select(Reservation.status, Reservation.hold_until, Reader.name, SchoolClass.name, Item.barcode)
-        .join(Reader, Reader.id == Reservation.reader_id)
+        .select_from(Reservation).join(Reader, Reader.id == Reservation.reader_id)
         .outerjoin(SchoolClass, SchoolClass.id == Reader.class_id)
         .outerjoin(Item, Item.id == Reservation.item_id)
         .where(Reservation.title_id == title_id,

@@ -23,12 +23,14 @@ from core.models import Item, ItemStatus, Title
 @dataclass(frozen=True)
 class AddCopies:
     """Add `barcodes` as copies: of `title_id` when given, else of a new title with `title` (its ISBN
-    already checked); every copy gets `copy` fields."""
+    already checked); every copy gets `copy` fields, and its own accession number (登录号) from
+    `accession_numbers` when given (one per barcode, in order)."""
 
     title: TitleFields
     copy: CopyFields
     barcodes: tuple[str, ...]
     title_id: int | None = None
+    accession_numbers: tuple[str, ...] = ()
     actor: str = "console"
 
 
@@ -84,13 +86,20 @@ def _apply_copy(item: Item, fields: CopyFields) -> None:
 
 
 def add_copies(library: Library, cmd: AddCopies) -> CopiesAdded:
-    """Add the copies (and the title when new) in one transaction.
+    """Add the copies (and the title when new) in one transaction; a new title whose ISBN is already
+    catalogued gets no second record: the copies go to the existing one.
 
     CatalogueError("条码 B0000123 已经用过了…", "barcodes") when any barcode exists, naming the first;
     CatalogueError(field "title_id") when the title to add to is gone. Nothing is written then.
     """
     barcodes = tuple(cmd.barcodes)
     _check_barcodes(barcodes)
+    accessions = cmd.accession_numbers or (cmd.copy.accession_number,) * len(barcodes)
+    if len(accessions) != len(barcodes):
+        raise CatalogueError(f"登录号填了{len(accessions)}个，条码有{len(barcodes)}个：请每册一个登录号，"
+                             "按条码的顺序，或都不填。", "accession_number")
+    if any(len(a) > 40 for a in accessions):
+        raise CatalogueError("登录号太长了（最多40位）。", "accession_number")
     now = library.now()
     try:
         with library.uow() as uow:
@@ -99,8 +108,12 @@ def add_copies(library: Library, cmd: AddCopies) -> CopiesAdded:
             if taken:
                 first = next(b for b in barcodes if b in set(taken))
                 raise CatalogueError(f"条码 {first} 已经用过了（属于另一册书），请换一个。", "barcodes")
-            if cmd.title_id is not None:
-                title = session.get(Title, cmd.title_id)
+            title_id = cmd.title_id
+            if title_id is None and cmd.title.isbn:  # the ISBN is already catalogued: more copies of it
+                title_id = session.scalar(select(Title.id).where(Title.isbn == cmd.title.isbn)
+                                          .order_by(Title.id).limit(1))
+            if title_id is not None:
+                title = session.get(Title, title_id)
                 if title is None:
                     raise CatalogueError("这个书目已被删除，请重新输入 ISBN。", "title_id")
             else:
@@ -108,15 +121,16 @@ def add_copies(library: Library, cmd: AddCopies) -> CopiesAdded:
                 _apply_title(title, cmd.title)
                 session.add(title)
                 session.flush()
-            for barcode in barcodes:
+            for barcode, accession in zip(barcodes, accessions, strict=True):
                 item = Item(barcode=barcode, title_id=title.id, status=ItemStatus.AVAILABLE, created_at=now)
                 _apply_copy(item, cmd.copy)
+                item.accession_number = accession or None
                 session.add(item)
             session.flush()
             audit(session, now, "catalogue_add", cmd.actor, title_id=title.id, copies=len(barcodes),
-                  new_title=cmd.title_id is None)
+                  new_title=title_id is None)
             bump_catalogue_version(session)
-            result = CopiesAdded(title.id, title.title, barcodes, cmd.title_id is None)
+            result = CopiesAdded(title.id, title.title, barcodes, title_id is None)
             uow.commit()
             return result
     except IntegrityError:  # another librarian saved one of these barcodes a moment ago

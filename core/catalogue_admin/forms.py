@@ -1,6 +1,7 @@
 """Form fields → checked values for titles and copies (CatalogueError names the field)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from core.models import ItemType
 
 ITEM_TYPE_NAMES = {ItemType.GENERAL: "普通图书", ItemType.TEACHING_REFERENCE: "教学参考书",
                    ItemType.REFERENCE: "工具书（不外借）", ItemType.PERIODICAL: "期刊"}
+_BARE_GRADES = re.compile(r"[1-9一二三四五六七八九](?:\s*[-—~～至到、,，]\s*[1-9一二三四五六七八九])?")
 SOURCES = ("采购", "捐赠", "调拨", "交换", "配发")
 
 
@@ -53,8 +55,11 @@ def read_isbn(raw: str) -> str | None:
 
 def read_grades(raw: str) -> tuple[int | None, int | None]:
     """'3-5', '三至五年级', '初中' → (3, 5) ...; '' → (None, None)."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if _BARE_GRADES.fullmatch(text):  # the field is grades: '3-5' needs no 年级 (an import cell would)
+        text += "年级"
     try:
-        grades = parse_grades(raw.strip())
+        grades = parse_grades(text)
     except GradesProblem:
         raise CatalogueError(f"适读年级「{raw.strip()[:20]}」看不懂，请写成 3-5 或 三至五年级，不限请留空。",
                              "grades") from None

@@ -134,9 +134,11 @@ def browse(library: Library, prefix: str = "", page: int = 1) -> BrowsePage:
         session = uow.session
         if not prefix:
             counts: dict[str, int] = {}
-            for first, n in session.execute(select(func.upper(func.substr(Title.clc, 1, 1)), func.count())
-                                            .group_by(func.upper(func.substr(Title.clc, 1, 1)))):
-                counts[first or ""] = counts.get(first or "", 0) + int(n)
+            # By whole class number (a school has a few thousand), summed here: one plain GROUP BY on
+            # every database, where grouping by an expression differs between SQLite and PostgreSQL.
+            for clc, n in session.execute(select(Title.clc, func.count()).group_by(Title.clc)):
+                first = (clc or "")[:1].upper()
+                counts[first] = counts.get(first, 0) + int(n)
             children = [ClassCount(letter, name, counts.get(letter, 0)) for letter, name in TOP_CLASSES.items()]
             unclassified = sum(n for letter, n in counts.items() if letter not in TOP_CLASSES)
             return BrowsePage("", "", children, [], 0, 1, 1, unclassified)
