@@ -13,6 +13,9 @@ from core.models import Item, ItemStatus, Title
 from core.search import CatalogueSearch
 
 PAGE_SIZE = 50
+# How long a search waits for the index to take in a change (a rebuild takes ~0.5 s at 2,000 titles,
+# ~10 s at 50,000); past it, the page answers from the previous index and says so.
+CATCH_UP_SECONDS = 3.0
 MAX_SEARCH_PAGES = 10  # the index ranks; past 500 hits the query needs narrowing, not paging
 _GONE = (ItemStatus.LOST, ItemStatus.WITHDRAWN)
 
@@ -47,6 +50,7 @@ class SearchPage:
     pages: int
     suggestions: list[str]
     barcode_title: TitleLine | None
+    stale: bool = False  # the index was still taking in a recent change: new titles may be missing
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,13 @@ def _lines(session: Session, title_ids: list[int]) -> dict[int, TitleLine]:
 def search_titles(library: Library, search: CatalogueSearch, query: str, page: int = 1) -> SearchPage:
     """Search with the bot's index (title, author, ISBN, pinyin, close spellings), `PAGE_SIZE` a page.
 
-    The index is first brought up to the catalogue's current version (CatalogueSearch.catch_up), so a
-    title added a moment ago is found. Blocking: call in a worker thread.
+    The index is first brought up to the catalogue's current version (CatalogueSearch.catch_up, waiting
+    at most CATCH_UP_SECONDS), so a title added a moment ago is found; `stale` says when the wait was not
+    enough. Blocking: call in a worker thread.
     """
     query = query.strip()[:100]
     page = max(1, min(page, MAX_SEARCH_PAGES))
-    search.catch_up()
+    fresh = search.catch_up(CATCH_UP_SECONDS)
     result = search.search(query, limit=page * PAGE_SIZE)
     ids = [hit.id for hit in result.hits][(page - 1) * PAGE_SIZE:]
     with library.read_uow() as uow:
@@ -112,7 +117,7 @@ def search_titles(library: Library, search: CatalogueSearch, query: str, page: i
         barcode_title = _title_of_barcode(uow.session, query)
     total = min(result.total, MAX_SEARCH_PAGES * PAGE_SIZE)
     return SearchPage(query, [lines[i] for i in ids if i in lines], result.total, page, _pages(total),
-                      list(result.suggestions), barcode_title)
+                      list(result.suggestions), barcode_title, not fresh)
 
 
 def _title_of_barcode(session: Session, query: str) -> TitleLine | None:
