@@ -27,7 +27,16 @@ def db_url(sqlite_url: str) -> str:
 
 async def test_receive_a_new_book_in_chromium(console: TestClient, library: Library) -> None:
     title_id, copies = add_title(library, "草房子", "曹文轩", copies=2)
-    add_title(library, "城南旧事", "林海音", copies=1)
+    shelf = [(title_id, "I287.45")]
+    for name, clc in (("城南旧事", "I246.5"), ("昆虫记", "Q96"), ("上下五千年", "K209"), ("十万个为什么", "Z228.1"),
+                      ("小学生字典", "H163")):
+        shelf.append((add_title(library, name, copies=1)[0], clc))
+    with library.uow() as uow:  # class numbers, so the browse page has something to count
+        for tid, clc in shelf:
+            found = uow.session.get(Title, tid)
+            assert found is not None
+            found.clc = clc
+        uow.commit()
     add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
     with library.read_uow() as uow:
         highest = max(uow.session.scalars(select(Item.barcode)))
@@ -49,6 +58,8 @@ async def test_receive_a_new_book_in_chromium(console: TestClient, library: Libr
             # Search by pinyin initials, open the title.
             await page.fill("#q", "cfz")
             await page.keyboard.press("Enter")
+            await page.locator("table.titles a", has_text="草房子").wait_for(timeout=10_000)
+            await page.screenshot(path=str(IMG / "catalogue-search.png"), full_page=True)
             await page.locator("table.titles a", has_text="草房子").click()
             await page.locator("h1", has_text="《草房子》").wait_for(timeout=10_000)
             assert await page.locator("table.copies tbody tr").count() == 2
