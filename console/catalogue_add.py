@@ -21,7 +21,7 @@ from console.text import fold
 from console.views import page
 from core.catalogue_admin.barcodes import MAX_BATCH, BarcodePattern, read_barcodes, suggest_barcodes
 from core.catalogue_admin.detail import TitleFields
-from core.catalogue_admin.editing import AddCopies, add_copies, copy_defaults, title_by_isbn
+from core.catalogue_admin.editing import AddCopies, add_copies, copy_defaults, title_by_id, title_by_isbn
 from core.catalogue_admin.errors import CatalogueError
 from core.catalogue_admin.forms import SOURCES, grades_text, read_copy, read_isbn, read_title
 from core.library import Library
@@ -43,9 +43,11 @@ def _title_form(fields: TitleFields) -> dict[str, str]:
             "grades": grades_text(fields.min_grade, fields.max_grade), "subjects": fields.subjects}
 
 
-def _prepare(library: Library, pattern: BarcodePattern, isbn: str | None, count: int) -> dict[str, Any]:
-    """What step two shows: the existing title (if the ISBN has one), copy defaults, proposed barcodes."""
-    existing = title_by_isbn(library, isbn) if isbn else None
+def _prepare(library: Library, pattern: BarcodePattern, isbn: str | None, count: int,
+             title_id: int | None = None) -> dict[str, Any]:
+    """What step two shows: the existing title (`title_id`, or the ISBN's), copy defaults, proposed barcodes."""
+    existing = (title_by_id(library, title_id) if title_id is not None
+                else title_by_isbn(library, isbn) if isbn else None)
     form: dict[str, str] = {"isbn": isbn or "", "item_type": "general", "source": "采购"}
     title_id = None
     if existing is not None:
@@ -69,9 +71,16 @@ def _context(form: Mapping[str, str], title_id: int | None, errors: dict[str, st
 @routes.get(f"{BASE}/new")
 @requires(Area.CATALOGUE)
 async def new_form(request: web.Request) -> web.Response:
-    """Step one (no `isbn`): the ISBN box. Step two: the title (found or to fill in) and its copies."""
+    """Step one (no `isbn`): the ISBN box. Step two: the title (found or to fill in) and its copies;
+    `title_id` goes straight to step two for more copies of that title (one without an ISBN too)."""
     raw = fold(request.query.get("isbn", ""))
     count = min(int_param(request.query.get("count", "1")), MAX_BATCH)
+    if "title_id" in request.query:
+        prepared = await asyncio.to_thread(_prepare, request.app[LIBRARY], _pattern(request), None, count,
+                                           int_param(request.query["title_id"], 0))
+        if prepared["title_id"] is None:
+            raise web.HTTPNotFound(text="没有这个书目。")
+        return page(request, "catalogue/new.html", _context(prepared["form"], prepared["title_id"], {}, 2))
     if "isbn" not in request.query:
         return page(request, "catalogue/new.html", _context({"isbn": "", "count": "1"}, None, {}, 1))
     try:

@@ -49,6 +49,13 @@ def title_by_isbn(library: Library, isbn: str) -> tuple[int, TitleFields] | None
         return None if title is None else (title.id, fields_of(title))
 
 
+def title_by_id(library: Library, title_id: int) -> tuple[int, TitleFields] | None:
+    """(id, fields) of a title, or None when there is no such title (for adding copies to it)."""
+    with library.read_uow() as uow:
+        title = uow.session.get(Title, title_id)
+        return None if title is None else (title.id, fields_of(title))
+
+
 def copy_defaults(library: Library, title_id: int) -> CopyFields | None:
     """The newest copy's fields of a title (a new copy usually shares its 索书号 and shelf), or None."""
     with library.read_uow() as uow:

@@ -151,6 +151,13 @@ async def test_add_a_title_by_isbn_with_two_suggested_barcodes(console: TestClie
     existing = await (await console.get("/admin/catalogue/new", params={"isbn": "9787020024759"})).text()
     assert "这次只添加复本" in existing and f'name="title_id" value="{title_id}"' in existing
     assert 'value="I287.45/C123"' in existing
+    # 再添加复本 on a title page goes to the same form, by the title (one without an ISBN too).
+    no_isbn, _ = add_title(library, "自印校本读物")
+    more = await (await console.get(f"/admin/catalogue/titles/{no_isbn}")).text()
+    assert f'href="/admin/catalogue/new?title_id={no_isbn}"' in more
+    by_id = await (await console.get("/admin/catalogue/new", params={"title_id": str(no_isbn)})).text()
+    assert "这次只添加复本" in by_id and f'name="title_id" value="{no_isbn}"' in by_id
+    assert (await console.get("/admin/catalogue/new", params={"title_id": "99999"})).status == 404
 
 
 async def test_new_title_refusals_name_the_field(console: TestClient, library: Library) -> None:
