@@ -304,3 +304,25 @@ async def test_posts_without_the_csrf_token_are_refused(console: TestClient, lib
     assert _items(library, title_id)[0].status == ItemStatus.AVAILABLE
     with library.read_uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Item)) == 1
+
+
+async def test_search_says_so_while_the_index_is_still_taking_in_a_change(console: TestClient,
+                                                                         library: Library) -> None:
+    from console.catalogue import SEARCH
+
+    add_title(library, "城南旧事", "林海音")
+    csrf = await _as_librarian(console, library)
+    assert "城南旧事" in await (await console.get("/admin/catalogue", params={"q": "城南旧事"})).text()
+    search = console.app[SEARCH]
+    search._build_lock.acquire()  # a rebuild under way elsewhere (a big catalogue's takes seconds)
+    try:
+        await console.post("/admin/catalogue/new", data={"csrf": csrf, "title": "青铜葵花", "count": "1",
+                                                          "barcodes": "X9", "item_type": "general"})
+        text = await (await console.get("/admin/catalogue", params={"q": "城南旧事"})).text()
+        assert "搜索正在更新" in text and "城南旧事" in text  # answered from the previous index meanwhile
+        by_barcode = await (await console.get("/admin/catalogue", params={"q": "x9"})).text()
+        assert "条码 X9 是《" in by_barcode and "青铜葵花" in by_barcode  # read from the database at once
+    finally:
+        search._build_lock.release()
+    text = await (await console.get("/admin/catalogue", params={"q": "青铜葵花"})).text()
+    assert "搜索正在更新" not in text and "/admin/catalogue/titles/" in text
