@@ -36,7 +36,8 @@ def _pattern(request: web.Request) -> BarcodePattern:
     return BarcodePattern.parse(request.app[SETTINGS].catalogue.barcode_pattern)
 
 
-def _title_form(fields: TitleFields) -> dict[str, str]:
+def title_form(fields: TitleFields) -> dict[str, str]:
+    """A title's fields as the form shows them (grades as '3-5')."""
     return {"isbn": fields.isbn or "", "title": fields.title, "author": fields.author,
             "publisher": fields.publisher, "year": str(fields.year or ""), "clc": fields.clc,
             "series": fields.series, "summary": fields.summary,
@@ -52,7 +53,7 @@ def _prepare(library: Library, pattern: BarcodePattern, isbn: str | None, count:
     title_id = None
     if existing is not None:
         title_id, fields = existing
-        form.update(_title_form(fields))
+        form.update(title_form(fields))
         defaults = copy_defaults(library, title_id)
         if defaults is not None:
             form.update(call_number=defaults.call_number, location=defaults.location,

@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.keys import LIBRARY
 from console.auth import redirect, requires
 from console.catalogue import BASE, NAMES, actor, int_param
-from console.catalogue_add import COPY_KEYS, TITLE_KEYS, _title_form
+from console.catalogue_add import COPY_KEYS, TITLE_KEYS, title_form
 from console.text import fold
 from console.views import page
 from core.catalogue_admin.detail import copy_detail, title_detail
@@ -30,7 +30,7 @@ async def title_edit_form(request: web.Request) -> web.Response:
     detail = await asyncio.to_thread(title_detail, request.app[LIBRARY], int(request.match_info["title_id"]))
     if detail is None:
         raise web.HTTPNotFound(text="没有这个书目。")
-    return page(request, "catalogue/edit_title.html", {"id": detail.id, "form": _title_form(detail.fields),
+    return page(request, "catalogue/edit_title.html", {"id": detail.id, "form": title_form(detail.fields),
                                                        "errors": {}, **NAMES})
 
 

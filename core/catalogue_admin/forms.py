@@ -103,6 +103,7 @@ def read_copy(form: Mapping[str, str]) -> CopyFields:
     source_raw = _text(form, "source", 20, "来源")
     source, donor_in_source = vocabulary.source(source_raw) if source_raw else ("", "")
     donor = _text(form, "donor", 100, "捐赠人") or donor_in_source
-    return CopyFields(normalise_clc(_text(form, "call_number", 60, "索书号")), _text(form, "location", 100, "馆藏位置"),
+    call_number = " ".join(unicodedata.normalize("NFKC", _text(form, "call_number", 60, "索书号")).split()).upper()
+    return CopyFields(call_number, _text(form, "location", 100, "馆藏位置"),
                       item_type, price, source, donor, _text(form, "accession_number", 40, "登录号").upper(),
                       _text(form, "condition_note", 200, "书况备注"))

@@ -111,6 +111,7 @@ def search_titles(library: Library, search: CatalogueSearch, query: str, page: i
     page = max(1, min(page, MAX_SEARCH_PAGES))
     fresh = search.catch_up(CATCH_UP_SECONDS)
     result = search.search(query, limit=page * PAGE_SIZE)
+    page = min(page, _pages(len(result.hits)))  # past the last page: the last (all hits are at hand then)
     ids = [hit.id for hit in result.hits][(page - 1) * PAGE_SIZE:]
     with library.read_uow() as uow:
         lines = _lines(uow.session, ids)

@@ -53,6 +53,8 @@ async def test_search_finds_by_title_author_isbn_pinyin_typo_and_barcode(console
     for query in ("草房子", "曹文轩", ISBN, "978-7-02-002475-9", "caofangzi", "cfz", "草防子", barcodes[1].lower()):
         text = await (await console.get("/admin/catalogue", params={"q": query})).text()
         assert link in text, query
+    past_the_end = await (await console.get("/admin/catalogue", params={"q": "草房子", "page": "7"})).text()
+    assert link in past_the_end  # a page past the last shows the last
     missing = await (await console.get("/admin/catalogue", params={"q": "量子纠缠导论"})).text()
     assert "没有找到" in missing and link not in missing
 
