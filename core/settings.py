@@ -237,6 +237,6 @@ def validate(settings: Settings) -> None:
         raise SettingsError(f"[console] idle_minutes must be positive, got {settings.console.idle_minutes}")
     if settings.console.public_url and not settings.console.public_url.startswith(("https://", "http://")):
         raise SettingsError(f"[console] public_url must start with https://, got {settings.console.public_url!r}")
-    from core.catalogue_admin.barcodes import BarcodePattern  # imports SettingsError from here
+    from core.catalogue_admin.pattern import BarcodePattern  # imports SettingsError from here
 
     BarcodePattern.parse(settings.catalogue.barcode_pattern)  # SettingsError naming the key
