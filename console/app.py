@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, console_guard
 from console.calendar import routes as calendar_routes
+from console.catalogue import add_catalogue
 from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.imports import routes as imports_routes
@@ -55,6 +56,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(imports_routes)  # /admin/imports (issue 16: imports in the browser)
     app.router.add_routes(notices_routes)  # /admin/notices: activities, outbox, push preferences (issue 16)
     app.router.add_routes([*weeding_routes, *inventory_routes, *registers_routes])  # issue 16: 清点, 剔旧, 登记帐
+    add_catalogue(app)  # /admin/catalogue (issue 16: search, titles, copies, new books, bulk tags)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

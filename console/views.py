@@ -49,6 +49,7 @@ NAV = (
     NavLink(f"{PREFIX}/calendar", "校历", Area.CALENDAR),
     NavLink(f"{PREFIX}/rota", "借阅轮流表", Area.CALENDAR),
     NavLink(f"{PREFIX}/readers", "读者和班级", Area.READERS),
+    NavLink(f"{PREFIX}/catalogue", "书目", Area.CATALOGUE),
     NavLink(f"{PREFIX}/lists", "清单", Area.LISTS),
     NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
     NavLink(f"{PREFIX}/readers/my-class", "家长绑定码", Area.CLASS_LISTS, unless=Area.READERS),

@@ -121,6 +121,13 @@ class ConsoleSettings:
 
 
 @dataclass
+class CatalogueSettings:
+    """[catalogue]: how the console proposes barcodes for new copies (core.catalogue_admin.barcodes)."""
+
+    barcode_pattern: str = "B#######"  # a fixed prefix, then one '#' per digit: B0000001, B0000002, ...
+
+
+@dataclass
 class DeskSettings:
     """The desk by message (bot/handlers/staff.py): who besides the librarian may lend and return."""
 
@@ -164,6 +171,7 @@ class Settings:
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     demo: bool = False
 
 
@@ -254,3 +262,6 @@ def validate(settings: Settings) -> None:
         raise SettingsError(f"[console] idle_minutes must be positive, got {settings.console.idle_minutes}")
     if settings.console.public_url and not settings.console.public_url.startswith(("https://", "http://")):
         raise SettingsError(f"[console] public_url must start with https://, got {settings.console.public_url!r}")
+    from core.catalogue_admin.pattern import BarcodePattern  # imports SettingsError from here
+
+    BarcodePattern.parse(settings.catalogue.barcode_pattern)  # SettingsError naming the key

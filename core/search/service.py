@@ -59,6 +59,29 @@ class CatalogueSearch:
         with self._build_lock:
             self._rebuild()
 
+    def catch_up(self, timeout: float = 60.0) -> bool:
+        """Read the catalogue version now; if the index is older, start its rebuild (unless one is under
+        way) and wait up to `timeout` seconds for it. True when the index is then current.
+
+        For a page that must show a change made a moment ago (the console after adding a title); the bot
+        keeps its cheaper every-`recheck_seconds` check. Blocks: call it in a worker thread.
+        """
+        with self._session_factory() as session:
+            version = catalogue_version(session)
+        self._checked_at = self._monotonic()
+        index = self._index
+        if index is not None and index.version >= version:
+            return True
+        if self._build_lock.acquire(blocking=False):
+            self._builder = threading.Thread(target=self._rebuild_locked, name="catalogue-search-index",
+                                             daemon=True)
+            self._builder.start()
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+        index = self._index
+        return index is not None and index.version >= version
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait for a background rebuild to finish; True when none is running."""
         builder = self._builder
