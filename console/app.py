@@ -18,6 +18,7 @@ from console.class_desk import routes as class_desk_routes
 from console.desk import routes as desk_routes
 from console.lists import routes as list_routes
 from console.readers import routes as readers_routes
+from console.reports import routes as reports_routes
 from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
@@ -45,6 +46,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(rota_routes)  # /admin/rota (issue 15: the class borrowing rota)
     app.router.add_routes(class_desk_routes)  # /admin/desk-class: 集体借阅 (issue 15)
     app.router.add_routes(targets_routes)  # /admin/lists/targets and /honours (issue 15)
+    app.router.add_routes(reports_routes)  # /admin/reports (issue 16: statistics with charts)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

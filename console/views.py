@@ -53,6 +53,8 @@ NAV = (
     NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
     NavLink(f"{PREFIX}/readers/my-class", "家长绑定码", Area.CLASS_LISTS, unless=Area.READERS),
     NavLink(f"{PREFIX}/rota/class", "本班借阅时间", Area.CLASS_LISTS, unless=Area.CALENDAR),
+    NavLink(f"{PREFIX}/reports", "统计", Area.REPORTS),
+    NavLink(f"{PREFIX}/reports/class", "本班统计", Area.CLASS_REPORTS, unless=Area.REPORTS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 
