@@ -38,6 +38,7 @@ from core.reports.asks import (
     run_report,
 )
 from core.reports.charts import CHARTS, chart_png
+from core.reports.fonts import NoChineseFont
 from core.reports.workbook import workbook_bytes
 from core.staff import Area, Role
 from core.targets import Targets
@@ -61,6 +62,7 @@ class Built:
     report: Report
     charts: dict[str, bytes]
     xlsx: bytes | None = None
+    notice: str = ""  # why the charts are missing (no Chinese font installed)
 
 
 def _targets(request: web.Request) -> Targets:
@@ -90,8 +92,11 @@ def _ask(request: web.Request, kind: str) -> ReportAsk:
 def _build(library: Library, targets: Targets, ask: ReportAsk, charts: tuple[str, ...], xlsx: bool) -> Built:
     """Runs in a worker thread: build the report as the CLI does, draw (or reuse) the charts, write the xlsx."""
     report = run_report(library, ask, targets)
-    drawn = {slug: chart_png(report, slug) for slug in charts}
-    return Built(report, drawn, workbook_bytes(report, drawn) if xlsx else None)
+    try:
+        drawn, notice = {slug: chart_png(report, slug) for slug in charts}, ""
+    except NoChineseFont as missing:  # the figures still matter more than the pictures
+        drawn, notice = {}, f"{missing}。这次没有图表。"
+    return Built(report, drawn, workbook_bytes(report, drawn) if xlsx else None, notice)
 
 
 def _stem(report: Report) -> str:
@@ -137,6 +142,8 @@ async def _report_response(request: web.Request, kind: str, ask: ReportAsk,
     if built.xlsx is not None:
         return _attachment(built.xlsx, XLSX, f"report-{kind}.xlsx", f"{stem}-借阅统计.xlsx")
     if fmt == "png":
+        if chart not in built.charts:
+            return await _form_error(request, kind, ask, built.notice, 503)
         return _attachment(built.charts[chart], "image/png", f"report-{kind}-{chart}.png",
                            f"{stem}-{CHARTS[chart][0]}.png")
     choices = choices or await asyncio.to_thread(report_choices, request.app[LIBRARY])
@@ -154,7 +161,7 @@ def _page(request: web.Request, kind: str, ask: ReportAsk, choices: ReportChoice
         "kind": kind, "heading": HEADINGS[kind], "ask": ask, "choices": choices, "report": report,
         "summary": summary_table(report) if report else None, "tables": report_tables(report) if report else [],
         "charts": charts, "links": _links(kind, ask) if report else {}, "error": error, "show": show,
-        "students": students, "paths": PATHS, "own_class": staff.role == Role.CLASS_TEACHER,
+        "students": students, "paths": PATHS, "notice": built.notice if built else "", "own_class": staff.role == Role.CLASS_TEACHER,
         "today": choices.today}
     return page(request, "reports/page.html", context, status=status)
 

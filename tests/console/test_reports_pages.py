@@ -158,3 +158,20 @@ async def test_no_term_in_the_calendar_says_what_to_do(library: Library, clock: 
     await sign_in(client, "wang")
     response = await client.get("/admin/reports")
     assert response.status == 409 and "校历" in await response.text()
+
+
+async def test_without_a_chinese_font_the_figures_still_show(console: TestClient,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from console import reports
+    from core.reports.fonts import NoChineseFont
+
+    def no_font(report: object, slug: str) -> bytes:
+        raise NoChineseFont("没有找到中文字体")
+
+    monkeypatch.setattr(reports, "chart_png", no_font)
+    await as_user(console, "wang")
+    html = await (await console.get("/admin/reports")).text()
+    assert ["借阅总册次", "11"] in rows(html) and "这次没有图表" in html and not INLINE_PNG.findall(html)
+    book = load_workbook(io.BytesIO(await (await console.get("/admin/reports?format=xlsx")).read()))
+    assert "图表" not in book.sheetnames
+    assert (await console.get("/admin/reports?format=png&chart=classes")).status == 503
