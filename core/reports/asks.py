@@ -65,14 +65,27 @@ def ask_period(library: Library, ask: ReportAsk) -> Period:
         return term_period(uow.session, library.today(), ask.term)
 
 
-def run_report(library: Library, ask: ReportAsk, targets: Targets) -> Report:
+def run_report(library: Library, ask: ReportAsk, targets: Targets, *, reuse: bool = True) -> Report:
     """The figures `shuxiang report term|week|class` prints for the same choice.
 
-    Raises NoTerm (no such term) and LookupError (no such class, Chinese message).
+    With `reuse`, a report built earlier for the same period, class and targets is returned while the
+    data's version (core.reports.cache.data_version) is unchanged; the returned Report is then shared,
+    to read only. Raises NoTerm (no such term) and LookupError (no such class, Chinese message).
     """
+    from core.reports.cache import cached_report, data_version
+
     period = ask_period(library, ask)
-    return build_report(library, period, class_name=ask.class_name if ask.kind == "class" else None,
-                        targets=targets)
+    class_name = ask.class_name if ask.kind == "class" else None
+
+    def build() -> Report:
+        return build_report(library, period, class_name=class_name, targets=targets)
+
+    if not reuse:
+        return build()
+    with library.read_uow() as uow:  # the version is read first: a report is never older than its key
+        version = data_version(uow.session, library.today())
+        where = str(uow.session.get_bind().url)  # one cache for any database (tests open many)
+    return cached_report((where, period, class_name, repr(targets)), version, build)
 
 
 def parents_report(library: Library, reader_id: int, *, term: str | None, only_class_id: int | None,
