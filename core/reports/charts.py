@@ -47,6 +47,8 @@ def class_chart(report: Report) -> bytes:
     colours = ["#4C9A6A" if c.reached is not False else "#D9A441" for c in report.classes]
     bars = ax.bar(names, values, color=colours)
     ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    if len(names) < 4:  # one class's report: a normal bar, not one stretched across the figure
+        ax.set_xlim(-1.5, len(names) + 0.5)
     targets = [(i, c.target) for i, c in enumerate(report.classes) if c.target]
     if targets:
         ax.hlines([t for _, t in targets], [i - 0.4 for i, _ in targets], [i + 0.4 for i, _ in targets],
