@@ -48,6 +48,7 @@ routes = web.RouteTableDef()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PATHS = {"term": f"{PREFIX}/reports", "week": f"{PREFIX}/reports/week", "class": f"{PREFIX}/reports/class"}
 HEADINGS = {"term": "学期统计", "week": "每周统计", "class": "班级统计"}
+NO_STUDENT = "没有找到这位同学。请在班级统计的学生名单里点“阅读报告”。"
 NO_TERM = "校历里还没有学期。请先在“校历”里设置本学期的开始和结束日期，再来看统计。"
 
 
@@ -226,7 +227,7 @@ async def student_report(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("reader", "")
     term = fold(request.query.get("term", "")) or None
     if not raw.isdigit():
-        raise web.HTTPNotFound(text="没有这位同学。请从班级统计里点学生的名字。")
+        return page(request, "reports/missing.html", {"message": NO_STUDENT}, status=404)
     only = staff.class_id if staff.role == Role.CLASS_TEACHER else None
     if staff.role == Role.CLASS_TEACHER and only is None:
         raise _not_yours(None)
@@ -236,9 +237,10 @@ async def student_report(request: web.Request) -> web.StreamResponse:
     except NotYourClass:
         raise _not_yours(staff.class_name) from None
     except Refused:
-        raise web.HTTPNotFound(text="没有这位同学。请从班级统计里点学生的名字。") from None
+        return page(request, "reports/missing.html", {"message": NO_STUDENT}, status=404)
     except NoTerm:
-        raise web.HTTPNotFound(text=f"没有找到学期“{term}”。") from None
+        return page(request, "reports/missing.html", {"message": f"没有找到学期“{term}”。请从班级统计里选学期。"},
+                    status=404)
     chart = base64.b64encode(reading.chart_png).decode("ascii") if reading.chart_png else ""
     back = f"{PATHS['class']}?" + urlencode({k: v for k, v in (("class", reading.class_name), ("term", term or ""))
                                               if v})

@@ -175,3 +175,13 @@ async def test_without_a_chinese_font_the_figures_still_show(console: TestClient
     book = load_workbook(io.BytesIO(await (await console.get("/admin/reports?format=xlsx")).read()))
     assert "图表" not in book.sheetnames
     assert (await console.get("/admin/reports?format=png&chart=classes")).status == 503
+
+
+async def test_a_missing_student_or_term_gets_a_page_that_says_where_to_go(console: TestClient,
+                                                                          library: Library) -> None:
+    await as_user(console, "wang")
+    for path in ("/admin/reports/student?reader=999999", "/admin/reports/student?reader=abc",
+                 f"/admin/reports/student?reader={reader_id(library, 'S301')}&term=2030年秋季"):
+        response = await console.get(path)
+        text = await response.text()
+        assert response.status == 404 and "班级统计" in text and "<h1>没有找到</h1>" in text, path
