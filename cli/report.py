@@ -196,9 +196,15 @@ def _run(db_url: str, fmt: str, out: Path | None, period_of, class_name: str | N
         library.close()
     stem = f"{period.name}{'-' + class_name if class_name else ''}".replace(" ", "")
     if fmt == "xlsx":
+        from core.reports.fonts import NoChineseFont
         from core.reports.workbook import write_workbook
 
-        path = write_workbook(result, out or Path(f"{stem}-借阅统计.xlsx"))
+        target = out or Path(f"{stem}-借阅统计.xlsx")
+        try:
+            path = write_workbook(result, target)  # with the three charts on its 图表 sheet
+        except NoChineseFont as missing:
+            path = write_workbook(result, target, charts={})
+            click.echo(f"{missing}。这次的 Excel 没有图表。", err=True)
         click.echo(f"已生成 Excel：{path}")
     elif fmt == "png":
         from core.reports.charts import write_charts

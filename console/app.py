@@ -25,6 +25,7 @@ from console.lists import routes as list_routes
 from console.notices import ROUTES as notices_routes
 from console.readers import routes as readers_routes
 from console.registers import routes as registers_routes
+from console.reports import routes as reports_routes
 from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
@@ -57,6 +58,7 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(notices_routes)  # /admin/notices: activities, outbox, push preferences (issue 16)
     app.router.add_routes([*weeding_routes, *inventory_routes, *registers_routes])  # issue 16: 清点, 剔旧, 登记帐
     add_catalogue(app)  # /admin/catalogue (issue 16: search, titles, copies, new books, bulk tags)
+    app.router.add_routes(reports_routes)  # /admin/reports (issue 16: statistics with charts)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
 

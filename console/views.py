@@ -60,6 +60,8 @@ NAV = (
     NavLink(f"{PREFIX}/inventory", "清点", Area.INVENTORY),
     NavLink(f"{PREFIX}/inventory/open", "清点扫描", Area.INVENTORY_SCAN, unless=Area.INVENTORY),
     NavLink(f"{PREFIX}/registers", "登记帐", Area.REGISTERS),
+    NavLink(f"{PREFIX}/reports", "统计", Area.REPORTS),
+    NavLink(f"{PREFIX}/reports/class", "本班统计", Area.CLASS_REPORTS, unless=Area.REPORTS),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 

@@ -1,7 +1,17 @@
-"""PNG charts with Chinese labels for the term summary (matplotlib, Agg, a CJK font)."""
+"""PNG charts with Chinese labels for the term summary (matplotlib, Agg, a CJK font).
+
+`report_charts` gives all three, remembered by what they draw: a chart is a pure function of the
+figures on it, so the key is a hash of those figures (the report's data version, in effect). A loan
+that changes no drawn figure reuses the picture; one that changes a bar draws a new one. No process
+can serve a stale chart, so several server processes each keeping their own copy stay correct.
+"""
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,8 @@ def class_chart(report: Report) -> bytes:
     colours = ["#4C9A6A" if c.reached is not False else "#D9A441" for c in report.classes]
     bars = ax.bar(names, values, color=colours)
     ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    if len(names) < 4:  # one class's report: a normal bar, not one stretched across the figure
+        ax.set_xlim(-1.5, len(names) + 0.5)
     targets = [(i, c.target) for i, c in enumerate(report.classes) if c.target]
     if targets:
         ax.hlines([t for _, t in targets], [i - 0.4 for i, _ in targets], [i + 0.4 for i, _ in targets],
@@ -71,13 +83,55 @@ def top_titles_chart(report: Report, limit: int = 10) -> bytes:
     return _png(fig)
 
 
+# slug (URLs, file names) → (Chinese name, renderer, the figures it draws)
+CHARTS: dict[str, tuple[str, Callable[[Report], bytes], Callable[[Report], object]]] = {
+    "classes": ("班级生均借阅", class_chart,
+                lambda r: [(c.name, round(c.per_student, 2), c.target, c.reached) for c in r.classes]),
+    "weeks": ("每周趋势", trend_chart, lambda r: r.weeks),
+    "titles": ("热门图书", top_titles_chart, lambda r: [(t.title, t.loans) for t in r.top_titles[:10]]),
+}
+CACHE_SIZE = 48  # pictures of ~60 KB: a few MB at most
+_cache: OrderedDict[str, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def chart_key(report: Report, slug: str) -> str:
+    """The cache key of one chart: its slug and a hash of the period name and the figures it draws."""
+    drawn = CHARTS[slug][2](report)
+    return hashlib.sha256(repr((slug, report.period.name, drawn)).encode()).hexdigest()
+
+
+def chart_png(report: Report, slug: str) -> bytes:
+    """One chart ("classes", "weeks" or "titles") as PNG bytes, from the cache when its figures are unchanged.
+
+    KeyError for an unknown slug; NoChineseFont when no CJK font is installed.
+    """
+    key = chart_key(report, slug)
+    with _cache_lock:
+        png = _cache.get(key)
+        if png is not None:
+            _cache.move_to_end(key)
+            return png
+    png = CHARTS[slug][1](report)  # drawn outside the lock: two first requests may both draw, harmlessly
+    with _cache_lock:
+        _cache[key] = png
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return png
+
+
+def report_charts(report: Report) -> dict[str, bytes]:
+    """All three charts, slug → PNG bytes, in the order the page and the workbook show them."""
+    return {slug: chart_png(report, slug) for slug in CHARTS}
+
+
 def write_charts(report: Report, folder: Path, stem: str = "report") -> list[Path]:
     """Save the three charts as PNG files; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, render in (("班级生均借阅", class_chart), ("每周趋势", trend_chart), ("热门图书", top_titles_chart)):
-        path = folder / f"{stem}-{name}.png"
-        path.write_bytes(render(report))
+    for slug, png in report_charts(report).items():
+        path = folder / f"{stem}-{CHARTS[slug][0]}.png"
+        path.write_bytes(png)
         out.append(path)
     return out
 

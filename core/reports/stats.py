@@ -64,6 +64,7 @@ class StudentRow:
     grade: int
     loans: int
     titles: int = 0  # different titles borrowed (阅读之星 counts these: lending one copy 40 times is one book)
+    reader_id: int = 0  # the reader's id (the console links a student's reading report by it, not by card)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _students(report: Report, readers: dict[int, facts.ReaderFact], classes: dic
               counts: Counter[int], titles: Counter[int] | None = None) -> None:
     titles = titles if titles is not None else counts
     rows = [StudentRow(r.card_no, r.name, classes[r.class_id].name, classes[r.class_id].grade, counts[rid],
-                       titles[rid])
+                       titles[rid], rid)
             for rid, r in readers.items() if _is_student(r) and r.class_id in classes]
     rows.sort(key=lambda s: (s.grade, s.class_name, -s.loans, s.card_no))
     report.students_rows = rows

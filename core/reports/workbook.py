@@ -1,9 +1,20 @@
-"""The report as an Excel workbook: one sheet per table, ready to paste into the term summary."""
+"""The report as an Excel workbook: one sheet per table and a 图表 sheet with the charts, for the term summary.
+
+The charts go in as pictures (the same PNGs as `--format png` and the console), not as native Excel
+charts: a picture carries its Chinese font and the target marks on the bars, and looks the same in
+Excel, WPS and LibreOffice; a native chart would be redrawn by each with whatever font it has.
+"""
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import IO, Any
 
 from core.reports.stats import Report
+
+CHART_SHEET = "图表"
+CHART_SCALE = 0.55  # 150-dpi PNGs shown at about 96 dpi: a chart fits a screen without zooming
+ROW_PX = 20  # Excel's default row height in pixels (15 pt)
 
 
 def _pct(x: float) -> float:
@@ -75,15 +86,46 @@ def sheets(report: Report) -> dict[str, list[list[object]]]:
     }
 
 
-def write_workbook(report: Report, path: Path) -> Path:
-    """Save the workbook (write-only mode: fast and light for thousands of student rows)."""
+def write_workbook(report: Report, path: Path | IO[bytes], charts: dict[str, bytes] | None = None) -> Path | IO[bytes]:
+    """Save the workbook to a path or a binary file (write-only mode: fast for thousands of student rows).
+
+    `charts` (slug → PNG, as core.reports.charts.report_charts gives) go on the 图表 sheet, second after
+    概况; None draws them here (they need a Chinese font: NoChineseFont otherwise).
+    """
     from openpyxl import Workbook
 
+    if charts is None:
+        from core.reports.charts import report_charts
+
+        charts = report_charts(report)
     wb = Workbook(write_only=True)
-    for name, rows in sheets(report).items():
+    for index, (name, rows) in enumerate(sheets(report).items()):
         ws = wb.create_sheet(name)
         ws.column_dimensions["B"].width = 24
         for row in rows:
             ws.append(row)
+        if index == 0 and charts:
+            _chart_sheet(wb.create_sheet(CHART_SHEET), report, charts)
     wb.save(path)
     return path
+
+
+def workbook_bytes(report: Report, charts: dict[str, bytes] | None = None) -> bytes:
+    """The same workbook as bytes (the console's download)."""
+    buffer = io.BytesIO()
+    write_workbook(report, buffer, charts)
+    return buffer.getvalue()
+
+
+def _chart_sheet(ws: Any, report: Report, charts: dict[str, bytes]) -> None:
+    """The charts one below the other, each anchored under the previous one's last row."""
+    from openpyxl.drawing.image import Image
+
+    ws.append([f"{report.class_name or '全校'} {report.period.name} 图表"])
+    row = 2
+    for png in charts.values():
+        image = Image(io.BytesIO(png))
+        image.width, image.height = int(image.width * CHART_SCALE), int(image.height * CHART_SCALE)
+        image.anchor = f"A{row}"
+        ws.add_image(image)
+        row += image.height // ROW_PX + 2

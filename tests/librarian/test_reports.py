@@ -71,7 +71,10 @@ def test_workbook_has_one_sheet_per_table(school: Library, tmp_path: Path) -> No
 
     path = write_workbook(build_report(school, term(school)), tmp_path / "term.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["概况", "班级排名", "年级目标", "学生借阅", "阅读之星", "热门图书", "每周趋势"]
+    assert wb.sheetnames == ["概况", "图表", "班级排名", "年级目标", "学生借阅", "阅读之星", "热门图书", "每周趋势"]
+    pictures = wb["图表"]._images  # openpyxl keeps the embedded pictures it read back here
+    assert len(pictures) == 3 and all(p._data().startswith(b"\x89PNG") for p in pictures)
+    assert [p.anchor._from.row for p in pictures] == sorted({p.anchor._from.row for p in pictures})  # not stacked
     assert [c.value for c in wb["班级排名"][2]][:5] == [1, "三年级2班", 3, 2, 4]
     summary = {row[0].value: row[1].value for row in wb["概况"].iter_rows(min_row=2)}
     assert summary["流通率（借阅册次/馆藏，%）"] == 110.0 and summary["生均借阅（册）"] == 1.29
