@@ -16,7 +16,6 @@ from bot.keys import LIBRARY, RESPONDER
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
 from console.text import fold
 from console.views import page
-from core.catalogue_admin.clc import TOP_CLASSES, is_clc_prefix, normalise_clc
 from core.catalogue_admin.detail import copy_detail, title_detail
 from core.catalogue_admin.errors import CatalogueError
 from core.catalogue_admin.forms import ITEM_TYPE_NAMES, grades_text
@@ -28,6 +27,7 @@ from core.catalogue_admin.status import (
     allowed_changes,
     change_copy_status,
 )
+from core.clc import TOP_CLASSES, is_clc_prefix, normalise_clc
 from core.desk_words import ITEM_STATUSES
 from core.models import ReservationStatus
 from core.money import yuan

@@ -15,6 +15,7 @@ from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, requires
 from console.lists import NO_TERM, _respond
 from console.lists_xlsx import Column, Table, show
+from console.reports_tables import grade_table
 from console.views import page
 from core.library import Library
 from core.reports import NoTerm, Report, build_report, term_period
@@ -48,14 +49,7 @@ def target_tables(report: Report) -> list[Table]:
           _target(c.rotations_target)] for c in sorted(report.classes, key=lambda c: (c.grade, c.name))],
         note="生均借阅 = 本学期开学以来学生借阅册次 ÷ 在读学生数；目标来自配置文件的 [targets]，没有设置时每学期生均4本（演示学校用演示目标）。",
         empty="还没有班级。")
-    grades = Table(
-        "各年级",
-        (Column("年级"), Column("班级数", "int"), Column("学生数", "int"), Column("借阅册次", "int"),
-         Column("生均借阅", "decimal"), Column("生均目标", "number"), Column("达标班级数")),
-        [[grade_name(g.grade), g.classes, g.students, g.loans, g.per_student, _target(g.target),
-          f"{g.classes_reached}/{g.classes}" if g.target else "—"] for g in report.grades],
-        empty="还没有班级。")
-    return [classes, grades]
+    return [classes, grade_table(report)]
 
 
 def honours_tables(honours: Honours) -> list[Table]:

@@ -21,19 +21,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.clc import TOP_CLASSES
 from core.clock import school_datetime, school_today
 from core.inventory import WeedingRecord
 from core.library import Library
 from core.models import AuditEntry, Charge, ChargeKind, ChargeStatus, Item, ItemStatus, Term, Title
 
-# 中图法 (Chinese Library Classification) top classes, the 22 letters of its 基本大类.
-CLC_CLASSES: dict[str, str] = {
-    "A": "马克思主义、列宁主义、毛泽东思想、邓小平理论", "B": "哲学、宗教", "C": "社会科学总论",
-    "D": "政治、法律", "E": "军事", "F": "经济", "G": "文化、科学、教育、体育", "H": "语言、文字",
-    "I": "文学", "J": "艺术", "K": "历史、地理", "N": "自然科学总论", "O": "数理科学和化学",
-    "P": "天文学、地球科学", "Q": "生物科学", "R": "医药、卫生", "S": "农业科学", "T": "工业技术",
-    "U": "交通运输", "V": "航空、航天", "X": "环境科学、安全科学", "Z": "综合性图书",
-}
 UNCLASSED = "?"  # no 中图法 class on the title nor a class letter in the 索书号
 
 
@@ -41,7 +34,7 @@ def clc_class(clc: str, call_number: str = "") -> str:
     """The top class letter of a 中图法 number ("I287.45" → "I"), else of the 索书号, else UNCLASSED."""
     for text in (clc, call_number):
         letter = text.strip()[:1].upper()
-        if letter in CLC_CLASSES:
+        if letter in TOP_CLASSES:
             return letter
     return UNCLASSED
 
@@ -102,7 +95,7 @@ def classified_ledger(library: Library, as_of: date) -> list[ClassLine]:
         titles[code].add(title_id)
         copies[code] += 1
         value[code] += price
-    lines = [ClassLine(code, name, len(titles[code]), copies[code], value[code]) for code, name in CLC_CLASSES.items()]
+    lines = [ClassLine(code, name, len(titles[code]), copies[code], value[code]) for code, name in TOP_CLASSES.items()]
     if copies[UNCLASSED]:
         lines.append(ClassLine(UNCLASSED, "未分类", len(titles[UNCLASSED]), copies[UNCLASSED], value[UNCLASSED]))
     return lines

@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 
 from core.catalogue import catalogue_version
 from core.catalogue_admin.barcodes import BarcodePattern, highest_number, read_barcodes, suggest_barcodes
-from core.catalogue_admin.clc import child_key, class_name, is_clc_prefix, normalise_clc
 from core.catalogue_admin.detail import TitleFields
 from core.catalogue_admin.editing import AddCopies, add_copies
 from core.catalogue_admin.errors import CatalogueError
 from core.catalogue_admin.forms import CopyFields, read_copy, read_grades
 from core.catalogue_admin.status import ChangeCopyStatus, StatusChange, change_copy_status
 from core.catalogue_admin.tagging import TagTitles, apply_tags, preview_tags
+from core.clc import child_key, class_name, is_clc_prefix, normalise_clc
 from core.library import Library
 from core.models import Item, ItemStatus, ItemType, Title
 from core.search import CatalogueSearch

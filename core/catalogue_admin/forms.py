@@ -6,9 +6,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from core.catalogue_admin.clc import normalise_clc
 from core.catalogue_admin.detail import TitleFields
 from core.catalogue_admin.errors import CatalogueError
+from core.clc import normalise_clc
 from core.imports import vocabulary
 from core.imports.values import GradesProblem, parse_grades, parse_subjects, price_to_fen
 from core.isbn import normalise_isbn

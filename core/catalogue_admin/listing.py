@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core.catalogue_admin.clc import TOP_CLASSES, child_key, class_name
 from core.circulation.lookups import normalise_barcode
+from core.clc import TOP_CLASSES, child_key, class_name
 from core.library import Library
 from core.models import Item, ItemStatus, Title
 from core.search import CatalogueSearch

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 
 from core.catalogue import bump_catalogue_version
-from core.catalogue_admin.clc import is_clc_prefix, normalise_clc
 from core.catalogue_admin.errors import CatalogueError
 from core.circulation.lookups import audit
+from core.clc import is_clc_prefix, normalise_clc
 from core.imports.values import parse_subjects
 from core.library import Library
 from core.models import Title
