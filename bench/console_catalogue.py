@@ -25,16 +25,16 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import random
-import re
 import socket
 import statistics
 import time
 
 import aiohttp
 
+from bench.support.console import PASSWORD, serve, sign_in, wait_for
+
 OUT = _HERE / "out"
 DATA_VERSION = 1
-PASSWORD = "bench-password-1"
 P95_TARGET_MS = 100.0
 CLASSES = ("I287.45", "I287.5", "I287.7", "I247.5", "I561.84", "I712.84", "K209", "K928.9", "Q96", "Q95",
            "P159", "N49", "O1-49", "G624.2", "H194.1", "J228.2", "J292.1", "TP311", "S68", "R179", "X2", "Z228.1")
@@ -100,24 +100,6 @@ def generate(path: Path, titles: int) -> None:
     tmp.replace(path)
 
 
-def _serve(port: int, url: str) -> None:
-    """What `shuxiang serve` runs, on the bench database (the console needs no WeChat answers)."""
-    import logging
-
-    from aiohttp import web
-
-    from bot.app import create_app
-    from bot.bootstrap import build_settings, open_library
-    from bot.responder import HelpResponder
-    from core.clock import system_clock
-
-    logging.basicConfig(level=logging.WARNING)
-    settings = build_settings(db=url)
-    library = open_library(settings, system_clock)
-    app = create_app(settings, responder=HelpResponder(), clock=system_clock, library=library)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
 def _serve_static(port: int, size: int) -> None:
     """The baseline: one bare aiohttp handler returning `size` bytes of HTML."""
     from aiohttp import web
@@ -130,24 +112,6 @@ def _serve_static(port: int, size: int) -> None:
     app = web.Application()
     app.router.add_get("/", handler)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-async def _wait(http: aiohttp.ClientSession, url: str) -> str:
-    for _ in range(300):
-        try:
-            return (await (await http.get(url)).read()).decode(errors="replace")
-        except aiohttp.ClientConnectionError:
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"the server at {url} did not start")
-
-
-async def _sign_in(http: aiohttp.ClientSession, base: str) -> None:
-    page = await _wait(http, f"{base}/admin/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert token is not None
-    answer = await http.post(f"{base}/admin/login", allow_redirects=False,
-                             data={"username": "bench", "password": PASSWORD, "csrf": token.group(1), "next": ""})
-    assert answer.status == 302, answer.status
 
 
 async def _get(http: aiohttp.ClientSession, url: str, **params: str) -> tuple[float, int]:
@@ -186,7 +150,7 @@ def main() -> int:
     lib.close()
     port, static_port = _free_port(), _free_port()
     ctx = mp.get_context("spawn")
-    server = ctx.Process(target=_serve, args=(port, url), daemon=True)
+    server = ctx.Process(target=serve, args=(port, url), daemon=True)
     server.start()
     try:
         results = asyncio.run(_measure(f"http://127.0.0.1:{port}", static_port, qs, ctx))
@@ -213,7 +177,7 @@ async def _measure(base: str, static_port: int, qs: list[tuple[str, str]],
                    ctx: mp.context.SpawnContext) -> tuple[list[float], list[float], int, dict[str, list[float]]]:
     timeout = aiohttp.ClientTimeout(total=300)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=timeout) as http:
-        await _sign_in(http, base)
+        await sign_in(http, base)
         started = time.perf_counter()
         await _get(http, f"{base}/admin/catalogue", q="草房子")  # the first search builds the index
         print(f"index built on the first search: {time.perf_counter() - started:.1f} s")
@@ -223,7 +187,7 @@ async def _measure(base: str, static_port: int, qs: list[tuple[str, str]],
         static.start()
         try:
             static_url = f"http://127.0.0.1:{static_port}/"
-            await _wait(http, static_url)
+            await wait_for(http, static_url)
             ours, theirs = [], []
             for _ in range(2):
                 for _, text in qs:  # interleaved: machine load hits both alike

@@ -27,7 +27,6 @@ sys.path.insert(0, str(_HERE.parent))
 
 import asyncio
 import multiprocessing as mp
-import re
 import socket
 import statistics
 import tempfile
@@ -36,10 +35,11 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from bench.support.console import PASSWORD, serve, sign_in
+
 LOANS = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 RUNS = 5
 TARGET = 3.0  # seconds, the term report page over 200,000 loans (issue 16)
-PASSWORD = "bench-password-1"
 NOW = datetime(2026, 11, 18, 2, tzinfo=UTC)
 
 
@@ -86,41 +86,6 @@ def baseline(url: str) -> tuple[float, float]:
     return statistics.median(core_times), statistics.median(text_times)
 
 
-def _serve(port: int, url: str) -> None:
-    """What `shuxiang serve` runs, on the bench database and the bench's clock."""
-    import logging
-
-    from aiohttp import web
-
-    from bot.app import create_app
-    from bot.bootstrap import build_settings, open_library
-    from bot.responder import HelpResponder
-    from core.clock import FixedClock
-
-    logging.basicConfig(level=logging.WARNING)
-    settings = build_settings(db=url)
-    clock = FixedClock(NOW)
-    library = open_library(settings, clock)
-    app = create_app(settings, responder=HelpResponder(), clock=clock, library=library)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-async def _sign_in(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(200):
-        try:
-            page = await (await http.get(f"{base}/admin/login")).text()
-            break
-        except aiohttp.ClientConnectionError:
-            await asyncio.sleep(0.1)
-    else:
-        raise SystemExit("the server did not start")
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert token is not None
-    answer = await http.post(f"{base}/admin/login", allow_redirects=False,
-                             data={"username": "bench", "password": PASSWORD, "csrf": token.group(1), "next": ""})
-    assert answer.status == 302, answer.status
-
-
 async def _get(http: aiohttp.ClientSession, url: str) -> tuple[float, bytes]:
     start = time.perf_counter()
     async with http.get(url) as response:
@@ -142,7 +107,7 @@ def _lend_one(url: str) -> None:
 async def _measure(base: str, url: str) -> dict[str, list[float]]:
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=timeout) as http:
-        await _sign_in(http, base)
+        await sign_in(http, base)
         cold, body = await _get(http, f"{base}/admin/reports")
         assert body.count(b'src="data:image/png;base64,') == 3, "three charts inline"
         assert f"{LOANS}".encode() in body
@@ -162,7 +127,7 @@ def main() -> int:
         build_database(url)
         print(f"school built: {LOANS:,} loans ({time.perf_counter() - started:.1f} s)")
         port = _free_port()
-        server = mp.get_context("spawn").Process(target=_serve, args=(port, url), daemon=True)
+        server = mp.get_context("spawn").Process(target=serve, args=(port, url, NOW), daemon=True)
         server.start()
         try:
             results = asyncio.run(_measure(f"http://127.0.0.1:{port}", url))

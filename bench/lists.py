@@ -21,7 +21,6 @@ sys.path.insert(0, str(_HERE.parent))
 
 import asyncio
 import multiprocessing as mp
-import re
 import socket
 import statistics
 import tempfile
@@ -29,10 +28,11 @@ import time
 
 import aiohttp
 
+from bench.support.console import PASSWORD, serve, sign_in
+
 CLASSES = 100
 PER_CLASS = 50
 RUNS = 7
-PASSWORD = "bench-password-1"
 TARGETS = {"html": 1.0, "xlsx": 2.0}  # seconds, for the 5,000-row list
 
 
@@ -84,40 +84,6 @@ def build_database(url: str) -> int:
     return n
 
 
-def _serve(port: int, url: str) -> None:
-    """What `shuxiang serve` runs, on the bench database (the console needs no WeChat answers)."""
-    import logging
-
-    from aiohttp import web
-
-    from bot.app import create_app
-    from bot.bootstrap import build_settings, open_library
-    from bot.responder import HelpResponder
-    from core.clock import system_clock
-
-    logging.basicConfig(level=logging.WARNING)
-    settings = build_settings(db=url)
-    library = open_library(settings, system_clock)
-    app = create_app(settings, responder=HelpResponder(), clock=system_clock, library=library)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-async def _sign_in(http: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(100):
-        try:
-            page = await (await http.get(f"{base}/admin/login")).text()
-            break
-        except aiohttp.ClientConnectionError:
-            await asyncio.sleep(0.1)
-    else:
-        raise SystemExit("the server did not start")
-    token = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert token is not None
-    answer = await http.post(f"{base}/admin/login", allow_redirects=False,
-                             data={"username": "bench", "password": PASSWORD, "csrf": token.group(1), "next": ""})
-    assert answer.status == 302, answer.status
-
-
 async def _time(http: aiohttp.ClientSession, url: str, rows: int, kind: str) -> list[float]:
     times = []
     for run in range(RUNS + 1):
@@ -137,7 +103,7 @@ async def _time(http: aiohttp.ClientSession, url: str, rows: int, kind: str) -> 
 
 async def _measure(base: str) -> dict[tuple[str, int], list[float]]:
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await _sign_in(http, base)
+        await sign_in(http, base)
         one_class = "1年级1班"
         urls = {50: f"{base}/admin/lists/overdue?class={one_class}", CLASSES * PER_CLASS: f"{base}/admin/lists/overdue"}
         out: dict[tuple[str, int], list[float]] = {}
@@ -155,7 +121,7 @@ def main() -> int:
         n = build_database(url)
         print(f"school built: {n} overdue loans in {CLASSES} classes ({time.perf_counter() - started:.1f} s)")
         port = _free_port()
-        server = mp.get_context("spawn").Process(target=_serve, args=(port, url), daemon=True)
+        server = mp.get_context("spawn").Process(target=serve, args=(port, url), daemon=True)
         server.start()
         try:
             results = asyncio.run(_measure(f"http://127.0.0.1:{port}"))

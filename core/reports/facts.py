@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
-from core.clock import school_today
+from core.clock import SCHOOL_TZ
 from core.models import Item, ItemStatus, Loan, Reader, ReaderStatus, ReaderType, SchoolClass, Title
 from core.reports.periods import Period
 
 
-@dataclass(frozen=True)
-class LoanFact:
+class LoanFact(NamedTuple):
+    """One loan as the report counts it (a tuple: 200,000 of them are built per report)."""
+
     reader_id: int
     title_id: int
     loaned_on: date  # school day
@@ -46,15 +50,37 @@ class ClassFact:
     grade: int
 
 
+# The school day of a stored UTC instant, computed by the database: converting 400,000 instants in Python
+# (aware datetimes, astimezone) was most of a 200,000-loan report's time. Asia/Shanghai has kept UTC+8 all
+# year since 1991 (no daylight saving), so a fixed offset gives the same day as core.clock.school_today.
+_OFFSET_HOURS = int(SCHOOL_TZ.utcoffset(datetime(2026, 1, 1)).total_seconds() // 3600)  # type: ignore[union-attr]
+
+
+class school_day(FunctionElement[date]):  # noqa: N801 (an SQL function, named like one)
+    """SQL: the school calendar day (a DATE) of a UTCDateTime column; NULL stays NULL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(school_day, "sqlite")
+def _school_day_sqlite(element: school_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '{_OFFSET_HOURS:+d} hours')"
+
+
+@compiles(school_day)
+def _school_day_default(element: school_day, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '{_OFFSET_HOURS} hours') AS DATE)"
+
+
 def load_loans(session: Session, period: Period) -> list[LoanFact]:
-    """Loans made in the period, whatever happened to them since."""
+    """Loans made in the period, whatever happened to them since; days are school days."""
     start, end = period.utc_bounds
-    stmt = (select(Loan.reader_id, Item.title_id, Loan.loaned_at, Loan.due_date, Loan.returned_at, Loan.lost_at)
+    stmt = (select(Loan.reader_id, Item.title_id, school_day(Loan.loaned_at), Loan.due_date,
+                   school_day(Loan.returned_at), Loan.lost_at.is_not(None))
             .join(Item, Item.id == Loan.item_id)
             .where(Loan.loaned_at >= start, Loan.loaned_at < end))
-    return [LoanFact(reader_id, title_id, school_today(loaned_at), due, school_today(returned) if returned else None,
-                     lost is not None)
-            for reader_id, title_id, loaned_at, due, returned, lost in session.execute(stmt)]
+    return [LoanFact(*row) for row in session.execute(stmt)]
 
 
 def load_readers(session: Session) -> dict[int, ReaderFact]:
