@@ -8,11 +8,12 @@ This process signs in as a librarian and times whole responses (request sent →
   - `/admin/reports` the first time (report built, three charts drawn: the cold path);
   - then RUNS times with nothing changed (the report and charts reused: core/reports/cache.py checks
     the data version on every request, and core/reports/charts.py keys charts by their figures);
-  - once more after one new loan is written to the database (the version changes: built afresh);
+  - CHANGES times after one new loan is written to the database (the version changes: built afresh);
   - `/admin/reports?format=xlsx` (the workbook with its three charts embedded).
 Baseline in the same run, in this process on the same file: the core `build_report` call alone (what
 `shuxiang report term` computes before printing), and `shuxiang report term`'s text rendering on top.
-The ratio page / build_report shows what the console adds (charts, HTML, HTTP).
+The ratio page / build_report shows what the console adds (charts, HTML, HTTP). The target is judged on
+the slowest view that had to build the report (the first, and after each new loan), not on cached views.
 """
 # ruff: noqa: E402  (the path fix below must run before `import aiohttp`, which imports stdlib http)
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bench.support.console import PASSWORD, serve, sign_in
 
 LOANS = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 RUNS = 5
+CHANGES = 3  # new loans, each followed by a view of the page
 TARGET = 3.0  # seconds, the term report page over 200,000 loans (issue 16)
 NOW = datetime(2026, 11, 18, 2, tzinfo=UTC)
 
@@ -82,7 +84,7 @@ def baseline(url: str) -> tuple[float, float]:
             text_times.append(time.perf_counter() - start)
     finally:
         library.close()
-    assert report.loans == LOANS + 1  # the loan _measure added
+    assert report.loans == LOANS + CHANGES  # the loans _measure added
     return statistics.median(core_times), statistics.median(text_times)
 
 
@@ -112,12 +114,15 @@ async def _measure(base: str, url: str) -> dict[str, list[float]]:
         assert body.count(b'src="data:image/png;base64,') == 3, "three charts inline"
         assert f"{LOANS}".encode() in body
         warm = [(await _get(http, f"{base}/admin/reports"))[0] for _ in range(RUNS)]
-        _lend_one(url)
-        changed, body = await _get(http, f"{base}/admin/reports")
-        assert f"{LOANS + 1}".encode() in body, "the new loan is counted"
+        changed = []
+        for n in range(1, CHANGES + 1):  # the view a librarian gets after each loan at the desk
+            _lend_one(url)
+            took, body = await _get(http, f"{base}/admin/reports")
+            assert f"{LOANS + n:,}".encode() in body or f"{LOANS + n}".encode() in body, "the new loan is counted"
+            changed.append(took)
         xlsx_took, xlsx = await _get(http, f"{base}/admin/reports?format=xlsx")
         assert xlsx[:2] == b"PK"
-        return {"cold": [cold], "warm": warm, "changed": [changed], "xlsx": [xlsx_took]}
+        return {"cold": [cold], "warm": warm, "changed": changed, "xlsx": [xlsx_took]}
 
 
 def main() -> int:
@@ -135,16 +140,20 @@ def main() -> int:
             server.terminate()
             server.join(5)
         core_s, text_s = baseline(url)  # after the server is gone: the two do not share the 2 cores
-    page = statistics.median(results["warm"])
+    # Judged on the slowest view that had to build the report (the first, and after each new loan),
+    # not on the views the cache answers: those are what a librarian gets only when nothing changed.
+    page = max(results["cold"] + results["changed"])
     met = page <= TARGET * LOANS / 200_000
     rows = [("baseline: build_report alone", core_s), ("baseline: shuxiang report term (text)", text_s),
             ("page, first view (built, charts drawn)", results["cold"][0]),
-            (f"page, median of {RUNS} (max {max(results['warm']):.2f} s)", page),
-            ("page, first view after a new loan", results["changed"][0]),
+            (f"page, nothing changed, median of {RUNS}", statistics.median(results["warm"])),
+            (f"page after a new loan, median of {CHANGES} (max {max(results['changed']):.2f} s)",
+             statistics.median(results["changed"])),
             ("xlsx with three charts (after the page)", results["xlsx"][0])]
     for label, seconds in rows:
         print(f"{label:<44}{seconds:7.2f} s  ×{seconds / core_s:.2f} of build_report")
-    print(f"term report page over {LOANS:,} loans: {page:.2f} s (target ≤ {TARGET:.0f} s) {'OK' if met else 'MISSED'}")
+    print(f"term report page over {LOANS:,} loans, slowest view that built the report: {page:.2f} s "
+          f"(target ≤ {TARGET:.0f} s) {'OK' if met else 'MISSED'}")
     return 0 if met else 1
 
 

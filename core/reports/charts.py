@@ -18,7 +18,7 @@ from typing import Any
 from core.reports.fonts import use_chinese_font
 from core.reports.stats import Report
 
-DPI = 150
+DPI = 100  # screen and workbook; 150 made the 48-class chart 3,900 px wide and took a second to draw
 
 
 def _figure(width: float = 8, height: float = 4.5) -> tuple[Any, Any]:
@@ -41,12 +41,12 @@ def _png(fig: Any) -> bytes:
 
 def class_chart(report: Report) -> bytes:
     """生均借阅 per class, in rank order; each class's target ([targets]) as a short dark line on its bar."""
-    fig, ax = _figure(max(6.0, 0.5 * len(report.classes) + 2))
+    fig, ax = _figure(min(18.0, max(6.0, 0.32 * len(report.classes) + 2)))
     names = [c.name for c in report.classes]
     values = [round(c.per_student, 2) for c in report.classes]
     colours = ["#4C9A6A" if c.reached is not False else "#D9A441" for c in report.classes]
     bars = ax.bar(names, values, color=colours)
-    ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=4)  # as the table: 3.95 is not "4.0" against a target of 4
     if len(names) < 4:  # one class's report: a normal bar, not one stretched across the figure
         ax.set_xlim(-1.5, len(names) + 0.5)
     targets = [(i, c.target) for i, c in enumerate(report.classes) if c.target]

@@ -54,7 +54,7 @@ def test_term_charts_are_pngs_with_chinese_labels(library: Library, tmp_path) ->
     assert [p.name for p in paths] == ["2026秋-班级生均借阅.png", "2026秋-每周趋势.png", "2026秋-热门图书.png"]
     for path in paths:
         with Image.open(path) as image:
-            assert image.format == "PNG" and image.width > 600
+            assert image.format == "PNG" and image.width >= 600
     assert bar_chart("测试", ["9月"], [1]).startswith(b"\x89PNG")
 
 
