@@ -1,0 +1,187 @@
+"""Attacks on the issue-16 console pages through real HTTP: each test here is a fault found (xfail strict).
+
+Every test states the behaviour the house rules ask for ("bad input → a clear Chinese message naming
+the field or line", never a bare 500 "internal error"); once the fault is fixed the test passes and
+its xfail mark must go.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from bot.responder import HelpResponder
+from core.clock import FixedClock
+from core.library import Library
+from core.settings import Settings
+from core.staff import Role, add_staff
+from tests.console.conftest import PASSWORD, page_csrf, sign_in
+from tests.librarian.dataset import build_school
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+HUGE = "99999999999999999999"  # past SQLite's INTEGER and PostgreSQL's bigint: a pasted or mangled link
+SUPER_TWO = "\u00b2"  # "²": str.isdigit() says True, int() refuses it
+
+
+def xfail(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+@pytest.fixture
+async def console(library: Library, clock: FixedClock,
+                  aiohttp_client: Callable[..., Awaitable[TestClient]]) -> TestClient:
+    """The whole app on the hand-computed school (a current term, classes, copies, loans), a librarian signed in."""
+    build_school(library)
+    add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
+    app: web.Application = create_app(Settings(), responder=HelpResponder(), clock=clock, library=library)
+    client = await aiohttp_client(app)
+    assert (await sign_in(client, "wang")).status == 302
+    return client
+
+
+async def friendly(response: web.StreamResponse | object) -> tuple[int, str]:
+    status = response.status  # type: ignore[attr-defined]
+    return status, await response.text(errors="replace")  # type: ignore[attr-defined]
+
+
+def assert_friendly(status: int, body: str) -> None:
+    """Not a server error, and a Chinese sentence (not aiohttp's bare "500 Internal Server Error")."""
+    assert status < 500, body[:300]
+    assert CJK.search(body), body[:300]
+
+
+# ---------------------------------------------------------------- ids too large for the database
+
+
+HUGE_ID_REASON = ("an id past the database's integer range (a mangled link) reaches the query: SQLite "
+                  "OverflowError / PostgreSQL out-of-range → 500 'internal error'; /admin/inventory/{n} shows "
+                  "the fix (404 '没有这次清点。')")
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(f"/admin/catalogue/titles/{HUGE}", marks=xfail(HUGE_ID_REASON), id="title-page"),
+    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", marks=xfail(HUGE_ID_REASON), id="title-edit"),
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", marks=xfail(HUGE_ID_REASON), id="copy-edit"),
+    pytest.param(f"/admin/catalogue/new?title_id={HUGE}", marks=xfail(HUGE_ID_REASON), id="new-copies-of-title"),
+    pytest.param(f"/admin/labels?batch={HUGE}", marks=xfail(HUGE_ID_REASON), id="labels-batch"),
+    pytest.param(f"/admin/labels/print?batch={HUGE}", marks=xfail(HUGE_ID_REASON), id="labels-print-batch"),
+    pytest.param(f"/admin/imports/batches/{HUGE}/rejected.csv", marks=xfail(HUGE_ID_REASON), id="rejected-csv"),
+    pytest.param(f"/admin/reports/student?reader={HUGE}", marks=xfail(HUGE_ID_REASON), id="student-report"),
+    pytest.param(f"/admin/notices/activity/{HUGE}", marks=xfail(HUGE_ID_REASON), id="activity-page"),
+    pytest.param(f"/admin/inventory/{HUGE}", id="inventory-holds"),  # the one route that already guards it
+])
+async def test_a_huge_id_in_a_link_gets_a_chinese_not_found(console: TestClient, path: str) -> None:
+    assert_friendly(*await friendly(await console.get(path, allow_redirects=False)))
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/status", {"change": "lost", "reason": "x"},
+                 marks=xfail(HUGE_ID_REASON), id="copy-status"),
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", {"location": "二楼A架"},
+                 marks=xfail(HUGE_ID_REASON), id="copy-edit"),
+    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", {"title": "草房子"},
+                 marks=xfail(HUGE_ID_REASON), id="title-edit"),
+    pytest.param("/admin/catalogue/tags", {"action": "add", "grades": "3", "title_id": HUGE},
+                 marks=xfail(HUGE_ID_REASON), id="bulk-tags"),
+    pytest.param("/admin/notices/outbox/retry", {"id": HUGE}, marks=xfail(HUGE_ID_REASON), id="outbox-retry"),
+    pytest.param("/admin/notices/people/topic", {"binding": HUGE, "topic": "overdue", "on": "1"},
+                 marks=xfail(HUGE_ID_REASON), id="push-topic"),
+    pytest.param("/admin/labels/print", {"batch": HUGE}, marks=xfail(HUGE_ID_REASON), id="labels-print-batch"),
+    pytest.param(f"/admin/inventory/{HUGE}/close", {}, id="inventory-close-holds"),
+])
+async def test_a_huge_id_in_a_form_gets_a_chinese_answer(console: TestClient, path: str, data: dict[str, str]) -> None:
+    csrf = await page_csrf(console)
+    response = await console.post(path, data={**data, "csrf": csrf}, allow_redirects=False)
+    assert_friendly(*await friendly(response))
+
+
+# ---------------------------------------------------------------- "digits" that int() refuses
+
+
+DIGIT_REASON = ("the view checks raw.isdigit() then calls int(raw): '²' (and other Unicode digits) pass "
+                "isdigit() but int() raises ValueError → 500; should use a strict [0-9]+ check")
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(f"/admin/reports/student?reader={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="student-report"),
+    pytest.param(f"/admin/labels?batch={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="labels-batch"),
+    pytest.param(f"/admin/labels/print?batch={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="labels-print-batch"),
+    pytest.param(f"/admin/notices/outbox?days={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="outbox-days"),
+    pytest.param(f"/admin/inventory/candidates?copies={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="weeding-rules"),
+    pytest.param(f"/admin/catalogue?page={SUPER_TWO}", id="catalogue-page-holds"),
+])
+async def test_a_unicode_digit_in_a_query_gets_a_chinese_answer(console: TestClient, path: str) -> None:
+    assert_friendly(*await friendly(await console.get(path, allow_redirects=False)))
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    pytest.param("/admin/notices/outbox/retry", {"id": SUPER_TWO}, marks=xfail(DIGIT_REASON), id="outbox-retry"),
+    pytest.param("/admin/notices/people/topic", {"binding": SUPER_TWO, "topic": "overdue", "on": "1"},
+                 marks=xfail(DIGIT_REASON), id="push-topic"),
+    pytest.param("/admin/inventory/candidates", {"barcode": "CF4", "reason": "破损", "copies": SUPER_TWO},
+                 marks=xfail(DIGIT_REASON), id="weed-selected"),
+    pytest.param("/admin/labels/print", {"barcodes": "CF1", "start": SUPER_TWO},
+                 marks=xfail(DIGIT_REASON), id="labels-start-position"),
+])
+async def test_a_unicode_digit_in_a_form_gets_a_chinese_answer(console: TestClient, path: str,
+                                                               data: dict[str, str]) -> None:
+    csrf = await page_csrf(console)
+    response = await console.post(path, data={**data, "csrf": csrf}, allow_redirects=False)
+    assert_friendly(*await friendly(response))
+
+
+# ---------------------------------------------------------------- dates at the ends of the calendar
+
+
+@pytest.mark.xfail(strict=True, reason="week_of=9999-12-31 / 0001-01-01 parse as dates, then the week's "
+                   "Sunday (or the days around it) overflow datetime.date → OverflowError → 500; should be a "
+                   "400 naming “那一周里的一天” like a malformed date")
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+async def test_week_report_at_the_ends_of_the_calendar_is_a_named_error(console: TestClient, day: str) -> None:
+    status, body = await friendly(await console.get(f"/admin/reports/week?week_of={day}"))
+    assert status == 400 and "那一周" in body, body[:300]
+
+
+@pytest.mark.xfail(strict=True, reason="the labels page's “新到的书” day (day=0001-01-01 or 9999-12-31) "
+                   "overflows when turned into a UTC range → 500; should say the date is out of range")
+@pytest.mark.parametrize(("path", "day"), [("/admin/labels", "0001-01-01"), ("/admin/labels/print", "9999-12-31")])
+async def test_labels_new_books_day_at_the_ends_of_the_calendar(console: TestClient, path: str, day: str) -> None:
+    csrf = await page_csrf(console)
+    response = await console.post(path, data={"day": day, "csrf": csrf}, allow_redirects=False)
+    assert_friendly(*await friendly(response))
+
+
+# ---------------------------------------------------------------- NUL characters (PostgreSQL refuses them)
+
+
+def _postgres_only(library: Library) -> None:
+    if library.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores or matches a NUL character; PostgreSQL refuses it")
+
+
+NUL_REASON = ("a NUL character (%00) reaches PostgreSQL, which refuses it in text parameters "
+              "(psycopg DataError) → 500; it should be dropped or refused with a Chinese message")
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param("/admin/catalogue?q=%00", marks=xfail(NUL_REASON), id="catalogue-search"),
+    pytest.param("/admin/labels/print?barcodes=%00", marks=xfail(NUL_REASON), id="labels-barcodes"),
+    pytest.param("/admin/notices/people?q=%00", marks=xfail(NUL_REASON), id="push-people-search"),
+])
+async def test_a_nul_in_a_search_gets_a_chinese_answer_on_postgresql(console: TestClient, library: Library,
+                                                                     path: str) -> None:
+    _postgres_only(library)
+    assert_friendly(*await friendly(await console.get(path, allow_redirects=False)))
+
+
+@pytest.mark.xfail(strict=True, reason=NUL_REASON + " (the stock-take's shelf range is stored as typed)")
+async def test_a_nul_in_a_stock_take_shelf_range_on_postgresql(console: TestClient, library: Library) -> None:
+    _postgres_only(library)
+    csrf = await page_csrf(console)
+    response = await console.post("/admin/inventory", data={"name": "期末清点", "location": "二楼\x00",
+                                                            "csrf": csrf}, allow_redirects=False)
+    assert_friendly(*await friendly(response))
