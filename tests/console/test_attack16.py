@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.responder import HelpResponder
@@ -237,3 +239,72 @@ async def test_a_good_csv_with_a_short_name_is_previewed(console: TestClient) ->
     assert response.status == 303
     body = await _settled_page(console, response.headers["Location"])
     assert "新增书目" in body and "NEW1" in body
+
+
+# ---------------------------------------------------------------- double submits that arrive together
+
+
+def _meet_first(original: Callable[..., object], parties: int = 2) -> Callable[..., object]:
+    """`original`, but each caller first waits (at most 2 s) for the other request to reach the same point.
+
+    This makes the two requests' timing deterministic: both have done their "is it there already?"
+    check before either writes. A fixed service (a lock or a unique key) makes the second request wait
+    before it gets here: the barrier then times out and the first one carries on alone.
+    """
+    barrier = threading.Barrier(parties, timeout=2)
+
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return original(*args, **kwargs)
+    return wrapper
+
+
+@pytest.mark.xfail(strict=True, reason="start_stock_take looks for an open stock-take with that name in one "
+                   "transaction and starts one in another: two submits of the start form arriving together "
+                   "(a double click on a slow tablet) both find none and open two stock-takes")
+async def test_two_start_forms_arriving_together_open_one_stock_take(console: TestClient, library: Library,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.inventory
+
+    monkeypatch.setattr(core.inventory, "start_inventory", _meet_first(core.inventory.start_inventory))
+    csrf = await page_csrf(console)
+    form = {"name": "2026秋期末清点", "location": "二楼", "csrf": csrf}
+    answers = await asyncio.gather(*(console.post("/admin/inventory", data=form, allow_redirects=False)
+                                     for _ in range(2)))
+    assert [a.status for a in answers] == [302, 302]
+    with library.read_uow() as uow:
+        opened = uow.session.scalar(select(func.count()).select_from(core.inventory.InventorySession))
+    assert opened == 1
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+
+
+async def test_a_start_form_sent_twice_in_turn_opens_one_stock_take(console: TestClient) -> None:
+    """The control: one after the other, the second submit lands on the first stock-take."""
+    csrf = await page_csrf(console)
+    form = {"name": "2026秋期末清点", "location": "二楼", "csrf": csrf}
+    first = await console.post("/admin/inventory", data=form, allow_redirects=False)
+    second = await console.post("/admin/inventory", data=form, allow_redirects=False)
+    assert first.headers["Location"] == second.headers["Location"]
+
+
+@pytest.mark.xfail(strict=True, reason="publish_activity checks for the same activity, then inserts, with no "
+                   "lock or unique key: on PostgreSQL two publishes arriving together both insert, and every "
+                   "parent gets the activity twice (SQLite's BEGIN IMMEDIATE serialises them)")
+async def test_two_publishes_arriving_together_record_one_activity_on_postgresql(
+        console: TestClient, library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    _postgres_only(library)
+    import core.notices.publishing
+    from core.notices.models import Activity
+
+    monkeypatch.setattr(core.notices.publishing, "audit", _meet_first(core.notices.publishing.audit))
+    csrf = await page_csrf(console)
+    form = {"title": "读书节", "starts_on": "2026-12-10", "place": "礼堂", "body": "欢迎家长参加。",
+            "grades": "3", "audience": "parents", "csrf": csrf}
+    answers = await asyncio.gather(*(console.post("/admin/notices/publish", data=form, allow_redirects=False)
+                                     for _ in range(2)))
+    assert [a.status for a in answers] == [303, 303]
+    with library.read_uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Activity)) == 1
