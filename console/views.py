@@ -45,23 +45,24 @@ class NavLink:
 
 # The pages later issues fill in; a link appears only for roles core.staff.may lets in.
 NAV = (
+    # Daily work first, then the figures, the collection's work, the notices, and the set-up pages.
     NavLink(f"{PREFIX}/desk", "借还台", Area.DESK),
-    NavLink(f"{PREFIX}/calendar", "校历", Area.CALENDAR),
-    NavLink(f"{PREFIX}/rota", "借阅轮流表", Area.CALENDAR),
-    NavLink(f"{PREFIX}/readers", "读者和班级", Area.READERS),
     NavLink(f"{PREFIX}/catalogue", "书目", Area.CATALOGUE),
+    NavLink(f"{PREFIX}/readers", "读者和班级", Area.READERS),
     NavLink(f"{PREFIX}/lists", "清单", Area.LISTS),
     NavLink(f"{PREFIX}/lists/class", "本班清单", Area.CLASS_LISTS, unless=Area.LISTS),
+    NavLink(f"{PREFIX}/reports", "统计", Area.REPORTS),
+    NavLink(f"{PREFIX}/reports/class", "本班统计", Area.CLASS_REPORTS, unless=Area.REPORTS),
     NavLink(f"{PREFIX}/readers/my-class", "家长绑定码", Area.CLASS_LISTS, unless=Area.READERS),
     NavLink(f"{PREFIX}/rota/class", "本班借阅时间", Area.CLASS_LISTS, unless=Area.CALENDAR),
-    NavLink(f"{PREFIX}/labels", "打印标签", Area.CATALOGUE),
-    NavLink(f"{PREFIX}/imports", "导入", Area.IMPORTS),
-    NavLink(f"{PREFIX}/notices", "通知和活动", Area.NOTICES),
     NavLink(f"{PREFIX}/inventory", "清点", Area.INVENTORY),
     NavLink(f"{PREFIX}/inventory/open", "清点扫描", Area.INVENTORY_SCAN, unless=Area.INVENTORY),
     NavLink(f"{PREFIX}/registers", "登记帐", Area.REGISTERS),
-    NavLink(f"{PREFIX}/reports", "统计", Area.REPORTS),
-    NavLink(f"{PREFIX}/reports/class", "本班统计", Area.CLASS_REPORTS, unless=Area.REPORTS),
+    NavLink(f"{PREFIX}/imports", "导入", Area.IMPORTS),
+    NavLink(f"{PREFIX}/labels", "打印标签", Area.CATALOGUE),
+    NavLink(f"{PREFIX}/notices", "通知和活动", Area.NOTICES),
+    NavLink(f"{PREFIX}/calendar", "校历", Area.CALENDAR),
+    NavLink(f"{PREFIX}/rota", "借阅轮流表", Area.CALENDAR),
     NavLink(f"{PREFIX}/staff", "后台账号", Area.STAFF),
 )
 
