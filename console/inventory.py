@@ -179,8 +179,12 @@ async def scan(request: web.Request) -> web.Response:
 @routes.post(INVENTORY + r"/{number:\d+}/close")
 @requires(Area.INVENTORY)
 async def close(request: web.Request) -> web.Response:
-    """End the stock-take: no more scans; the result stays readable here."""
-    number = _number(request)
+    """End the stock-take once `confirm` is ticked (no more scans after it); the result stays readable here."""
+    number, form = _number(request), await request.post()
+    if form.get("confirm") != "yes":  # the checkbox is `required`, but a form may come without the browser's check
+        summary, result = await _state(request, number)
+        if summary.is_open:
+            return _render(request, summary, result, said=(CLOSE_UNCONFIRMED, True), status=400)
     try:
         await asyncio.to_thread(close_inventory, request.app[LIBRARY], number)
     except LookupError:
@@ -205,6 +209,7 @@ def weed_lines(library: Library, codes: list[str], reason: str, batch: str, acto
     return tuple(lines)
 
 
+CLOSE_UNCONFIRMED = "还没结束：请先勾选“扫描已经完成”，再按“结束清点”（结束后不能再扫描）。"
 WEED_NO_REASON = "请写剔除原因，例如：清点缺失，确认丢失。"
 WEED_NONE = "请先勾选要注销的书。"
 

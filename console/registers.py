@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -31,16 +32,46 @@ STATUS = {"available": "在架", "held": "预约架", "on_loan": "借出", "in_r
 YUAN, INT, DAY = "yuan", "int", "date"
 
 
+@dataclass(frozen=True)
+class RegisterTable(Table):
+    """A register's table with its closing rows (合计, 其中…) apart from the data rows.
+
+    The page shows `foot` under the rows and counts only the data rows (（N 条）); the xlsx has the
+    foot rows after the data rows. Cells as in Table (fen for yuan columns).
+    """
+
+    foot: tuple[tuple[object, ...], ...] = ()
+
+    def for_xlsx(self) -> Table:
+        """The same table with the foot rows appended, for console.lists_xlsx.workbook_bytes."""
+        return Table(self.title, self.columns, [*self.rows, *(list(row) for row in self.foot)], self.note,
+                     self.empty, self.total)
+
+
+def _lost_note(library: Library, as_of: date) -> tuple[str, tuple[object, ...] | None]:
+    """What the total includes: the lost copies not yet written off (note text, and their count and fen)."""
+    copies, fen = reg.lost_on_books(library, as_of)
+    if not copies:
+        return "合计里没有丢失的书。", None
+    return (f"合计含丢失未注销的 {copies} 册（{fen / 100:.2f} 元）：它们注销前仍在册。统计报表的“馆藏册数”"
+            f"不算丢失的书，所以比这里少 {copies} 册（按今天的状态）。", (copies, fen))
+
+
 def classes_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
     """分类帐 on the period's last day (today while it runs): one row per 中图法 class and a total."""
     as_of = period.as_of(library.today())
     lines = reg.classified_ledger(library, as_of)
     rows: list[list[object]] = [[c.code, c.name, c.titles, c.copies, c.value_fen] for c in lines]
-    rows.append(["合计", "", sum(c.titles for c in lines), sum(c.copies for c in lines),
-                 sum(c.value_fen for c in lines)])
-    return [Table(f"分类帐（截至{as_of.isoformat()}）",
-                  (Column("类号"), Column("类名"), Column("种数", INT), Column("册数", INT), Column("金额（元）", YUAN)),
-                  rows, note="在册 = 已入藏、未注销（丢失的书在注销前仍在册）。分类按书目的中图法分类号，没有时按索书号。")]
+    lost_text, lost = _lost_note(library, as_of)
+    foot: list[tuple[object, ...]] = [("合计", "", sum(c.titles for c in lines), sum(c.copies for c in lines),
+                                       sum(c.value_fen for c in lines))]
+    if lost:
+        foot.append(("其中丢失未注销", "", None, *lost))
+    return [RegisterTable(f"分类帐（截至{as_of.isoformat()}）",
+                          (Column("类号"), Column("类名"), Column("种数", INT), Column("册数", INT),
+                           Column("金额（元）", YUAN)), rows,
+                          note="在册 = 已入藏、未注销（丢失的书在注销前仍在册）。分类按书目的中图法分类号，没有时按索书号。"
+                          + lost_text, foot=tuple(foot))]
 
 
 def general_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
@@ -49,26 +80,32 @@ def general_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
     lines = reg.general_ledger(library, as_of)
     rows: list[list[object]] = [[str(y.year), y.opening, y.opening_fen, y.added, y.added_fen, y.withdrawn,
                                  y.withdrawn_fen, y.balance, y.balance_fen] for y in lines]
+    foot: list[tuple[object, ...]] = []
+    lost_text, lost = _lost_note(library, as_of)
     if lines:
-        rows.append(["合计", None, None, sum(y.added for y in lines), sum(y.added_fen for y in lines),
+        foot.append(("合计", None, None, sum(y.added for y in lines), sum(y.added_fen for y in lines),
                      sum(y.withdrawn for y in lines), sum(y.withdrawn_fen for y in lines), lines[-1].balance,
-                     lines[-1].balance_fen])
-    return [Table(f"总括帐（截至{as_of.isoformat()}）",
-                  (Column("年度"), Column("上年结存（册）", INT), Column("上年结存金额（元）", YUAN),
-                   Column("本年增加（册）", INT), Column("增加金额（元）", YUAN), Column("本年注销（册）", INT),
-                   Column("注销金额（元）", YUAN), Column("结存（册）", INT), Column("结存金额（元）", YUAN)), rows,
-                  note="按入藏日期和注销日期所在的年份（北京时间）；最后一年算到截至那天。", empty="还没有入藏的书。")]
+                     lines[-1].balance_fen))
+        if lost:
+            foot.append(("其中丢失未注销", None, None, None, None, None, None, *lost))
+    return [RegisterTable(f"总括帐（截至{as_of.isoformat()}）",
+                          (Column("年度"), Column("上年结存（册）", INT), Column("上年结存金额（元）", YUAN),
+                           Column("本年增加（册）", INT), Column("增加金额（元）", YUAN), Column("本年注销（册）", INT),
+                           Column("注销金额（元）", YUAN), Column("结存（册）", INT), Column("结存金额（元）", YUAN)), rows,
+                          note="按入藏日期和注销日期所在的年份（北京时间）；最后一年算到截至那天。"
+                          + (lost_text.replace("合计", "结存") if lines else ""), empty="还没有入藏的书。", foot=tuple(foot))]
 
 
 def acquisitions_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
     """入藏: per term, source and donor: titles, copies, value."""
     lines = reg.acquisitions(library, period.start, period.end)
     rows: list[list[object]] = [[a.term, a.source, a.donor, a.titles, a.copies, a.value_fen] for a in lines]
-    return [Table(f"入藏登记（{period.label}）",
-                  (Column("学期"), Column("来源"), Column("捐赠人"), Column("种数", INT), Column("册数", INT),
-                   Column("金额（元）", YUAN)), rows, empty="这段时间没有新入藏的书。",
-                  note="两个学期之间（假期）入藏的书算入下一个学期。",
-                  total=("合计", 4, sum(a.copies for a in lines)) if lines else None)]
+    # 种数 has no total: a title bought in two terms or from two sources is in two rows.
+    foot = (("合计", None, None, None, sum(a.copies for a in lines), sum(a.value_fen for a in lines)),) if lines else ()
+    return [RegisterTable(f"入藏登记（{period.label}）",
+                          (Column("学期"), Column("来源"), Column("捐赠人"), Column("种数", INT), Column("册数", INT),
+                           Column("金额（元）", YUAN)), rows, empty="这段时间没有新入藏的书。",
+                          note="两个学期之间（假期）入藏的书算入下一个学期。", foot=foot)]
 
 
 def weeding_tables(library: Library, period: reg.RegisterPeriod) -> list[Table]:
@@ -133,7 +170,8 @@ def _day(raw: str, label: str, errors: list[str]) -> date | None:
 def _xlsx(library: Library, slug: str, label: str, tables: Sequence[Table]) -> web.Response:
     today = library.today().isoformat()
     utf8 = quote(f"{label}-{today}.xlsx", safe="")
-    return web.Response(body=workbook_bytes(tables), content_type=XLSX, headers={
+    sheets = [t.for_xlsx() if isinstance(t, RegisterTable) else t for t in tables]
+    return web.Response(body=workbook_bytes(sheets), content_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename=\"register-{slug}-{today}.xlsx\"; filename*=UTF-8''{utf8}",
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 

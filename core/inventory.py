@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, and_, exists, func, insert, or_, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.catalogue import bump_catalogue_version
 from core.circulation.lookups import normalise_barcode
 from core.errors import Reason, Refused
 from core.library import Library
-from core.models import AuditEntry, Base, Item, ItemStatus, Title, UTCDateTime
+from core.locks import transaction_lock
+from core.models import AuditEntry, Base, Item, ItemStatus, Loan, Title, UTCDateTime
 
 ON_SHELF = (ItemStatus.AVAILABLE, ItemStatus.HELD)  # copies the shelves (or the hold shelf) should have
 
@@ -81,14 +83,20 @@ class StockTake:
     missing_total: int = 0  # every missing copy, also when `missing` was cut short
 
 
-def start_inventory(library: Library, name: str, location: str = "") -> int:
-    """Open a stock-take; returns its id."""
+def start_inventory(library: Library, name: str, location: str = "", *, session: Session | None = None) -> int:
+    """Open a stock-take; returns its id.
+
+    With `session`, the stock-take is added in that (caller's) transaction and not committed here.
+    """
+    if session is not None:
+        inv = InventorySession(name=name, location=location.strip(), started_at=library.now())
+        session.add(inv)
+        session.flush()
+        return inv.id
     with library.uow() as uow:
-        session = InventorySession(name=name, location=location.strip(), started_at=library.now())
-        uow.session.add(session)
-        uow.session.flush()
+        number = start_inventory(library, name, location, session=uow.session)
         uow.commit()
-        return session.id
+        return number
 
 
 def start_stock_take(library: Library, name: str, location: str = "") -> tuple[int, bool]:
@@ -99,12 +107,17 @@ def start_stock_take(library: Library, name: str, location: str = "") -> tuple[i
     """
     name, location = name.strip()[:100], location.strip()[:100]
     with library.uow() as uow:
+        # Look and open in one locked transaction: two submits arriving together would otherwise both
+        # find none and both open one (SQLite: BEGIN IMMEDIATE already serialises writers).
+        transaction_lock(uow.session, "inventory:start")
         found = uow.session.scalar(select(InventorySession.id).where(
             InventorySession.name == name, InventorySession.location == location,
             InventorySession.closed_at.is_(None)))
-    if found is not None:
-        return found, False
-    return start_inventory(library, name, location), True
+        if found is not None:
+            return found, False
+        number = start_inventory(library, name, location, session=uow.session)
+        uow.commit()
+        return number, True
 
 
 class InventoryClosed(LookupError):
@@ -239,8 +252,34 @@ def _in_scope(location: str, scope: str) -> bool:
     return not scope or location == scope or location.startswith(scope)
 
 
+def _was_on_shelf(inv: InventorySession) -> ColumnElement[bool]:
+    """Whether a copy belongs on the shelf for this stock-take, judged as at its start (or its close).
+
+    A copy on the shelf now; or one weeded since the stock-take began that was on the shelf then (its
+    result must not change when the missing copies are written off); or, once closed, one lent since
+    the close. So a closed stock-take's figures stay those it closed with.
+    """
+    on_shelf = tuple(status.value for status in ON_SHELF)
+    weeded_since = and_(Item.status == ItemStatus.WITHDRAWN, exists().where(
+        WeedingRecord.item_id == Item.id, WeedingRecord.at >= inv.started_at,
+        WeedingRecord.previous_status.in_(on_shelf)))
+    shelved = or_(Item.status.in_(ON_SHELF), weeded_since)
+    if inv.closed_at is None:
+        return shelved
+    lent_since = and_(Item.status == ItemStatus.ON_LOAN, exists().where(
+        Loan.item_id == Item.id, Loan.is_open.is_(True), Loan.loaned_at >= inv.closed_at))
+    return or_(shelved, lent_since)
+
+
 def stock_take(library: Library, session_id: int, *, missing_limit: int | None = None) -> StockTake:
     """Missing (should be on the shelf, not scanned), misplaced (found on another shelf), unexpected.
+
+    Expected are the in-scope copies that belong on the shelf (see _was_on_shelf: copies weeded since
+    the start, or lent since the close, still count, so the result does not drift after the fact; a
+    weeded one stays in `missing` with status "withdrawn"). Misplaced: a copy that belongs on a shelf,
+    scanned on another shelf than its own, also when its own shelf is outside the scope (a blank shelf
+    then means "somewhere in the scope"). Unexpected: unknown barcodes and copies that should not be
+    on any shelf (on loan, lost, withdrawn, in repair), and out-of-scope copies scanned on their own shelf.
 
     Counted in the database, so a scan into a whole-library stock-take stays quick on a large
     collection: `missing` holds at most `missing_limit` copies (by location, 索书号, barcode; None =
@@ -253,7 +292,8 @@ def stock_take(library: Library, session_id: int, *, missing_limit: int | None =
             raise LookupError(f"没有第{session_id}次清点")
         name, scope = inv.name, inv.location
         in_scope = Item.location.startswith(scope, autoescape=True)
-        expected_q = and_(in_scope, Item.status.in_(ON_SHELF))
+        belongs = _was_on_shelf(inv)
+        expected_q = and_(in_scope, belongs)
         scan = InventoryScan
         scanned_here = exists().where(scan.session_id == session_id, scan.barcode == Item.barcode)
         result = StockTake(session_id, name)
@@ -267,19 +307,27 @@ def stock_take(library: Library, session_id: int, *, missing_limit: int | None =
         if missing_limit is not None:
             missing = missing.limit(missing_limit)
         result.missing = [CopyLine(b, t, cn, loc, st.value) for b, t, cn, loc, st in s.execute(missing)]
-        # Scans of copies that should not be on a shelf here: unknown, not on the shelf, or out of scope.
+        # A copy that belongs on a shelf, found on one not its own: on a named shelf other than its
+        # location, or (its shelf outside the scope) anywhere in this stock-take's scope.
+        misplaced_q = and_(belongs, or_(and_(in_scope, scan.shelf != "", scan.shelf != Item.location),
+                                        and_(~in_scope, scan.shelf != Item.location)))
+        # Scans of copies that should not be on a shelf: unknown, not on the books, or out of scope
+        # and found on their own shelf (scanned outside this stock-take's range).
         odd = (select(scan.barcode, Title.title, Item.call_number, Item.location, Item.status)
                .outerjoin(Item, Item.barcode == scan.barcode).outerjoin(Title, Title.id == Item.title_id)
-               .where(scan.session_id == session_id, or_(Item.id.is_(None), ~expected_q)).order_by(scan.id))
+               .where(scan.session_id == session_id,
+                      or_(Item.id.is_(None), ~belongs, and_(~in_scope, scan.shelf == Item.location)))
+               .order_by(scan.id))
         for barcode, title, call_number, location, status in s.execute(odd):
             copy = None if status is None else CopyLine(barcode, title, call_number, location, status.value)
             result.unexpected.append((barcode, title or "", _unexpected(copy, scope)))
         placed = (select(Item.barcode, Title.title, Item.call_number, Item.location, Item.status, scan.shelf)
                   .join(Item, Item.barcode == scan.barcode).join(Title, Title.id == Item.title_id)
-                  .where(scan.session_id == session_id, expected_q, scan.shelf != "", scan.shelf != Item.location)
+                  .where(scan.session_id == session_id, misplaced_q)
                   .order_by(scan.id))
-        result.misplaced = [(CopyLine(b, t, cn, loc, st.value), shelf) for b, t, cn, loc, st, shelf in s.execute(placed)]
-    result.found = result.scanned - len(result.unexpected)
+        result.misplaced = [(CopyLine(b, t, cn, loc, st.value), shelf or scope)
+                            for b, t, cn, loc, st, shelf in s.execute(placed)]
+    result.found = result.expected - result.missing_total  # expected copies scanned (not the misplaced strays)
     return result
 
 

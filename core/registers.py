@@ -63,8 +63,8 @@ def _weeded_at(s: Session) -> dict[int, datetime]:
     return {item_id: at for item_id, at in rows}
 
 
-def _on_books(s: Session, as_of: date) -> list[tuple[int, str, str, int]]:
-    """(title id, clc, call number, price fen) of every copy on the books at the end of `as_of`."""
+def _on_books(s: Session, as_of: date) -> list[tuple[int, str, str, int, ItemStatus]]:
+    """(title id, clc, call number, price fen, today's status) of every copy on the books at the end of `as_of`."""
     end = _end(as_of)
     weeded = _weeded_at(s)
     rows = s.execute(select(Item.id, Item.title_id, Title.clc, Item.call_number, Item.price_fen, Item.status)
@@ -76,7 +76,7 @@ def _on_books(s: Session, as_of: date) -> list[tuple[int, str, str, int]]:
             continue
         if gone is None and status == ItemStatus.WITHDRAWN:
             continue
-        held.append((title_id, clc, call_number, price))
+        held.append((title_id, clc, call_number, price, status))
     return held
 
 
@@ -90,7 +90,7 @@ def classified_ledger(library: Library, as_of: date) -> list[ClassLine]:
     titles: dict[str, set[int]] = defaultdict(set)
     copies: dict[str, int] = defaultdict(int)
     value: dict[str, int] = defaultdict(int)
-    for title_id, clc, call_number, price in held:
+    for title_id, clc, call_number, price, _status in held:
         code = clc_class(clc, call_number)
         titles[code].add(title_id)
         copies[code] += 1
@@ -99,6 +99,19 @@ def classified_ledger(library: Library, as_of: date) -> list[ClassLine]:
     if copies[UNCLASSED]:
         lines.append(ClassLine(UNCLASSED, "未分类", len(titles[UNCLASSED]), copies[UNCLASSED], value[UNCLASSED]))
     return lines
+
+
+def lost_on_books(library: Library, as_of: date) -> tuple[int, int]:
+    """(copies, fen) of the lost copies still on the books at the end of `as_of` (丢失未注销).
+
+    They are in the 分类帐 and 总括帐 totals but not in the term report's 馆藏册数 (which counts
+    neither lost nor withdrawn copies): the difference between the two figures. "Lost" is the
+    copy's status today.
+    """
+    with library.read_uow() as uow:
+        held = _on_books(uow.session, as_of)
+    lost = [price for *_, price, status in held if status == ItemStatus.LOST]
+    return len(lost), sum(lost)
 
 
 @dataclass(frozen=True)

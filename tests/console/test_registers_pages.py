@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 from aiohttp.test_utils import TestClient
 from openpyxl import load_workbook
 
+from core.clc import TOP_CLASSES
 from core.library import Library
 from core.staff import Role, add_staff
 from tests.console.conftest import PASSWORD, sign_in
@@ -38,12 +40,19 @@ async def test_the_classified_and_general_ledgers_as_pages_and_workbooks(console
     rows = next(iter(sheets.values()))
     assert rows[0] == ("类号", "类名", "种数", "册数", "金额（元）")
     assert ("I", "文学", 1, 2, 50) in rows and ("P", "天文学、地球科学", 1, 3, 120) in rows
-    assert ("?", "未分类", 1, 1, 10) in rows and rows[-1] == ("合计", None, 3, 6, 180)
+    assert ("?", "未分类", 1, 1, 10) in rows
+    # B0 is lost and not written off: in the total, and said so (the term report's 馆藏册数 leaves it out).
+    assert rows[-2:] == [("合计", None, 3, 6, 180), ("其中丢失未注销", None, None, 1, 40)]
+    assert "合计含丢失未注销的 1 册（40.00 元）" in html and "比这里少 1 册" in html
+    assert f"（{len(TOP_CLASSES) + 1} 条）" in html  # the classes and 未分类, not the 合计 rows
     spring = next(iter((await sheet_rows(console, "/admin/registers/classes?term=2025春季学期&format=xlsx")).values()))
-    assert spring[-1] == ("合计", None, 1, 3, 75)
+    assert spring[-1] == ("合计", None, 1, 3, 75)  # nothing was lost yet in spring 2025... by today's status
     general = next(iter((await sheet_rows(console, "/admin/registers/general?format=xlsx")).values()))
     assert general[1:] == [("2025", 0, 0, 3, 75, 0, 0, 3, 75), ("2026", 3, 75, 4, 130, 1, 25, 6, 180),
-                           ("合计", None, None, 7, 205, 1, 25, 6, 180)]
+                           ("合计", None, None, 7, 205, 1, 25, 6, 180),
+                           ("其中丢失未注销", None, None, None, None, None, None, 1, 40)]
+    general_html = await (await console.get("/admin/registers/general")).text()
+    assert "（2 条）" in general_html and "结存含丢失未注销的 1 册" in general_html
 
 
 async def test_acquisitions_weeding_repairs_and_charges(console: TestClient, library: Library) -> None:
@@ -52,7 +61,12 @@ async def test_acquisitions_weeding_repairs_and_charges(console: TestClient, lib
     wide = "from=2025-01-01&to=2026-11-18"
     acq = next(iter((await sheet_rows(console, f"/admin/registers/acquisitions?{wide}&format=xlsx")).values()))
     assert acq[1:] == [("2025春季学期", "采购", None, 1, 3, 75), ("2026秋季学期", "捐赠", "家委会", 1, 3, 120),
-                       ("2026秋季学期", "未登记", None, 1, 1, 10), ("合计", None, None, None, 7, None)]
+                       ("2026秋季学期", "未登记", None, 1, 1, 10), ("合计", None, None, None, 7, 205)]
+    acq_html = await (await console.get(f"/admin/registers/acquisitions?{wide}")).text()
+    assert "（3 条）" in acq_html  # the data rows, not the 合计
+    assert re.search(r"<tfoot><tr><td[^>]*>合计</td>(<td[^>]*></td>){3}<td[^>]*>7</td><td[^>]*>205.00</td>", acq_html)
+    weeding_html = await (await console.get("/admin/registers/weeding")).text()
+    assert "（1 条）" in weeding_html
     weeding = next(iter((await sheet_rows(console, "/admin/registers/weeding?format=xlsx")).values()))
     assert weeding[1][1:] == ("2026秋剔旧", known.a[0], "草房子", "I287.45/C1", 25, "在架", "破损无法修补")
     assert weeding[-1][0] == "合计" and weeding[-1][5] == 25
