@@ -16,7 +16,6 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, accepts_body, requires
-from console.lists_xlsx import Column, Table, workbook_bytes
 from console.views import page
 from core.clock import SCHOOL_TZ
 from core.imports.history import Batch, import_batch, import_history
@@ -36,6 +35,7 @@ from core.imports.pending import (
     run_preview,
     stage_upload,
 )
+from core.imports.rejected import rejected_xlsx
 from core.library import Library
 from core.staff import Area
 
@@ -215,22 +215,22 @@ async def decide_conflicts(request: web.Request) -> web.Response:
 @routes.get(BASE + r"/batches/{batch:\d+}/rejected.{fmt:csv|xlsx}")
 @requires(Area.IMPORTS)
 async def rejected_rows(request: web.Request) -> web.Response:
-    """The rows a batch skipped, with their line and reason, as CSV (Excel-friendly UTF-8) or xlsx."""
+    """The rows a batch skipped as CSV (Excel-friendly UTF-8) or xlsx: their own cells under the file's
+    header (when the batch kept them) and their line and reason, a file to fix and import again."""
     batch = await asyncio.to_thread(import_batch, request.app[LIBRARY], int(request.match_info["batch"]))
     if batch is None:
         raise web.HTTPNotFound(text="没有这个导入批次。", headers={"Content-Type": "text/plain; charset=utf-8"})
     fmt = request.match_info["fmt"]
     stem = f"{batch.filename.rsplit('.', 1)[0]}-未导入的行"
+    head, rows = batch.rejected_table()
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["行号", "原因"])
-        writer.writerows(batch.rejected)
+        writer.writerow(head)
+        writer.writerows(rows)
         body, content_type = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv"
     else:
-        table = Table(f"批次{batch.id}未导入的行", (Column("行号", "int"), Column("原因")),
-                      [[line, reason] for line, reason in batch.rejected])
-        body = await asyncio.to_thread(workbook_bytes, [table])
+        body = await asyncio.to_thread(rejected_xlsx, f"批次{batch.id}未导入的行", head, rows)
         content_type = XLSX
     name = quote(f"{stem}.{fmt}", safe="")
     return web.Response(body=body, content_type=content_type, headers={

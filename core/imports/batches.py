@@ -22,7 +22,7 @@ class ImportBatch(Base):
     actor: Mapped[str] = mapped_column(String(60), default="")
     rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    rejected: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[line, reason], ...] skipped rows
+    rejected: Mapped[list[Any]] = mapped_column(JSON, default=list)  # skipped rows: see core.imports.rejected
 
 
 class PendingImport(Base):

@@ -23,12 +23,13 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, undefer
 
-from core.imports.batches import PendingImport
+from core.imports.batches import ImportBatch, PendingImport
 from core.imports.catalogue import import_catalogue
 from core.imports.readers import import_readers
+from core.imports.rejected import with_cells
 from core.imports.report import ImportReport
 from core.imports.sources import MARC_SUFFIXES, Source, open_source
-from core.imports.tables import UnreadableFile
+from core.imports.tables import Original, TableRows, UnreadableFile
 from core.library import Library
 
 log = logging.getLogger("shuxiang.imports")
@@ -158,10 +159,24 @@ def check_file_type(filename: str) -> None:
         raise WrongFileType(WRONG_TYPE)
 
 
+NAME_MAX = 120  # characters of a stored file name (the column holds 300; a page shows it whole)
+
+
 def safe_name(filename: str) -> str:
-    """The file's own name without any folder a browser sent along (old browsers send C:\\...\\a.csv)."""
+    """The file's own name without any folder a browser sent along (old browsers send C:\\...\\a.csv),
+    cut to NAME_MAX characters with its extension kept (so the cut name is still a .csv or .xlsx)."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[:300] or "upload.csv"
+    if len(name) > NAME_MAX:
+        suffix = Path(name).suffix
+        suffix = suffix if len(suffix) <= 10 else ""
+        name = name[:NAME_MAX - len(suffix)] + suffix
+    return name or "upload.csv"
+
+
+def _temp_path(folder: str, filename: str) -> Path:
+    """Where the stored bytes are written for the readers: never the user's name (a name over 255
+    bytes fails with ENAMETOOLONG, and a name is no path), only its extension, which the readers use."""
+    return Path(folder) / f"upload{Path(filename).suffix.lower()}"
 
 
 def stage_upload(library: Library, *, kind: str, filename: str, data: bytes, actor: str,
@@ -257,10 +272,13 @@ def _set(library: Library, token: str, *conditions: Any, **values: Any) -> int:
 
 def _run(library: Library, row: PendingImport, path: Path, *, dry_run: bool, accept_partial: bool = False,
          progress: _Progress, before_commit: Callable[[Session, int], None] | None = None,
-         ) -> tuple[ImportReport, Source]:
-    """The CLI's call (cli/imports.py _import) on the stored file, written to a temporary folder."""
+         originals: dict[tuple[int, str], Original] | None = None) -> tuple[ImportReport, Source]:
+    """The CLI's call (cli/imports.py _import) on the stored file, written to a temporary folder.
+    `originals`: filled with every table row's own cells (TableRows.originals) when given."""
     path.write_bytes(row.data or b"")
     source = open_source(path, row.kind)
+    if originals is not None and isinstance(source.rows, TableRows):
+        source.rows.originals = originals
     _set(library, row.id, total=source.total_hint)
     options = row.options or {}
     common: dict[str, Any] = {"filename": row.filename, "sha256": row.sha256, "dry_run": dry_run,
@@ -292,7 +310,7 @@ def run_preview(library: Library, token: str) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="shuxiang-import-") as folder:
         try:
-            report, source = _run(library, row, Path(folder) / row.filename, dry_run=True,
+            report, source = _run(library, row, _temp_path(folder, row.filename), dry_run=True,
                                   progress=_Progress(library, token))
         except UnreadableFile as exc:
             _set(library, token, PendingImport.state == State.READING.value,
@@ -365,7 +383,12 @@ def accept(library: Library, token: str, *, good_rows_only: bool) -> Accepted:
     if not taken or row is None:
         raise NotPending(State(row.state) if row is not None and row.created_at >= now - EXPIRES_AFTER else None)
 
+    originals: dict[tuple[int, str], Original] = {}
+
     def mark(session: Session, batch_id: int) -> None:
+        batch = session.get(ImportBatch, batch_id)
+        if batch is not None and batch.rejected and originals:  # the skipped rows' own cells, to fix and re-import
+            batch.rejected = with_cells(list(batch.rejected), originals)
         marked = session.execute(update(PendingImport)
                                  .where(PendingImport.id == token, PendingImport.claim == claim,
                                         PendingImport.state == State.ACCEPTING.value)
@@ -375,9 +398,9 @@ def accept(library: Library, token: str, *, good_rows_only: bool) -> Accepted:
 
     try:
         with tempfile.TemporaryDirectory(prefix="shuxiang-import-") as folder:
-            report, source = _run(library, row, Path(folder) / row.filename, dry_run=False,
+            report, source = _run(library, row, _temp_path(folder, row.filename), dry_run=False,
                                   accept_partial=good_rows_only, progress=_Progress(library, token),
-                                  before_commit=mark)
+                                  before_commit=mark, originals=originals)
     except BaseException:
         _set(library, token, PendingImport.claim == claim, PendingImport.state == State.ACCEPTING.value,
              state=State.READY.value)

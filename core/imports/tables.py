@@ -112,6 +112,23 @@ def _header(rows: list[list[object]], kind: str) -> tuple[int, dict[int, str]]:
 
 
 @dataclass(frozen=True)
+class Original:
+    """A data row as the file has it: its table's header names and its cells as text. `hidden`: the
+    columns never given out again (a roster's identity-card columns), blank in `texts`."""
+
+    header: tuple[str, ...]
+    cells: tuple[object, ...]
+    hidden: frozenset[int] = frozenset()
+    readers: bool = False
+
+    def texts(self) -> list[str]:
+        """The cells as text, as wide as the header; identity-card numbers blank in a roster."""
+        width = max(len(self.header), len(self.cells))
+        out = ["" if i in self.hidden or i >= len(self.cells) else clean(self.cells[i]) for i in range(width)]
+        return ["" if self.readers and looks_like_id_number(t) else t for t in out]
+
+
+@dataclass(frozen=True)
 class BadLine:
     """A line of the file that cannot be read as cells (an unclosed quote, a cell over the size cap)."""
 
@@ -131,6 +148,9 @@ class TableRows:
     """
 
     sheet = ""  # the worksheet being read, named in every row's place when a workbook has several
+    # Set to a dict to keep every data row's own cells under its header, by (line, SourceRow.where):
+    # what an accept needs to give the skipped rows back (core.imports.rejected). Off by default.
+    originals: dict[tuple[int, str], Original] | None = None
 
     def __init__(self, rows: Iterable[Numbered], kind: str) -> None:
         self.notes: list[RowProblem] = []
@@ -174,6 +194,7 @@ class TableRows:
         names = [clean(c) for c in header]
         width = max((i + 1 for i, name in enumerate(names) if name), default=0)
         header_values = {field: names[i] if i < len(names) else "" for i, field in columns.items()}
+        shown_header = tuple(names[:width])
         for line, cells in _chain(buffered, rows):
             if isinstance(cells, BadLine):
                 yield SourceRow(line, {"_error": cells.reason}, sheet=self.sheet)
@@ -197,7 +218,11 @@ class TableRows:
             if kind == "readers":  # a stray ID number in any kept cell is never stored
                 values = {k: "" if looks_like_id_number(v) else v for k, v in values.items()}
             if any(values.values()):
-                yield SourceRow(line, values, sheet=self.sheet)
+                row = SourceRow(line, values, sheet=self.sheet)
+                if self.originals is not None:
+                    self.originals[line, row.where] = Original(shown_header, tuple(cells), frozenset(dropped),
+                                                         kind == "readers")
+                yield row
 
     def _note_unread(self, header: list[object], columns: dict[int, str], dropped: set[int], line: int,
                      kind: str) -> None:

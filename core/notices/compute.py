@@ -271,7 +271,8 @@ def activities(run: Run) -> None:
         users = activity_users(run.session, run.directory, {int(g) for g in act.grades.split()},
                                set(act.classes.split()), act.audience)
         run.add(f"activity:{act.id}", topics.ACTIVITIES, f"activity:{act.id}", users,
-                texts.activity(act.title, act.body, act.starts_on, act.place), act.title[:40])
+                texts.activity(act.title, act.body, act.starts_on, act.place),
+                topics.LABELS[topics.ACTIVITIES])  # headed by its kind like every push; the title is in the text
 
 
 def term_end(run: Run) -> None:

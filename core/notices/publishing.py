@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from core.library import Library
+from core.locks import transaction_lock
 from core.messaging import OutboundMessage
 from core.models import SchoolClass
 from core.notices import texts
@@ -141,12 +142,14 @@ def publish_activity(library: Library, draft: ActivityDraft, *, actor: str) -> P
     """Record the activity (announced by the next `activities` run) with an audit row, in one transaction.
 
     The same activity twice (same title, day, place, text, grades, classes, audience: a form sent
-    twice) is recorded once: the second call returns the first one's id with new=False.
+    twice) is recorded once: the second call returns the first one's id with new=False. Two calls
+    arriving together are serialised by a transaction lock, so the second one sees the first's row.
     """
     grades, classes = " ".join(str(g) for g in draft.grades), " ".join(draft.classes)
     audience = " ".join(sorted(draft.audience))
     with library.uow() as uow:
         session = uow.session
+        transaction_lock(session, "activity_publish")  # check-then-insert: one publisher at a time
         same = session.scalar(select(Activity.id).where(
             Activity.title == draft.title, Activity.starts_on == draft.starts_on, Activity.place == draft.place,
             Activity.body == draft.body, Activity.grades == grades, Activity.classes == classes,

@@ -133,7 +133,9 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
         only = next((c.class_id for c in classes.values() if c.name == class_name), None)
         if class_name is not None and only is None:
             raise LookupError(f"没有找到班级“{class_name}”")
+        grade_of_class: Report | None = None
         if only is not None:
+            grade_of_class = _grade_report(period, as_of, loans, readers, classes, classes[only].grade, targets)
             keep = {rid for rid, r in readers.items() if r.class_id == only}
             loans = [f for f in loans if f.reader_id in keep]
             readers = {rid: readers[rid] for rid in keep}
@@ -148,6 +150,20 @@ def build_report(library: Library, period: Period, *, class_name: str | None = N
     _students(report, readers, classes, counts, _distinct_titles(loans))
     report.top_titles = [TitleRow(*titles[tid], n) for tid, n in per_title.most_common(TOP_TITLES) if tid in titles]
     report.weeks = _weeks(period, min(period.end, as_of), loans)
+    if grade_of_class is not None:  # a class's grade figures are the whole grade's, not the class's own again
+        report.grades = grade_of_class.grades
+    return report
+
+
+def _grade_report(period: Period, as_of: date, loans: list[facts.LoanFact], readers: dict[int, facts.ReaderFact],
+                  classes: dict[int, facts.ClassFact], grade: int, targets: Targets | None) -> Report:
+    """The classes of one grade counted as the school report counts them (its `grades` row is the grade's
+    生均, as class_term_stats gives it): what a one-class report shows beside the class."""
+    in_grade = {cid: c for cid, c in classes.items() if c.grade == grade}
+    members = {rid: r for rid, r in readers.items() if r.class_id in in_grade}
+    mine = [f for f in loans if f.reader_id in members]
+    report = Report(period, as_of, loans=len(mine))
+    _classes(report, mine, members, in_grade, Counter(f.reader_id for f in mine), targets or Targets())
     return report
 
 

@@ -31,8 +31,12 @@ def _reached(reached: bool | None) -> str:
 
 
 def summary_rows(report: Report) -> list[tuple[str, object]]:
-    """The headline figures (shared by the workbook and the text output)."""
-    return [
+    """The headline figures (shared by the workbook, the console page and the text output).
+
+    A one-class report leaves out 馆藏册数 and 流通率: they are the whole library's holdings, which
+    say nothing about one class (its loans over the school's books would read as a tiny 流通率)."""
+    school = report.class_name is None
+    rows: list[tuple[str, object]] = [
         ("统计时段", f"{report.period.name}（{report.period.start} 至 {report.period.end}）"),
         ("馆藏册数", report.holdings),
         ("借阅总册次", report.loans),
@@ -48,6 +52,10 @@ def summary_rows(report: Report) -> list[tuple[str, object]]:
         ("逾期率（%）", _pct(report.overdue_rate)),
         *targets_rows(report),
     ]
+    return rows if school else [(name, value) for name, value in rows if name not in SCHOOL_ONLY]
+
+
+SCHOOL_ONLY = frozenset({"馆藏册数", "流通率（借阅册次/馆藏，%）"})  # figures of the whole library
 
 
 def targets_rows(report: Report) -> list[tuple[str, object]]:

@@ -257,16 +257,11 @@ async def _settled_page(console: TestClient, location: str) -> str:
     raise AssertionError("the preview never finished")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the view checks the type on the whole name, stage_upload cuts the name "
-                   "to 300 characters (losing “.csv”) and checks again: WrongFileType escapes → 500")
 async def test_an_upload_with_a_300_character_name_is_not_a_server_error(console: TestClient) -> None:
     response = await _upload(console, "书" * 300 + ".csv", CSV_OK)
     assert response.status == 303, (response.status, await response.text())
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the preview writes the upload to a temp file named as the user's file; "
-                   "a name over 255 bytes (86+ Chinese characters) fails with OSError ENAMETOOLONG and the "
-                   "librarian is told the file itself is broken (“读取这个文件时出了错…另存为 .xlsx”)")
 async def test_a_good_csv_with_a_long_chinese_name_is_previewed(console: TestClient) -> None:
     response = await _upload(console, "二〇二六学年第一学期" * 9 + ".csv", CSV_OK)  # 90 characters, 270 bytes
     assert response.status == 303
@@ -329,9 +324,6 @@ async def test_a_start_form_sent_twice_in_turn_opens_one_stock_take(console: Tes
     assert first.headers["Location"] == second.headers["Location"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="publish_activity checks for the same activity, then inserts, with no "
-                   "lock or unique key: on PostgreSQL two publishes arriving together both insert, and every "
-                   "parent gets the activity twice (SQLite's BEGIN IMMEDIATE serialises them)")
 async def test_two_publishes_arriving_together_record_one_activity_on_postgresql(
         console: TestClient, library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     _postgres_only(library)

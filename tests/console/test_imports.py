@@ -115,7 +115,7 @@ async def test_accepting_the_good_rows_imports_them_once(console: TestClient, li
     with library.uow() as uow:
         batch = uow.session.scalar(select(ImportBatch))
         assert batch is not None and (batch.filename, batch.actor, batch.rows) == ("馆藏.csv", "wang", 4)
-        assert [line for line, _ in batch.rejected] == [4]
+        assert [entry[0] for entry in batch.rejected] == [4]
         assert uow.session.get(PendingImport, token).data is None  # the bytes go once imported
     history = await (await console.get("/admin/imports")).text()
     assert "馆藏.csv" in history and "wang" in history and "1 行" in history
@@ -190,10 +190,69 @@ async def test_rejected_rows_download_as_csv_and_xlsx(console: TestClient, libra
     as_csv = await console.get(f"/admin/imports/batches/{batch_id}/rejected.csv")
     assert as_csv.status == 200 and "attachment" in as_csv.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO((await as_csv.read()).decode("utf-8-sig"))))
-    assert rows[0] == ["行号", "原因"] and rows[1][0] == "4" and "缺少条形码" in rows[1][1]
+    assert rows[0] == [*HEADER, "行号", "原因"]  # the file's own header, then where and why
+    assert rows[1][:-2] == ROWS[2] and rows[1][-2] == "4" and "缺少条形码" in rows[1][-1]
+    assert len(rows) == 2
     as_xlsx = await console.get(f"/admin/imports/batches/{batch_id}/rejected.xlsx")
     sheet = load_workbook(io.BytesIO(await as_xlsx.read())).active
-    assert [c.value for c in sheet[2]][:1] == [4] and "缺少条形码" in sheet[2][1].value
+    assert [c.value for c in sheet[1]] == [*HEADER, "行号", "原因"]
+    assert [c.value or "" for c in sheet[2]][:len(HEADER)] == ROWS[2]
+    assert sheet[2][len(HEADER)].value == 4 and "缺少条形码" in sheet[2][len(HEADER) + 1].value
+
+
+async def test_the_skipped_rows_fixed_in_excel_import(console: TestClient, library: Library) -> None:
+    """改好后可以再导入这些行: the download, one cell fixed with openpyxl, uploaded again, imports."""
+    csrf = await signed_in(console, library)
+    token, _ = await preview(console, csrf, "去年馆藏.csv")
+    await post(console, f"/admin/imports/{token}/accept", csrf, mode="good")
+    with library.uow() as uow:
+        batch_id = uow.session.scalar(select(ImportBatch.id))
+    download = await console.get(f"/admin/imports/batches/{batch_id}/rejected.xlsx")
+    book = load_workbook(io.BytesIO(await download.read()))
+    sheet = book.active
+    barcode = [c.value for c in sheet[1]].index("条形码")
+    sheet.cell(row=2, column=barcode + 1, value="T000003")  # the missing barcode, filled in
+    fixed = io.BytesIO()
+    book.save(fixed)
+    token, html = await preview(console, csrf, "去年馆藏-未导入的行.xlsx", fixed.getvalue())
+    assert "新增书目 1，新增复本 1" in html and 'id="accept-all"' in html
+    done = await post(console, f"/admin/imports/{token}/accept", csrf, mode="all")
+    assert done.status == 303
+    with library.uow() as uow:
+        assert uow.session.scalar(select(Item).where(Item.barcode == "T000003")) is not None
+    assert counts(library) == (3, 4, 2)
+
+
+async def test_a_batch_kept_without_cells_downloads_line_and_reason(console: TestClient, library: Library) -> None:
+    """Batches accepted before the cells were kept (and MARC files) still give 行号 and 原因."""
+    csrf = await signed_in(console, library)
+    token, _ = await preview(console, csrf)
+    await post(console, f"/admin/imports/{token}/accept", csrf, mode="good")
+    with library.uow() as uow:
+        batch = uow.session.scalar(select(ImportBatch))
+        assert batch is not None and len(batch.rejected[0]) == 4
+        batch.rejected = [[4, "缺少条形码"]]
+        batch_id = batch.id
+        uow.commit()
+    rows = list(csv.reader(io.StringIO((await (await console.get(
+        f"/admin/imports/batches/{batch_id}/rejected.csv")).read()).decode("utf-8-sig"))))
+    assert rows == [["行号", "原因"], ["4", "缺少条形码"]]
+
+
+async def test_a_rosters_skipped_rows_never_give_out_an_identity_number(console: TestClient, library: Library) -> None:
+    csrf = await signed_in(console, library)
+    roster = csv_bytes(["班级", "学号", "姓名", "身份证号"],
+                       [["三年级2班", "S2023001", "王小明", "11010520150101001X"],
+                        ["火星班", "S9", "张三", "110105201501010029"]])
+    token, _ = await preview(console, csrf, "名单.csv", roster, kind="students")
+    await post(console, f"/admin/imports/{token}/accept", csrf, mode="good")
+    with library.uow() as uow:
+        batch_id = uow.session.scalar(select(ImportBatch.id))
+    body = (await (await console.get(f"/admin/imports/batches/{batch_id}/rejected.csv")).read()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == ["班级", "学号", "姓名", "身份证号", "行号", "原因"]
+    assert rows[1][:4] == ["火星班", "S9", "张三", ""] and rows[1][4] == "3"
+    assert "1101052015" not in body
 
 
 async def test_a_roster_goes_through_the_same_steps(console: TestClient, library: Library) -> None:

@@ -122,6 +122,24 @@ async def test_class_report_lists_students_with_their_parents_report(console: Te
     assert len(INLINE_PNG.findall(text)) == 1
 
 
+async def test_a_class_report_shows_the_real_grade_figure_and_no_school_holdings(console: TestClient) -> None:
+    """Newcomer: 三年级2班's report showed its own 2.00 as 三年级's 生均 (班级数 1), and the school's 馆藏册数 and 流通率."""
+    await as_user(console, "wang")
+    html = await (await console.get("/admin/reports/class?class=三年级2班")).text()
+    got = rows(html)
+    assert ["三年级", "2", "5", "8", "1.60", "2", "1/2"] in got  # the grade as the school report shows it
+    assert ["3年级生均借阅 / 目标（册）", "1.60 / 2"] in got
+    assert "馆藏册数" not in html and "流通率" not in html
+    assert ["借阅总册次", "4"] in got and ["在校学生数", "2"] in got  # the class's own figures stay
+    book = load_workbook(io.BytesIO(await (await console.get("/admin/reports/class?class=三年级2班&format=xlsx")).read()))
+    summary = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
+    assert "馆藏册数" not in summary and not any("流通率" in str(name) for name in summary)
+    assert summary["3年级生均借阅 / 目标（册）"] == "1.60 / 2"
+    assert list(book["年级目标"].iter_rows(min_row=2, values_only=True)) == [(3, 2, 5, 8, 1.6, 2, 1)]
+    school = rows(await (await console.get("/admin/reports")).text())
+    assert ["馆藏册数", next(r[1] for r in school if r and r[0] == "馆藏册数")] in school  # the school keeps them
+
+
 async def test_class_teacher_sees_only_their_own_class(console: TestClient, library: Library) -> None:
     await as_user(console, "ma")
     own = await console.get("/admin/reports/class")

@@ -45,6 +45,19 @@ def test_each_class_and_grade_beside_its_target(school: Library) -> None:
         (3, 5, 8, 1.6, 2.0, 1), (4, 2, 1, 0.5, 0.0, 0)]
 
 
+def test_a_class_report_gives_its_grade_whole_and_no_school_holdings(school: Library) -> None:
+    """`shuxiang report class` and the console's class page share this: the grade row is the whole grade's."""
+    from cli.report import render_text
+
+    report = build_report(school, term(school), class_name="三年级2班", targets=TARGETS)
+    assert [c.name for c in report.classes] == ["三年级2班"]
+    assert [(g.grade, g.classes, g.students, g.loans, g.per_student) for g in report.grades] == [(3, 2, 5, 8, 1.6)]
+    text = render_text(report)
+    assert "3年级生均借阅 / 目标（册）：1.60 / 2" in text
+    assert "馆藏册数" not in text and "流通率" not in text
+    assert "馆藏册数" in render_text(build_report(school, term(school), targets=TARGETS))
+
+
 def test_default_target_is_the_plans_four_books(school: Library) -> None:
     report = build_report(school, term(school))
     assert {c.target for c in report.classes} == {4.0}

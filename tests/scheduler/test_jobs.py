@@ -147,6 +147,7 @@ async def test_activity_goes_to_parents_of_the_chosen_grade_once(library: Librar
     result = await run_activities(deps, at(TODAY))
     assert set(_by_user(result)) == {"p-liu", "p-chen", "p-wang"}
     assert result.messages[0].text.startswith("【活动通知】亲子共读周（11月27日（周五））")
+    assert result.messages[0].title == "活动通知"  # headed by its kind, as 催还通知 and 到期提醒 are
     assert (await run_activities(deps, at(TODAY, 11))).written == 0
 
 
