@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 from bot.keys import LIBRARY, SETTINGS
+from console.params import has_control_characters
 from core.staff import ActiveSession, Area, SessionEnd, current_session, may
 
 PREFIX = "/admin"
@@ -25,6 +26,7 @@ SESSION_KEY = web.RequestKey("console_session", ActiveSession)
 ENDED_KEY = web.RequestKey("console_session_end", SessionEnd)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = (f"{PREFIX}/static/",)
+HTML = {"Content-Type": "text/html; charset=utf-8"}
 BODY_LIMIT = "console_body_limit"  # a view's attribute: the bytes it accepts (see accepts_body)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -75,6 +77,28 @@ def forbidden(message: str) -> web.HTTPForbidden:
     return web.HTTPForbidden(text=page, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
+def _short_page(title: str, message: str) -> str:
+    return (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{title}</title>'
+            f'<link rel="stylesheet" href="{PREFIX}/static/vendor/simple.min.css"><main><p>{message}'
+            f'<a href="{PREFIX}">回到后台首页</a></p></main></html>')
+
+
+def _typed_control_characters(request: web.Request, form: Any) -> bool:
+    """A control character (NUL, ESC ...) in the path, the query or a posted field or file name.
+
+    Nobody types one; a mangled link or a script does, and PostgreSQL refuses NUL in text (a 500).
+    Refusing them here, for every /admin request, keeps them out of every query and every stored row.
+    """
+    values = [request.path, *request.query.keys(), *request.query.values()]
+    for key, value in form.items():
+        values.append(key)
+        if isinstance(value, web.FileField):
+            values.append(value.filename or "")
+        elif isinstance(value, str):
+            values.append(value)
+    return any(has_control_characters(v) for v in values)
+
+
 @web.middleware
 async def console_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """For /admin: find the session behind the cookie, refuse a state-changing request without its CSRF token."""
@@ -90,6 +114,9 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
             request[SESSION_KEY] = found
         else:
             request[ENDED_KEY] = found
+    if isinstance(request.match_info.http_exception, web.HTTPNotFound):  # no such route: say so in Chinese
+        raise web.HTTPNotFound(text=_short_page("没有这个页面", "没有这个页面，链接可能不完整。"),
+                               headers=HTML)
     form: Any = {}
     if request.method not in SAFE_METHODS:
         session = request.get(SESSION_KEY)
@@ -102,6 +129,10 @@ async def console_guard(request: web.Request, handler: Handler) -> web.StreamRes
             _close_uploads(form)
             raise forbidden("<p>这个页面已过期或来源不明（缺少安全校验码）。请回到"
                             f"<a href=\"{PREFIX}\">后台首页</a>重新操作。</p>")
+    if _typed_control_characters(request, form):
+        _close_uploads(form)
+        raise web.HTTPBadRequest(text=_short_page("输入有误", "填写的内容里有看不见的控制字符（例如从别处复制来的），"
+                                                  "请删掉后重新输入。"), headers=HTML)
     try:
         response = await handler(request)
     finally:

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, requires
+from console.params import path_id, whole_number
 from console.views import page
 from core.calendar_overview import calendar_overview
 from core.library import Library
@@ -92,9 +93,10 @@ def _days(form: Form, *fields: str, optional: tuple[str, ...] = ()) -> list[date
 
 
 def _year(text: str) -> int:
-    if not text.strip().isdigit() or len(text.strip()) != 4:
+    year = whole_number(text, 1000, 9999)
+    if year is None:
         raise CalendarInvalid({"year": "请填写四位数的年份，例如 2026。"})
-    return int(text.strip())
+    return year
 
 
 def _month_query(day: date | None) -> str:
@@ -136,8 +138,8 @@ async def _page(request: web.Request, month_text: str, *, errors: dict[str, dict
     previous, following = _neighbours(year, month)
     done = DONE.get(request.query.get("done", ""), "") if request.method == "GET" else ""
     added = request.query.get("n", "")
-    if done and request.query.get("done") == "holidays" and added.isdigit():
-        done = f"已导入 {int(added)} 天法定节假日和调休。"
+    if done and request.query.get("done") == "holidays" and whole_number(added) is not None:
+        done = f"已导入 {whole_number(added)} 天法定节假日和调休。"
     lead = [None] * overview.month.days[0].day.weekday()
     years = known_years()
     return page(request, "calendar/page.html", {
@@ -258,9 +260,10 @@ def _clear(library: Library, form: Form, actor: str) -> tuple[str, date | None]:
 
 def _weekdays(library: Library, form: Form, actor: str) -> tuple[str, date | None]:
     chosen = form.getall("weekday", []) if hasattr(form, "getall") else []
-    if any(not (isinstance(v, str) and v.isdigit()) for v in chosen):
+    weekdays = {whole_number(v, 0, 6) for v in chosen}
+    if None in weekdays:
         raise CalendarInvalid({"weekdays": "请从周一到周日中勾选。"})
-    set_closed_weekdays(library, {int(v) for v in chosen}, actor=actor)
+    set_closed_weekdays(library, {v for v in weekdays if v is not None}, actor=actor)
     return "weekdays", None
 
 
@@ -271,19 +274,19 @@ async def term_add(request: web.Request) -> web.Response:
     return await _act(request, "term", _add_term)
 
 
-@routes.post(BASE + r"/terms/{term_id:\d+}")
+@routes.post(BASE + r"/terms/{term_id:[0-9]+}")
 @requires(Area.CALENDAR)
 async def term_edit(request: web.Request) -> web.Response:
     """Change a term's name and dates."""
-    term_id = int(request.match_info["term_id"])
+    term_id = path_id(request, "term_id", "没有这个学期。")
     return await _act(request, f"term-{term_id}", _edit_term(term_id))
 
 
-@routes.post(BASE + r"/terms/{term_id:\d+}/delete")
+@routes.post(BASE + r"/terms/{term_id:[0-9]+}/delete")
 @requires(Area.CALENDAR)
 async def term_delete(request: web.Request) -> web.Response:
     """Delete a term (its days become vacation)."""
-    term_id = int(request.match_info["term_id"])
+    term_id = path_id(request, "term_id", "没有这个学期。")
     return await _act(request, f"term-{term_id}", _delete_term(term_id))
 
 

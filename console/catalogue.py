@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY, RESPONDER
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
+from console.params import path_id, whole_number
 from console.text import fold
 from console.views import page
 from core.catalogue_admin.detail import copy_detail, title_detail
@@ -68,10 +69,8 @@ def actor(request: web.Request) -> str:
 
 def int_param(value: object, default: int = 1) -> int:
     """A positive page or id from a query string; `default` when absent or unreadable."""
-    try:
-        return max(1, int(str(value)))
-    except ValueError:
-        return default
+    number = whole_number(value)
+    return default if number is None else max(1, number)
 
 
 @routes.get(BASE)
@@ -104,21 +103,21 @@ async def title_page(request: web.Request, title_id: int, *, status: int = 200, 
     return page(request, "catalogue/title.html", context, status=status)
 
 
-@routes.get(BASE + r"/titles/{title_id:\d+}")
+@routes.get(BASE + r"/titles/{title_id:[0-9]+}")
 @requires(Area.CATALOGUE)
 async def title_view(request: web.Request) -> web.Response:
     """A title: its fields, every copy (barcode, 索书号, place, status, borrower and due day), its holds."""
     added = [b for b in request.query.get("added", "").split(",") if b][:200]
-    return await title_page(request, int(request.match_info["title_id"]), added=added,
+    return await title_page(request, path_id(request, "title_id", "没有这个书目。"), added=added,
                             saved=request.query.get("saved", ""))
 
 
-@routes.post(BASE + r"/copies/{item_id:\d+}/status")
+@routes.post(BASE + r"/copies/{item_id:[0-9]+}/status")
 @requires(Area.CATALOGUE)
 async def copy_status(request: web.Request) -> web.Response:
     """Lost / to repair / back from repair / withdrawn (with a reason), by the desk's rules; a lent copy is
     refused with what to do at the desk."""
-    item_id = int(request.match_info["item_id"])
+    item_id = path_id(request, "item_id", "没有这一册书。")
     form = await request.post()
     found = await asyncio.to_thread(copy_detail, request.app[LIBRARY], item_id)
     if found is None:

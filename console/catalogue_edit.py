@@ -11,6 +11,7 @@ from bot.keys import LIBRARY
 from console.auth import redirect, requires
 from console.catalogue import BASE, NAMES, actor, int_param
 from console.catalogue_add import COPY_KEYS, TITLE_KEYS, title_form
+from console.params import path_id
 from console.text import fold
 from console.views import page
 from core.catalogue_admin.detail import copy_detail, title_detail
@@ -23,22 +24,22 @@ from core.staff import Area
 routes = web.RouteTableDef()
 
 
-@routes.get(BASE + r"/titles/{title_id:\d+}/edit")
+@routes.get(BASE + r"/titles/{title_id:[0-9]+}/edit")
 @requires(Area.CATALOGUE)
 async def title_edit_form(request: web.Request) -> web.Response:
     """The title's fields in a form."""
-    detail = await asyncio.to_thread(title_detail, request.app[LIBRARY], int(request.match_info["title_id"]))
+    detail = await asyncio.to_thread(title_detail, request.app[LIBRARY], path_id(request, "title_id", "没有这个书目。"))
     if detail is None:
         raise web.HTTPNotFound(text="没有这个书目。")
     return page(request, "catalogue/edit_title.html", {"id": detail.id, "form": title_form(detail.fields),
                                                        "errors": {}, **NAMES})
 
 
-@routes.post(BASE + r"/titles/{title_id:\d+}/edit")
+@routes.post(BASE + r"/titles/{title_id:[0-9]+}/edit")
 @requires(Area.CATALOGUE)
 async def title_edit_save(request: web.Request) -> web.Response:
     """Save the title (one transaction, audited); errors beside their field."""
-    title_id = int(request.match_info["title_id"])
+    title_id = path_id(request, "title_id", "没有这个书目。")
     posted = await request.post()
     form = {key: str(posted.get(key, "")) for key in TITLE_KEYS}
     try:
@@ -69,18 +70,18 @@ async def _copy_page(request: web.Request, item_id: int, form: dict[str, str] | 
                                                       "sources": SOURCES, **NAMES}, status=status)
 
 
-@routes.get(BASE + r"/copies/{item_id:\d+}/edit")
+@routes.get(BASE + r"/copies/{item_id:[0-9]+}/edit")
 @requires(Area.CATALOGUE)
 async def copy_edit_form(request: web.Request) -> web.Response:
     """A copy's fields (索书号, place, type, price, source, donor, 登录号, condition) in a form."""
-    return await _copy_page(request, int(request.match_info["item_id"]), None, {})
+    return await _copy_page(request, path_id(request, "item_id", "没有这一册书。"), None, {})
 
 
-@routes.post(BASE + r"/copies/{item_id:\d+}/edit")
+@routes.post(BASE + r"/copies/{item_id:[0-9]+}/edit")
 @requires(Area.CATALOGUE)
 async def copy_edit_save(request: web.Request) -> web.Response:
     """Save the copy's fields (its status changes on the title page)."""
-    item_id = int(request.match_info["item_id"])
+    item_id = path_id(request, "item_id", "没有这一册书。")
     posted = await request.post()
     form = {key: str(posted.get(key, "")) for key in (*COPY_KEYS, "condition_note")}
     try:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, forbidden, requires
+from console.params import record_id
 from console.text import fold_code
 from console.views import page
 from core import desk_words as words
@@ -301,15 +302,15 @@ def _repaired(library: Library, settings: Settings, form: Any, actor: str) -> Ca
 
 def _settle(waive: bool) -> Callable[[Library, Settings, Any, str], Callable[[], object]]:
     def call(library: Library, settings: Settings, form: Any, actor: str) -> Callable[[], object]:
-        raw = _field(form, "charge")
-        if not raw.isdigit():
+        charge_id = record_id(_field(form, "charge"))
+        if charge_id is None:
             raise FormError("charge", "请选择要处理的欠款。")
         note = _field(form, "note")[:100]
         if waive and not note:
             raise FormError("note", "免除欠款请写明原因（例如：家庭困难，经校长同意）。")
 
         def run() -> str:
-            charge = settle_charge(library, SettleCharge(int(raw), waive=waive, note=note, actor=actor))
+            charge = settle_charge(library, SettleCharge(charge_id, waive=waive, note=note, actor=actor))
             return words.settled(charge.id, charge.amount_fen, waived=waive)
         return run
     return call

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, accepts_body, requires
+from console.params import path_id, whole_number
 from console.views import page
 from core.clock import SCHOOL_TZ
 from core.imports.history import Batch, import_batch, import_history
@@ -196,8 +197,9 @@ async def decide_conflicts(request: web.Request) -> web.Response:
     same_isbn = str(form.get("same_isbn", "ask"))
     decisions: dict[int, str] = {}
     for key, value in form.items():
-        if key.startswith("line-") and key[5:].isdigit() and value in ("separate", "existing"):
-            decisions[int(key[5:])] = str(value)
+        line = whole_number(key[5:]) if key.startswith("line-") else None
+        if line is not None and value in ("separate", "existing"):
+            decisions[line] = str(value)
     library = request.app[LIBRARY]
     try:
         await asyncio.to_thread(decide, library, token, same_isbn=same_isbn, decisions=decisions)
@@ -212,12 +214,12 @@ async def decide_conflicts(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{BASE}/{token}")
 
 
-@routes.get(BASE + r"/batches/{batch:\d+}/rejected.{fmt:csv|xlsx}")
+@routes.get(BASE + r"/batches/{batch:[0-9]+}/rejected.{fmt:csv|xlsx}")
 @requires(Area.IMPORTS)
 async def rejected_rows(request: web.Request) -> web.Response:
     """The rows a batch skipped as CSV (Excel-friendly UTF-8) or xlsx: their own cells under the file's
     header (when the batch kept them) and their line and reason, a file to fix and import again."""
-    batch = await asyncio.to_thread(import_batch, request.app[LIBRARY], int(request.match_info["batch"]))
+    batch = await asyncio.to_thread(import_batch, request.app[LIBRARY], path_id(request, "batch", "没有这个导入批次。"))
     if batch is None:
         raise web.HTTPNotFound(text="没有这个导入批次。", headers={"Content-Type": "text/plain; charset=utf-8"})
     fmt = request.match_info["fmt"]

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, forbidden, redirect, requires
+from console.params import path_id
 from console.text import fold_code
 from console.views import page
 from core import desk_words as words
@@ -112,10 +113,7 @@ async def open_list(request: web.Request) -> web.Response:
 
 
 def _number(request: web.Request) -> int:
-    number = int(request.match_info["number"])
-    if number > 2**31 - 1:  # past any id: PostgreSQL would refuse the query itself
-        raise web.HTTPNotFound(text="没有这次清点。")
-    return number
+    return path_id(request, "number", "没有这次清点。")
 
 
 async def _state(request: web.Request, number: int) -> tuple[Any, StockTake]:
@@ -140,7 +138,7 @@ def _closed_for_helper(request: web.Request, summary: Any) -> None:
         raise forbidden(f"<p>这次清点已经结束，不能再扫描。<a href=\"{INVENTORY}/open\">看看正在进行的清点</a></p>")
 
 
-@routes.get(INVENTORY + r"/{number:\d+}")
+@routes.get(INVENTORY + r"/{number:[0-9]+}")
 @requires(Area.INVENTORY_SCAN)
 async def stock_take_page(request: web.Request) -> web.Response:
     """The scan page (open) or the result (closed; librarians only), with the counts and the lists."""
@@ -151,7 +149,7 @@ async def stock_take_page(request: web.Request) -> web.Response:
                    locations=locations)
 
 
-@routes.post(INVENTORY + r"/{number:\d+}/scan")
+@routes.post(INVENTORY + r"/{number:[0-9]+}/scan")
 @requires(Area.INVENTORY_SCAN)
 async def scan(request: web.Request) -> web.Response:
     """One scanned barcode (`scan`) found on the current shelf (`shelf`, optional)."""
@@ -176,7 +174,7 @@ async def scan(request: web.Request) -> web.Response:
     return _render(request, summary, result, said=said_for(verdict), shelf=shelf)
 
 
-@routes.post(INVENTORY + r"/{number:\d+}/close")
+@routes.post(INVENTORY + r"/{number:[0-9]+}/close")
 @requires(Area.INVENTORY)
 async def close(request: web.Request) -> web.Response:
     """End the stock-take once `confirm` is ticked (no more scans after it); the result stays readable here."""
@@ -214,7 +212,7 @@ WEED_NO_REASON = "请写剔除原因，例如：清点缺失，确认丢失。"
 WEED_NONE = "请先勾选要注销的书。"
 
 
-@routes.post(INVENTORY + r"/{number:\d+}/weed")
+@routes.post(INVENTORY + r"/{number:[0-9]+}/weed")
 @requires(Area.INVENTORY)
 async def weed_missing(request: web.Request) -> web.Response:
     """Weed the ticked copies of the missing list with a reason (each gets a 注销帐 record)."""

@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.keys import LIBRARY
 from console.auth import SESSION_KEY, requires
 from console.inventory import INVENTORY, STATUS, barcodes_of, weed_lines
+from console.params import whole_number
 from console.views import page
 from core import desk_words as words
 from core.staff import Area
@@ -37,8 +38,8 @@ def read_rules(values: Mapping[str, Any]) -> tuple[CandidateRules, dict[str, str
         raw = raw.strip() if isinstance(raw, str) else ""
         if not raw:
             chosen[name] = getattr(defaults, name)
-        elif raw.isdigit() and low <= int(raw) <= high:
-            chosen[name] = int(raw)
+        elif (number := whole_number(raw, low, high)) is not None:
+            chosen[name] = number
         else:
             errors[name] = f"“{label}”请填{low}到{high}之间的整数。"
             chosen[name] = getattr(defaults, name)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from multidict import MultiDictProxy
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, requires
+from console.params import DAY_RANGE, record_id, school_day, whole_number
 from console.text import fold
 from console.views import page
 from core.clock import SCHOOL_TZ
@@ -65,13 +65,13 @@ async def _select(request: web.Request, params: MultiDictProxy[Any]) -> tuple[Co
         chosen = await asyncio.to_thread(copies_by_barcodes, library, barcodes)
         return chosen, "", {"barcodes": ",".join(c.barcode for c in chosen.copies)}  # the unknown ones are shown
     if raw_day:
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            return None, f"入藏日期“{raw_day}”看不懂，请按 2026-09-01 这样填写。", {}
+        day = school_day(raw_day)
+        if day is None:
+            return None, f"入藏日期“{raw_day[:20]}”看不懂，请按 2026-09-01 这样填写（{DAY_RANGE}之间）。", {}
         return await asyncio.to_thread(copies_added_on, library, day), "", {"day": day.isoformat()}
     if raw_batch:
-        found = await asyncio.to_thread(copies_of_batch, library, int(raw_batch)) if raw_batch.isdigit() else None
+        batch = record_id(raw_batch)
+        found = await asyncio.to_thread(copies_of_batch, library, batch) if batch is not None else None
         if found is None:
             return None, "没有这个导入批次。请在列表里重新选择。", {}
         return found, "", {"batch": raw_batch}
@@ -80,9 +80,10 @@ async def _select(request: web.Request, params: MultiDictProxy[Any]) -> tuple[Co
 
 def _start(params: MultiDictProxy[Any], layout: SheetLayout) -> tuple[int, str]:
     raw = str(params.get("start", "")).strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= layout.per_sheet:
+    start = whole_number(raw, 1, layout.per_sheet)
+    if start is None:
         return 1, f"从第几张开始：请填 1 到 {layout.per_sheet} 之间的数。"
-    return int(raw), ""
+    return start, ""
 
 
 async def _home(request: web.Request, params: MultiDictProxy[Any], chosen: CopySelection | None, error: str,
@@ -162,7 +163,8 @@ def _unprintable(codes: list[str], fix: str = "请先在编目里改正这些复
 async def reader_cards(request: web.Request) -> web.Response:
     """A class's reader cards (name, class, card number as Code 128, the school), 10 to an A4 page."""
     raw = request.query.get("class_id", "")
-    found = await asyncio.to_thread(class_cards, request.app[LIBRARY], int(raw)) if raw.isdigit() else None
+    class_id = record_id(raw)
+    found = await asyncio.to_thread(class_cards, request.app[LIBRARY], class_id) if class_id is not None else None
     if found is None:
         raise web.HTTPNotFound(text="没有这个班级。请回到标签页重新选择班级。")
     class_name, cards = found

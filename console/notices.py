@@ -22,6 +22,7 @@ from console.auth import PREFIX, SESSION_KEY, requires
 from console.notices_outbox import routes as outbox_routes
 from console.notices_outbox import when
 from console.notices_people import routes as people_routes
+from console.params import path_id
 from console.text import class_query, fold
 from console.views import page
 from core.library import Library
@@ -123,11 +124,11 @@ async def publish(request: web.Request) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-@routes.get(BASE + "/activity/{activity_id:\\d+}")
+@routes.get(BASE + "/activity/{activity_id:[0-9]+}")
 @requires(Area.NOTICES)
 async def activity_page(request: web.Request) -> web.Response:
     """One activity: its text, whom it is for, its notices counted by state and by role, the recipients."""
-    reach = await asyncio.to_thread(activity_reach, request.app[LIBRARY], int(request.match_info["activity_id"]))
+    reach = await asyncio.to_thread(activity_reach, request.app[LIBRARY], path_id(request, "activity_id", "没有这个活动。请回到“通知和活动”页面查看。"))
     if reach is None:
         raise web.HTTPNotFound(text="没有这个活动。请回到“通知和活动”页面查看。", content_type="text/plain")
     return page(request, "notices/activity.html", {

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, requires
+from console.params import record_id, whole_number
 from console.views import page
 from core.clock import SCHOOL_TZ
 from core.library import Library
@@ -34,12 +35,15 @@ DONE = {"retried": "已放回发送队列，稍后自动重发。", "already": "
 
 
 def when(moment: datetime | None) -> str:
-    """A UTC instant as the school's clock shows it (11月20日 08:05); "" for none."""
-    return moment.astimezone(SCHOOL_TZ).strftime("%m月%d日 %H:%M") if moment else ""
+    """A UTC instant as the school's clock shows it (12月1日 08:05, as dates elsewhere); "" for none."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(SCHOOL_TZ)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _days(raw: str) -> int:
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 90 else DAYS
+    return whole_number(raw, 1, 90) or DAYS
 
 
 @routes.get(BASE)
@@ -64,8 +68,9 @@ async def retry(request: web.Request) -> web.Response:
     """重发 one failed notice (form field `id`); back to the outbox with what happened."""
     form = await request.post()
     raw = str(form.get("id", ""))
-    if not raw.isdigit():
+    notice_id = record_id(raw)
+    if notice_id is None:
         raise web.HTTPBadRequest(text="请从发件箱的“重发”按钮操作。", content_type="text/plain")
-    done = await asyncio.to_thread(retry_notice, request.app[LIBRARY], int(raw),
+    done = await asyncio.to_thread(retry_notice, request.app[LIBRARY], notice_id,
                                    actor=str(request[SESSION_KEY].staff.name))
     return web.Response(status=303, headers={"Location": f"{BASE}?done={'retried' if done else 'already'}"})

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, requires
+from console.params import record_id
 from console.text import fold
 from console.views import page
 from core.notices.accounts_push import TOPICS, NotFound, find_push_holders, set_topic
@@ -39,10 +40,11 @@ async def switch_topic(request: web.Request) -> web.Response:
     """Switch one topic (`topic`, `on` = 1/0) for one account (`binding`); back to the same search."""
     form = await request.post()
     binding, topic, on = str(form.get("binding", "")), str(form.get("topic", "")), str(form.get("on", ""))
-    if not binding.isdigit() or topic not in LABELS or on not in ("0", "1"):
+    binding_id = record_id(binding)
+    if binding_id is None or topic not in LABELS or on not in ("0", "1"):
         raise web.HTTPBadRequest(text="请从推送设置页面的按钮操作。", content_type="text/plain")
     try:
-        changed = await asyncio.to_thread(set_topic, request.app[LIBRARY], int(binding), topic, on == "1",
+        changed = await asyncio.to_thread(set_topic, request.app[LIBRARY], binding_id, topic, on == "1",
                                           actor=str(request[SESSION_KEY].staff.name))
     except NotFound:
         raise web.HTTPNotFound(text="这个账号已经解除绑定了，请重新查找。", content_type="text/plain") from None

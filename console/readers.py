@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, redirect, requires
+from console.params import path_id, school_day, whole_number
 from console.text import fold, fold_code
 from console.views import page
 from core import desk_words as words
@@ -66,19 +67,13 @@ def _own_class(request: web.Request) -> int | None:
 
 
 def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
+    return whole_number(value)
 
 
 def _day(raw: str, default: date) -> date | None:
     if not raw.strip():
         return default
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
+    return school_day(raw)
 
 
 def _by_class_and_name(rows: list[Any]) -> list[Any]:
@@ -166,18 +161,18 @@ async def _reader_page(request: web.Request, reader_id: int, *, errors: dict[str
                                                   "slip": None, "loans": loans, **NAMES, **extra}, status=status)
 
 
-@routes.get(BASE + r"/{reader_id:\d+}")
+@routes.get(BASE + r"/{reader_id:[0-9]+}")
 @requires(Area.READERS)
 async def reader_view(request: web.Request) -> web.Response:
     """One reader: edit form, move to another class, guardians' bindings, a parent code."""
-    return await _reader_page(request, int(request.match_info["reader_id"]))
+    return await _reader_page(request, path_id(request, "reader_id", "没有这位读者。"))
 
 
-@routes.post(BASE + r"/{reader_id:\d+}")
+@routes.post(BASE + r"/{reader_id:[0-9]+}")
 @requires(Area.READERS)
 async def reader_save(request: web.Request) -> web.Response:
     """Save name, phone and class (one transaction, audited); errors beside their field."""
-    reader_id = int(request.match_info["reader_id"])
+    reader_id = path_id(request, "reader_id", "没有这位读者。")
     posted = await request.post()
     form = {key: str(posted.get(key, "")) for key in ("name", "phone", "class_id")}
     try:
@@ -192,11 +187,11 @@ async def reader_save(request: web.Request) -> web.Response:
     return redirect(f"{BASE}/{reader_id}?saved=1")
 
 
-@routes.post(BASE + r"/{reader_id:\d+}/move")
+@routes.post(BASE + r"/{reader_id:[0-9]+}/move")
 @requires(Area.READERS)
 async def reader_move(request: web.Request) -> web.Response:
     """调班: move a student to another class."""
-    reader_id = int(request.match_info["reader_id"])
+    reader_id = path_id(request, "reader_id", "没有这位读者。")
     class_id = _int((await request.post()).get("class_id", ""))
     try:
         if class_id is None:
@@ -207,11 +202,11 @@ async def reader_move(request: web.Request) -> web.Response:
     return redirect(f"{BASE}/{reader_id}?saved=moved")
 
 
-@routes.post(BASE + r"/{reader_id:\d+}/leave")
+@routes.post(BASE + r"/{reader_id:[0-9]+}/leave")
 @requires(Area.READERS)
 async def reader_leave(request: web.Request) -> web.Response:
     """离校 (转学/毕业/调离) for one reader; refused with what is still owed."""
-    reader_id = int(request.match_info["reader_id"])
+    reader_id = path_id(request, "reader_id", "没有这位读者。")
     try:
         await _run(request, leave, reader_id, _actor(request))
     except RosterError as refused:
@@ -219,13 +214,13 @@ async def reader_leave(request: web.Request) -> web.Response:
     return redirect(f"{BASE}/{reader_id}?saved=left")
 
 
-@routes.post(BASE + r"/{reader_id:\d+}/unbind/{binding_id:\d+}")
+@routes.post(BASE + r"/{reader_id:[0-9]+}/unbind/{binding_id:[0-9]+}")
 @requires(Area.READERS)
 async def reader_unbind(request: web.Request) -> web.Response:
     """Remove one binding (the reader's own, or one parent's link to this child)."""
-    reader_id = int(request.match_info["reader_id"])
+    reader_id = path_id(request, "reader_id", "没有这位读者。")
     try:
-        await _run(request, unbind_one, reader_id, int(request.match_info["binding_id"]), _actor(request))
+        await _run(request, unbind_one, reader_id, path_id(request, "binding_id", "没有这个绑定。"), _actor(request))
     except RosterError as refused:
         return await _reader_page(request, reader_id, errors={"bindings": str(refused)}, status=400)
     return redirect(f"{BASE}/{reader_id}?saved=unbound")
@@ -233,7 +228,7 @@ async def reader_unbind(request: web.Request) -> web.Response:
 
 async def _suspension_action(request: web.Request, work: Any, saved: str) -> web.Response:
     """Run suspend or lift for the reader of the URL: errors beside the form, else back to the page."""
-    reader_id = int(request.match_info["reader_id"])
+    reader_id = path_id(request, "reader_id", "没有这位读者。")
     detail = await _run(request, reader_detail, reader_id)
     if detail is None:
         raise web.HTTPNotFound(text="没有这位读者。")
@@ -249,7 +244,7 @@ async def _suspension_action(request: web.Request, work: Any, saved: str) -> web
     return redirect(f"{BASE}/{reader_id}?saved={saved}")
 
 
-@routes.post(BASE + r"/{reader_id:\d+}/suspend")
+@routes.post(BASE + r"/{reader_id:[0-9]+}/suspend")
 @requires(Area.READERS)
 async def reader_suspend(request: web.Request) -> web.Response:
     """取消其借书资格: suspend borrowing with a reason, through a date or (no date) until lifted; audited."""
@@ -258,7 +253,7 @@ async def reader_suspend(request: web.Request) -> web.Response:
     raw_until = str(posted.get("until", "")).strip()
     until = _day(raw_until, date.min) if raw_until else None
     if raw_until and until is None:
-        return await _reader_page(request, int(request.match_info["reader_id"]),
+        return await _reader_page(request, path_id(request, "reader_id", "没有这位读者。"),
                                   errors={"suspend": "日期请写成 2026-12-31 这样；不写就是一直暂停。"}, status=400)
     actor = _actor(request)
     return await _suspension_action(
@@ -266,7 +261,7 @@ async def reader_suspend(request: web.Request) -> web.Response:
         "suspended")
 
 
-@routes.post(BASE + r"/{reader_id:\d+}/lift")
+@routes.post(BASE + r"/{reader_id:[0-9]+}/lift")
 @requires(Area.READERS)
 async def reader_lift(request: web.Request) -> web.Response:
     """Give the reader their borrowing back (a manual or an automatic suspension); audited."""
@@ -341,18 +336,18 @@ async def _class_page(request: web.Request, class_id: int, *, slip: Any = None, 
                                                  "error": error, "full": own is None, **NAMES}, status=status)
 
 
-@routes.get(BASE + r"/classes/{class_id:\d+}")
+@routes.get(BASE + r"/classes/{class_id:[0-9]+}")
 @requires(Area.CLASS_LISTS)
 async def class_view(request: web.Request) -> web.Response:
     """A class: its students (name and card), a parent code for one child, binding slips for all."""
-    return await _class_page(request, int(request.match_info["class_id"]))
+    return await _class_page(request, path_id(request, "class_id", "没有这个班级，或者这不是你的班。"))
 
 
-@routes.post(BASE + r"/classes/{class_id:\d+}/code")
+@routes.post(BASE + r"/classes/{class_id:[0-9]+}/code")
 @requires(Area.CLASS_LISTS)
 async def class_child_code(request: web.Request) -> web.Response:
     """A new parent code for one child of the class (replaces their unused one); shown once on the page."""
-    class_id = int(request.match_info["class_id"])
+    class_id = path_id(request, "class_id", "没有这个班级，或者这不是你的班。")
     reader_id = _int((await request.post()).get("reader_id", ""))
     own = _own_class(request)
     try:
@@ -377,11 +372,11 @@ def follow_qr(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", omitsize=True))
 
 
-@routes.post(BASE + r"/classes/{class_id:\d+}/slips")
+@routes.post(BASE + r"/classes/{class_id:[0-9]+}/slips")
 @requires(Area.CLASS_LISTS)
 async def class_slips_print(request: web.Request) -> web.Response:
     """Binding slips for the whole class: a new code per child (audited; old unused codes stop working)."""
-    class_id = int(request.match_info["class_id"])
+    class_id = path_id(request, "class_id", "没有这个班级，或者这不是你的班。")
     own = _own_class(request)
     try:
         slips = _by_class_and_name(await _run(request, class_slips, class_id, _actor(request), own_class=own))

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.keys import LIBRARY
 from console.auth import PREFIX, requires
 from console.lists_xlsx import Column, Table, show, workbook_bytes
+from console.params import DAY_RANGE, school_day
 from console.views import page
 from core import registers as reg
 from core.library import Library
@@ -160,11 +161,10 @@ def _day(raw: str, label: str, errors: list[str]) -> date | None:
     raw = raw.strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}“{raw[:20]}”看不懂，请写成 2026-09-01 这样的日期。")
-        return None
+    day = school_day(raw)
+    if day is None:
+        errors.append(f"{label}“{raw[:20]}”看不懂，请写成 2026-09-01 这样的日期（{DAY_RANGE}之间）。")
+    return day
 
 
 def _xlsx(library: Library, slug: str, label: str, tables: Sequence[Table]) -> web.Response:

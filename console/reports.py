@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.keys import LIBRARY, SETTINGS
 from console.auth import PREFIX, SESSION_KEY, forbidden, requires
 from console.lists_xlsx import show
+from console.params import DAY_RANGE, record_id, school_day
 from console.reports_tables import report_tables, summary_table
 from console.text import class_query, fold
 from console.views import page
@@ -74,10 +75,10 @@ def _week_of(raw: str) -> date | None:
     text = fold(raw)
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadAsk(f"“那一周里的一天”写成 2026-11-18 这样的日期（你填的是“{text}”）。") from None
+    day = school_day(text)
+    if day is None:
+        raise BadAsk(f"“那一周里的一天”写成 2026-11-18 这样的日期，在{DAY_RANGE}之间（你填的是“{text[:20]}”）。")
+    return day
 
 
 def _ask(request: web.Request, kind: str) -> ReportAsk:
@@ -226,13 +227,14 @@ async def student_report(request: web.Request) -> web.StreamResponse:
     staff = request[SESSION_KEY].staff
     raw = request.query.get("reader", "")
     term = fold(request.query.get("term", "")) or None
-    if not raw.isdigit():
+    reader_id = record_id(raw)
+    if reader_id is None:
         return page(request, "reports/missing.html", {"message": NO_STUDENT}, status=404)
     only = staff.class_id if staff.role == Role.CLASS_TEACHER else None
     if staff.role == Role.CLASS_TEACHER and only is None:
         raise _not_yours(None)
     try:
-        reading = await asyncio.to_thread(parents_report, request.app[LIBRARY], int(raw), term=term,
+        reading = await asyncio.to_thread(parents_report, request.app[LIBRARY], reader_id, term=term,
                                           only_class_id=only)
     except NotYourClass:
         raise _not_yours(staff.class_name) from None

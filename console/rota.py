@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.keys import LIBRARY
 from console.auth import PREFIX, SESSION_KEY, requires
+from console.params import whole_number
 from console.text import class_query, fold
 from console.views import page
 from core.library import Library
@@ -59,7 +60,7 @@ def _done(library: Library, query: Mapping[str, str]) -> tuple[str, str]:
     done, weekday = query.get("done", ""), query.get("weekday", "")
     if done not in DONE:
         return "", ""
-    if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+    if whole_number(weekday, 0, 6) is None:
         return DONE[done], ""
     try:
         rota = class_rota(library, query.get("class", ""))[0]
@@ -159,7 +160,7 @@ async def rota_remove(request: web.Request) -> web.Response:
     """Remove one class's turn on one weekday."""
     form = await request.post()
     weekday = _text(form, "weekday")
-    if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+    if whole_number(weekday, 0, 6) is None:
         return await _page(request, errors={"weekday": "请选择星期。"}, status=400)
     class_name = class_query(_text(form, "class"))
     try:

@@ -90,6 +90,14 @@ def test_forms_read_prices_in_yuan_sources_and_grades() -> None:
     assert bad.value.field == "item_type"
 
 
+def test_a_call_number_keeps_what_was_typed_but_its_class_letters() -> None:
+    """Newcomer: "I775.45 M123 v.1" was saved as "I775.45 M123 V.1"; only the 中图法 letters are upper-cased."""
+    assert read_copy({"call_number": "I775.45 M123 v.1"}).call_number == "I775.45 M123 v.1"
+    assert read_copy({"call_number": "tp311.1/m123  v.2"}).call_number == "TP311.1/m123 v.2"
+    assert read_copy({"call_number": "ｉ２８７．４５／Ｃ９"}).call_number == "I287.45/C9"  # full-width → ASCII
+    assert read_copy({"call_number": " 索 123 "}).call_number == "索 123"
+
+
 def test_clc_levels() -> None:
     assert normalise_clc(" ｉ２８７．４５ ") == "I287.45"
     assert child_key("I28", "I287.45") == "I287" and child_key("I287", "I287.45") == "I287.4"

@@ -18,6 +18,7 @@ ITEM_TYPE_NAMES = {ItemType.GENERAL: "普通图书", ItemType.TEACHING_REFERENCE
                    ItemType.REFERENCE: "工具书（不外借）", ItemType.PERIODICAL: "期刊"}
 _BARE_GRADES = re.compile(r"[1-9一二三四五六七八九](?:\s*[-—~～至到、,，]\s*[1-9一二三四五六七八九])?")
 SOURCES = ("采购", "捐赠", "调拨", "交换", "配发")
+_CLASS_LETTERS = re.compile(r"^[A-Za-z]+")  # the 中图法 class's letters that open a call number (I, TP ...)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,13 @@ def read_title(form: Mapping[str, str]) -> TitleFields:
                        low, high, parse_subjects(_text(form, "subjects", 300, "主题词")))
 
 
+def _call_number(typed: str) -> str:
+    """Full-width characters as ASCII, runs of spaces as one, the class letters upper-case; the rest as typed
+    (the book number and a volume such as "v.1" are the librarian's, and labels print them so)."""
+    text = " ".join(unicodedata.normalize("NFKC", typed).split())
+    return _CLASS_LETTERS.sub(lambda letters: letters.group().upper(), text, count=1)
+
+
 def read_copy(form: Mapping[str, str]) -> CopyFields:
     """The copy fields of a form: call_number, location, item_type, price (元), source, donor, accession, condition."""
     try:
@@ -103,7 +111,7 @@ def read_copy(form: Mapping[str, str]) -> CopyFields:
     source_raw = _text(form, "source", 20, "来源")
     source, donor_in_source = vocabulary.source(source_raw) if source_raw else ("", "")
     donor = _text(form, "donor", 100, "捐赠人") or donor_in_source
-    call_number = " ".join(unicodedata.normalize("NFKC", _text(form, "call_number", 60, "索书号")).split()).upper()
+    call_number = _call_number(_text(form, "call_number", 60, "索书号"))
     return CopyFields(call_number, _text(form, "location", 100, "馆藏位置"),
                       item_type, price, source, donor, _text(form, "accession_number", 40, "登录号").upper(),
                       _text(form, "condition_note", 200, "书况备注"))

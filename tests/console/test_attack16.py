@@ -67,15 +67,15 @@ HUGE_ID_REASON = ("an id past the database's integer range (a mangled link) reac
 
 
 @pytest.mark.parametrize("path", [
-    pytest.param(f"/admin/catalogue/titles/{HUGE}", marks=xfail(HUGE_ID_REASON), id="title-page"),
-    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", marks=xfail(HUGE_ID_REASON), id="title-edit"),
-    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", marks=xfail(HUGE_ID_REASON), id="copy-edit"),
-    pytest.param(f"/admin/catalogue/new?title_id={HUGE}", marks=xfail(HUGE_ID_REASON), id="new-copies-of-title"),
-    pytest.param(f"/admin/labels?batch={HUGE}", marks=xfail(HUGE_ID_REASON), id="labels-batch"),
-    pytest.param(f"/admin/labels/print?batch={HUGE}", marks=xfail(HUGE_ID_REASON), id="labels-print-batch"),
-    pytest.param(f"/admin/imports/batches/{HUGE}/rejected.csv", marks=xfail(HUGE_ID_REASON), id="rejected-csv"),
-    pytest.param(f"/admin/reports/student?reader={HUGE}", marks=xfail(HUGE_ID_REASON), id="student-report"),
-    pytest.param(f"/admin/notices/activity/{HUGE}", marks=xfail(HUGE_ID_REASON), id="activity-page"),
+    pytest.param(f"/admin/catalogue/titles/{HUGE}", id="title-page"),
+    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", id="title-edit"),
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", id="copy-edit"),
+    pytest.param(f"/admin/catalogue/new?title_id={HUGE}", id="new-copies-of-title"),
+    pytest.param(f"/admin/labels?batch={HUGE}", id="labels-batch"),
+    pytest.param(f"/admin/labels/print?batch={HUGE}", id="labels-print-batch"),
+    pytest.param(f"/admin/imports/batches/{HUGE}/rejected.csv", id="rejected-csv"),
+    pytest.param(f"/admin/reports/student?reader={HUGE}", id="student-report"),
+    pytest.param(f"/admin/notices/activity/{HUGE}", id="activity-page"),
     pytest.param(f"/admin/inventory/{HUGE}", id="inventory-holds"),  # the one route that already guards it
 ])
 async def test_a_huge_id_in_a_link_gets_a_chinese_not_found(console: TestClient, path: str) -> None:
@@ -83,18 +83,13 @@ async def test_a_huge_id_in_a_link_gets_a_chinese_not_found(console: TestClient,
 
 
 @pytest.mark.parametrize(("path", "data"), [
-    pytest.param(f"/admin/catalogue/copies/{HUGE}/status", {"change": "lost", "reason": "x"},
-                 marks=xfail(HUGE_ID_REASON), id="copy-status"),
-    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", {"location": "二楼A架"},
-                 marks=xfail(HUGE_ID_REASON), id="copy-edit"),
-    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", {"title": "草房子"},
-                 marks=xfail(HUGE_ID_REASON), id="title-edit"),
-    pytest.param("/admin/catalogue/tags", {"action": "add", "grades": "3", "title_id": HUGE},
-                 marks=xfail(HUGE_ID_REASON), id="bulk-tags"),
-    pytest.param("/admin/notices/outbox/retry", {"id": HUGE}, marks=xfail(HUGE_ID_REASON), id="outbox-retry"),
-    pytest.param("/admin/notices/people/topic", {"binding": HUGE, "topic": "overdue", "on": "1"},
-                 marks=xfail(HUGE_ID_REASON), id="push-topic"),
-    pytest.param("/admin/labels/print", {"batch": HUGE}, marks=xfail(HUGE_ID_REASON), id="labels-print-batch"),
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/status", {"change": "lost", "reason": "x"}, id="copy-status"),
+    pytest.param(f"/admin/catalogue/copies/{HUGE}/edit", {"location": "二楼A架"}, id="copy-edit"),
+    pytest.param(f"/admin/catalogue/titles/{HUGE}/edit", {"title": "草房子"}, id="title-edit"),
+    pytest.param("/admin/catalogue/tags", {"action": "add", "grades": "3", "title_id": HUGE}, id="bulk-tags"),
+    pytest.param("/admin/notices/outbox/retry", {"id": HUGE}, id="outbox-retry"),
+    pytest.param("/admin/notices/people/topic", {"binding": HUGE, "topic": "overdue", "on": "1"}, id="push-topic"),
+    pytest.param("/admin/labels/print", {"batch": HUGE}, id="labels-print-batch"),
     pytest.param(f"/admin/inventory/{HUGE}/close", {}, id="inventory-close-holds"),
 ])
 async def test_a_huge_id_in_a_form_gets_a_chinese_answer(console: TestClient, path: str, data: dict[str, str]) -> None:
@@ -111,11 +106,11 @@ DIGIT_REASON = ("the view checks raw.isdigit() then calls int(raw): '²' (and ot
 
 
 @pytest.mark.parametrize("path", [
-    pytest.param(f"/admin/reports/student?reader={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="student-report"),
-    pytest.param(f"/admin/labels?batch={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="labels-batch"),
-    pytest.param(f"/admin/labels/print?batch={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="labels-print-batch"),
-    pytest.param(f"/admin/notices/outbox?days={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="outbox-days"),
-    pytest.param(f"/admin/inventory/candidates?copies={SUPER_TWO}", marks=xfail(DIGIT_REASON), id="weeding-rules"),
+    pytest.param(f"/admin/reports/student?reader={SUPER_TWO}", id="student-report"),
+    pytest.param(f"/admin/labels?batch={SUPER_TWO}", id="labels-batch"),
+    pytest.param(f"/admin/labels/print?batch={SUPER_TWO}", id="labels-print-batch"),
+    pytest.param(f"/admin/notices/outbox?days={SUPER_TWO}", id="outbox-days"),
+    pytest.param(f"/admin/inventory/candidates?copies={SUPER_TWO}", id="weeding-rules"),
     pytest.param(f"/admin/catalogue?page={SUPER_TWO}", id="catalogue-page-holds"),
 ])
 async def test_a_unicode_digit_in_a_query_gets_a_chinese_answer(console: TestClient, path: str) -> None:
@@ -123,13 +118,10 @@ async def test_a_unicode_digit_in_a_query_gets_a_chinese_answer(console: TestCli
 
 
 @pytest.mark.parametrize(("path", "data"), [
-    pytest.param("/admin/notices/outbox/retry", {"id": SUPER_TWO}, marks=xfail(DIGIT_REASON), id="outbox-retry"),
-    pytest.param("/admin/notices/people/topic", {"binding": SUPER_TWO, "topic": "overdue", "on": "1"},
-                 marks=xfail(DIGIT_REASON), id="push-topic"),
-    pytest.param("/admin/inventory/candidates", {"barcode": "CF4", "reason": "破损", "copies": SUPER_TWO},
-                 marks=xfail(DIGIT_REASON), id="weed-selected"),
-    pytest.param("/admin/labels/print", {"barcodes": "CF1", "start": SUPER_TWO},
-                 marks=xfail(DIGIT_REASON), id="labels-start-position"),
+    pytest.param("/admin/notices/outbox/retry", {"id": SUPER_TWO}, id="outbox-retry"),
+    pytest.param("/admin/notices/people/topic", {"binding": SUPER_TWO, "topic": "overdue", "on": "1"}, id="push-topic"),
+    pytest.param("/admin/inventory/candidates", {"barcode": "CF4", "reason": "破损", "copies": SUPER_TWO}, id="weed-selected"),
+    pytest.param("/admin/labels/print", {"barcodes": "CF1", "start": SUPER_TWO}, id="labels-start-position"),
 ])
 async def test_a_unicode_digit_in_a_form_gets_a_chinese_answer(console: TestClient, path: str,
                                                                data: dict[str, str]) -> None:
@@ -141,17 +133,12 @@ async def test_a_unicode_digit_in_a_form_gets_a_chinese_answer(console: TestClie
 # ---------------------------------------------------------------- dates at the ends of the calendar
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="week_of=9999-12-31 / 0001-01-01 parse as dates, then the week's "
-                   "Sunday (or the days around it) overflow datetime.date → OverflowError → 500; should be a "
-                   "400 naming “那一周里的一天” like a malformed date")
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
 async def test_week_report_at_the_ends_of_the_calendar_is_a_named_error(console: TestClient, day: str) -> None:
     status, body = await friendly(await console.get(f"/admin/reports/week?week_of={day}"))
     assert status == 400 and "那一周" in body, body[:300]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the labels page's “新到的书” day (day=0001-01-01 or 9999-12-31) "
-                   "overflows when turned into a UTC range → 500; should say the date is out of range")
 @pytest.mark.parametrize(("path", "day"), [("/admin/labels", "0001-01-01"), ("/admin/labels/print", "9999-12-31")])
 async def test_labels_new_books_day_at_the_ends_of_the_calendar(console: TestClient, path: str, day: str) -> None:
     csrf = await page_csrf(console)
@@ -172,9 +159,9 @@ NUL_REASON = ("a NUL character (%00) reaches PostgreSQL, which refuses it in tex
 
 
 @pytest.mark.parametrize("path", [
-    pytest.param("/admin/catalogue?q=%00", marks=xfail(NUL_REASON), id="catalogue-search"),
-    pytest.param("/admin/labels/print?barcodes=%00", marks=xfail(NUL_REASON), id="labels-barcodes"),
-    pytest.param("/admin/notices/people?q=%00", marks=xfail(NUL_REASON), id="push-people-search"),
+    pytest.param("/admin/catalogue?q=%00", id="catalogue-search"),
+    pytest.param("/admin/labels/print?barcodes=%00", id="labels-barcodes"),
+    pytest.param("/admin/notices/people?q=%00", id="push-people-search"),
 ])
 async def test_a_nul_in_a_search_gets_a_chinese_answer_on_postgresql(console: TestClient, library: Library,
                                                                      path: str) -> None:
@@ -182,7 +169,6 @@ async def test_a_nul_in_a_search_gets_a_chinese_answer_on_postgresql(console: Te
     assert_friendly(*await friendly(await console.get(path, allow_redirects=False)))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NUL_REASON + " (the stock-take's shelf range is stored as typed)")
 async def test_a_nul_in_a_stock_take_shelf_range_on_postgresql(console: TestClient, library: Library) -> None:
     _postgres_only(library)
     csrf = await page_csrf(console)
@@ -204,22 +190,15 @@ def _ids(library: Library) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(("path", "data"), [
-    pytest.param("/admin/catalogue/titles/{title_caofangzi}/edit", {"title": "草\x00房子"},
-                 marks=xfail(NUL_REASON), id="title-edit"),
-    pytest.param("/admin/catalogue/copies/{CF3}/edit", {"location": "二楼\x00A架"},
-                 marks=xfail(NUL_REASON), id="copy-edit"),
-    pytest.param("/admin/catalogue/copies/{CF4}/status", {"change": "withdraw", "reason": "破\x00损"},
-                 marks=xfail(NUL_REASON), id="copy-withdraw-reason"),
-    pytest.param("/admin/catalogue/new", {"title": "新\x00书", "count": "1", "barcodes": "NEW1"},
-                 marks=xfail(NUL_REASON), id="add-title"),
+    pytest.param("/admin/catalogue/titles/{title_caofangzi}/edit", {"title": "草\x00房子"}, id="title-edit"),
+    pytest.param("/admin/catalogue/copies/{CF3}/edit", {"location": "二楼\x00A架"}, id="copy-edit"),
+    pytest.param("/admin/catalogue/copies/{CF4}/status", {"change": "withdraw", "reason": "破\x00损"}, id="copy-withdraw-reason"),
+    pytest.param("/admin/catalogue/new", {"title": "新\x00书", "count": "1", "barcodes": "NEW1"}, id="add-title"),
     pytest.param("/admin/notices/publish", {"title": "读书\x00节", "starts_on": "2026-12-10", "place": "礼堂",
-                                            "body": "欢迎", "grades": "3", "audience": "parents"},
-                 marks=xfail(NUL_REASON), id="publish-activity"),
-    pytest.param("/admin/inventory/candidates", {"barcode": "XW3", "reason": "旧\x00"},
-                 marks=xfail(NUL_REASON), id="weed-reason"),
-    pytest.param("/admin/labels/print", {"barcodes": "CF1\x00"}, marks=xfail(NUL_REASON), id="labels-barcodes"),
-    pytest.param("/admin/inventory", {"name": "期末\x00清点", "location": ""},
-                 marks=xfail(NUL_REASON), id="stock-take-name"),
+                                            "body": "欢迎", "grades": "3", "audience": "parents"}, id="publish-activity"),
+    pytest.param("/admin/inventory/candidates", {"barcode": "XW3", "reason": "旧\x00"}, id="weed-reason"),
+    pytest.param("/admin/labels/print", {"barcodes": "CF1\x00"}, id="labels-barcodes"),
+    pytest.param("/admin/inventory", {"name": "期末\x00清点", "location": ""}, id="stock-take-name"),
     pytest.param("/admin/catalogue/copies/{CF3}/status", {"change": "repair", "reason": "破\x00损"},
                  id="copy-repair-note-holds"),
 ])
@@ -339,3 +318,52 @@ async def test_two_publishes_arriving_together_record_one_activity_on_postgresql
     assert [a.status for a in answers] == [303, 303]
     with library.read_uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Activity)) == 1
+
+
+# ---------------------------------------------------------------- the whole class: one reader, one guard
+
+
+def test_numbers_and_days_are_read_strictly() -> None:
+    from datetime import date
+
+    from console.params import MAX_ID, has_control_characters, record_id, school_day, whole_number
+
+    assert whole_number(" 12 ") == 12 and whole_number("0") == 0
+    assert [whole_number(v) for v in (SUPER_TWO, "\u0663", "1.5", "-1", "", None, HUGE)] == [None] * 7
+    assert whole_number("91", 1, 90) is None and whole_number("90", 1, 90) == 90
+    assert record_id(str(MAX_ID)) == MAX_ID and record_id(str(MAX_ID + 1)) is None and record_id("0") is None
+    assert school_day("2026-09-01") == date(2026, 9, 1)
+    assert [school_day(v) for v in ("1999-12-31", "2100-01-01", "0001-01-01", "9999-12-31", "9月1日")] == [None] * 5
+    assert has_control_characters("a\x00") and has_control_characters("\x1b[0m")
+    assert not has_control_characters("第一行\r\n第二行\t完")
+
+
+async def test_a_control_character_is_refused_before_any_view(console: TestClient, library: Library) -> None:
+    """On every database: a 400 in Chinese, and nothing stored (here: no stock-take opened)."""
+    from core.inventory import InventorySession
+
+    status, body = await friendly(await console.get("/admin/catalogue?q=%1B"))
+    assert status == 400 and "控制字符" in body
+    csrf = await page_csrf(console)
+    response = await console.post("/admin/inventory", data={"name": "期末\x00清点", "location": "", "csrf": csrf},
+                                  allow_redirects=False)
+    status, body = await friendly(response)
+    assert status == 400 and "控制字符" in body
+    with library.read_uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InventorySession)) == 0
+
+
+@pytest.mark.parametrize("path", [f"/admin/catalogue/titles/{SUPER_TWO}", "/admin/readers/\u0663",
+                                  "/admin/no-such-page"])
+async def test_a_link_no_route_matches_gets_a_chinese_not_found(console: TestClient, path: str) -> None:
+    status, body = await friendly(await console.get(path))
+    assert status == 404 and "没有这个页面" in body
+
+
+async def test_a_unicode_digit_as_an_activity_grade_is_a_named_field(console: TestClient) -> None:
+    csrf = await page_csrf(console)
+    response = await console.post("/admin/notices/publish", data={
+        "title": "读书节", "starts_on": "2026-12-10", "place": "礼堂", "body": "欢迎", "grades": SUPER_TWO,
+        "audience": "parents", "csrf": csrf}, allow_redirects=False)
+    status, body = await friendly(response)
+    assert status == 400 and "年级只能选一到九年级" in body
