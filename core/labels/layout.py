@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    from core.settings import LabelSettings
+from core.settings import LabelSettings
 
 A4_WIDTH = 210.0  # mm
 A4_HEIGHT = 297.0
 MAX_LABELS = 5000  # one print; more is a mistake in the selection, not a job for a browser tab
 
 T = TypeVar("T")
+_DEFAULT = LabelSettings()
 
 
 class LayoutError(ValueError):
@@ -29,15 +29,15 @@ class LayoutError(ValueError):
 class SheetLayout:
     """A sticker sheet: grid, margins and gaps in mm, base font size in pt (label size is derived)."""
 
-    rows: int = 10
-    columns: int = 4
-    margin_top: float = 21.5
-    margin_bottom: float = 21.5
-    margin_left: float = 9.7
-    margin_right: float = 9.7
-    gap_x: float = 2.6
-    gap_y: float = 0.0
-    font_size: float = 9.0
+    rows: int = _DEFAULT.rows  # the defaults are [labels]'s: one place says what the default sheet is
+    columns: int = _DEFAULT.columns
+    margin_top: float = _DEFAULT.margin_top
+    margin_bottom: float = _DEFAULT.margin_bottom
+    margin_left: float = _DEFAULT.margin_left
+    margin_right: float = _DEFAULT.margin_right
+    gap_x: float = _DEFAULT.gap_x
+    gap_y: float = _DEFAULT.gap_y
+    font_size: float = _DEFAULT.font_size
     page_width: float = A4_WIDTH
     page_height: float = A4_HEIGHT
 
