@@ -51,9 +51,10 @@ async def test_a_long_message_does_not_hold_other_users_replies(
     assert answer.status == 200
     added = max(during) - statistics.median(alone)
     # Before: 5.3-5.9 s (the whole parse ran on the event loop); now 11-37 ms here, where the clients
-    # share the server's event loop. 100 ms leaves room for a loaded 2-core CI machine; bench/nlp.py
-    # measures the exact figure with the server in its own process.
-    assert added < 0.1, f"others waited up to {added * 1000:.0f} ms longer than usual"
+    # share the server's event loop. The bound is on the worst reply, which a busy 2-core machine alone
+    # pushed to 117 ms (a full CI run beside other work): 500 ms still fails the fault tenfold, and
+    # bench/nlp.py measures the exact figure with the server in its own process.
+    assert added < 0.5, f"others waited up to {added * 1000:.0f} ms longer than usual"
 
 
 async def test_the_reply_to_a_cut_message_says_only_the_head_was_read(library: Library, say: Say) -> None:
