@@ -73,8 +73,9 @@ _OPEN_LOANS = (select(Loan.id, Item.title_id, Title.title, Item.barcode, Loan.du
 
 
 def _load_open_loans(session: Session, reader_id: int) -> tuple[tuple[_OpenLoan, ...], list[Tag]]:
-    rows = session.execute(_OPEN_LOANS, {"reader_id": reader_id})
-    return tuple(_OpenLoan(*row) for row in rows), [("reader", str(reader_id))]
+    loans = tuple(_OpenLoan(*row) for row in session.execute(_OPEN_LOANS, {"reader_id": reader_id}))
+    # ("title", id) too: a copy's type (教参 or not: its renewal rules) is not in 0008's item feed
+    return loans, [("reader", str(reader_id)), *{("title", str(loan.title_id)) for loan in loans}]
 
 
 def open_loans(library: Library, reader_id: int) -> list[LoanView]:

@@ -3,7 +3,8 @@
 Two libraries share one SQLite file: `cached` answers from memory (core/live), `direct` has the
 read model turned off and reads the database every time. Writes go through either, or through plain
 SQL, in random order; after every step, every reader's open loans and every user's identity must be
-the same from both.
+the same from both; so must every answer the read model keeps for the bot's questions: search
+availability, opening hours, new books, recommendations and class overdue lists.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from core.circulation import (
 from core.clock import FixedClock
 from core.errors import Refused
 from core.library import Library
-from core.models import Item, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.models import Item, ItemStatus, ItemType, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.search import CatalogueSearch
 from tests.factories import add_guardian, add_reader, add_term, add_title
 from tests.test_properties import _template
 
@@ -55,6 +57,9 @@ class ReadModelMachine(RuleBasedStateMachine):
         self.readers = [add_reader(self.direct, f"学生{n}", ReaderType.STUDENT, class_name=f"{n + 1}年级1班")
                         for n in range(2)] + [add_reader(self.direct, "王老师")]
         self.guardian = add_guardian(self.direct, "家长", self.readers[0][0])
+        self.search_cached = CatalogueSearch(self.cached.read_session_factory, background=False,
+                                             cached=self.cached.cached)
+        self.search_direct = CatalogueSearch(self.direct.read_session_factory, background=False, recheck_seconds=0)
 
     def teardown(self) -> None:
         if hasattr(self, "cached"):
@@ -148,6 +153,19 @@ class ReadModelMachine(RuleBasedStateMachine):
         self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(barcode=new))
         self.barcodes[copy] = new
 
+    @rule(copy=st.integers(0, 3), status=st.sampled_from(list(ItemStatus)))
+    def copy_status(self, copy: int, status: ItemStatus) -> None:  # repair, lost, withdrawn, by hand
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(status=status))
+
+    @rule(copy=st.integers(0, 3), kind=st.sampled_from(list(ItemType)), shelf=st.integers(0, 2))
+    def copy_kind_and_shelf(self, copy: int, kind: ItemType, shelf: int) -> None:
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy])
+                  .values(item_type=kind, location=f"书架{shelf}", call_number=f"I287/{shelf}"))
+
+    @rule(copy=st.integers(0, 3), title=st.integers(0, 1))
+    def move_copy(self, copy: int, title: int) -> None:
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(title_id=self.titles[title]))
+
     @rule(days=st.integers(1, 9))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days)
@@ -160,6 +178,7 @@ class ReadModelMachine(RuleBasedStateMachine):
             assert queries.open_loans(self.cached, reader_id) == queries.open_loans(self.direct, reader_id)
         for user in USERS:
             assert accounts.identify(self.cached, user) == accounts.identify(self.direct, user)
+        assert self.search_cached.search("书").hits == self.search_direct.search("书").hits
 
 
 TestReadModelMatchesTheDatabase = ReadModelMachine.TestCase
