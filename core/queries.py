@@ -373,8 +373,7 @@ def class_standing(library: Library, *, since: date, class_id: int) -> tuple[int
 def term_start(library: Library) -> date:
     """The first day of the current (or next) term, else 120 days ago."""
     today = library.today()
-    with library.uow() as uow:
-        term = library.calendar(uow.session).current_or_next_term(today)
+    term = library.school_calendar().current_or_next_term(today)  # from memory (core/live)
     return term.start if term is not None and term.start <= today else today - timedelta(days=120)
 
 
@@ -415,8 +414,7 @@ class OpeningStatus:
 def opening_status(library: Library, *, days_ahead: int = 14) -> OpeningStatus:
     """Is the library open today, when next, which weekdays soon are closed, when the term ends."""
     today = library.today()
-    with library.read_uow() as uow:
-        calendar = library.calendar(uow.session)
+    calendar = library.school_calendar()  # the read model's: 开放时间 answered from memory
     ahead = [today + timedelta(days=n) for n in range(1, days_ahead + 1)]
     closed = [d for d in ahead if d.weekday() < 5 and not calendar.is_open(d)]
     term = calendar.term_of(today) or calendar.current_or_next_term(today)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -166,6 +166,13 @@ class ReadModelMachine(RuleBasedStateMachine):
     def move_copy(self, copy: int, title: int) -> None:
         self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(title_id=self.titles[title]))
 
+    @rule(ahead=st.integers(0, 12), is_open=st.booleans())
+    def calendar_day(self, ahead: int, is_open: bool) -> None:  # a holiday or 调休 typed in by SQL
+        day = self.direct.today() + timedelta(days=ahead)
+        self._sql(text("DELETE FROM calendar_days WHERE day = :d"), {"d": day})
+        self._sql(text("INSERT INTO calendar_days (day, is_open, reason) VALUES (:d, :o, '')"),
+                  {"d": day, "o": is_open})
+
     @rule(days=st.integers(1, 9))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days)
@@ -179,6 +186,7 @@ class ReadModelMachine(RuleBasedStateMachine):
         for user in USERS:
             assert accounts.identify(self.cached, user) == accounts.identify(self.direct, user)
         assert self.search_cached.search("书").hits == self.search_direct.search("书").hits
+        assert queries.opening_status(self.cached) == queries.opening_status(self.direct)
 
 
 TestReadModelMatchesTheDatabase = ReadModelMachine.TestCase

@@ -6,7 +6,6 @@ in-memory search index; these raise WouldBlock there and run in a database threa
 from __future__ import annotations
 
 NEEDS_DATABASE: dict[str, str] = {
-    "hours": "opening_status reads the calendar in a transaction of its own",
     "new_books": "new titles are read from the database",
     "recommend": "recommendations by grade and topic are read from the database",
     "class_overdue": "the class's overdue list is read from the database",
