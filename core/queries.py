@@ -14,7 +14,7 @@ from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
 from core.lists import name_sort_key
-from core.live import Tag
+from core.live import ANY, Tag
 from core.models import (
     Charge,
     ChargeKind,
@@ -271,20 +271,24 @@ def _has_copy(types: tuple[ItemType, ...]) -> ColumnElement[bool]:
     return exists().where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status.not_in(_GONE))
 
 
-def _books(library: Library, stmt: Select[tuple[Title]], limit: int, types: tuple[ItemType, ...]) -> list[BookView]:
-    with library.uow() as uow:
-        session = uow.session
-        titles = list(session.scalars(stmt.limit(limit)))
-        ids = [t.id for t in titles]
-        counts = dict(session.execute(
-            select(Item.title_id, func.count()).where(Item.title_id.in_(ids), Item.item_type.in_(types),
-                                                     Item.status == ItemStatus.AVAILABLE)
-            .group_by(Item.title_id)).all()) if titles else {}
-        lendable = set(session.scalars(
-            select(Item.title_id).where(Item.title_id.in_(ids), Item.item_type.in_(types),
-                                        Item.status.not_in(_GONE)).distinct())) if titles else set()
-        return [BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0),
-                         t.id in lendable) for t in titles]
+def _load_books(session: Session, stmt: Select[tuple[Title]], limit: int,
+                types: tuple[ItemType, ...]) -> list[tuple[BookView, datetime]]:
+    """The first `limit` titles of `stmt` as BookViews, each with when it was catalogued."""
+    titles = list(session.scalars(stmt.limit(limit)))
+    ids = [t.id for t in titles]
+    counts = dict(session.execute(
+        select(Item.title_id, func.count()).where(Item.title_id.in_(ids), Item.item_type.in_(types),
+                                                 Item.status == ItemStatus.AVAILABLE)
+        .group_by(Item.title_id)).all()) if titles else {}
+    lendable = set(session.scalars(
+        select(Item.title_id).where(Item.title_id.in_(ids), Item.item_type.in_(types),
+                                    Item.status.not_in(_GONE)).distinct())) if titles else set()
+    return [(BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0),
+                      t.id in lendable), t.created_at) for t in titles]
+
+
+# 新书 and 推荐 lists depend on every title and copy: forgotten after any change to one (migration 0018).
+_ANY_TITLE: list[Tag] = [("title", ANY)]
 
 
 def _grade_topic(stmt: Select[tuple[Title]], grade: int | None, topic: str | None) -> Select[tuple[Title]]:
@@ -306,10 +310,21 @@ def new_books(library: Library, *, days: int = 30, grade: int | None = None, top
     and parents. `reader_type` is the asker's: a parent asks as their child (student).
     """
     types = lendable_types(library, reader_type)
-    since = library.now() - timedelta(days=days)
     shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
-    stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
-    return _books(library, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
+
+    def load(session: Session) -> tuple[tuple[list[BookView], datetime | None], list[Tag]]:
+        since = library.now() - timedelta(days=days)
+        stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
+        books = _load_books(session, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
+        # Kept until the oldest title shown is no longer new (or any title or copy changes).
+        oldest = min((created for _, created in books), default=None)
+        return ([b for b, _ in books], oldest + timedelta(days=days) if oldest else None), _ANY_TITLE
+
+    def still_new(value: tuple[list[BookView], datetime | None]) -> bool:
+        return value[1] is None or library.now() <= value[1]
+
+    books, _ = library.cached(("new_books", days, grade, topic, limit, reader_type), load, valid=still_new)
+    return list(books)
 
 
 def recommend(library: Library, *, grade: int | None = None, topic: str | None = None,
@@ -325,7 +340,11 @@ def recommend(library: Library, *, grade: int | None = None, topic: str | None =
                 .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
                 .scalar_subquery())
     stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
-    return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit, types)
+
+    def load(session: Session) -> tuple[list[BookView], list[Tag]]:
+        return [b for b, _ in _load_books(session, stmt.order_by(on_shelf.desc(), Title.id), limit, types)], _ANY_TITLE
+
+    return list(library.cached(("recommend", grade, topic, limit, reader_type), load))
 
 
 @dataclass(frozen=True)

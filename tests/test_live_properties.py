@@ -173,6 +173,15 @@ class ReadModelMachine(RuleBasedStateMachine):
         self._sql(text("INSERT INTO calendar_days (day, is_open, reason) VALUES (:d, :o, '')"),
                   {"d": day, "o": is_open})
 
+    @rule(title=st.integers(0, 1), grade=st.integers(1, 6), summary=st.booleans())
+    def describe_title(self, title: int, grade: int, summary: bool) -> None:  # grades and introduction
+        self._sql(update(Title).where(Title.id == self.titles[title])
+                  .values(min_grade=grade, max_grade=grade + 2, summary="好看的故事" if summary else ""))
+
+    @rule(kind=st.sampled_from(list(ItemType)))
+    def new_title(self, kind: ItemType) -> None:  # catalogued today, with one copy
+        self.titles.append(add_title(self.direct, f"新书{len(self.titles)}", copies=1, item_type=kind)[0])
+
     @rule(days=st.integers(1, 9))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days)
@@ -187,6 +196,11 @@ class ReadModelMachine(RuleBasedStateMachine):
             assert accounts.identify(self.cached, user) == accounts.identify(self.direct, user)
         assert self.search_cached.search("书").hits == self.search_direct.search("书").hits
         assert queries.opening_status(self.cached) == queries.opening_status(self.direct)
+        for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
+            for query in (queries.new_books, queries.recommend):
+                assert query(self.cached, reader_type=kind) == query(self.direct, reader_type=kind)
+            assert (queries.new_books(self.cached, days=5, grade=3, reader_type=kind)
+                    == queries.new_books(self.direct, days=5, grade=3, reader_type=kind))
 
 
 TestReadModelMatchesTheDatabase = ReadModelMachine.TestCase

@@ -6,8 +6,6 @@ in-memory search index; these raise WouldBlock there and run in a database threa
 from __future__ import annotations
 
 NEEDS_DATABASE: dict[str, str] = {
-    "new_books": "new titles are read from the database",
-    "recommend": "recommendations by grade and topic are read from the database",
     "class_overdue": "the class's overdue list is read from the database",
     "ranking": "loan counts are read from the database",
     "activities": "activities are read from the database",
