@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import versions
 from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
@@ -175,9 +176,12 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
     (`core.circulation.fines.days_late`): most days late first, then by name, then title.
     """
     today = library.today()
-    with library.uow() as uow:
-        session = uow.session
+
+    def load(session: Session) -> tuple[list[OverdueRow], list[Tag]]:
         calendar = library.calendar(session)
+        # Kept until a loan of anyone in the class, a reader moving in or out, a title's name or the
+        # calendar changes (or the day does: today is in the key).
+        members = list(session.scalars(select(Reader.id).where(Reader.class_id == class_id)))
         rows = session.execute(
             select(Reader.name, Title.title, Loan.due_date).join(Reader, Reader.id == Loan.reader_id)
             .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
@@ -185,8 +189,12 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
                    Loan.is_open.is_(True), Loan.due_date < today))
         late = [OverdueRow(name, title, due, days_late(library.policy, calendar, due, today))
                 for name, title, due in rows]
-    late = [row for row in late if row.overdue_days >= 1]
-    return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title))
+        late = [row for row in late if row.overdue_days >= 1]
+        tags = [("class", str(class_id)), ("version", str(versions.CALENDAR)),
+                *(("reader", str(rid)) for rid in members)]
+        return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title)), tags
+
+    return list(library.cached(("class_overdue", class_id, today), load))
 
 
 @dataclass(frozen=True)

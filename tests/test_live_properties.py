@@ -57,6 +57,8 @@ class ReadModelMachine(RuleBasedStateMachine):
         self.readers = [add_reader(self.direct, f"学生{n}", ReaderType.STUDENT, class_name=f"{n + 1}年级1班")
                         for n in range(2)] + [add_reader(self.direct, "王老师")]
         self.guardian = add_guardian(self.direct, "家长", self.readers[0][0])
+        with self.direct.uow() as uow:
+            self.classes = list(uow.session.scalars(select(SchoolClass.id).order_by(SchoolClass.id)))
         self.search_cached = CatalogueSearch(self.cached.read_session_factory, background=False,
                                              cached=self.cached.cached)
         self.search_direct = CatalogueSearch(self.direct.read_session_factory, background=False, recheck_seconds=0)
@@ -199,6 +201,9 @@ class ReadModelMachine(RuleBasedStateMachine):
         for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
             for query in (queries.new_books, queries.recommend):
                 assert query(self.cached, reader_type=kind) == query(self.direct, reader_type=kind)
+        for class_id in self.classes:
+            assert queries.class_overdue(self.cached, class_id) == queries.class_overdue(self.direct, class_id)
+        for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
             assert (queries.new_books(self.cached, days=5, grade=3, reader_type=kind)
                     == queries.new_books(self.direct, days=5, grade=3, reader_type=kind))
 

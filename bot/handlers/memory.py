@@ -6,7 +6,6 @@ in-memory search index; these raise WouldBlock there and run in a database threa
 from __future__ import annotations
 
 NEEDS_DATABASE: dict[str, str] = {
-    "class_overdue": "the class's overdue list is read from the database",
     "ranking": "loan counts are read from the database",
     "activities": "activities are read from the database",
     "history": "a reader's past loans are read from the database",
