@@ -361,40 +361,56 @@ class Ranked:
     count: int
 
 
+# Rankings count every loan since the term began: kept until any loan, reader or title changes (the
+# feed's ("reader", id) for loans, moves and class renames; ("title", id) for titles' names).
+_ANY_LOAN: list[Tag] = [("reader", ANY), ("title", ANY)]
+
+
 def top_titles(library: Library, *, since: date, limit: int = 5) -> list[Ranked]:
     """Most borrowed titles since a day."""
     start = school_datetime(since)
-    with library.uow() as uow:
-        rows = uow.session.execute(
+
+    def load(session: Session) -> tuple[list[Ranked], list[Tag]]:
+        rows = session.execute(
             select(Title.title, func.count(Loan.id).label("n")).join(Item, Item.title_id == Title.id)
             .join(Loan, Loan.item_id == Item.id).where(Loan.loaned_at >= start)
             .group_by(Title.id, Title.title).order_by(func.count(Loan.id).desc(), Title.title).limit(limit)).all()
-        return [Ranked(name, n) for name, n in rows]
+        return [Ranked(name, n) for name, n in rows], _ANY_LOAN
+
+    return list(library.cached(("top_titles", since, limit), load))
+
+
+def _top_classes(session: Session, start: datetime, grade: int | None, limit: int | None) -> list[Ranked]:
+    stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
+            .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
+            .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
+    if grade is not None:
+        stmt = stmt.where(SchoolClass.grade == grade)
+    rows = session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
+                           .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
+    return [Ranked(name, n) for name, n in rows]
 
 
 def top_classes(library: Library, *, since: date, grade: int | None = None,
                 limit: int | None = 5) -> list[Ranked]:
     """Classes whose students borrowed most since a day (counts only, never names)."""
     start = school_datetime(since)
-    with library.uow() as uow:
-        stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
-                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
-                .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
-        if grade is not None:
-            stmt = stmt.where(SchoolClass.grade == grade)
-        rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
-                                   .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
-        return [Ranked(name, n) for name, n in rows]
+    return list(library.cached(("top_classes", since, grade, limit),
+                               lambda session: (_top_classes(session, start, grade, limit), _ANY_LOAN)))
 
 
 def class_standing(library: Library, *, since: date, class_id: int) -> tuple[int, Ranked] | None:
     """A class's place among all classes by loans since a day (for its class teacher), or None if it has none."""
-    with library.uow() as uow:
-        name = uow.session.scalar(select(SchoolClass.name).where(SchoolClass.id == class_id))
-    for place, ranked in enumerate(top_classes(library, since=since, limit=None), 1):
-        if ranked.name == name:
-            return place, ranked
-    return None
+    start = school_datetime(since)
+
+    def load(session: Session) -> tuple[tuple[int, Ranked] | None, list[Tag]]:
+        name = session.scalar(select(SchoolClass.name).where(SchoolClass.id == class_id))
+        for place, ranked in enumerate(_top_classes(session, start, None, None), 1):
+            if ranked.name == name:
+                return (place, ranked), _ANY_LOAN
+        return None, _ANY_LOAN
+
+    return library.cached(("class_standing", since, class_id), load)
 
 
 def term_start(library: Library) -> date:

@@ -33,6 +33,7 @@ from core.clock import FixedClock
 from core.errors import Refused
 from core.library import Library
 from core.models import Item, ItemStatus, ItemType, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.notices import activities
 from core.search import CatalogueSearch
 from tests.factories import add_guardian, add_reader, add_term, add_title
 from tests.test_properties import _template
@@ -184,6 +185,11 @@ class ReadModelMachine(RuleBasedStateMachine):
     def new_title(self, kind: ItemType) -> None:  # catalogued today, with one copy
         self.titles.append(add_title(self.direct, f"新书{len(self.titles)}", copies=1, item_type=kind)[0])
 
+    @rule(ahead=st.integers(-3, 10), grade=st.integers(0, 2))
+    def publish_activity(self, ahead: int, grade: int) -> None:
+        activities.add_activity(self.direct, title=f"读书会{ahead}", body="", grades=[grade] if grade else None,
+                                starts_on=self.direct.today() + timedelta(days=ahead))
+
     @rule(days=st.integers(1, 9))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days)
@@ -201,7 +207,15 @@ class ReadModelMachine(RuleBasedStateMachine):
         for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
             for query in (queries.new_books, queries.recommend):
                 assert query(self.cached, reader_type=kind) == query(self.direct, reader_type=kind)
+        since = self.direct.today() - timedelta(days=20)
+        assert queries.top_titles(self.cached, since=since) == queries.top_titles(self.direct, since=since)
+        assert queries.top_classes(self.cached, since=since) == queries.top_classes(self.direct, since=since)
+        for grade in (None, 1, 2):
+            assert (activities.upcoming_activities(self.cached, grades={grade} if grade else None)
+                    == activities.upcoming_activities(self.direct, grades={grade} if grade else None))
         for class_id in self.classes:
+            assert (queries.class_standing(self.cached, since=since, class_id=class_id)
+                    == queries.class_standing(self.direct, since=since, class_id=class_id))
             assert queries.class_overdue(self.cached, class_id) == queries.class_overdue(self.direct, class_id)
         for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
             assert (queries.new_books(self.cached, days=5, grade=3, reader_type=kind)

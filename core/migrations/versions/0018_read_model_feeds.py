@@ -7,7 +7,8 @@ Create Date: 2026-12-01
 The read model (core/live) now keeps search availability per title, new books, recommendations,
 rankings and class overdue lists. These triggers add what those must forget: ("title", id) after any
 change to a title, one of its copies (status, type, shelf, ...) or a loan of one of its copies, and
-("class", id) after any change to a reader in that class (moved in or out, renamed, left). Entries
+("class", id) after any change to a reader in that class (moved in or out, renamed, left), and
+("activity", id) after any change to an activity. Entries
 that depend on every title or every class are tagged ("title", "*") and forgotten by any of them.
 """
 from alembic import op
@@ -25,6 +26,7 @@ FEEDS = [
     ("title_titles", "titles", ["id"], ["SELECT 'title', CAST({row}.id AS TEXT)"]),
     ("class_readers", "readers", ["class_id"],
      ["SELECT 'class', CAST({row}.class_id AS TEXT) WHERE {row}.class_id IS NOT NULL"]),
+    ("activities", "activities", ["id"], ["SELECT 'activity', CAST({row}.id AS TEXT)"]),
 ]
 
 
