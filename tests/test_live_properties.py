@@ -38,7 +38,7 @@ from core.search import CatalogueSearch
 from tests.factories import add_guardian, add_reader, add_term, add_title
 from tests.test_properties import _template
 
-USERS = ("o-0", "o-1", "o-2")
+USERS = ("o-0", "o-1", "o-2", "o-never")  # o-never: never bound, asked about all along
 
 
 class ReadModelMachine(RuleBasedStateMachine):
