@@ -318,9 +318,10 @@ def new_books(library: Library, *, days: int = 30, grade: int | None = None, top
     and parents. `reader_type` is the asker's: a parent asks as their child (student).
     """
     types = lendable_types(library, reader_type)
-    shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
 
     def load(session: Session) -> tuple[tuple[list[BookView], datetime | None], list[Tag]]:
+        # Statements are built here, not per call: building one costs more than answering from memory.
+        shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
         since = library.now() - timedelta(days=days)
         stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
         books = _load_books(session, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
@@ -344,12 +345,12 @@ def recommend(library: Library, *, grade: int | None = None, topic: str | None =
     record gives; copies on the shelf count only when this reader may borrow them.
     """
     types = tuple(t for t in lendable_types(library, reader_type) if t in RECOMMENDED_TYPES)
-    on_shelf = (select(func.count()).select_from(Item)
-                .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
-                .scalar_subquery())
-    stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
 
     def load(session: Session) -> tuple[list[BookView], list[Tag]]:
+        on_shelf = (select(func.count()).select_from(Item)
+                    .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
+                    .scalar_subquery())
+        stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
         return [b for b, _ in _load_books(session, stmt.order_by(on_shelf.desc(), Title.id), limit, types)], _ANY_TITLE
 
     return list(library.cached(("recommend", grade, topic, limit, reader_type), load))

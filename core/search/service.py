@@ -116,7 +116,7 @@ class CatalogueSearch:
             return self._index
         now = self._monotonic()
         if self._cached is not None:  # from memory until the feed says the counter moved
-            version = self._cached(("catalogue version",), _load_version)
+            version = self._cached(("catalogue version",), _load_version)  # key shared with live_catalogue_version
         elif now - self._checked_at < self._recheck_seconds:
             return index
         else:
