@@ -14,6 +14,7 @@ copies); start-up ≤ 10 s with 200,000 copies.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import multiprocessing as mp
 import os
@@ -141,6 +142,10 @@ async def main() -> int:
             startup = time.perf_counter() - started
             await _wait_up(f"http://127.0.0.1:{echo_port}/wechat")
             real_url, echo_url = f"http://127.0.0.1:{real_port}/wechat", f"http://127.0.0.1:{echo_port}/wechat"
+            # /healthz answers before the search index is built: until then 查书 gets "结果稍后发给你".
+            while "稍后" in await _answer(real_url, "查书 草房子", "bound", ids):
+                await asyncio.sleep(0.1)
+            search_ready = time.perf_counter() - started
             await _drive(real_url, _requests("我的借阅", "bound", USERS, ids))  # every bound reader once
             floor = [(await _measure(echo_url, "回声", "bound", ids))[0]]
             rows = []
@@ -166,7 +171,8 @@ async def main() -> int:
         print(f"| {label} | {rps / echo_rps:.0%} | {rps:.0f} | {p99:.0f} ms | {'met' if met else 'MISSED'} | {sample} |")
     limit = 1024 if copies >= 200_000 else 300
     print(f"server memory: RSS {rss:.0f} MB, peak {peak:.0f} MB (≤ {limit} MB: {'met' if peak <= limit else 'MISSED'})")
-    print(f"start-up to /healthz: {startup:.1f} s" + (" (≤ 10 s)" if copies >= 200_000 else ""))
+    print(f"start-up to /healthz: {startup:.1f} s" + (" (≤ 10 s)" if copies >= 200_000 else "")
+          + f"; search index ready {search_ready:.1f} s after start")
     print("answered from the database (bot/handlers/memory.py NEEDS_DATABASE):")
     for intent, why in NEEDS_DATABASE.items():
         print(f"  {intent}: {why}")
