@@ -153,7 +153,8 @@ async def main() -> int:
                 sample = (await _answer(real_url, text, who, ids)).replace("\n", " ")[:40]
                 rps, p99 = await _measure(real_url, text, who, ids)
                 rows.append((label, rps, p99, sample))
-            floor.append((await _measure(echo_url, "回声", "bound", ids))[0])
+                # The machine's load drifts: each question is judged against the echo runs on either side.
+                floor.append((await _measure(echo_url, "回声", "bound", ids))[0])
             rss, peak = _rss_mb(real.pid)
         finally:
             for p in (real, echo):
@@ -162,13 +163,16 @@ async def main() -> int:
     echo_rps = sum(floor) / len(floor)
     print(f"bench/http.py: {N} signed plaintext messages per question after {WARMUP} warm-up, concurrency 50, "
           f"one server process (cpus: {os.cpu_count()})")
-    print(f"echo floor: {echo_rps:.0f} req/s (before {floor[0]:.0f}, after {floor[1]:.0f})")
-    print("| message | share of floor | req/s | p99 | target | answer begins |\n|---|---|---|---|---|---|")
+    print(f"echo floor: {echo_rps:.0f} req/s on average ({min(floor):.0f}–{max(floor):.0f}: measured before the first "
+          "question and after each; a question's floor is the mean of the runs on either side)")
+    print("| message | share of floor | req/s | floor | p99 | target | answer begins |\n|---|---|---|---|---|---|---|")
     ok = True
-    for label, rps, p99, sample in rows:
-        met = rps / echo_rps >= 0.5 and p99 <= 50
+    for i, (label, rps, p99, sample) in enumerate(rows):
+        local = (floor[i] + floor[i + 1]) / 2
+        met = rps / local >= 0.5 and p99 <= 50
         ok &= met
-        print(f"| {label} | {rps / echo_rps:.0%} | {rps:.0f} | {p99:.0f} ms | {'met' if met else 'MISSED'} | {sample} |")
+        print(f"| {label} | {rps / local:.0%} | {rps:.0f} | {local:.0f} | {p99:.0f} ms | {'met' if met else 'MISSED'} "
+              f"| {sample} |")
     limit = 1024 if copies >= 200_000 else 300
     print(f"server memory: RSS {rss:.0f} MB, peak {peak:.0f} MB (≤ {limit} MB: {'met' if peak <= limit else 'MISSED'})")
     print(f"start-up to /healthz: {startup:.1f} s" + (" (≤ 10 s)" if copies >= 200_000 else "")
