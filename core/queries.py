@@ -295,7 +295,7 @@ def _load_books(session: Session, stmt: Select[tuple[Title]], limit: int,
                       t.id in lendable), t.created_at) for t in titles]
 
 
-# 新书 and 推荐 lists depend on every title and copy: forgotten after any change to one (migration 0018).
+# 新书 and 推荐 lists depend on every title and copy: forgotten after any change to one (migration 0016).
 _ANY_TITLE: list[Tag] = [("title", ANY)]
 
 

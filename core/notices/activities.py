@@ -55,7 +55,7 @@ def upcoming_activities(library: Library, *, grades: set[int] | None = None, cla
     today = library.today()
 
     def load(session: Session) -> tuple[list[ActivityView], list[Tag]]:
-        # Every activity from today on, kept for the day until any activity changes (migration 0018).
+        # Every activity from today on, kept for the day until any activity changes (migration 0016).
         rows = session.scalars(select(Activity).where(Activity.starts_on >= today)
                                .order_by(Activity.starts_on, Activity.id))
         return [ActivityView(row.title, row.body, row.starts_on, tuple(int(g) for g in row.grades.split()),

@@ -154,7 +154,7 @@ Cached = Callable[[Hashable, Callable[[Session], tuple[Any, Iterable[tuple[str, 
 
 
 def _load_one(title_id: int, session: Session) -> tuple[Availability, list[tuple[str, str]]]:
-    # ("title", id): any change to the title, its copies or their loans (migration 0018)
+    # ("title", id): any change to the title, its copies or their loans (migration 0016)
     return load_availability(session, [title_id]).get(title_id, Availability()), [("title", str(title_id))]
 
 

@@ -1,6 +1,6 @@
 """read model feeds: copies, loans and titles name their title; readers name their class
 
-Revision ID: 0018
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-01
 
@@ -13,7 +13,7 @@ that depend on every title or every class are tagged ("title", "*") and forgotte
 """
 from alembic import op
 
-revision = '0018'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
