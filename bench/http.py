@@ -1,6 +1,7 @@
 """HTTP benchmark: the real server vs a bare aiohttp + wechatpy echo endpoint, plaintext and safe mode.
 
-Run: .venv/bin/python bench/http.py   (loopback only; a bounded number of requests; ~1 minute)
+Run: .venv/bin/python bench/http.py   the read-only questions on the demo school (bench/support/questions.py)
+     .venv/bin/python bench/http.py --transport   plaintext vs safe mode on 我的借阅 (below; ~1 minute)
 Each server runs in its own process (one server process, as deployed); this process is the load
 generator. The real server is what `shuxiang serve` runs: bot.bootstrap's responder (the handlers'
 router) on a SQLite database built here first: a term, 1,000 teachers with 1–3 open loans each, each
@@ -288,7 +289,8 @@ def _verdict(ok: bool) -> str:
     return "target met" if ok else "target MISSED"
 
 
-async def main() -> int:
+async def transport_main() -> int:
+    """The transport's own targets (plaintext vs safe mode) on “我的借阅” from 1,000 bound teachers."""
     ids = itertools.count(7_000_000_000_000_000_000)
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
@@ -341,4 +343,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    if "--transport" in sys.argv:
+        sys.exit(asyncio.run(transport_main()))
+    from bench.support.questions import main as questions_main
+
+    sys.exit(asyncio.run(questions_main()))

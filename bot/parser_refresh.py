@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.nlp import Parser
 from core import queries
-from core.catalogue import catalogue_version
+from core.catalogue import catalogue_version, live_catalogue_version
 from core.library import Library
 
 log = logging.getLogger("shuxiang.parser")
@@ -36,10 +36,15 @@ class ParserRefresher:
     def maybe_refresh(self) -> None:
         """Cheap when nothing changed: one small query every `recheck_seconds` at most."""
         now = self._monotonic()
-        if self._reloading or now - self._checked_at < self._recheck:
+        if self._reloading:
             return
-        with self._library.read_uow() as uow:  # may raise WouldBlock on the event loop: check again then
-            version = catalogue_version(uow.session)
+        if self._library.live is not None:  # the read model's counter: from memory, current at every message
+            version = live_catalogue_version(self._library)
+        elif now - self._checked_at < self._recheck:
+            return
+        else:
+            with self._library.read_uow() as uow:  # may raise WouldBlock on the event loop: check again then
+                version = catalogue_version(uow.session)
         self._checked_at = now
         if version == self._version:
             return

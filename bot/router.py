@@ -287,5 +287,8 @@ def build_router(library: Library, *, parser: Parser | None = None,
     if parser is None:
         terms, authors = queries.catalogue_vocabulary(library)
         parser = Parser(catalogue_terms=terms, authors=authors)
-    return Router(library, parser, search or CatalogueSearch(library.read_session_factory),
+    if search is None:  # availability and the catalogue version from the read model (core/live)
+        search = CatalogueSearch(library.read_session_factory,
+                                 cached=library.cached if library.live is not None else None)
+    return Router(library, parser, search,
                   refresher=ParserRefresher(library, parser), settings=settings)

@@ -22,6 +22,7 @@ from core.bind_limits import CARD_LOCK_USERS, MAX_FAILURES_PER_USER, BindingAtte
 from core.circulation.lookups import audit, normalise_card
 from core.library import Library
 from core.live import Tag
+from core.live.users import may_have_rows
 from core.logtags import tag
 from core.messaging import OPEN_STATUSES, SKIPPED, OutboundMessage
 from core.models import (
@@ -348,6 +349,8 @@ def _person(reader: Reader) -> Person:
 
 def identify(library: Library, user_id: str) -> Identity | None:
     """The bound identity of a user, or None; a lost card or a reader who left gives no access."""
+    if not may_have_rows(library, Binding.user_id, "user", user_id):
+        return None  # never bound (or unbound): no query, even on a first message
     return library.cached(("identity", user_id), lambda session: _load_identity(session, user_id))
 
 

@@ -1,9 +1,14 @@
 """Catalogue bookkeeping shared by imports, the desk and the demo builder."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from core import versions
+
+if TYPE_CHECKING:
+    from core.library import Library
 
 
 def bump_catalogue_version(session: Session) -> None:
@@ -13,3 +18,9 @@ def bump_catalogue_version(session: Session) -> None:
 
 def catalogue_version(session: Session) -> int:
     return versions.current(session, versions.CATALOGUE)
+
+
+def live_catalogue_version(library: Library) -> int:
+    """The catalogue counter from the read model (core/live): no query until the change feed names it."""
+    return library.cached(("catalogue version",), lambda session: (catalogue_version(session),
+                                                                  [("version", str(versions.CATALOGUE))]))

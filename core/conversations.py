@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.library import Library
 from core.live import Tag
+from core.live.users import may_have_rows
 from core.models import Base, UTCDateTime
 
 
@@ -59,6 +60,8 @@ def _has_question(library: Library, user_id: str) -> bool:
     def load(session: Session) -> tuple[bool, list[Tag]]:
         found = session.scalar(select(ConversationState.user_id).where(ConversationState.user_id == user_id))
         return found is not None, [("conv", user_id)]
+    if not may_have_rows(library, ConversationState.user_id, "conv", user_id):
+        return False
     return library.cached(("has_question", user_id), load)
 
 

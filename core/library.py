@@ -95,8 +95,10 @@ class Library:
         ensure_may_block("read")
         return UnitOfWork(self.read_session_factory)
 
-    def cached(self, key: Hashable, load: Callable[[Session], tuple[T, Iterable[Tag]]]) -> T:
-        """`load(session)` → (value, tags), kept in memory until the change feed names a tag."""
+    def cached(self, key: Hashable, load: Callable[[Session], tuple[T, Iterable[Tag]]],
+               valid: Callable[[T], bool] | None = None) -> T:
+        """`load(session)` → (value, tags), kept in memory until the change feed names a tag (or until
+        `valid(value)` says it no longer holds, for values that depend on the time)."""
         def fresh() -> tuple[T, Iterable[Tag]]:
             with self.fresh_read_uow() as uow:
                 return load(uow.session)
@@ -104,9 +106,9 @@ class Library:
             return fresh()[0]
         scope = self._scope()
         if scope is None:
-            return self.live.get(key, fresh)
+            return self.live.get(key, fresh, valid=valid)
         # Within one request the feed is read once, and again after the request's own writes.
-        value = self.live.get(key, fresh, sync=not scope.synced)
+        value = self.live.get(key, fresh, sync=not scope.synced, valid=valid)
         scope.synced = True
         return value
 

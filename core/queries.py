@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import versions
 from core.circulation.fines import days_late, overdue_fine_fen
 from core.clock import SCHOOL_TZ, school_datetime
 from core.library import Library
 from core.lists import name_sort_key
-from core.live import Tag
+from core.live import ANY, Tag
 from core.models import (
     Charge,
     ChargeKind,
@@ -73,8 +74,9 @@ _OPEN_LOANS = (select(Loan.id, Item.title_id, Title.title, Item.barcode, Loan.du
 
 
 def _load_open_loans(session: Session, reader_id: int) -> tuple[tuple[_OpenLoan, ...], list[Tag]]:
-    rows = session.execute(_OPEN_LOANS, {"reader_id": reader_id})
-    return tuple(_OpenLoan(*row) for row in rows), [("reader", str(reader_id))]
+    loans = tuple(_OpenLoan(*row) for row in session.execute(_OPEN_LOANS, {"reader_id": reader_id}))
+    # ("title", id) too: a copy's type (教参 or not: its renewal rules) is not in 0008's item feed
+    return loans, [("reader", str(reader_id)), *{("title", str(loan.title_id)) for loan in loans}]
 
 
 def open_loans(library: Library, reader_id: int) -> list[LoanView]:
@@ -174,9 +176,12 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
     (`core.circulation.fines.days_late`): most days late first, then by name, then title.
     """
     today = library.today()
-    with library.uow() as uow:
-        session = uow.session
+
+    def load(session: Session) -> tuple[list[OverdueRow], list[Tag]]:
         calendar = library.calendar(session)
+        # Kept until a loan of anyone in the class, a reader moving in or out, a title's name or the
+        # calendar changes (or the day does: today is in the key).
+        members = list(session.scalars(select(Reader.id).where(Reader.class_id == class_id)))
         rows = session.execute(
             select(Reader.name, Title.title, Loan.due_date).join(Reader, Reader.id == Loan.reader_id)
             .join(Item, Item.id == Loan.item_id).join(Title, Title.id == Item.title_id)
@@ -184,8 +189,12 @@ def class_overdue(library: Library, class_id: int) -> list[OverdueRow]:
                    Loan.is_open.is_(True), Loan.due_date < today))
         late = [OverdueRow(name, title, due, days_late(library.policy, calendar, due, today))
                 for name, title, due in rows]
-    late = [row for row in late if row.overdue_days >= 1]
-    return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title))
+        late = [row for row in late if row.overdue_days >= 1]
+        tags = [("class", str(class_id)), ("version", str(versions.CALENDAR)),
+                *(("reader", str(rid)) for rid in members)]
+        return sorted(late, key=lambda r: (-r.overdue_days, name_sort_key(r.student), r.title)), tags
+
+    return list(library.cached(("class_overdue", class_id, today), load))
 
 
 @dataclass(frozen=True)
@@ -270,20 +279,24 @@ def _has_copy(types: tuple[ItemType, ...]) -> ColumnElement[bool]:
     return exists().where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status.not_in(_GONE))
 
 
-def _books(library: Library, stmt: Select[tuple[Title]], limit: int, types: tuple[ItemType, ...]) -> list[BookView]:
-    with library.uow() as uow:
-        session = uow.session
-        titles = list(session.scalars(stmt.limit(limit)))
-        ids = [t.id for t in titles]
-        counts = dict(session.execute(
-            select(Item.title_id, func.count()).where(Item.title_id.in_(ids), Item.item_type.in_(types),
-                                                     Item.status == ItemStatus.AVAILABLE)
-            .group_by(Item.title_id)).all()) if titles else {}
-        lendable = set(session.scalars(
-            select(Item.title_id).where(Item.title_id.in_(ids), Item.item_type.in_(types),
-                                        Item.status.not_in(_GONE)).distinct())) if titles else set()
-        return [BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0),
-                         t.id in lendable) for t in titles]
+def _load_books(session: Session, stmt: Select[tuple[Title]], limit: int,
+                types: tuple[ItemType, ...]) -> list[tuple[BookView, datetime]]:
+    """The first `limit` titles of `stmt` as BookViews, each with when it was catalogued."""
+    titles = list(session.scalars(stmt.limit(limit)))
+    ids = [t.id for t in titles]
+    counts = dict(session.execute(
+        select(Item.title_id, func.count()).where(Item.title_id.in_(ids), Item.item_type.in_(types),
+                                                 Item.status == ItemStatus.AVAILABLE)
+        .group_by(Item.title_id)).all()) if titles else {}
+    lendable = set(session.scalars(
+        select(Item.title_id).where(Item.title_id.in_(ids), Item.item_type.in_(types),
+                                    Item.status.not_in(_GONE)).distinct())) if titles else set()
+    return [(BookView(t.id, t.title, t.author, t.summary, t.min_grade, t.max_grade, counts.get(t.id, 0),
+                      t.id in lendable), t.created_at) for t in titles]
+
+
+# 新书 and 推荐 lists depend on every title and copy: forgotten after any change to one (migration 0016).
+_ANY_TITLE: list[Tag] = [("title", ANY)]
 
 
 def _grade_topic(stmt: Select[tuple[Title]], grade: int | None, topic: str | None) -> Select[tuple[Title]]:
@@ -305,10 +318,22 @@ def new_books(library: Library, *, days: int = 30, grade: int | None = None, top
     and parents. `reader_type` is the asker's: a parent asks as their child (student).
     """
     types = lendable_types(library, reader_type)
-    since = library.now() - timedelta(days=days)
-    shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
-    stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
-    return _books(library, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
+
+    def load(session: Session) -> tuple[tuple[list[BookView], datetime | None], list[Tag]]:
+        # Statements are built here, not per call: building one costs more than answering from memory.
+        shown = or_(_has_copy(types), _has_copy((ItemType.REFERENCE,)))
+        since = library.now() - timedelta(days=days)
+        stmt = _grade_topic(select(Title).where(Title.created_at >= since, shown), grade, topic)
+        books = _load_books(session, stmt.order_by(Title.created_at.desc(), Title.id.desc()), limit, types)
+        # Kept until the oldest title shown is no longer new (or any title or copy changes).
+        oldest = min((created for _, created in books), default=None)
+        return ([b for b, _ in books], oldest + timedelta(days=days) if oldest else None), _ANY_TITLE
+
+    def still_new(value: tuple[list[BookView], datetime | None]) -> bool:
+        return value[1] is None or library.now() <= value[1]
+
+    books, _ = library.cached(("new_books", days, grade, topic, limit, reader_type), load, valid=still_new)
+    return list(books)
 
 
 def recommend(library: Library, *, grade: int | None = None, topic: str | None = None,
@@ -320,11 +345,15 @@ def recommend(library: Library, *, grade: int | None = None, topic: str | None =
     record gives; copies on the shelf count only when this reader may borrow them.
     """
     types = tuple(t for t in lendable_types(library, reader_type) if t in RECOMMENDED_TYPES)
-    on_shelf = (select(func.count()).select_from(Item)
-                .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
-                .scalar_subquery())
-    stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
-    return _books(library, stmt.order_by(on_shelf.desc(), Title.id), limit, types)
+
+    def load(session: Session) -> tuple[list[BookView], list[Tag]]:
+        on_shelf = (select(func.count()).select_from(Item)
+                    .where(Item.title_id == Title.id, Item.item_type.in_(types), Item.status == ItemStatus.AVAILABLE)
+                    .scalar_subquery())
+        stmt = _grade_topic(select(Title).where(Title.summary != "", _has_copy(types)), grade, topic)
+        return [b for b, _ in _load_books(session, stmt.order_by(on_shelf.desc(), Title.id), limit, types)], _ANY_TITLE
+
+    return list(library.cached(("recommend", grade, topic, limit, reader_type), load))
 
 
 @dataclass(frozen=True)
@@ -333,47 +362,62 @@ class Ranked:
     count: int
 
 
+# Rankings count every loan since the term began: kept until any loan, reader or title changes (the
+# feed's ("reader", id) for loans, moves and class renames; ("title", id) for titles' names).
+_ANY_LOAN: list[Tag] = [("reader", ANY), ("title", ANY)]
+
+
 def top_titles(library: Library, *, since: date, limit: int = 5) -> list[Ranked]:
     """Most borrowed titles since a day."""
     start = school_datetime(since)
-    with library.uow() as uow:
-        rows = uow.session.execute(
+
+    def load(session: Session) -> tuple[list[Ranked], list[Tag]]:
+        rows = session.execute(
             select(Title.title, func.count(Loan.id).label("n")).join(Item, Item.title_id == Title.id)
             .join(Loan, Loan.item_id == Item.id).where(Loan.loaned_at >= start)
             .group_by(Title.id, Title.title).order_by(func.count(Loan.id).desc(), Title.title).limit(limit)).all()
-        return [Ranked(name, n) for name, n in rows]
+        return [Ranked(name, n) for name, n in rows], _ANY_LOAN
+
+    return list(library.cached(("top_titles", since, limit), load))
+
+
+def _top_classes(session: Session, start: datetime, grade: int | None, limit: int | None) -> list[Ranked]:
+    stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
+            .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
+            .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
+    if grade is not None:
+        stmt = stmt.where(SchoolClass.grade == grade)
+    rows = session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
+                           .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
+    return [Ranked(name, n) for name, n in rows]
 
 
 def top_classes(library: Library, *, since: date, grade: int | None = None,
                 limit: int | None = 5) -> list[Ranked]:
     """Classes whose students borrowed most since a day (counts only, never names)."""
     start = school_datetime(since)
-    with library.uow() as uow:
-        stmt = (select(SchoolClass.name, func.count(Loan.id)).join(Reader, Reader.class_id == SchoolClass.id)
-                .join(Loan, and_(Loan.reader_id == Reader.id, Loan.loaned_at >= start))
-                .where(Reader.reader_type != ReaderType.CLASS))  # 集体借阅 is not the students' borrowing
-        if grade is not None:
-            stmt = stmt.where(SchoolClass.grade == grade)
-        rows = uow.session.execute(stmt.group_by(SchoolClass.id, SchoolClass.name)
-                                   .order_by(func.count(Loan.id).desc(), SchoolClass.name).limit(limit)).all()
-        return [Ranked(name, n) for name, n in rows]
+    return list(library.cached(("top_classes", since, grade, limit),
+                               lambda session: (_top_classes(session, start, grade, limit), _ANY_LOAN)))
 
 
 def class_standing(library: Library, *, since: date, class_id: int) -> tuple[int, Ranked] | None:
     """A class's place among all classes by loans since a day (for its class teacher), or None if it has none."""
-    with library.uow() as uow:
-        name = uow.session.scalar(select(SchoolClass.name).where(SchoolClass.id == class_id))
-    for place, ranked in enumerate(top_classes(library, since=since, limit=None), 1):
-        if ranked.name == name:
-            return place, ranked
-    return None
+    start = school_datetime(since)
+
+    def load(session: Session) -> tuple[tuple[int, Ranked] | None, list[Tag]]:
+        name = session.scalar(select(SchoolClass.name).where(SchoolClass.id == class_id))
+        for place, ranked in enumerate(_top_classes(session, start, None, None), 1):
+            if ranked.name == name:
+                return (place, ranked), _ANY_LOAN
+        return None, _ANY_LOAN
+
+    return library.cached(("class_standing", since, class_id), load)
 
 
 def term_start(library: Library) -> date:
     """The first day of the current (or next) term, else 120 days ago."""
     today = library.today()
-    with library.uow() as uow:
-        term = library.calendar(uow.session).current_or_next_term(today)
+    term = library.school_calendar().current_or_next_term(today)  # from memory (core/live)
     return term.start if term is not None and term.start <= today else today - timedelta(days=120)
 
 
@@ -414,8 +458,7 @@ class OpeningStatus:
 def opening_status(library: Library, *, days_ahead: int = 14) -> OpeningStatus:
     """Is the library open today, when next, which weekdays soon are closed, when the term ends."""
     today = library.today()
-    with library.read_uow() as uow:
-        calendar = library.calendar(uow.session)
+    calendar = library.school_calendar()  # the read model's: 开放时间 answered from memory
     ahead = [today + timedelta(days=n) for n in range(1, days_ahead + 1)]
     closed = [d for d in ahead if d.weekday() < 5 and not calendar.is_open(d)]
     term = calendar.term_of(today) or calendar.current_or_next_term(today)

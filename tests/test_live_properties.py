@@ -3,14 +3,15 @@
 Two libraries share one SQLite file: `cached` answers from memory (core/live), `direct` has the
 read model turned off and reads the database every time. Writes go through either, or through plain
 SQL, in random order; after every step, every reader's open loans and every user's identity must be
-the same from both.
+the same from both; so must every answer the read model keeps for the bot's questions: search
+availability, opening hours, new books, recommendations and class overdue lists.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -31,11 +32,13 @@ from core.circulation import (
 from core.clock import FixedClock
 from core.errors import Refused
 from core.library import Library
-from core.models import Item, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.models import Item, ItemStatus, ItemType, Reader, ReaderStatus, ReaderType, SchoolClass, Title
+from core.notices import activities
+from core.search import CatalogueSearch
 from tests.factories import add_guardian, add_reader, add_term, add_title
 from tests.test_properties import _template
 
-USERS = ("o-0", "o-1", "o-2")
+USERS = ("o-0", "o-1", "o-2", "o-never")  # o-never: never bound, asked about all along
 
 
 class ReadModelMachine(RuleBasedStateMachine):
@@ -55,6 +58,11 @@ class ReadModelMachine(RuleBasedStateMachine):
         self.readers = [add_reader(self.direct, f"学生{n}", ReaderType.STUDENT, class_name=f"{n + 1}年级1班")
                         for n in range(2)] + [add_reader(self.direct, "王老师")]
         self.guardian = add_guardian(self.direct, "家长", self.readers[0][0])
+        with self.direct.uow() as uow:
+            self.classes = list(uow.session.scalars(select(SchoolClass.id).order_by(SchoolClass.id)))
+        self.search_cached = CatalogueSearch(self.cached.read_session_factory, background=False,
+                                             cached=self.cached.cached)
+        self.search_direct = CatalogueSearch(self.direct.read_session_factory, background=False, recheck_seconds=0)
 
     def teardown(self) -> None:
         if hasattr(self, "cached"):
@@ -148,6 +156,40 @@ class ReadModelMachine(RuleBasedStateMachine):
         self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(barcode=new))
         self.barcodes[copy] = new
 
+    @rule(copy=st.integers(0, 3), status=st.sampled_from(list(ItemStatus)))
+    def copy_status(self, copy: int, status: ItemStatus) -> None:  # repair, lost, withdrawn, by hand
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(status=status))
+
+    @rule(copy=st.integers(0, 3), kind=st.sampled_from(list(ItemType)), shelf=st.integers(0, 2))
+    def copy_kind_and_shelf(self, copy: int, kind: ItemType, shelf: int) -> None:
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy])
+                  .values(item_type=kind, location=f"书架{shelf}", call_number=f"I287/{shelf}"))
+
+    @rule(copy=st.integers(0, 3), title=st.integers(0, 1))
+    def move_copy(self, copy: int, title: int) -> None:
+        self._sql(update(Item).where(Item.barcode == self.barcodes[copy]).values(title_id=self.titles[title]))
+
+    @rule(ahead=st.integers(0, 12), is_open=st.booleans())
+    def calendar_day(self, ahead: int, is_open: bool) -> None:  # a holiday or 调休 typed in by SQL
+        day = self.direct.today() + timedelta(days=ahead)
+        self._sql(text("DELETE FROM calendar_days WHERE day = :d"), {"d": day})
+        self._sql(text("INSERT INTO calendar_days (day, is_open, reason) VALUES (:d, :o, '')"),
+                  {"d": day, "o": is_open})
+
+    @rule(title=st.integers(0, 1), grade=st.integers(1, 6), summary=st.booleans())
+    def describe_title(self, title: int, grade: int, summary: bool) -> None:  # grades and introduction
+        self._sql(update(Title).where(Title.id == self.titles[title])
+                  .values(min_grade=grade, max_grade=grade + 2, summary="好看的故事" if summary else ""))
+
+    @rule(kind=st.sampled_from(list(ItemType)))
+    def new_title(self, kind: ItemType) -> None:  # catalogued today, with one copy
+        self.titles.append(add_title(self.direct, f"新书{len(self.titles)}", copies=1, item_type=kind)[0])
+
+    @rule(ahead=st.integers(-3, 10), grade=st.integers(0, 2))
+    def publish_activity(self, ahead: int, grade: int) -> None:
+        activities.add_activity(self.direct, title=f"读书会{ahead}", body="", grades=[grade] if grade else None,
+                                starts_on=self.direct.today() + timedelta(days=ahead))
+
     @rule(days=st.integers(1, 9))
     def time_passes(self, days: int) -> None:
         self.clock.advance(days=days)
@@ -160,6 +202,24 @@ class ReadModelMachine(RuleBasedStateMachine):
             assert queries.open_loans(self.cached, reader_id) == queries.open_loans(self.direct, reader_id)
         for user in USERS:
             assert accounts.identify(self.cached, user) == accounts.identify(self.direct, user)
+        assert self.search_cached.search("书").hits == self.search_direct.search("书").hits
+        assert queries.opening_status(self.cached) == queries.opening_status(self.direct)
+        for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
+            for query in (queries.new_books, queries.recommend):
+                assert query(self.cached, reader_type=kind) == query(self.direct, reader_type=kind)
+        since = self.direct.today() - timedelta(days=20)
+        assert queries.top_titles(self.cached, since=since) == queries.top_titles(self.direct, since=since)
+        assert queries.top_classes(self.cached, since=since) == queries.top_classes(self.direct, since=since)
+        for grade in (None, 1, 2):
+            assert (activities.upcoming_activities(self.cached, grades={grade} if grade else None)
+                    == activities.upcoming_activities(self.direct, grades={grade} if grade else None))
+        for class_id in self.classes:
+            assert (queries.class_standing(self.cached, since=since, class_id=class_id)
+                    == queries.class_standing(self.direct, since=since, class_id=class_id))
+            assert queries.class_overdue(self.cached, class_id) == queries.class_overdue(self.direct, class_id)
+        for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
+            assert (queries.new_books(self.cached, days=5, grade=3, reader_type=kind)
+                    == queries.new_books(self.direct, days=5, grade=3, reader_type=kind))
 
 
 TestReadModelMatchesTheDatabase = ReadModelMachine.TestCase

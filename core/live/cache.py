@@ -7,6 +7,9 @@ reader always sees what was committed before the lookup began, in this process o
 A value loaded while its data changed must not be kept: every invalidation is stamped with a
 tick, and a load only stores its value if none of its tags (and no reset) moved since it began.
 Loads run outside the lock and must read in a fresh transaction (begun after `get` was called).
+
+A tag whose ref is "*" (e.g. ("title", "*") for the new-books list) is forgotten by a change to any
+ref of its topic.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from core.live.watcher import RESET, ChangeWatcher
 
 T = TypeVar("T")
 Tag = tuple[str, str]
+ANY = "*"  # a tag's ref that any change of its topic matches
 
 MAX_ENTRIES = 20_000  # a school has a few thousand readers; beyond this the oldest entries go
 MAX_TAG_TICKS = 200_000  # invalidation stamps kept; past this one reset forgets them all
@@ -42,13 +46,17 @@ class LiveCache:
         self._reset_tick = 0
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable, load: Callable[[], tuple[T, Iterable[Tag]]], *, sync: bool = True) -> T:
-        """The value for `key`; `sync=False` skips the feed check (the caller just made it)."""
+    def get(self, key: Hashable, load: Callable[[], tuple[T, Iterable[Tag]]], *, sync: bool = True,
+            valid: Callable[[T], bool] | None = None) -> T:
+        """The value for `key`; `sync=False` skips the feed check (the caller just made it).
+
+        `valid(value)` False makes a kept value count as missing (an answer that depends on the time).
+        """
         if sync:
             self.sync()
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None:
+            if entry is not None and (valid is None or valid(entry.value)):
                 self.hits += 1
                 return entry.value  # type: ignore[no-any-return]
             self.misses += 1
@@ -70,7 +78,8 @@ class LiveCache:
                 self._reset()
                 return
             self._tick += 1
-            for tag in {(c.topic, c.ref) for c in changes}:
+            tags = {(c.topic, c.ref) for c in changes}
+            for tag in tags | {(topic, ANY) for topic, _ in tags}:
                 self._tag_ticks[tag] = self._tick
                 for key in self._by_tag.pop(tag, ()):
                     self._drop(key)

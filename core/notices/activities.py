@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.library import Library
+from core.live import ANY, Tag
 from core.notices.models import Activity
 
 AUDIENCES = {"parents", "teachers"}
@@ -50,16 +52,20 @@ def upcoming_activities(library: Library, *, grades: set[int] | None = None, cla
     `everyone` (the librarian) sees every activity whatever its audience.
     """
     grades, classes = grades or set(), classes or set()
-    with library.read_uow() as uow:
-        rows = uow.session.scalars(select(Activity).where(Activity.starts_on >= library.today())
-                                   .order_by(Activity.starts_on, Activity.id))
-        views = []
-        for row in rows:
-            row_grades = tuple(int(g) for g in row.grades.split())
-            row_classes = tuple(row.classes.split())
-            whole_school = not row_grades and not row_classes
-            if everyone or whole_school or grades & set(row_grades) or classes & set(row_classes):
-                views.append(ActivityView(row.title, row.body, row.starts_on, row_grades, row_classes, row.place))
-            if len(views) >= limit:
-                break
-        return views
+    today = library.today()
+
+    def load(session: Session) -> tuple[list[ActivityView], list[Tag]]:
+        # Every activity from today on, kept for the day until any activity changes (migration 0016).
+        rows = session.scalars(select(Activity).where(Activity.starts_on >= today)
+                               .order_by(Activity.starts_on, Activity.id))
+        return [ActivityView(row.title, row.body, row.starts_on, tuple(int(g) for g in row.grades.split()),
+                             tuple(row.classes.split()), row.place) for row in rows], [("activity", ANY)]
+
+    views = []
+    for view in library.cached(("activities", today), load):
+        whole_school = not view.grades and not view.classes
+        if everyone or whole_school or grades & set(view.grades) or classes & set(view.classes):
+            views.append(view)
+        if len(views) >= limit:
+            break
+    return views

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.library import Library
 from core.live import Tag
+from core.live.users import may_have_rows
 from core.messaging import Unreachable
 
 
@@ -33,6 +34,8 @@ def _is_refused(library: Library, user_id: str, channel: str | None) -> bool:
         if channel is not None:
             query = query.where(Unreachable.channel == channel)
         return session.scalar(query.limit(1)) is not None, [("unreach", user_id)]
+    if not may_have_rows(library, Unreachable.user_id, "unreach", user_id):
+        return False
     return library.cached(("refused", user_id, channel), load)
 
 

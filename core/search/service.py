@@ -1,13 +1,16 @@
 """CatalogueSearch: the core service the bot calls; keeps its index in step with the catalogue."""
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import versions
 from core.catalogue import catalogue_version
 from core.db import ensure_may_block
 from core.search.index import CatalogueRow, SearchIndex
@@ -24,11 +27,17 @@ class CatalogueSearch:
     The index is rebuilt when core.catalogue.catalogue_version changes; the version is read at
     most every `recheck_seconds`. A rebuild makes a new index and swaps it in, so searches keep
     using the old one meanwhile (in a background thread unless `background=False`).
+
+    `cached` (the server passes `Library.cached`, the read model of core/live) keeps the catalogue
+    version and each title's availability in memory until the change feed names them: then the version
+    is checked at every search and a search of titles already asked about needs no database at all.
     """
 
     def __init__(self, session_factory: sessionmaker[Session], *, recheck_seconds: float = 2.0,
-                 background: bool = True, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 background: bool = True, monotonic: Callable[[], float] = time.monotonic,
+                 cached: Cached | None = None) -> None:
         self._session_factory = session_factory
+        self._cached = cached
         self._recheck_seconds = recheck_seconds
         self._background = background
         self._monotonic = monotonic
@@ -49,10 +58,16 @@ class CatalogueSearch:
         if not ranked.docs:
             return SearchResult(hits=[], suggestions=ranked.suggestions, total=ranked.total)
         rows = [(index.rows[doc], kind) for doc, kind in ranked.docs]
-        with self._session_factory() as session:
-            availability = load_availability(session, [row.id for row, _ in rows])
+        availability = self._availability([row.id for row, _ in rows])
         hits = [_hit(row, kind, availability.get(row.id, Availability())) for row, kind in rows]
         return SearchResult(hits=hits, suggestions=ranked.suggestions, total=ranked.total)
+
+    def _availability(self, title_ids: list[int]) -> dict[int, Availability]:
+        if self._cached is None:
+            with self._session_factory() as session:
+                return load_availability(session, title_ids)
+        cached = self._cached
+        return {tid: cached(("availability", tid), functools.partial(_load_one, tid)) for tid in title_ids}
 
     def refresh(self) -> None:
         """Rebuild the index now, in this thread (startup, or after a bulk import)."""
@@ -100,10 +115,13 @@ class CatalogueSearch:
             assert self._index is not None
             return self._index
         now = self._monotonic()
-        if now - self._checked_at < self._recheck_seconds:
+        if self._cached is not None:  # from memory until the feed says the counter moved
+            version = self._cached(("catalogue version",), _load_version)  # key shared with live_catalogue_version
+        elif now - self._checked_at < self._recheck_seconds:
             return index
-        with self._session_factory() as session:  # may raise WouldBlock on the event loop: check again then
-            version = catalogue_version(session)
+        else:
+            with self._session_factory() as session:  # may raise WouldBlock on the event loop: check again then
+                version = catalogue_version(session)
         self._checked_at = now
         if version != index.version and self._build_lock.acquire(blocking=False):
             if self._background:
@@ -130,6 +148,18 @@ class CatalogueSearch:
         previous = self._index
         self._index = SearchIndex(version, rows, previous.pinyin_cache if previous else None)
         self._checked_at = self._monotonic()
+
+
+Cached = Callable[[Hashable, Callable[[Session], tuple[Any, Iterable[tuple[str, str]]]]], Any]
+
+
+def _load_one(title_id: int, session: Session) -> tuple[Availability, list[tuple[str, str]]]:
+    # ("title", id): any change to the title, its copies or their loans (migration 0016)
+    return load_availability(session, [title_id]).get(title_id, Availability()), [("title", str(title_id))]
+
+
+def _load_version(session: Session) -> tuple[int, list[tuple[str, str]]]:
+    return catalogue_version(session), [("version", str(versions.CATALOGUE))]
 
 
 def _hit(row: CatalogueRow, kind: MatchKind, availability: Availability) -> TitleHit:
