@@ -17,7 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check bot cli console core scheduler tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # Every benchmark runs even when one misses its target; the missed ones are listed at the end.
 bench: $(STAMP)
