@@ -29,6 +29,7 @@ from console.reports import routes as reports_routes
 from console.rota import routes as rota_routes
 from console.targets import routes as targets_routes
 from console.views import routes
+from core.reports.charts import warm_up
 from core.staff import purge_old
 
 STATIC = Path(__file__).parent / "static"
@@ -61,6 +62,24 @@ def add_console(app: web.Application) -> None:
     app.router.add_routes(reports_routes)  # /admin/reports (issue 16: statistics with charts)
     app.router.add_static(f"{PREFIX}/static", STATIC, append_version=False)
     app.cleanup_ctx.append(_purge_on_start)
+    app.cleanup_ctx.append(_warm_charts)
+
+
+async def _warm_charts(app: web.Application) -> AsyncIterator[None]:
+    # In a worker thread, not awaited: the server answers at once; the first 统计 page, usually asked
+    # for minutes later, then finds matplotlib and the Chinese font loaded (issue 16, first view ≤ 3 s).
+    task = asyncio.create_task(asyncio.to_thread(_warm_up))
+    yield
+    if not task.done():
+        task.cancel()
+
+
+def _warm_up() -> None:
+    try:
+        if not warm_up():
+            log.warning("no Chinese font installed: the 统计 pages will show no charts (apt-get install fonts-noto-cjk)")
+    except Exception:  # a warm-up must never take the server down; the page reports the real fault
+        log.warning("warming the chart library failed", exc_info=True)
 
 
 async def _purge_on_start(app: web.Application) -> AsyncIterator[None]:

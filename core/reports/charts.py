@@ -136,6 +136,20 @@ def write_charts(report: Report, folder: Path, stem: str = "report") -> list[Pat
     return out
 
 
+def warm_up() -> bool:
+    """Import matplotlib, find the Chinese font and draw one small chart with it, so the first report a
+    server draws does not pay for them (about half a second on a 2-core machine; issue 16's target is
+    the first view after a start). Returns False, and does nothing more, when no Chinese font is installed.
+    """
+    from core.reports.fonts import NoChineseFont
+
+    try:
+        bar_chart("书香阅读之星", ["一年级", "二年级"], [1, 2])
+    except NoChineseFont:
+        return False
+    return True
+
+
 def bar_chart(title: str, labels: list[str], values: list[int], ylabel: str = "册数") -> bytes:
     """A small bar chart (the per-student reading report uses it)."""
     fig, ax = _figure(6, 3.2)

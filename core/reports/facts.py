@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, func, select
+from sqlalchemy import Date, String, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -74,13 +74,32 @@ def _school_day_default(element: school_day, compiler: Any, **kw: Any) -> str:
 
 
 def load_loans(session: Session, period: Period) -> list[LoanFact]:
-    """Loans made in the period, whatever happened to them since; days are school days."""
+    """Loans made in the period, whatever happened to them since; days are school days.
+
+    Read as plain rows and without a join: a copy's title comes from a dict of the copies (tens of
+    thousands, read once), and each day's text is parsed once per distinct day (a term has ~150), not
+    three times per loan; SQLAlchemy's per-value Date parsing and the join were most of 200,000 loans'
+    time. PostgreSQL's driver returns dates already; they pass through unchanged.
+    """
     start, end = period.utc_bounds
-    stmt = (select(Loan.reader_id, Item.title_id, school_day(Loan.loaned_at), Loan.due_date,
-                   school_day(Loan.returned_at), Loan.lost_at.is_not(None))
-            .join(Item, Item.id == Loan.item_id)
+    conn = session.connection()
+    title_of = {item_id: title_id for item_id, title_id in conn.execute(select(Item.id, Item.title_id))}
+    stmt = (select(Loan.reader_id, Loan.item_id, type_coerce(school_day(Loan.loaned_at), String),
+                   type_coerce(Loan.due_date, String), type_coerce(school_day(Loan.returned_at), String),
+                   Loan.lost_at.is_not(None))
             .where(Loan.loaned_at >= start, Loan.loaned_at < end))
-    return [LoanFact(*row) for row in session.execute(stmt)]
+    day = _Days()
+    return [LoanFact(reader_id, title_of[item_id], day[loaned], day[due],
+                     None if returned is None else day[returned], bool(lost))
+            for reader_id, item_id, loaned, due, returned, lost in conn.execute(stmt).all()]
+
+
+class _Days(dict[object, date]):
+    """A day's text (SQLite) or date (PostgreSQL) → date, each distinct day parsed once."""
+
+    def __missing__(self, value: object) -> date:
+        found = self[value] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return found
 
 
 def load_readers(session: Session) -> dict[int, ReaderFact]:
