@@ -1,6 +1,7 @@
 """The handlers' Responder: parse → pending question → handler by intent (small routers, in order)."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -72,6 +73,12 @@ class Router:
         self.pending_timeout = pending_timeout
         self.refresher = refresher
         self.ran_in_thread = 0  # queries that could not be answered from memory
+
+    async def start(self) -> None:
+        """Warm-up before the server reports ready (bot.app runs it): the search index, so the first
+        查书 after a start neither waits for it nor gets "结果稍后发给你". Its pinyin tables follow in the
+        background (CatalogueSearch.start_up)."""
+        await asyncio.to_thread(self.search.start_up)
 
     async def respond(self, message: IncomingMessage) -> Reply:
         """Events and non-text get fixed answers; text goes through the handlers off the event loop."""

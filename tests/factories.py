@@ -57,7 +57,8 @@ def _add_calendar_days(lib: Library, days: tuple[date, ...], *, is_open: bool, r
 
 def add_title(lib: Library, title: str = "草房子", author: str = "曹文轩", *, copies: int = 1,
               item_type: ItemType = ItemType.GENERAL, price_fen: int = 2500) -> tuple[int, list[str]]:
-    """A title with `copies` available copies; returns (title id, barcodes)."""
+    """A title with `copies` available copies; returns (title id, barcodes). Bumps the catalogue counter,
+    as every catalogue write in core does, so a running server's search index picks the title up."""
     n = next(_seq)
     with lib.uow() as uow:
         t = Title(title=title, author=author, created_at=lib.now())
@@ -70,6 +71,7 @@ def add_title(lib: Library, title: str = "草房子", author: str = "曹文轩",
                                  call_number="I287.45/C1", location="二楼A架", status=ItemStatus.AVAILABLE,
                                  created_at=lib.now()))
             barcodes.append(barcode)
+        versions.bump(uow.session, versions.CATALOGUE)
         uow.commit()
         return t.id, barcodes
 
