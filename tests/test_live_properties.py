@@ -29,6 +29,7 @@ from core.circulation import (
     recall,
     renew,
 )
+from core.circulation.collections import class_collection, lend_to_class, return_from_class
 from core.clock import FixedClock
 from core.errors import Refused
 from core.library import Library
@@ -84,6 +85,16 @@ class ReadModelMachine(RuleBasedStateMachine):
             checkout(self._writer(via_cached), CheckoutItem(self.readers[reader][1], self.barcodes[copy]))
         except Refused:
             pass
+
+    @rule(cls=st.integers(0, 1), copy=st.integers(0, 3), via_cached=st.booleans())
+    def lend_to_a_class(self, cls: int, copy: int, via_cached: bool) -> None:  # 集体借阅 (班级图书角)
+        with self.direct.uow() as uow:
+            name = uow.session.get(SchoolClass, self.classes[cls]).name
+        lend_to_class(self._writer(via_cached), name, [self.barcodes[copy]])  # refusals are in its outcome
+
+    @rule(copy=st.integers(0, 3), via_cached=st.booleans())
+    def return_from_a_class(self, copy: int, via_cached: bool) -> None:
+        return_from_class(self._writer(via_cached), [self.barcodes[copy]])
 
     @rule(copy=st.integers(0, 3), via_cached=st.booleans())
     def give_back(self, copy: int, via_cached: bool) -> None:
@@ -217,6 +228,7 @@ class ReadModelMachine(RuleBasedStateMachine):
             assert (queries.class_standing(self.cached, since=since, class_id=class_id)
                     == queries.class_standing(self.direct, since=since, class_id=class_id))
             assert queries.class_overdue(self.cached, class_id) == queries.class_overdue(self.direct, class_id)
+            assert class_collection(self.cached, class_id) == class_collection(self.direct, class_id)
         for kind in (ReaderType.STUDENT, ReaderType.TEACHER):
             assert (queries.new_books(self.cached, days=5, grade=3, reader_type=kind)
                     == queries.new_books(self.direct, days=5, grade=3, reader_type=kind))

@@ -334,15 +334,25 @@ def _move(library: Library, source: ClassBorrower, target: ClassBorrower, actor:
 
 
 def class_collection(library: Library, class_id: int) -> ClassCollection:
-    """The copies a class holds now, soonest due first (for its class teacher and the desk)."""
-    with library.read_uow() as uow:
-        session = uow.session
+    """The copies a class holds now, soonest due first (for its class teacher and the desk).
+
+    From the read model (core/live) when the server keeps one: 我的借阅 of a class teacher shows it on
+    every message. Forgotten on a reader moving in or out of the class (a class borrower made), any
+    loan or renewal of the class's borrower card, a title of one of its copies renamed and the class
+    renamed (migration 0017 names the class then; 0008 and 0016 the rest). Raises UnknownClass.
+    The returned value is shared: callers read it and never change it.
+    """
+    def load(session: Session) -> tuple[ClassCollection, list[tuple[str, str]]]:
         cls = session.get(SchoolClass, class_id)
         if cls is None:
             raise UnknownClass(str(class_id))
+        tags = [("class", str(cls.id))]
+        if cls.class_teacher_id is not None:
+            tags.append(("reader", str(cls.class_teacher_id)))
         reader = _borrower_of(session, cls)
         if reader is None:
-            return ClassCollection(cls.id, cls.name, None, [])
+            return ClassCollection(cls.id, cls.name, None, []), tags
+        tags.append(("reader", str(reader.id)))
         rows = session.execute(
             select(Item.title_id, Item.barcode, Loan.due_date, Loan.recalled_at.is_not(None))
             .join(Item, Item.id == Loan.item_id)
@@ -350,7 +360,9 @@ def class_collection(library: Library, class_id: int) -> ClassCollection:
         titles = dict(session.execute(select(Title.id, Title.title).where(
             Title.id.in_({r[0] for r in rows}))).all()) if rows else {}
         return ClassCollection(cls.id, cls.name, reader.card_no,
-                               [CollectionLoan(titles[t], b, d, bool(r)) for t, b, d, r in rows])
+                               [CollectionLoan(titles[t], b, d, bool(r)) for t, b, d, r in rows]), tags
+
+    return library.cached(("class_collection", class_id), load)
 
 
 def class_collection_by_name(library: Library, class_name: str) -> ClassCollection:
