@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from cli.checked import numbered_library
 from core import collection_words
 from core import desk_words as words
 from core.circulation import (
@@ -397,13 +398,8 @@ def inventory_scan(session_id: int, file: Path | None, shelf: str, db_url: str) 
     from core.inventory import record_scans
 
     text = file.read_text(encoding="utf-8-sig") if file else sys.stdin.read()
-    library = Library.open(db_url, clock=system_clock)
-    try:
+    with numbered_library(db_url) as library:
         new, repeated = record_scans(library, session_id, text.split(), shelf)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        library.close()
     click.echo(f"记录了{new}本" + (f"，{repeated}本之前已扫过" if repeated else "") + "。")
 
 
@@ -414,13 +410,8 @@ def inventory_report(session_id: int, db_url: str) -> None:
     """清点结果：缺失、错架、意外在架。"""
     from core.inventory import stock_take
 
-    library = Library.open(db_url, clock=system_clock)
-    try:
+    with numbered_library(db_url) as library:
         result = stock_take(library, session_id)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        library.close()
     click.echo(f"清点“{result.name}”：应在架{result.expected}本，扫到{result.scanned}本，"
                f"缺失{len(result.missing)}本，错架{len(result.misplaced)}本，异常{len(result.unexpected)}本。")
     for c in result.missing:
@@ -438,13 +429,8 @@ def inventory_close(session_id: int, db_url: str) -> None:
     """结束清点：之后不再接受扫描，结果仍可用 report 查看。"""
     from core.inventory import close_inventory
 
-    library = Library.open(db_url, clock=system_clock)
-    try:
+    with numbered_library(db_url) as library:
         closed = close_inventory(library, session_id)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        library.close()
     click.echo(f"第{session_id}次清点" + ("已结束。" if closed else "之前已经结束了。") + f"结果：shuxiang inventory report {session_id}")
 
 

@@ -2,11 +2,15 @@
 
 Importing this module skips the importing test module when Playwright is missing; `NEEDS_CHROMIUM`
 skips it when chromium is (`.ci/install-browser` installs it). FLAGS keep headless Chromium off the
-network this machine does not have.
+network this machine does not have. `chromium_page` opens one page in a fresh Chromium and `sign_in`
+types a console account into the sign-in form: the steps every console browser test begins with.
 """
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -16,3 +20,40 @@ NEEDS_CHROMIUM = pytest.mark.skipif(shutil.which("chromium") is None,
                                     reason="chromium not installed (.ci/install-browser)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class ChromiumPage(NamedTuple):
+    page: Any  # playwright.async_api.Page
+    errors: list[str]  # the page's uncaught JavaScript errors, for the test's closing `assert errors == []`
+    browser: Any  # playwright.async_api.Browser, for a second page (its own cookies)
+
+
+@asynccontextmanager
+async def chromium_page(**page_options: Any) -> AsyncIterator[ChromiumPage]:
+    """Debian's chromium, launched headless with FLAGS, and one new page (`page_options` go to
+    `browser.new_page`: viewport, accept_downloads, ...) whose uncaught errors are collected in `errors`.
+    The browser is closed when the block ends, whether it passed or failed."""
+    async with async_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(**page_options)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield ChromiumPage(page, errors, browser)
+        finally:
+            await browser.close()
+
+
+async def sign_in(page: Any, username: str, password: str, *, at: object = None, enter: bool = False) -> None:
+    """Sign in to the console on its sign-in form: first open `at` when given (a console address, which
+    sends a signed-out browser to /admin/login and back there after), then type the account and submit it,
+    by pressing Enter (`enter=True`, as a keyboard-only librarian does) or by clicking the button. It does not
+    wait: the test waits for the page it expects, which is its check that the sign-in worked."""
+    if at is not None:
+        await page.goto(str(at))
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    if enter:
+        await page.keyboard.press("Enter")
+    else:
+        await page.click("button[type=submit]")

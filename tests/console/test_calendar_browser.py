@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from core.circulation import CheckoutItem, checkout
 from core.library import Library
 from core.models import ReaderType
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_term, add_title
 
@@ -32,47 +32,37 @@ async def test_close_a_day_on_the_page_and_a_due_date_moves(console: TestClient,
     _, copies = add_title(library, "草房子", copies=2)
     assert checkout(library, CheckoutItem(card, copies[0])).due_date == date(2026, 11, 25)  # 7 days
 
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(str(console.make_url("/admin/calendar")))
-            await page.fill("input[name=username]", librarian)
-            await page.fill("input[name=password]", PASSWORD)
-            await page.click("button[type=submit]")
-            await page.locator("h1", has_text="校历").wait_for(timeout=10_000)
-            assert await page.locator("#day-2026-11-18.today").count() == 1
+    async with chromium_page(viewport={"width": 1366, "height": 768}) as (page, errors, _):
+        await sign_in(page, librarian, PASSWORD, at=console.make_url("/admin/calendar"))
+        await page.locator("h1", has_text="校历").wait_for(timeout=10_000)
+        assert await page.locator("#day-2026-11-18.today").count() == 1
 
-            # A wrong range first: the message sits next to the field, nothing is written.
-            await page.fill("#closed input[name=day]", "2026-11-25")
-            await page.fill("#closed input[name=last]", "2026-11-24")
-            await page.click("#closed button[type=submit]")
-            await page.locator("#closed .error", has_text="结束日期不能早于开始日期").wait_for(timeout=10_000)
-            assert await page.locator("#closed input[name=reason]").input_value() == ""
+        # A wrong range first: the message sits next to the field, nothing is written.
+        await page.fill("#closed input[name=day]", "2026-11-25")
+        await page.fill("#closed input[name=last]", "2026-11-24")
+        await page.click("#closed button[type=submit]")
+        await page.locator("#closed .error", has_text="结束日期不能早于开始日期").wait_for(timeout=10_000)
+        assert await page.locator("#closed input[name=reason]").input_value() == ""
 
-            await page.fill("#closed input[name=last]", "")
-            await page.fill("#closed input[name=reason]", "运动会")
-            await page.click("#closed button[type=submit]")
-            await page.locator("#done", has_text="已设为闭馆").wait_for(timeout=10_000)
-            cell = page.locator("#day-2026-11-25")
-            assert "运动会" in await cell.inner_text() and "到期顺延至 11月26日" in await cell.inner_text()
-            assert checkout(library, CheckoutItem(card, copies[1])).due_date == date(2026, 11, 26)
+        await page.fill("#closed input[name=last]", "")
+        await page.fill("#closed input[name=reason]", "运动会")
+        await page.click("#closed button[type=submit]")
+        await page.locator("#done", has_text="已设为闭馆").wait_for(timeout=10_000)
+        cell = page.locator("#day-2026-11-25")
+        assert "运动会" in await cell.inner_text() and "到期顺延至 11月26日" in await cell.inner_text()
+        assert checkout(library, CheckoutItem(card, copies[1])).due_date == date(2026, 11, 26)
 
-            # The year's national holidays: preview, then accept.
-            await page.fill("#holidays-form input[name=year]", "2026")
-            await page.click("#holidays-form button[type=submit]")
-            await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
-            assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
-            await page.click("#accept")
-            await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
-            await page.click("a[rel=prev]")
-            await page.locator("h2", has_text="2026年10月").wait_for(timeout=10_000)
-            await page.click("a[rel=next]")
-            await page.locator("h2", has_text="2026年11月").wait_for(timeout=10_000)
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOT))
-            assert errors == []
-        finally:
-            await browser.close()
+        # The year's national holidays: preview, then accept.
+        await page.fill("#holidays-form input[name=year]", "2026")
+        await page.click("#holidays-form button[type=submit]")
+        await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
+        assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
+        await page.click("#accept")
+        await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
+        await page.click("a[rel=prev]")
+        await page.locator("h2", has_text="2026年10月").wait_for(timeout=10_000)
+        await page.click("a[rel=next]")
+        await page.locator("h2", has_text="2026年11月").wait_for(timeout=10_000)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT))
+        assert errors == []

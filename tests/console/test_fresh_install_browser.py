@@ -12,7 +12,7 @@ from cli.main import main as shuxiang
 from core.clock import FixedClock
 from core.library import Library
 from core.models import ReaderType, StaffAccount, Term
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_title
 
@@ -47,99 +47,87 @@ async def test_a_fresh_install_walks_the_first_day_after_staff_add(
     assert result.exit_code == 0, result.output
     assert "已添加后台账号 wang" in result.output
 
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+    async with chromium_page(viewport={"width": 1366, "height": 768}) as (page, errors, _):
 
-            async def sign_in() -> None:
-                await page.fill("input[name=username]", "wang")
-                await page.fill("input[name=password]", PASSWORD)
-                await page.click("button[type=submit]")
+        # Sign in: the home page says plainly that the calendar is missing and where to set it.
+        await page.goto(str(console.make_url("/admin")))
+        assert "/admin/login" in page.url
+        await sign_in(page, "wang", PASSWORD)
+        await page.locator("h1", has_text="今天 11月18日").wait_for(timeout=10_000)
+        warning = page.locator(".warning[role=alert]")
+        assert "还没有设置本学期校历" in await warning.inner_text()
+        assert "请在“校历”页添加本学期" in await warning.inner_text()
 
-            # Sign in: the home page says plainly that the calendar is missing and where to set it.
-            await page.goto(str(console.make_url("/admin")))
-            assert "/admin/login" in page.url
-            await sign_in()
-            await page.locator("h1", has_text="今天 11月18日").wait_for(timeout=10_000)
-            warning = page.locator(".warning[role=alert]")
-            assert "还没有设置本学期校历" in await warning.inner_text()
-            assert "请在“校历”页添加本学期" in await warning.inner_text()
+        # The term, on the calendar page.
+        await page.click("nav a:has-text('校历')")
+        await page.locator("h1", has_text="校历").wait_for(timeout=10_000)
+        await page.fill("#add-term input[name=name]", "2026秋季学期")
+        await page.fill("#add-term input[name=start]", "2026-09-01")
+        await page.fill("#add-term input[name=end]", "2027-01-22")
+        await page.click("#add-term button[type=submit]")
+        await page.locator("#done", has_text="已添加学期").wait_for(timeout=10_000)
+        assert _count(library, Term) == 1
 
-            # The term, on the calendar page.
-            await page.click("nav a:has-text('校历')")
-            await page.locator("h1", has_text="校历").wait_for(timeout=10_000)
-            await page.fill("#add-term input[name=name]", "2026秋季学期")
-            await page.fill("#add-term input[name=start]", "2026-09-01")
-            await page.fill("#add-term input[name=end]", "2027-01-22")
-            await page.click("#add-term button[type=submit]")
-            await page.locator("#done", has_text="已添加学期").wait_for(timeout=10_000)
-            assert _count(library, Term) == 1
+        # The year's national holidays: preview first (nothing written), then accept.
+        await page.fill("#holidays-form input[name=year]", "2026")
+        await page.click("#holidays-form button[type=submit]")
+        await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
+        assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
+        await page.click("#accept")
+        await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
+        await page.goto(str(console.make_url("/admin/calendar?month=2026-10")))
+        assert "国庆节" in await page.locator("#day-2026-10-01").inner_text()
 
-            # The year's national holidays: preview first (nothing written), then accept.
-            await page.fill("#holidays-form input[name=year]", "2026")
-            await page.click("#holidays-form button[type=submit]")
-            await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
-            assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
-            await page.click("#accept")
-            await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
-            await page.goto(str(console.make_url("/admin/calendar?month=2026-10")))
-            assert "国庆节" in await page.locator("#day-2026-10-01").inner_text()
+        # The home page no longer warns.
+        await page.goto(str(console.make_url("/admin")))
+        await page.locator("text=本学期：2026秋季学期").wait_for(timeout=10_000)
+        assert await page.locator(".warning", has_text="还没有设置本学期校历").count() == 0
 
-            # The home page no longer warns.
-            await page.goto(str(console.make_url("/admin")))
-            await page.locator("text=本学期：2026秋季学期").wait_for(timeout=10_000)
-            assert await page.locator(".warning", has_text="还没有设置本学期校历").count() == 0
+        # The desk, keyboard only: the card, two loans, one return.
+        await page.goto(str(console.make_url("/admin/desk")))
+        await page.locator("h1", has_text="借还台").wait_for(timeout=10_000)
 
-            # The desk, keyboard only: the card, two loans, one return.
-            await page.goto(str(console.make_url("/admin/desk")))
-            await page.locator("h1", has_text="借还台").wait_for(timeout=10_000)
+        async def scan(code: str, expect: str) -> None:
+            assert await page.evaluate("document.activeElement.id") == "scan"
+            answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
+            await page.keyboard.type(code)
+            await page.keyboard.press("Enter")
+            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
+                                         timeout=10_000)
+            await page.locator("#answer").filter(has_text=expect).wait_for(timeout=10_000)
+            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
+                                         " && document.activeElement.value === ''", timeout=10_000)
 
-            async def scan(code: str, expect: str) -> None:
-                assert await page.evaluate("document.activeElement.id") == "scan"
-                answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
-                await page.keyboard.type(code)
-                await page.keyboard.press("Enter")
-                await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
-                                             timeout=10_000)
-                await page.locator("#answer").filter(has_text=expect).wait_for(timeout=10_000)
-                await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
-                                             " && document.activeElement.value === ''", timeout=10_000)
+        await scan(card, "已选中读者：陈思雨")
+        await scan(grass[0], "借出《草房子》给陈思雨")
+        await scan(pig[0], "借出《小猪唏哩呼噜》给陈思雨")
+        assert await page.locator("#loans tbody tr").count() == 2
+        await scan(pig[0], "归还《小猪唏哩呼噜》（陈思雨）")
+        assert await page.locator("#loans tbody tr").count() == 1
+        assert "草房子" in await page.locator("#loans tbody tr").inner_text()
 
-            await scan(card, "已选中读者：陈思雨")
-            await scan(grass[0], "借出《草房子》给陈思雨")
-            await scan(pig[0], "借出《小猪唏哩呼噜》给陈思雨")
-            assert await page.locator("#loans tbody tr").count() == 2
-            await scan(pig[0], "归还《小猪唏哩呼噜》（陈思雨）")
-            assert await page.locator("#loans tbody tr").count() == 1
-            assert "草房子" in await page.locator("#loans tbody tr").inner_text()
+        # Six weeks on (the session has long timed out): the overdue list shows the book still out.
+        clock.advance(days=42)
+        await page.goto(str(console.make_url("/admin/lists/overdue")))
+        assert "/admin/login" in page.url
+        await sign_in(page, "wang", PASSWORD)
+        await page.locator("h1", has_text="逾期清单").wait_for(timeout=10_000)
+        rows = page.locator("tbody tr")
+        assert await rows.count() == 1
+        row = await rows.first.inner_text()
+        assert "陈思雨" in row and CLASS in row and "草房子" in row and grass[0] in row
 
-            # Six weeks on (the session has long timed out): the overdue list shows the book still out.
-            clock.advance(days=42)
-            await page.goto(str(console.make_url("/admin/lists/overdue")))
-            assert "/admin/login" in page.url
-            await sign_in()
-            await page.locator("h1", has_text="逾期清单").wait_for(timeout=10_000)
-            rows = page.locator("tbody tr")
-            assert await rows.count() == 1
-            row = await rows.first.inner_text()
-            assert "陈思雨" in row and CLASS in row and "草房子" in row and grass[0] in row
-
-            # Binding slips for 三年级2班: one slip and one distinct code per child of that class only.
-            await page.goto(str(console.make_url("/admin/readers")))
-            await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
-            await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
-            async with page.context.expect_page() as opened:
-                await page.click("#print-slips")
-            slips = await opened.value
-            await slips.locator(".slip").first.wait_for(timeout=10_000)
-            assert await slips.locator(".slip").count() == 2
-            text = await slips.locator("body").inner_text()
-            assert "陈思雨" in text and "李想" in text and "王小明" not in text
-            codes = await slips.locator(".slip .code").all_inner_texts()
-            assert len(set(codes)) == 2 and all(codes)
-            assert errors == []
-        finally:
-            await browser.close()
+        # Binding slips for 三年级2班: one slip and one distinct code per child of that class only.
+        await page.goto(str(console.make_url("/admin/readers")))
+        await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
+        await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
+        async with page.context.expect_page() as opened:
+            await page.click("#print-slips")
+        slips = await opened.value
+        await slips.locator(".slip").first.wait_for(timeout=10_000)
+        assert await slips.locator(".slip").count() == 2
+        text = await slips.locator("body").inner_text()
+        assert "陈思雨" in text and "李想" in text and "王小明" not in text
+        codes = await slips.locator(".slip .code").all_inner_texts()
+        assert len(set(codes)) == 2 and all(codes)
+        assert errors == []

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from core.library import Library
 from core.models import Item
 from core.staff import Role, add_staff
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_term, add_title
 
@@ -33,83 +33,73 @@ async def test_a_stock_take_of_a_small_shelf_in_chromium(console: TestClient, li
         uow.session.execute(update(Item).where(Item.barcode == c[0]).values(location="二楼B架", condition_note="缺页"))
         uow.commit()
     add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(str(console.make_url("/admin/inventory")))
-            await page.fill("input[name=username]", "wang")
-            await page.fill("input[name=password]", PASSWORD)
+    async with chromium_page(viewport={"width": 1366, "height": 900}) as (page, errors, _):
+        await sign_in(page, "wang", PASSWORD, at=console.make_url("/admin/inventory"), enter=True)
+        await page.locator("h1", has_text="清点（盘点）").wait_for(timeout=10_000)
+        await page.fill("#start-form input[name=name]", "二楼期末清点")
+        await page.fill("#start-form input[name=location]", "二楼")
+        await page.click("#start-form button")
+        await page.locator("h1", has_text="清点：二楼期末清点").wait_for(timeout=10_000)
+        assert await page.locator("#n-expected").inner_text() == "4"
+        assert await page.evaluate("document.activeElement.id") == "scan"
+
+        # The current shelf first: Enter there goes back to the scan box, it submits nothing.
+        await page.click("#shelf")
+        await page.keyboard.type("二楼A架")
+        await page.keyboard.press("Enter")
+        assert await page.evaluate("document.activeElement.id") == "scan"
+        answer = page.locator("#answer")
+
+        async def scan(code: str, expect: str) -> None:
+            answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
+            await page.keyboard.type(code)
             await page.keyboard.press("Enter")
-            await page.locator("h1", has_text="清点（盘点）").wait_for(timeout=10_000)
-            await page.fill("#start-form input[name=name]", "二楼期末清点")
-            await page.fill("#start-form input[name=location]", "二楼")
-            await page.click("#start-form button")
-            await page.locator("h1", has_text="清点：二楼期末清点").wait_for(timeout=10_000)
-            assert await page.locator("#n-expected").inner_text() == "4"
-            assert await page.evaluate("document.activeElement.id") == "scan"
+            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
+                                         timeout=10_000)
+            await answer.filter(has_text=expect).wait_for(timeout=10_000)
+            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
+                                         " && document.activeElement.value === ''", timeout=10_000)
 
-            # The current shelf first: Enter there goes back to the scan box, it submits nothing.
-            await page.click("#shelf")
-            await page.keyboard.type("二楼A架")
-            await page.keyboard.press("Enter")
-            assert await page.evaluate("document.activeElement.id") == "scan"
-            answer = page.locator("#answer")
+        await scan(a[0], f"✓ {a[0]}《草房子》在架")
+        await scan(a[1], f"✓ {a[1]}《草房子》在架")
+        await scan(c[0], "放错架了：应在二楼B架")
+        await page.locator("#answer.refused").wait_for(timeout=10_000)
+        await page.wait_for_function("document.body.dataset.beeps === '1'", timeout=10_000)
+        assert await page.locator("#n-missing").inner_text() == "1"
+        assert await page.locator("#n-misplaced").inner_text() == "1"
+        assert await page.locator("#missing tbody tr").all_inner_texts() == [f"\t{a[2]}\t《草房子》\tI287.45/C1\t二楼A架"]
+        assert await page.locator("#shelf").input_value() == "二楼A架"  # the shelf stays for the next scan
+        assert page.url.endswith("/admin/inventory/1")
+        await page.screenshot(path=str(IMG / "inventory-scan.png"), full_page=True)
 
-            async def scan(code: str, expect: str) -> None:
-                answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
-                await page.keyboard.type(code)
-                await page.keyboard.press("Enter")
-                await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
-                                             timeout=10_000)
-                await answer.filter(has_text=expect).wait_for(timeout=10_000)
-                await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
-                                             " && document.activeElement.value === ''", timeout=10_000)
+        await page.check("#close-confirm")
+        await page.click("#close-form button")
+        await page.locator("#closed-note").wait_for(timeout=10_000)
+        assert await page.locator("#scan").count() == 0
+        await page.check(f"#missing input[value='{a[2]}']")
+        await page.fill("#weed-form input[name=reason]", "清点缺失，确认丢失")
+        await page.screenshot(path=str(IMG / "inventory-closed.png"), full_page=True)
+        await page.click("#weed-form button")
+        await answer.filter(has_text="共注销1本").wait_for(timeout=10_000)
+        assert await page.locator("#n-missing").inner_text() == "1"  # the closed result stays as it closed
+        assert await page.locator("#missing tr.gone .state").inner_text() == "已注销"
 
-            await scan(a[0], f"✓ {a[0]}《草房子》在架")
-            await scan(a[1], f"✓ {a[1]}《草房子》在架")
-            await scan(c[0], "放错架了：应在二楼B架")
-            await page.locator("#answer.refused").wait_for(timeout=10_000)
-            await page.wait_for_function("document.body.dataset.beeps === '1'", timeout=10_000)
-            assert await page.locator("#n-missing").inner_text() == "1"
-            assert await page.locator("#n-misplaced").inner_text() == "1"
-            assert await page.locator("#missing tbody tr").all_inner_texts() == [f"\t{a[2]}\t《草房子》\tI287.45/C1\t二楼A架"]
-            assert await page.locator("#shelf").input_value() == "二楼A架"  # the shelf stays for the next scan
-            assert page.url.endswith("/admin/inventory/1")
-            await page.screenshot(path=str(IMG / "inventory-scan.png"), full_page=True)
+        await page.goto(str(console.make_url("/admin/registers/weeding")))
+        row = page.locator("table tbody tr")
+        assert await row.count() == 1
+        text = await row.inner_text()
+        assert a[2] in text and "清点缺失，确认丢失" in text and "二楼期末清点" in text and "25.00" in text
+        await page.screenshot(path=str(IMG / "registers-weeding.png"), full_page=True)
+        await page.click(".register-tabs a:has-text('分类帐')")
+        await page.locator("h1", has_text="分类帐").wait_for(timeout=10_000)
+        await page.screenshot(path=str(IMG / "registers-classes.png"), full_page=True)
+        async with page.expect_download() as download:
+            await page.click("#download-xlsx")
+        assert (await download.value).suggested_filename.endswith(".xlsx")
 
-            await page.check("#close-confirm")
-            await page.click("#close-form button")
-            await page.locator("#closed-note").wait_for(timeout=10_000)
-            assert await page.locator("#scan").count() == 0
-            await page.check(f"#missing input[value='{a[2]}']")
-            await page.fill("#weed-form input[name=reason]", "清点缺失，确认丢失")
-            await page.screenshot(path=str(IMG / "inventory-closed.png"), full_page=True)
-            await page.click("#weed-form button")
-            await answer.filter(has_text="共注销1本").wait_for(timeout=10_000)
-            assert await page.locator("#n-missing").inner_text() == "1"  # the closed result stays as it closed
-            assert await page.locator("#missing tr.gone .state").inner_text() == "已注销"
-
-            await page.goto(str(console.make_url("/admin/registers/weeding")))
-            row = page.locator("table tbody tr")
-            assert await row.count() == 1
-            text = await row.inner_text()
-            assert a[2] in text and "清点缺失，确认丢失" in text and "二楼期末清点" in text and "25.00" in text
-            await page.screenshot(path=str(IMG / "registers-weeding.png"), full_page=True)
-            await page.click(".register-tabs a:has-text('分类帐')")
-            await page.locator("h1", has_text="分类帐").wait_for(timeout=10_000)
-            await page.screenshot(path=str(IMG / "registers-classes.png"), full_page=True)
-            async with page.expect_download() as download:
-                await page.click("#download-xlsx")
-            assert (await download.value).suggested_filename.endswith(".xlsx")
-
-            await page.goto(str(console.make_url("/admin/inventory/candidates?copies=1")))
-            await page.locator("h1", has_text="剔旧候选").wait_for(timeout=10_000)
-            assert await page.locator("#surplus tbody tr").count() == 2  # 草房子: two left, lent never
-            assert c[0] in await page.locator("#damaged").inner_text()
-            await page.screenshot(path=str(IMG / "inventory-candidates.png"), full_page=True)
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(str(console.make_url("/admin/inventory/candidates?copies=1")))
+        await page.locator("h1", has_text="剔旧候选").wait_for(timeout=10_000)
+        assert await page.locator("#surplus tbody tr").count() == 2  # 草房子: two left, lent never
+        assert c[0] in await page.locator("#damaged").inner_text()
+        await page.screenshot(path=str(IMG / "inventory-candidates.png"), full_page=True)
+        assert errors == []

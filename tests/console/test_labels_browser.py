@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 from core.library import Library
 from core.models import ReaderType
 from core.staff import Role, add_staff
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_title
 from tests.labels.decode import decode
@@ -41,43 +41,34 @@ async def test_two_new_copies_print_as_barcode_labels_that_scan_back(console: Te
     add_reader(library, "陈思雨", ReaderType.STUDENT, card_no="S30202", class_name="三年级2班")
     add_reader(library, "王小明", ReaderType.STUDENT, card_no="S30201", class_name="三年级2班")
     add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(str(console.make_url(f"/admin/labels?barcodes={first[0]},{second[0]}")))
-            await page.fill("input[name=username]", "wang")
-            await page.fill("input[name=password]", PASSWORD)
-            await page.keyboard.press("Enter")
-            await page.locator("h2", has_text="要打印的复本：2 册").wait_for(timeout=10_000)
-            await page.screenshot(path=str(IMG / "labels-choose.png"), full_page=True)
+    async with chromium_page(viewport={"width": 1280, "height": 900}) as (page, errors, _):
+        await sign_in(page, "wang", PASSWORD, enter=True,
+                      at=console.make_url(f"/admin/labels?barcodes={first[0]},{second[0]}"))
+        await page.locator("h2", has_text="要打印的复本：2 册").wait_for(timeout=10_000)
+        await page.screenshot(path=str(IMG / "labels-choose.png"), full_page=True)
 
-            await page.check("input[name=title]")
-            await page.click("#print-barcode")
-            await page.locator(".sheet .label").first.wait_for(timeout=10_000)
-            assert await page.locator(".label .digits").all_inner_texts() == [first[0], second[0]]
-            await page.screenshot(path=str(IMG / "labels-barcodes.png"))
-            pdf = await page.pdf(prefer_css_page_size=True, print_background=True)
-            pages = _pages(pdf)
-            assert [size for size, _ in pages] == [A4_POINTS]  # one A4 sheet, at 100%
-            assert decode(pages[0][1]) == [first[0], second[0]]  # row 1: positions 1 and 2, left to right
+        await page.check("input[name=title]")
+        await page.click("#print-barcode")
+        await page.locator(".sheet .label").first.wait_for(timeout=10_000)
+        assert await page.locator(".label .digits").all_inner_texts() == [first[0], second[0]]
+        await page.screenshot(path=str(IMG / "labels-barcodes.png"))
+        pdf = await page.pdf(prefer_css_page_size=True, print_background=True)
+        pages = _pages(pdf)
+        assert [size for size, _ in pages] == [A4_POINTS]  # one A4 sheet, at 100%
+        assert decode(pages[0][1]) == [first[0], second[0]]  # row 1: positions 1 and 2, left to right
 
-            await page.go_back()
-            await page.fill("#start", "6")  # a partly used sheet: the next free sticker is the 6th
-            await page.click("#print-spine")
-            await page.locator(".spine .line").first.wait_for(timeout=10_000)
-            assert await page.locator(".label").evaluate_all("ls => ls.map(l => l.dataset.position)") == ["6", "7"]
-            assert await page.locator(".label").first.inner_text() == "I287.45\nC1"
-            await page.screenshot(path=str(IMG / "labels-spines.png"))
+        await page.go_back()
+        await page.fill("#start", "6")  # a partly used sheet: the next free sticker is the 6th
+        await page.click("#print-spine")
+        await page.locator(".spine .line").first.wait_for(timeout=10_000)
+        assert await page.locator(".label").evaluate_all("ls => ls.map(l => l.dataset.position)") == ["6", "7"]
+        assert await page.locator(".label").first.inner_text() == "I287.45\nC1"
+        await page.screenshot(path=str(IMG / "labels-spines.png"))
 
-            await page.goto(str(console.make_url("/admin/labels")))
-            await page.click("#print-cards")
-            await page.locator(".card").first.wait_for(timeout=10_000)
-            pages = _pages(await page.pdf(prefer_css_page_size=True, print_background=True))
-            assert decode(pages[0][1]) == ["S30202", "S30201"]  # 陈 before 王, as the roster prints
-            await page.screenshot(path=str(IMG / "labels-cards.png"))
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(str(console.make_url("/admin/labels")))
+        await page.click("#print-cards")
+        await page.locator(".card").first.wait_for(timeout=10_000)
+        pages = _pages(await page.pdf(prefer_css_page_size=True, print_background=True))
+        assert decode(pages[0][1]) == ["S30202", "S30201"]  # 陈 before 王, as the roster prints
+        await page.screenshot(path=str(IMG / "labels-cards.png"))
+        assert errors == []

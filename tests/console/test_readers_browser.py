@@ -17,7 +17,7 @@ from core.demo.builder import build_demo
 from core.library import Library
 from core.models import Reader, ReaderStatus, ReaderType, SchoolClass
 from core.settings import Settings, WeChatSettings
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 
 pytestmark = NEEDS_CHROMIUM
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -49,42 +49,32 @@ def _children(library: Library) -> int:
 async def test_print_binding_slips_for_a_class(demo_console: TestClient, library: Library) -> None:
     children = _children(library)
     assert children >= 2
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(str(demo_console.make_url("/admin/readers")))
-            await page.fill("input[name=username]", "librarian")
-            await page.fill("input[name=password]", "shuxiang-demo")
-            await page.click("button[type=submit]")
-            await page.fill("input[name=q]", CLASS)
-            await page.press("input[name=q]", "Enter")
-            await page.locator("table.readers tbody tr").first.wait_for(timeout=10_000)
-            assert await page.locator("table.readers tbody tr").count() >= children
-            await page.screenshot(path=str(IMG / "readers.png"))
+    async with chromium_page(viewport={"width": 1366, "height": 768}) as (page, errors, _):
+        await sign_in(page, "librarian", "shuxiang-demo", at=demo_console.make_url("/admin/readers"))
+        await page.fill("input[name=q]", CLASS)
+        await page.press("input[name=q]", "Enter")
+        await page.locator("table.readers tbody tr").first.wait_for(timeout=10_000)
+        assert await page.locator("table.readers tbody tr").count() >= children
+        await page.screenshot(path=str(IMG / "readers.png"))
 
-            await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
-            await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
-            async with page.context.expect_page() as opened:
-                await page.click("#print-slips")
-            slips = await opened.value
-            await slips.locator(".slip").first.wait_for(timeout=10_000)
-            codes = await slips.locator(".slip .code").all_inner_texts()
-            assert len(codes) == children and len(set(codes)) == children  # one code per child
-            assert await slips.locator(".slip .qr svg").count() == children
-            messages = await slips.locator(".slip .message").all_inner_texts()
-            assert all(m.startswith("绑定 ") and m.endswith(c) for m, c in zip(messages, codes, strict=True))
-            await slips.emulate_media(media="print")
-            assert not await slips.locator("header").is_visible()  # only the slips are printed
-            await slips.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
-            await slips.screenshot(path=str(IMG / "slips.png"))
-            await page.set_viewport_size({"width": 390, "height": 844})  # a phone
-            for path in ("/admin/readers?q=" + CLASS, "/admin/readers/promotion"):
-                await page.goto(str(demo_console.make_url(path)))
-                overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, path  # nothing wider than the screen
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
+        await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
+        async with page.context.expect_page() as opened:
+            await page.click("#print-slips")
+        slips = await opened.value
+        await slips.locator(".slip").first.wait_for(timeout=10_000)
+        codes = await slips.locator(".slip .code").all_inner_texts()
+        assert len(codes) == children and len(set(codes)) == children  # one code per child
+        assert await slips.locator(".slip .qr svg").count() == children
+        messages = await slips.locator(".slip .message").all_inner_texts()
+        assert all(m.startswith("绑定 ") and m.endswith(c) for m, c in zip(messages, codes, strict=True))
+        await slips.emulate_media(media="print")
+        assert not await slips.locator("header").is_visible()  # only the slips are printed
+        await slips.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        await slips.screenshot(path=str(IMG / "slips.png"))
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        for path in ("/admin/readers?q=" + CLASS, "/admin/readers/promotion"):
+            await page.goto(str(demo_console.make_url(path)))
+            overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, path  # nothing wider than the screen
+        assert errors == []

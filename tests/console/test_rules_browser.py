@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.library import Library
 from core.models import Item, ReaderType
 from core.staff import Role, add_staff
-from tests.browser import CHROMIUM, FLAGS, NEEDS_CHROMIUM, async_api
+from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_term, add_title
 
@@ -26,31 +26,21 @@ async def test_enter_in_the_damage_field_goes_back_to_the_scan_box(console: Test
     _, [copy] = add_title(library, "草房子", "曹文轩")
     _, card = add_reader(library, "陈思雨", ReaderType.STUDENT, class_name="三年级2班")
     add_staff(library, "wang", Role.LIBRARIAN, PASSWORD)
-    async with async_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(str(console.make_url(f"/admin/desk?card={card}")))
-            await page.fill("input[name=username]", "wang")
-            await page.fill("input[name=password]", PASSWORD)
-            await page.keyboard.press("Enter")
-            await page.locator("#reader-name", has_text="陈思雨").wait_for(timeout=10_000)
+    async with chromium_page(viewport={"width": 1366, "height": 768}) as (page, errors, _):
+        await sign_in(page, "wang", PASSWORD, at=console.make_url(f"/admin/desk?card={card}"), enter=True)
+        await page.locator("#reader-name", has_text="陈思雨").wait_for(timeout=10_000)
 
-            await page.click("#condition")
-            await page.keyboard.type("缺第12页")
-            await page.keyboard.press("Enter")  # not a submit: back to the scan box, the note kept
-            assert await page.evaluate("document.activeElement.id") == "scan"
-            assert await page.evaluate("document.body.dataset.answers || '0'") == "0"
-            await page.keyboard.type(copy)
-            await page.keyboard.press("Enter")
-            await page.locator("#answer", has_text="已记录书的原有损坏：缺第12页").wait_for(timeout=10_000)
-            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'",
-                                         timeout=10_000)
-            assert await page.locator("#condition").input_value() == ""  # the next copy starts without a note
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.click("#condition")
+        await page.keyboard.type("缺第12页")
+        await page.keyboard.press("Enter")  # not a submit: back to the scan box, the note kept
+        assert await page.evaluate("document.activeElement.id") == "scan"
+        assert await page.evaluate("document.body.dataset.answers || '0'") == "0"
+        await page.keyboard.type(copy)
+        await page.keyboard.press("Enter")
+        await page.locator("#answer", has_text="已记录书的原有损坏：缺第12页").wait_for(timeout=10_000)
+        await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'",
+                                     timeout=10_000)
+        assert await page.locator("#condition").input_value() == ""  # the next copy starts without a note
+        assert errors == []
     with library.read_uow() as uow:
         assert uow.session.scalar(select(Item.condition_note)) == "缺第12页"
