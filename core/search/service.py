@@ -86,13 +86,14 @@ class CatalogueSearch:
         with self._build_lock:
             self._rebuild()
 
-    def start_up(self) -> None:
+    def start_up(self, on_ready: Callable[[], None] | None = None) -> None:
         """The server's first index, in this thread, without pinyin; the pinyin tables follow in a
         background thread. Blocks: call it in a worker thread before the server reports ready.
 
         At 50,000 titles (200,000 copies) the whole build takes ~11 s, 8 of them pypinyin; readiness
         (`/healthz`) waits for the first part only and 查书 answers at once (issue 17: ready ≤ 10 s).
-        A pinyin query meanwhile waits for the rest (see `search`).
+        A pinyin query meanwhile waits for the rest (see `search`). `on_ready` runs in the background
+        thread once the pinyin tables are in (the server freezes what start-up built for the collector).
         """
         with self._build_lock:
             with self._session_factory() as session:
@@ -101,13 +102,15 @@ class CatalogueSearch:
             self._index = index
             self._checked_at = self._monotonic()
         self._build_lock.acquire()  # held by the builder until the pinyin is in: no rebuild meanwhile
-        self._builder = threading.Thread(target=self._add_pinyin_locked, args=(index,),
+        self._builder = threading.Thread(target=self._add_pinyin_locked, args=(index, on_ready),
                                          name="catalogue-search-pinyin", daemon=True)
         self._builder.start()
 
-    def _add_pinyin_locked(self, index: SearchIndex) -> None:
+    def _add_pinyin_locked(self, index: SearchIndex, on_ready: Callable[[], None] | None) -> None:
         try:
             index.add_pinyin()
+            if on_ready is not None:
+                on_ready()
         except Exception:
             log.exception("catalogue search: building the pinyin tables failed; the next search rebuilds")
             self._checked_at = float("-inf")
