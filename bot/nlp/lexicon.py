@@ -115,8 +115,10 @@ PINYIN_COMMANDS.update({
 NOTICE_KINDS: dict[str, str] = {
     "到期提醒": "due_soon", "到期": "due_soon", "还书提醒": "due_soon", "催书": "overdue", "催还": "overdue",
     "逾期": "overdue", "超期": "overdue", "新书": "new_books", "推荐": "new_books", "活动": "activity",
-    "到书": "arrival", "预约": "arrival", "周报": "weekly_report", "期末": "term_end", "全部": "all",
-    "所有": "all", "一切": "all", "任何": "all", "啥通知都": "all", "推送都": "all", "消息都": "all", "都恢复": "all", "都别推": "all", "什么通知都": "all", "一条都": "all", "都关": "all", "都打开": "all", "全都": "all",
+    "到书": "arrival", "预约": "arrival", "到馆": "arrival", "书回来": "arrival", "周报": "weekly_report",
+    "每周": "weekly_report", "一周": "weekly_report", "阅读小结": "weekly_report", "读书情况": "weekly_report",
+    "新到的书": "new_books", "新到": "new_books", "期末": "term_end", "全部": "all",
+    "所有": "all", "一切": "all", "任何": "all", "全关": "all", "全开": "all", "通通": "all", "统统": "all", "啥通知都": "all", "推送都": "all", "消息都": "all", "都恢复": "all", "都别推": "all", "什么通知都": "all", "一条都": "all", "都关": "all", "都打开": "all", "全都": "all",
 }
 
 WECHAT_EMOTICONS: tuple[str, ...] = (

@@ -89,6 +89,12 @@ _SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9]
 # An ISBN-13 written with hyphens or spaces ("978-7-5602-2140-3", "978 7 5342 9204 5") is one number.
 _SPLIT_ISBN = re.compile(r"(?<![\d-])97[89](?:[- ]?\d){9}[- ]?[\dXx](?![\d-])")
 _ISBN_SEPARATORS = re.compile(r"[- ]")
+# A code read out digit by digit and written by voice input in Chinese ("S二零二一零六零九", "一零零零零零零三"):
+# after a card/barcode letter any run of 4+, alone a run of 6+ (no 十 or 两: read out, not counted).
+_SPOKEN_DIGITS = "零〇一二三四五六七八九"
+_SPOKEN_CODE = re.compile(rf"(?<![A-Za-z0-9])(?:([A-Za-z]{{1,2}}) ?([{_SPOKEN_DIGITS}]{{4,}})|([{_SPOKEN_DIGITS}]{{6,}}))"
+                          rf"(?![{_SPOKEN_DIGITS}十百千万两])")
+_DIGIT_OF = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
 
 def fix_typos(text: str) -> str:
@@ -104,7 +110,9 @@ def fix_typos(text: str) -> str:
 
 
 def join_codes(text: str) -> str:
-    """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code."""
+    """"S 30277" → "S30277", "1000 0141" → "10000141": codes typed with a space are one code;
+    "S二零二一零六零九" → "S20210609": a code read out to voice input."""
+    text = _SPOKEN_CODE.sub(lambda m: (m.group(1) or "") + (m.group(2) or m.group(3)).translate(_DIGIT_OF), text)
     text = _SPLIT_ISBN.sub(lambda m: _ISBN_SEPARATORS.sub("", m.group()), text)
     text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
     return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)

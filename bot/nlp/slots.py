@@ -324,9 +324,17 @@ _CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二�
                             r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
 _RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
 _OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
-_NAMED = re.compile(r"(?:(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|是)?|叫做|叫|名字(?:是|叫)?"
+_KIN = r"(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)"
+# A name said outright ("他叫蒋天佑", "名字是林语桐") is surer than one right after a kin word
+# ("外孙绑证" is no one): the outright cues are tried first.
+_NAMED = re.compile(rf"(?:{_KIN}\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|是)|叫做|叫|名字(?:是|叫)?"
                     r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
-_NOT_NAMES = re.compile(r"新生|在这|这里|奶奶|爷爷|妈妈|爸爸|外公|外婆|叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"
+_KIN_NAMED = re.compile(rf"{_KIN}\s*(?:的?名字|的?姓名)?\s*[:：]?\s*([\u4e00-\u9fff]{{2,4}})")
+# Han names are two or three characters; four only with a compound surname. A four-character
+# candidate glued to the word before it ("一年级新生马天宇的妈妈") loses its first character.
+_COMPOUND_SURNAMES = frozenset("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 夏侯 令狐 端木 长孙 宇文 司徒 "
+                               "澹台 西门 南宫 轩辕 万俟 独孤 呼延 申屠 钟离 闻人 赫连".split())
+_NOT_NAMES = re.compile(r"新生|绑|在这|这里|奶奶|爷爷|妈妈|爸爸|外公|外婆|叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"
                         r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都"
                         # words around a binding that are no one's name ("换卡了 重新绑定 S30999")
                         r"|重新|再次|退出|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
@@ -351,9 +359,11 @@ def extract_bind(text: str) -> dict[str, str]:
         slots["card_no"] = m.group(1).upper()
         text = text.replace(m.group(1), " ", 1)
     text = _CLASS_MENTION.sub(" ", text)
-    for cue in (_OWNER, _NAMED):
+    for cue in (_OWNER, _NAMED, _KIN_NAMED):
         for found in cue.finditer(text):
             name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
+            if len(name) == 4 and name[:2] not in _COMPOUND_SURNAMES:
+                name = name[1:]
             if _plausible_name(name):
                 slots["name"] = name
                 return slots
