@@ -87,6 +87,9 @@ TYPO_FIXES: dict[str, str] = {
     "遗矢": "遗失", "吹还": "催还", "姐绑": "解绑",
     # dialect: 有木有 / 有得不得 (是否有), 木有 (没有)
     "有木有": "有没有", "有得不得": "有没有", "木有": "没有", "接出": "借出", "挂师": "挂失", "余期": "逾期", "鱼期": "逾期",
+    "本版": "本班",
+    # Cantonese written as spoken: 嘅 (的), 有冇 (有没有), 冇 (没), 佢 (他), 嗰 (那)
+    "嘅": "的", "有冇": "有没有", "冇": "没", "佢": "他", "嗰": "那",
 }
 PINYIN_COMMANDS: dict[str, str] = {
     "chashu": "查书", "cha": "查", "sousuo": "搜索", "zhaoshu": "找书", "xujie": "续借", "yuyue": "预约",
@@ -97,18 +100,20 @@ PINYIN_COMMANDS: dict[str, str] = {
     "huanshu": "还书", "guihuan": "归还", "jieshu": "借书", "jiechu": "借出", "chaxun": "查询", "jieyue": "借阅",
     "bangdingma": "绑定码", "fabu": "发布", "huodong": "活动", "quanxiao": "全校", "yuqi": "逾期", "banji": "班级",
     "quxiao": "取消", "quanbu": "全部", "suoyou": "所有", "tuiding": "退订", "td": "退订", "tushuguan": "图书馆", "jidian": "几点", "kaimen": "开门",
-    "tongji": "统计", "zaijie": "在借", "lishi": "历史", "jilu": "记录", "paihang": "排行", "paihangbang": "排行榜", "buka": "补卡", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
+    "benban": "本班", "yanzhengma": "验证码", "fa": "发", "tongji": "统计", "zaijie": "在借", "lishi": "历史", "jilu": "记录", "paihang": "排行", "paihangbang": "排行榜", "buka": "补卡", "xiayiye": "下一页", "gengduo": "更多", "fanye": "翻页",
 }
 # English phrases read before the words below: a negation stays a negation ("please don't renew"), and
 # "all" is "全部" only after a command ("renew all"; "thank you all" selects nothing).
 ENGLISH_PHRASES: dict[str, str] = {
     "renew all": "全部续借", "cancel all": "全部取消", "no need to": "不用", "don't": "不要", "dont": "不要",
-    "don’t": "不要", "do not": "不要", "not": "不",
+    "don’t": "不要", "do not": "不要", "not": "不", "new books": "新书", "class overdue": "本班逾期",
+    "my loans": "我的借阅",
 }
 # English command words typed among Chinese ("renew 哈利波特与魔法石 pls", "unbind plz", "next").
 PINYIN_COMMANDS.update({
     "renew": "续借", "reserve": "预约", "cancel": "取消", "unbind": "解绑", "bind": "绑定", "next": "下一页",
     "recommend": "推荐", "ranking": "排行", "fines": "罚款", "pls": "请", "plz": "请", "overdue": "逾期",
+    "unsubscribe": "退订", "resubscribe": "恢复推送",
 })
 
 # Unsubscribe kinds: the word people use → the notice kind code handlers understand.

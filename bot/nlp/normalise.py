@@ -84,8 +84,13 @@ _ENGLISH_PHRASE = re.compile(r"(?<![A-Za-z'’])(?:" + "|".join(re.escape(p) for
                              + r")(?![A-Za-z'’])", re.IGNORECASE)
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 # "S 30277", "1000 0141": a code typed with a space in it is one code.
-_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) (\d{4,})(?![A-Za-z0-9])")
-_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])(\d{3,4}) (\d{4})(?![A-Za-z0-9])")
+# Also in several groups as the digits are read off a label: "S 2021 0088", "b 000 356", "B000 733",
+# "s30 309"; digits alone in groups of three or more ("10000 892"). 4–9 digits in all, as codes are:
+# a phone number (11) or a date in two-digit groups never joins.
+_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) ?(\d{2,9}(?: \d{2,5})*)(?![A-Za-z0-9])")
+_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])\d{3,5}(?: \d{3,5})+(?![A-Za-z0-9])")
+# Two codes typed with no space between them ("b000145s30122"): a book's and a card's.
+_GLUED_CODES = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d{4,})(?=[A-Za-z]{1,2}\d{4,}(?![A-Za-z0-9]))")
 # An ISBN-13 written with hyphens or spaces ("978-7-5602-2140-3", "978 7 5342 9204 5") is one number.
 _SPLIT_ISBN = re.compile(r"(?<![\d-])97[89](?:[- ]?\d){9}[- ]?[\dXx](?![\d-])")
 _ISBN_SEPARATORS = re.compile(r"[- ]")
@@ -114,8 +119,20 @@ def join_codes(text: str) -> str:
     "S二零二一零六零九" → "S20210609": a code read out to voice input."""
     text = _SPOKEN_CODE.sub(lambda m: (m.group(1) or "") + (m.group(2) or m.group(3)).translate(_DIGIT_OF), text)
     text = _SPLIT_ISBN.sub(lambda m: _ISBN_SEPARATORS.sub("", m.group()), text)
-    text = _SPLIT_LETTER_CODE.sub(r"\1\2", text)
-    return _SPLIT_DIGIT_CODE.sub(r"\1\2", text)
+    text = _GLUED_CODES.sub(r"\1 ", text)
+    text = _SPLIT_LETTER_CODE.sub(_join_letter_code, text)
+    return _SPLIT_DIGIT_CODE.sub(lambda m: _joined(m.group(), m.group().replace(" ", "")), text)
+
+
+def _join_letter_code(m: re.Match[str]) -> str:
+    digits = m.group(2).replace(" ", "")
+    return _joined(m.group(), m.group(1) + digits, len(digits))
+
+
+def _joined(typed: str, code: str, digits: int | None = None) -> str:
+    """`code` when its digits number 4–9 (a card or a barcode), else what was typed."""
+    n = digits if digits is not None else len(code)
+    return code if 4 <= n <= 9 else typed
 
 
 def prepare(raw: str) -> str:

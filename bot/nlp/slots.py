@@ -322,7 +322,7 @@ def wants_all(text: str) -> bool:
 
 _CLASS_MENTION = re.compile(rf"(?:[\d{CN_NUM[1:-1]}]{{1,2}}\s*年级|初[一二三123])\s*(?:[\d{CN_NUM[1:-1]}]{{1,3}}\s*班)?(?:的)?"
                             r"|[\d]{1,3}\s*班(?:的)?|[(（]\d{1,2}[)）]\s*班")
-_RELATIVE = r"(?:妈妈|爸爸|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
+_RELATIVE = r"(?:妈妈|爸爸|妈咪|爹地|家长|爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸)"
 _OWNER = re.compile(rf"([\u4e00-\u9fff]{{2,4}}?)(?:的)?{_RELATIVE}")
 _KIN = r"(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|娃)"
 # A name said outright ("他叫蒋天佑", "名字是林语桐") is surer than one right after a kin word
@@ -332,6 +332,7 @@ _NAMED = re.compile(rf"(?:{_KIN}\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|�
 _KIN_NAMED = re.compile(rf"{_KIN}\s*(?:的?名字|的?姓名)?\s*[:：]?\s*([\u4e00-\u9fff]{{2,4}})")
 # Han names are two or three characters; four only with a compound surname. A four-character
 # candidate glued to the word before it ("一年级新生马天宇的妈妈") loses its first character.
+_COURTESY_TAIL = re.compile(r"(?:谢谢|谢|麻烦|哈|啊|呀|呢|吧|哦|的)+$")
 _COMPOUND_SURNAMES = frozenset("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 夏侯 令狐 端木 长孙 宇文 司徒 "
                                "澹台 西门 南宫 轩辕 万俟 独孤 呼延 申屠 钟离 闻人 赫连".split())
 _NOT_NAMES = re.compile(r"新生|绑|在这|这里|奶奶|爷爷|妈妈|爸爸|外公|外婆|叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"
@@ -362,8 +363,10 @@ def extract_bind(text: str) -> dict[str, str]:
     for cue in (_OWNER, _NAMED, _KIN_NAMED):
         for found in cue.finditer(text):
             name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
+            name = _COURTESY_TAIL.sub("", name)  # "叫李梦瑶谢谢" → 李梦瑶
             if len(name) == 4 and name[:2] not in _COMPOUND_SURNAMES:
-                name = name[1:]
+                # The word glued on is on the far side from the cue: before "…的妈妈", after "叫…".
+                name = name[1:] if cue is _OWNER else name[:3]
             if _plausible_name(name):
                 slots["name"] = name
                 return slots

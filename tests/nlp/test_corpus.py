@@ -29,12 +29,12 @@ def demo_parser() -> Parser:
 def test_held_out_fifth(demo_parser: Parser) -> None:
     got = score(demo_parser, read_jsonl(HELDOUT))
     report = "\n".join(got.misses)
-    # What the held-out fifth reached (1,306 messages by 22 writers, docs/nlu.md "Measured"); a regression
+    # What the held-out fifth reached (1,484 messages by 25 writers, docs/nlu.md "Measured"); a regression
     # guard, not the target: issue 14 asks for 97% / 95% / 0 wrong actions, not reached yet.
     assert got.intent >= 0.93, report
-    assert got.slots >= 0.87, report  # 651/740 = 0.8797
-    assert got.wrong_actions <= 18, report
-    assert got.wrong_any_action <= 33, report
+    assert got.slots >= 0.885, report  # 760/858 = 0.8858
+    assert got.wrong_actions <= 22, report  # 17 of the first 1,306 and 5 of round 6's 178
+    assert got.wrong_any_action <= 34, report
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/nlu/dev.jsonl is not beside this checkout")

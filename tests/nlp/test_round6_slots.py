@@ -41,3 +41,41 @@ def test_the_card_holders_name(text: str, name: str) -> None:
 def test_push_settings_in_everyday_words_name_their_kind(parser: Parser, text: str, intent: str, kind: str) -> None:
     got = parser.parse(text)
     assert (got.intent, got.slots.get("kind")) == (intent, kind)
+
+
+@pytest.mark.parametrize(("text", "joined"), [
+    ("借出 b 000 777 s 30 555", "借出 b000777 s30555"),    # codes read off a label in groups
+    ("S 2019 0312 绑定", "S20190312 绑定"),
+    ("10000 777 催还", "10000777 催还"),
+    ("b000777s30555", "b000777 s30555"),                  # a book's and a card's code glued together
+    ("电话 139 1234 5678", "电话 139 1234 5678"),          # a phone number: 11 digits never join
+    ("2026 11 30", "2026 11 30"),                          # a date in two-digit groups
+    ("B 0001234 还", "B0001234 还"),
+])
+def test_codes_typed_in_groups_are_one_code(text: str, joined: str) -> None:
+    assert join_codes(text) == joined
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("绑一下 S20190312 我外孙女叫何雨桐谢谢", "何雨桐"),     # a courtesy word after the name
+    ("我是陈思琪的妈咪 S20190312", "陈思琪"),
+    ("孙子叫欧阳晓东 S20190312", "欧阳晓东"),
+])
+def test_names_with_courtesy_words_and_new_kin_words(text: str, name: str) -> None:
+    assert extract_bind(text)["name"] == name
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("benban yuqi", "class_overdue"),          # a class teacher typing pinyin
+    ("new books", "new_books"),
+    ("本版逾期", "class_overdue"),              # 版 for 班, an IME slip
+    ("借书时间", "hours"),                      # when the library lends, not the asker's loans
+    ("最近发布了什么活动", "activities"),       # a question about activities publishes nothing
+])
+def test_everyday_forms_of_known_requests(parser: Parser, text: str, intent: str) -> None:
+    assert parser.parse(text).intent == intent
+
+
+def test_cantonese_particles_read_as_mandarin(parser: Parser) -> None:
+    got = parser.parse("嗰本夏洛的网有冇")
+    assert (got.intent, got.slots.get("query")) == ("search", "夏洛的网")
