@@ -211,9 +211,25 @@ _VOLUME = re.compile(r"(\d{1,2}|第[\d一二三四五六七八九十]{1,3}[部�
 
 # A book's own title after its author or series: words only, none a request ("神奇校车海底探险", not
 # "神奇校车帮我占一本").
-_OWN_TITLE = re.compile(r"(?!的)(?:(?!帮|给我|请|麻烦|我想|想要|要|借|预约|占|留|续|还|有没|不是|吗|呢|吧|的书|那本|这本|那套"
-                        r"|好看|怎么样|好不好|写|多少|几本|什么|哪些|推荐|说|看|在|滴|你们|我们|孩子|宝|他|她|吵|爱|问|找"
-                        r"|有人)[\u4e00-\u9fff·]){3,14}")
+_REQUEST_WORDS = (r"帮|给我|请|麻烦|我想|想要|要|借|预约|占|留|续|还|有没|不是|吗|呢|吧|的书|那本|这本|那套"
+                  r"|好看|怎么样|好不好|写|多少|几本|什么|哪些|推荐|说|看|在|滴|你们|我们|孩子|宝|他|她|吵|爱|问|找|有人")
+_OWN_TITLE = re.compile(rf"(?!的)(?:(?!{_REQUEST_WORDS})[\u4e00-\u9fff·]){{3,14}}")
+_REQUEST_WORD = re.compile(_REQUEST_WORDS)
+_TITLE_CHARS = re.compile(r"(?!的)[\u4e00-\u9fff·]{3,14}")
+
+
+def _own_title(text: str, tokenize: Tokenize) -> bool:
+    """_OWN_TITLE, or a run whose request-like words all sit inside longer jieba words: 寻找黑骑士 (寻找, not
+    找) is a title; 帮我占一本 is not."""
+    if _OWN_TITLE.fullmatch(text):
+        return True
+    if not _TITLE_CHARS.fullmatch(text):
+        return False
+    bounds, pos = {0}, 0
+    for token in tokenize(text):
+        pos += len(token)
+        bounds.add(pos)
+    return not any(m.start() in bounds and m.end() in bounds for m in _REQUEST_WORD.finditer(text))
 
 
 # An author's collected works named after them: "陶行知教育文集", "叶圣陶的教育文集", "鲁迅全集".
@@ -258,7 +274,7 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
         count = seg.count(MASK)
         if not count:
             core = _strip_edges(seg.strip(), tokenize)
-            if lone_head and _OWN_TITLE.fullmatch(core) and not (reject is not None and reject.search(core)):
+            if lone_head and _own_title(core, tokenize) and not (reject is not None and reject.search(core)):
                 candidate = core if lone_head.lower() in authors else f"{lone_head} {core}"
                 best = candidate if len(candidate) > len(best) else best
             lone_head = ""
@@ -279,7 +295,7 @@ def _around_hits(rest: str, hits: list[str], tokenize: Tokenize, reject: re.Patt
             candidate = own[0]  # "沈石溪的动物小说": the author's books of a kind; search the author
         elif tail.startswith("的") and len(after) >= 2 and MASK not in after:
             candidate = after
-        elif tail and count == 1 and own[0].lower() in heads and _OWN_TITLE.fullmatch(tail) \
+        elif tail and count == 1 and own[0].lower() in heads and _own_title(tail, tokenize) \
                 and not (reject is not None and reject.search(tail)):
             candidate = tail if own[0].lower() in authors else own[0] + tail  # "续借神奇校车海底探险"
         elif tail and count == 1 and (m := _VOLUME.match(tail)) and (m.end() == len(tail) or reject is not None):

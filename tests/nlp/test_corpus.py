@@ -32,8 +32,8 @@ def test_held_out_fifth(demo_parser: Parser) -> None:
     # What the held-out fifth reached (1,484 messages by 25 writers, docs/nlu.md "Measured"); a regression
     # guard, not the target: issue 14 asks for 97% / 95% / 0 wrong actions, not reached yet.
     assert got.intent >= 0.93, report
-    assert got.slots >= 0.885, report  # 760/858 = 0.8858
-    assert got.wrong_actions <= 22, report  # 17 of the first 1,306 and 5 of round 6's 178
+    assert got.slots >= 0.886, report  # 761/858 = 0.8869
+    assert got.wrong_actions <= 21, report  # 16 of the first 1,306 and 5 of round 6's 178
     assert got.wrong_any_action <= 34, report
 
 

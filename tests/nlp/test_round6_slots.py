@@ -79,3 +79,14 @@ def test_everyday_forms_of_known_requests(parser: Parser, text: str, intent: str
 def test_cantonese_particles_read_as_mandarin(parser: Parser) -> None:
     got = parser.parse("嗰本夏洛的网有冇")
     assert (got.intent, got.slots.get("query")) == ("search", "夏洛的网")
+
+
+@pytest.mark.parametrize(("text", "query"), [
+    ("预约 笑猫日记 寻找黑骑士", "笑猫日记 寻找黑骑士"),      # 寻找 holds 找: a word of the volume's title
+    ("笑猫日记 寻找黑骑士 预约一下", "笑猫日记 寻找黑骑士"),
+    ("笑猫日记帮我留一本", "笑猫日记"),                        # 帮 is a request: the series alone
+])
+def test_a_series_and_its_volume_title_with_request_like_characters_inside_words(text: str, query: str) -> None:
+    from cli.parse import catalogue_parser  # the demo catalogue: 笑猫日记 is a series there
+
+    assert catalogue_parser().parse(text).slots.get("query") == query
