@@ -21,7 +21,8 @@ def test_a_rare_word_added_to_the_lexicon_is_in_the_next_tokenizer(tmp_path: Pat
     kept = dictionary._lexicon_words()
     with DICT_TXT.open(encoding="utf-8") as lines:
         rare = next(w for w, f, *_ in (line.split() for line in lines)
-                    if int(f) < dictionary.MIN_BASE_FREQ and len(w) == 3 and w not in kept)
+                    if int(f) < dictionary.MIN_BASE_FREQ and len(w) == 3 and w not in kept
+                    and all("\u4e00" <= c <= "\u9fff" for c in w))
     before = dictionary.build_tokenizer(["草房子"])
     assert before.FREQ.get(rare, 0) == 0
     # The next release adds it to a filler list (as round 6 added 那本书-like fillers).
