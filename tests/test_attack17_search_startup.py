@@ -3,10 +3,12 @@
 then matches the stale index again and answers not found; the same query a moment later finds it."""
 from __future__ import annotations
 
-import time
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+
 from core.library import Library
 from core.search import CatalogueSearch
 from core.search import index as index_module

@@ -74,8 +74,11 @@ def build_tokenizer(terms: list[str]):  # type: ignore[no-untyped-def]
 
     jieba.setLogLevel(logging.WARNING)
     words = sorted(set(terms) | set(LIBRARY_WORDS) | set(TOPICS))
-    digest = hashlib.sha1(("\n".join(words) + _FORMAT_VERSION + str(MIN_BASE_FREQ) + jieba.__version__)
-                          .encode()).hexdigest()[:16]
+    # Every input of the file: the words added, which rare dict.txt words are kept (the lexicon's), the
+    # threshold and the format; a change to any of them writes a new file.
+    kept = "\n".join(sorted(_lexicon_words()))
+    digest = hashlib.sha1(("\n".join(words) + "\0" + kept + _FORMAT_VERSION + str(MIN_BASE_FREQ)
+                           + jieba.__version__).encode()).hexdigest()[:16]
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dict_path = folder / f"dict-{digest}.txt"

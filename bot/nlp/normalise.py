@@ -85,10 +85,12 @@ _ENGLISH_PHRASE = re.compile(r"(?<![A-Za-z'’])(?:" + "|".join(re.escape(p) for
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
 # "S 30277", "1000 0141": a code typed with a space in it is one code.
 # Also in several groups as the digits are read off a label: "S 2021 0088", "b 000 356", "B000 733",
-# "s30 309"; digits alone in groups of three or more ("10000 892"). 4–9 digits in all, as codes are:
+# "s30 309"; digits alone in groups of three or more ("1000 0892"). 4–9 digits in all, as codes are:
 # a phone number (11) or a date in two-digit groups never joins.
-_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) ?(\d{2,9}(?: \d{2,5})*)(?![A-Za-z0-9])")
-_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])\d{3,5}(?: \d{3,5})+(?![A-Za-z0-9])")
+# A group joins only a code still too short to be whole (≤ 4 digits so far) and only with 3+ digits:
+# "B000356 10 号", "S30277 12 本", "25 元" are a code and a count, a day or money.
+_SPLIT_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}) ?(\d{2,4}(?: \d{3,5})+|\d{2,9})(?![A-Za-z0-9])")
+_SPLIT_DIGIT_CODE = re.compile(r"(?<![A-Za-z0-9])\d{3,4}(?: \d{3,5})+(?![A-Za-z0-9])")
 # Two codes typed with no space between them ("b000145s30122"): a book's and a card's.
 _GLUED_CODES = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d{4,})(?=[A-Za-z]{1,2}\d{4,}(?![A-Za-z0-9]))")
 # An ISBN-13 written with hyphens or spaces ("978-7-5602-2140-3", "978 7 5342 9204 5") is one number.

@@ -348,13 +348,38 @@ _NAMED = re.compile(rf"(?:{_KIN}\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|�
 _KIN_NAMED = re.compile(rf"{_KIN}\s*(?:的?名字|的?姓名)?\s*[:：]?\s*([\u4e00-\u9fff]{{2,4}})")
 # Han names are two or three characters; four only with a compound surname. A four-character
 # candidate glued to the word before it ("一年级新生马天宇的妈妈") loses its first character.
-_COURTESY_TAIL = re.compile(r"(?:谢谢|谢|麻烦|哈|啊|呀|呢|吧|哦|的)+$")
+# What follows a name said after its cue ("叫李梦瑶谢谢", "叫刘洋今年九岁", "叫王明同学"): never the name.
+_NAME_TAIL = re.compile(r"(?:谢谢|谢|麻烦|哈|啊|呀|呢|吧|哦|的|现在|今年|同学|小朋友|已经|今天|在读|在|是)+$")
+# The most common Han surnames (about 85% of people; 第七次全国人口普查 surname ranking, top 100 and the
+# next few dozen): where a name said before its cue starts, when a word is glued on before it.
+_COMMON_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+
 _COMPOUND_SURNAMES = frozenset("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 夏侯 令狐 端木 长孙 宇文 司徒 "
                                "澹台 西门 南宫 轩辕 万俟 独孤 呼延 申屠 钟离 闻人 赫连".split())
 _NOT_NAMES = re.compile(r"新生|绑|在这|这里|奶奶|爷爷|妈妈|爸爸|外公|外婆|叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"
                         r"|班主任|学校|家长|卡号|证号|号码|关联|一个|第二|两个|老大|老二|都"
                         # words around a binding that are no one's name ("换卡了 重新绑定 S30999")
                         r"|重新|再次|退出|新学期|学期|现在|刚才|已经|还是|换|请|帮|给|用|把|新的|以前|原来|之前")
+
+
+def _trim_name(name: str, *, before_cue: bool) -> str:
+    """A cue's 2–4 characters cut to the name. After a cue ("叫…") words that follow names go; before
+    one ("…的妈妈") a word glued on before the name goes: the name starts at the longest suffix that
+    starts with a common surname ("新生王明" → 王明, "生马天宇" → 马天宇). Four characters stay only with
+    a compound surname."""
+    if before_cue:
+        if len(name) == 4 and name[:2] not in _COMPOUND_SURNAMES:
+            return next((name[i:] for i in (1, 2) if name[i] in _COMMON_SURNAMES), name[1:])
+        return name
+    name = _NAME_TAIL.sub("", name) if len(name) > 2 else name
+    if len(name) == 4 and name[:2] not in _COMPOUND_SURNAMES:
+        return name[:3]
+    return name
 
 
 def _plausible_name(word: str) -> bool:
@@ -379,10 +404,7 @@ def extract_bind(text: str) -> dict[str, str]:
     for cue in (_OWNER, _NAMED, _KIN_NAMED):
         for found in cue.finditer(text):
             name = re.sub(r"^(?:我是|是|我家|娃是|我家娃是)", "", found.group(1))
-            name = _COURTESY_TAIL.sub("", name)  # "叫李梦瑶谢谢" → 李梦瑶
-            if len(name) == 4 and name[:2] not in _COMPOUND_SURNAMES:
-                # The word glued on is on the far side from the cue: before "…的妈妈", after "叫…".
-                name = name[1:] if cue is _OWNER else name[:3]
+            name = _trim_name(name, before_cue=cue is _OWNER)
             if _plausible_name(name):
                 slots["name"] = name
                 return slots

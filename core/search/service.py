@@ -65,6 +65,8 @@ class CatalogueSearch:
         if not ranked.docs and not index.has_pinyin and is_pinyin_query(search_key(query)):
             ensure_may_block("search index pinyin")
             self.wait_idle(PINYIN_WAIT_SECONDS)
+            # A title catalogued while the pinyin was built could not start its rebuild: catch up now.
+            self.catch_up(PINYIN_WAIT_SECONDS)
             index = self._index or index
             ranked = match(index, query, limit)
         if not ranked.docs:

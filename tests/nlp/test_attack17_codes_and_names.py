@@ -33,11 +33,13 @@ def test_join_codes_leaves_a_code_and_a_separate_small_number(text: str, joined:
 
 # A two-character name with a two-character word glued on: the four-character rule keeps three.
 # c106684 found no name (the bot asked for it) for the first two; now a wrong name goes to bind.
-@pytest.mark.parametrize(("text", "wrong"), [
-    ("一年级新生王明的妈妈，想绑定 S30277", "生王明"),
-    ("我女儿叫张悦现在三年级，想绑定 S30277", "张悦现"),
-    ("孩子叫王明同学，想绑定 S30277", "王明同"),
-    ("他叫刘洋今年九岁，绑定借书证 S30277", "刘洋今"),
+@pytest.mark.parametrize(("text", "name"), [
+    ("一年级新生王明的妈妈，想绑定 S30277", "王明"),        # was 生王明
+    ("我女儿叫张悦现在三年级，想绑定 S30277", "张悦"),      # was 张悦现
+    ("孩子叫王明同学，想绑定 S30277", "王明"),              # was 王明同
+    ("他叫刘洋今年九岁，绑定借书证 S30277", "刘洋"),        # was 刘洋今
+    ("我是一年级新生马天宇的妈妈 S30277", "马天宇"),        # a three-character name still keeps three
+    ("女儿叫安在 S30277", "安在"),                          # two characters are never trimmed
 ])
-def test_a_two_character_name_is_not_cut_to_three(text: str, wrong: str) -> None:
-    assert extract_bind(text).get("name") != wrong
+def test_a_two_character_name_is_not_cut_to_three(text: str, name: str) -> None:
+    assert extract_bind(text).get("name") == name

@@ -46,7 +46,8 @@ def test_push_settings_in_everyday_words_name_their_kind(parser: Parser, text: s
 @pytest.mark.parametrize(("text", "joined"), [
     ("借出 b 000 777 s 30 555", "借出 b000777 s30555"),    # codes read off a label in groups
     ("S 2019 0312 绑定", "S20190312 绑定"),
-    ("10000 777 催还", "10000777 催还"),
+    ("1000 0777 催还", "10000777 催还"),
+    ("10000777 25 元", "10000777 25 元"),                 # a whole code and an amount stay apart
     ("b000777s30555", "b000777 s30555"),                  # a book's and a card's code glued together
     ("电话 139 1234 5678", "电话 139 1234 5678"),          # a phone number: 11 digits never join
     ("2026 11 30", "2026 11 30"),                          # a date in two-digit groups
