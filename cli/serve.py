@@ -42,9 +42,13 @@ def serve(demo: bool, host: str | None, port: int | None, config: str | None, db
     app = create_app(settings, responder=build_responder(settings, library), clock=clock, library=library,
                      scheduler=not no_jobs)
     base = f"http://{settings.server.host}:{settings.server.port}"
-    click.echo(f"书香 Shuxiang 服务已启动：{base}/wechat  {base}/wecom  {base}/healthz")
+    click.echo(f"书香 Shuxiang 服务已启动：{base}/wechat  {base}/wecom  {base}/healthz  后台：{base}/admin")
     if settings.demo:
         click.echo(f"演示模式：在浏览器打开 {base}/simulator 试聊（Token {settings.wechat.token}）")
+        from core.demo.staff import DEMO_STAFF, DEMO_STAFF_PASSWORD
+
+        accounts = "、".join(name for name, _, _ in DEMO_STAFF)
+        click.echo(f"后台 {base}/admin 演示账号：{accounts}，密码都是 {DEMO_STAFF_PASSWORD}")
     try:
         run(app, settings)
     finally:

@@ -92,7 +92,7 @@ async def _home(request: web.Request, params: MultiDictProxy[Any], chosen: CopyS
     choices = await asyncio.to_thread(label_choices, library)
     return page(request, "labels/index.html", {
         "chosen": chosen, "error": error, "carry": carry, "layout": sheet_layout(request.app[SETTINGS].labels),
-        "batches": choices.batches, "classes": choices.classes, "today": library.today(), "kinds": KINDS, "tz": SCHOOL_TZ,
+        "batches": choices.batches, "classes": choices.classes, "examples": choices.examples, "today": library.today(), "kinds": KINDS, "tz": SCHOOL_TZ,
         "typed": str(params.get("barcodes", "")) if request.method == "POST" else "",
         "start": str(params.get("start", "1"))}, status=400 if error else 200)
 

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from bot.keys import LIBRARY, SETTINGS
-from console.auth import PREFIX, SESSION_KEY, forbidden, requires
+from console.auth import PREFIX, SESSION_KEY, forbidden, redirect, requires
 from console.lists_xlsx import show
 from console.params import DAY_RANGE, record_id, school_day
 from console.reports_tables import report_tables, summary_table
@@ -41,7 +41,7 @@ from core.reports.asks import (
 from core.reports.charts import CHARTS, chart_png
 from core.reports.fonts import NoChineseFont
 from core.reports.workbook import workbook_bytes
-from core.staff import Area, Role
+from core.staff import Area, Role, may
 from core.targets import Targets
 
 routes = web.RouteTableDef()
@@ -182,9 +182,15 @@ async def _read_ask(request: web.Request, kind: str) -> ReportAsk | web.Response
 
 
 @routes.get(PATHS["term"])
-@requires(Area.REPORTS)
+@requires(Area.CLASS_REPORTS)
 async def term_report(request: web.Request) -> web.StreamResponse:
-    """学期统计: the whole school's term (`term` = its name; default the current term)."""
+    """学期统计: the whole school's term (`term` = its name; default the current term). A class teacher who
+    opens the bare page (统计 in the README, a bookmark) is sent to their own class's; the school's figures,
+    its xlsx and PNGs stay 403 for them."""
+    if not may(request[SESSION_KEY].staff.role, Area.REPORTS):
+        if request.query:
+            raise forbidden(f"<p>你的账号没有使用这个页面的权限。<a href=\"{PATHS['class']}\">看本班统计</a></p>")
+        return redirect(PATHS["class"])
     ask = await _read_ask(request, "term")
     return ask if isinstance(ask, web.Response) else await _report_response(request, "term", ask)
 

@@ -455,6 +455,12 @@ class OpeningStatus:
     term_end: date | None
 
 
+def is_open_on(library: Library, day: date) -> bool:
+    """Whether the library opens on `day` (a school date): the school calendar's weekdays, holidays and
+    make-up days (调休), from the read model."""
+    return library.school_calendar().is_open(day)
+
+
 def opening_status(library: Library, *, days_ahead: int = 14) -> OpeningStatus:
     """Is the library open today, when next, which weekdays soon are closed, when the term ends."""
     today = library.today()

@@ -33,7 +33,10 @@ async def _run(deps: Deps, job: str, now: datetime, *, dry_run: bool = False) ->
     configured = set(deps.channels) if deps.channels else None
     result = await asyncio.to_thread(compute, deps.library, deps.settings, job, now, configured=configured,
                                      dry_run=dry_run)
-    log.info("job %s at %s: %d notices, %d new", job, now.isoformat(), result.found, result.written)
+    # A round that wrote nothing is routine (the demo runs every job every 20 s): DEBUG, so the log
+    # shows the rounds that did something and any error stands out.
+    log.log(logging.INFO if result.written else logging.DEBUG, "job %s at %s: %d notices, %d new", job,
+            now.isoformat(), result.found, result.written)
     if result.written:
         deps.wake()
     return result

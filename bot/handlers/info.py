@@ -1,10 +1,14 @@
 """帮助、开放时间、借阅规则 (from the configured Policy), and the menu for anything else."""
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import is_parent_view, people
 from bot.handlers.staff import staff_role
 from bot.handlers.texts import WEEKDAYS, day, refusal, suspension_text, yuan
+from bot.nlp.dates import extract_date
 from core import queries
 from core.accounts import Role
 from core.desk import reader_summary
@@ -63,6 +67,10 @@ def hours(ctx: Context) -> str:
     else:
         today = f"今天（周{WEEKDAYS[status.today.weekday()]}）闭馆，{day(status.next_open_day)}开门。"
     lines = [f"{school.name}开放时间：{school.hours}", today, f"地点：{school.location}"]
+    asked = _asked_days(ctx.text, status.today)
+    if asked:  # "星期六开不开门", "周末开吗", "明天开门吗": that day's answer first
+        lines.insert(0, "；".join(f"{_day_name(d, status.today)}{'开放' if queries.is_open_on(ctx.library, d) else '闭馆'}"
+                                 for d in asked) + "。")
     if status.closed_weekdays:  # from the school calendar: holidays the reader might not expect
         lines.append("近期闭馆：" + "、".join(day(d) for d in status.closed_weekdays[:5]))
     if status.term_end is not None:
@@ -70,6 +78,21 @@ def hours(ctx: Context) -> str:
     closed = "闭馆日不计逾期。" if ctx.library.policy.fine_days == "open" else "逾期按天计算，闭馆日也算。"
     lines.append(f"{closed}有事可以找{school.librarian_contact}。")
     return "\n".join(lines)
+
+
+def _asked_days(text: str, today: date) -> list[date]:
+    """The days a question about opening asks about, other than today: 周末 → the coming Saturday and
+    Sunday; 明天, 周六, 下周三, 12月5日 → that day (bot.nlp.dates); none → []."""
+    if "周末" in text:
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        return [saturday, saturday + timedelta(days=1)]
+    asked = extract_date(text, today)
+    return [asked] if asked is not None and asked != today else []
+
+
+def _day_name(asked: date, today: date) -> str:
+    relative = {1: "明天", 2: "后天"}.get((asked - today).days)
+    return f"{relative or ''}{day(asked)}"
 
 
 _READERS = {ReaderType.TEACHER: "老师", ReaderType.STUDENT: "学生"}
@@ -198,12 +221,27 @@ def _borrow_state(ctx: Context, card_no: str, who: str) -> str:
     return f"{who}现在可以借书{left}，直接到图书室借就行。"
 
 
+def _lost(ctx: Context, types: list[ReaderType]) -> str:
+    """A lost card or a lost book: "书丢了怎么办" is not the card (core.circulation.losses: 照价赔偿)."""
+    text = ctx.text
+    card = any(w in text for w in ("证", "卡", "挂失", "补办", "补证"))
+    if card or not any(w in text for w in ("书", "本", "赔")):
+        return _lost_card(ctx, types)
+    return ("书丢了别着急，先在家里和学校再找找。确实找不到，请到图书室告诉老师登记丢失：照价赔偿（按这本书的定价，"
+            "记为欠款），登记后这本书不再算逾期。\n发送“我的借阅”可以看这本书的书名和应还日期。")
+
+
 _QUESTIONS = (
-    (("丢", "掉了", "找不到", "补办", "补证", "挂失"), _lost_card),
+    (("丢", "掉了", "找不到", "补办", "补证", "挂失"), _lost),
     (("超期", "逾期", "过期", "晚还", "迟还", "罚"), _overdue),  # "超期了会不会不让借书": the consequence
     (("还能借", "能不能借", "能借书吗", "可以借书吗", "能借吗", "让借", "借不了", "不能借"), _may_borrow_now),
     (("续借", "续期", "延期", "续一下"), _renewal),
 )
+
+
+# "谢谢" / "好的谢谢你啊" close a conversation: a thank-you, not the menu as if it were not understood.
+_THANKS = re.compile(r"谢谢|多谢|感谢|谢啦|辛苦了|thanks?|thx", re.IGNORECASE)
+THANKS_REPLY = "不客气😊 还有需要随时发消息给我，比如“我的借阅”“查 书名”。"
 
 
 @fallback.on("unknown")
@@ -214,6 +252,8 @@ def unknown(ctx: Context) -> str:
         minutes = max(1, int(ctx.question_lifetime.total_seconds() // 60))
         return NOTHING_WAITING.format(minutes=minutes)
 
+    if _THANKS.search(ctx.text) and len(ctx.text) <= 16:
+        return THANKS_REPLY
     if (guess := _maybe_a_title(ctx)) is not None:
         return guess
     return "没太明白您的意思😊\n" + menu(ctx)

@@ -126,10 +126,12 @@ def copies_of_batch(library: Library, batch_id: int) -> CopySelection | None:
 
 @dataclass(frozen=True)
 class Choices:
-    """What the selection page offers: the latest catalogue imports and the current classes."""
+    """What the selection page offers: the latest catalogue imports and the current classes; `examples`
+    are the two newest copies' barcodes, shown as the shape this library's barcodes have."""
 
     batches: list[BatchChoice]
     classes: list[ClassInfo]
+    examples: list[str] = field(default_factory=list)
 
 
 def label_choices(library: Library, limit: int = 30) -> Choices:
@@ -138,7 +140,8 @@ def label_choices(library: Library, limit: int = 30) -> Choices:
         rows = uow.session.execute(select(ImportBatch.id, ImportBatch.filename, ImportBatch.at, ImportBatch.rows)
                                    .where(ImportBatch.kind == "catalogue")
                                    .order_by(ImportBatch.at.desc(), ImportBatch.id.desc()).limit(limit)).all()
-    return Choices([BatchChoice(r.id, r.filename, r.at, r.rows) for r in rows], list_classes(library))
+        examples = list(uow.session.scalars(select(Item.barcode).order_by(Item.id.desc()).limit(2)))[::-1]
+    return Choices([BatchChoice(r.id, r.filename, r.at, r.rows) for r in rows], list_classes(library), examples)
 
 
 def class_cards(library: Library, class_id: int) -> tuple[str, list[ReaderCard]] | None:

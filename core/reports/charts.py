@@ -51,9 +51,14 @@ def class_chart(report: Report) -> bytes:
         ax.set_xlim(-1.5, len(names) + 0.5)
     targets = [(i, c.target) for i, c in enumerate(report.classes) if c.target]
     if targets:
+        from matplotlib.patches import Patch
+
         ax.hlines([t for _, t in targets], [i - 0.4 for i, _ in targets], [i + 0.4 for i, _ in targets],
                   colors="#333333", linewidths=2, label="生均目标")
-        ax.legend(loc="upper right", fontsize=8)
+        # What the two bar colours mean, beside the target line (a reader of the chart alone asks).
+        handles = [*ax.get_legend_handles_labels()[0], Patch(color="#4C9A6A", label="已达目标"),
+                   Patch(color="#D9A441", label="未达目标")]
+        ax.legend(handles=handles, loc="upper right", fontsize=8)
     ax.set_title(f"{report.period.name} 各班生均借阅与目标（册）")
     ax.set_ylabel("生均借阅（册）")
     ax.tick_params(axis="x", labelrotation=45)

@@ -156,8 +156,10 @@ async def test_class_teacher_sees_only_their_own_class(console: TestClient, libr
     for path in ("/admin/reports/class?class=三年级2班", "/admin/reports/class?class=三年级2班&format=xlsx",
                  f"/admin/reports/student?reader={reader_id(library, 'S311')}",
                  f"/admin/reports/student?reader={reader_id(library, 'T001')}",
-                 "/admin/reports", "/admin/reports?format=xlsx", "/admin/reports/week"):
+                 "/admin/reports?format=xlsx", "/admin/reports?term=x", "/admin/reports/week"):
         assert (await console.get(path, allow_redirects=False)).status == 403, path
+    school = await console.get("/admin/reports", allow_redirects=False)  # 统计 from a bookmark: their class's
+    assert school.status == 302 and school.headers["Location"] == "/admin/reports/class"
 
 
 async def test_helper_opens_no_report(console: TestClient, library: Library) -> None:

@@ -28,3 +28,31 @@ async def test_hours_reply_follows_a_closed_day_entered_while_the_server_runs(li
     finally:
         cli.close()
     assert "今天开放。" in await say("wx-a", "几点开门")
+
+
+async def test_a_question_about_another_day_is_answered_for_that_day(library: Library, say: Say, db_url: str,
+                                                                      clock: FixedClock) -> None:
+    # Today is Wednesday 2026-11-18 (the test clock). Saturday is closed; Monday next is open.
+    saturday = await say("wx-a", "图书馆星期六开不开门")
+    assert saturday.startswith("11月21日（周六）闭馆。"), saturday
+    weekend = await say("wx-a", "周末开吗")
+    assert weekend.startswith("11月21日（周六）闭馆；11月22日（周日）闭馆。"), weekend
+    cli = Library.open(db_url, clock=clock, migrate=False)
+    try:
+        close_days(cli, date(2026, 11, 19), reason="运动会", actor="cli")
+    finally:
+        cli.close()
+    assert (await say("wx-a", "明天开门吗")).startswith("明天11月19日（周四）闭馆。")
+    assert (await say("wx-a", "下周一开门吗")).startswith("11月23日（周一）开放。")
+
+
+async def test_thanks_get_a_thank_you_not_the_menu(say: Say) -> None:
+    reply = await say("wx-a", "好的谢谢你啊")
+    assert reply.startswith("不客气") and "没太明白" not in reply
+
+
+async def test_a_lost_book_is_not_answered_as_a_lost_card(say: Say) -> None:
+    book = await say("wx-a", "书弄丢了要赔多少钱")
+    assert "照价赔偿" in book and "挂失" not in book
+    card = await say("wx-a", "借书证丢了怎么办")
+    assert "挂失" in card
