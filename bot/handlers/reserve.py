@@ -1,6 +1,8 @@
 """预约 / 取消预约: queue for a title that is all out; cancel by title, position or all."""
 from __future__ import annotations
 
+import re
+
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import is_parent_view, not_bound_reply, people, renewable
 from bot.handlers.texts import day, refusal
@@ -70,10 +72,33 @@ def reserve(ctx: Context) -> str:
     if exact or len(hits) == 1:
         return _for_whom(ctx, (exact or hits)[0].id, holders)
     if not hits:
-        return f"没有找到“{query}”，请核对书名后再试。"
-    ctx.ask("reserve", tuple(h.id for h in hits))
-    return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(hits, 1)) \
-        + "\n请回复序号。"
+        return _not_found(ctx, query)
+    waiting = [h for h in hits if not h.available_to_borrow]
+    if not waiting:  # every match is on the shelf: asking which one would only end in "不用预约"
+        return "这几本架上都有，不用预约，直接来图书室借吧：\n" + "\n".join(
+            f"《{h.title}》{h.author}（在架{h.available_to_borrow}本）" for h in hits)
+    ctx.ask("reserve", tuple(h.id for h in waiting))
+    shelf = [h for h in hits if h.available_to_borrow]
+    also = ("\n（" + "、".join(f"《{h.title}》" for h in shelf) + "架上就有，直接来借就行。）") if shelf else ""
+    return "预约哪一本？\n" + "\n".join(f"{i}.《{h.title}》{h.author}" for i, h in enumerate(waiting, 1)) \
+        + "\n请回复序号。" + also
+
+
+def _not_found(ctx: Context, query: str) -> str:
+    """No title matches: the books of the message's other words, if any ("预约 笑猫日记 寻找黑骑士": the
+    library has 笑猫日记's other volumes); never a guess from the request words themselves."""
+    words = [w for w in re.split(r"[\s,，。!！?？、《》]+", ctx.text)
+             if len(w) >= 2 and w not in query and not _REQUEST.search(w)]
+    words = ([query.split()[0]] if " " in query else []) + words
+    for word in words:
+        others = ctx.search.search(word, limit=3).hits
+        if others:
+            names = "、".join(f"《{h.title}》" for h in others)
+            return f"没有找到“{query}”。馆里有{names}，想要的话请发送“预约 书名”。"
+    return f"没有找到“{query}”，请核对书名后再试。"
+
+
+_REQUEST = re.compile(r"预约|预定|预订|约|帮|请|麻烦|一下|想|要|借|留")
 
 
 def _reserve_edition(ctx: Context, holders: list[Person], stem: str, edition: str) -> str:

@@ -12,6 +12,7 @@ import io
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,18 @@ def class_chart(report: Report) -> bytes:
     return _png(fig)
 
 
+def week_labels(report: Report) -> list[str]:
+    """The trend chart's x labels, "11/16" per Monday; the week still under way (the report's as_of
+    inside it, the period not over) is "11/30（至今）": its low count is a part week, not a drop."""
+    running = report.as_of <= report.period.end
+    return [f"{m.month}/{m.day}" + ("（至今）" if running and m <= report.as_of < m + timedelta(days=7) else "")
+            for m, _ in report.weeks]
+
+
 def trend_chart(report: Report) -> bytes:
     """Loans per week across the period."""
     fig, ax = _figure()
-    labels = [f"{m.month}/{m.day}" for m, _ in report.weeks]
+    labels = week_labels(report)
     ax.plot(labels, [n for _, n in report.weeks], marker="o", color="#3A6EA5")
     ax.set_title(f"{report.period.name} 每周借阅册次")
     ax.set_xlabel("周（周一日期）")

@@ -77,3 +77,20 @@ def test_different_characters_render_differently_so_they_are_not_boxes() -> None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the private-use characters below really are missing
         assert _pixels("\ue000") == _pixels("\ue001")  # what boxes look like: all the same
+
+
+def test_the_week_under_way_is_marked_and_a_finished_terms_is_not(library: Library) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from core.reports.charts import week_labels
+
+    build_school(library)
+    with library.uow() as uow:
+        period = term_period(uow.session, library.today())
+    report = build_report(library, period)  # the test clock: 2026-11-18, a Wednesday inside the term
+    labels = week_labels(report)
+    assert labels[-1] == "11/16（至今）" and all("至今" not in label for label in labels[:-1])
+    finished = replace(report, as_of=period.end + timedelta(days=1),
+                       period=replace(period, end=report.as_of - timedelta(days=1)))
+    assert all("至今" not in label for label in week_labels(finished))
