@@ -57,3 +57,20 @@ async def sign_in(page: Any, username: str, password: str, *, at: object = None,
         await page.keyboard.press("Enter")
     else:
         await page.click("button[type=submit]")
+
+
+async def scan(page: Any, code: str, expect: str, *, focused: bool = True) -> None:
+    """Type `code` and Enter on the keyboard alone, as a barcode scanner does into the desk's or the
+    stock-take's scan box, then wait until the page has settled: one more answer counted in
+    body[data-answers], an #answer holding `expect`, and the box focused and empty again.
+    `focused`: first check the box has the focus (a scanner types wherever the focus is)."""
+    if focused:
+        assert await page.evaluate("document.activeElement.id") == "scan"
+    answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
+    await page.keyboard.type(code)
+    await page.keyboard.press("Enter")
+    # Settled: the answer is in and the new form is live (a plain POST would reload the page).
+    await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}", timeout=10_000)
+    await page.locator("#answer").filter(has_text=expect).wait_for(timeout=10_000)
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
+                                 " && document.activeElement.value === ''", timeout=10_000)

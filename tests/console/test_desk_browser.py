@@ -10,6 +10,7 @@ from core.library import Library
 from core.models import ReaderType
 from core.staff import Role, add_staff
 from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import scan as scan_like_a_scanner
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_term, add_title
 
@@ -34,17 +35,7 @@ async def test_a_day_at_the_desk_in_chromium(console: TestClient, library: Libra
         answer = page.locator("#answer")
 
         async def scan(code: str, expect: str) -> None:
-            # Keyboard only, as a scanner types: the box has the focus and is empty again after each answer.
-            assert await page.evaluate("document.activeElement.id") == "scan"
-            answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
-            await page.keyboard.type(code)
-            await page.keyboard.press("Enter")
-            # Settled: the answer is in and the new form is live (a plain POST would reload the page).
-            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
-                                         timeout=10_000)
-            await answer.filter(has_text=expect).wait_for(timeout=10_000)
-            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
-                                         " && document.activeElement.value === ''", timeout=10_000)
+            await scan_like_a_scanner(page, code, expect)
 
         await scan(card, "已选中读者：陈思雨")
         assert await page.locator("#reader-name").inner_text() == "陈思雨 三年级2班"

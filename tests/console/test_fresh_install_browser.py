@@ -13,6 +13,7 @@ from core.clock import FixedClock
 from core.library import Library
 from core.models import ReaderType, StaffAccount, Term
 from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import scan as scan_like_a_scanner
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_title
 
@@ -88,15 +89,7 @@ async def test_a_fresh_install_walks_the_first_day_after_staff_add(
         await page.locator("h1", has_text="借还台").wait_for(timeout=10_000)
 
         async def scan(code: str, expect: str) -> None:
-            assert await page.evaluate("document.activeElement.id") == "scan"
-            answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
-            await page.keyboard.type(code)
-            await page.keyboard.press("Enter")
-            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
-                                         timeout=10_000)
-            await page.locator("#answer").filter(has_text=expect).wait_for(timeout=10_000)
-            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
-                                         " && document.activeElement.value === ''", timeout=10_000)
+            await scan_like_a_scanner(page, code, expect)
 
         await scan(card, "已选中读者：陈思雨")
         await scan(grass[0], "借出《草房子》给陈思雨")

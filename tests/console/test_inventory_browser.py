@@ -12,6 +12,7 @@ from core.library import Library
 from core.models import Item
 from core.staff import Role, add_staff
 from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import scan as scan_like_a_scanner
 from tests.console.conftest import PASSWORD
 from tests.factories import add_term, add_title
 
@@ -51,14 +52,7 @@ async def test_a_stock_take_of_a_small_shelf_in_chromium(console: TestClient, li
         answer = page.locator("#answer")
 
         async def scan(code: str, expect: str) -> None:
-            answers = int(await page.evaluate("document.body.dataset.answers || '0'"))
-            await page.keyboard.type(code)
-            await page.keyboard.press("Enter")
-            await page.wait_for_function(f"Number(document.body.dataset.answers) === {answers + 1}",
-                                         timeout=10_000)
-            await answer.filter(has_text=expect).wait_for(timeout=10_000)
-            await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
-                                         " && document.activeElement.value === ''", timeout=10_000)
+            await scan_like_a_scanner(page, code, expect, focused=False)
 
         await scan(a[0], f"✓ {a[0]}《草房子》在架")
         await scan(a[1], f"✓ {a[1]}《草房子》在架")
