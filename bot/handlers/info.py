@@ -244,6 +244,13 @@ _THANKS = re.compile(r"谢谢|多谢|感谢|谢啦|辛苦了|thanks?|thx", re.IG
 THANKS_REPLY = "不客气😊 还有需要随时发消息给我，比如“我的借阅”“查 书名”。"
 
 
+# A reader who cannot bind for want of the card number or code: where they come from.
+_NO_CARD_NUMBER = re.compile(r"(?:卡号|证号|借书证|借阅证|验证码|绑定码).{0,8}(?:不知道|没给|没有|没收到|找不到|忘了|不记得)"
+                             r"|(?:不知道|没给|没有|没收到|找不到|忘了|不记得).{0,8}(?:卡号|证号|验证码|绑定码)")
+NO_CARD_NUMBER_REPLY = ("借书证号和验证码在班主任发的“家长绑定通知单”上（老师的证号和验证码在图书室领）。没拿到或弄丢了，请问班主任或"
+                        "图书室老师要一张新的；拿到后发送“绑定 证号 姓名 验证码”，比如：绑定 S30201 王小明 123456。")
+
+
 @fallback.on("unknown")
 def unknown(ctx: Context) -> str:
     """Anything not understood (or a short answer with nothing pending): the menu."""
@@ -254,6 +261,8 @@ def unknown(ctx: Context) -> str:
 
     if _THANKS.search(ctx.text) and len(ctx.text) <= 16:
         return THANKS_REPLY
+    if _NO_CARD_NUMBER.search(ctx.text):  # "我不知道什么卡号 老师没给我": where the number and code come from
+        return NO_CARD_NUMBER_REPLY
     if (guess := _maybe_a_title(ctx)) is not None:
         return guess
     return "没太明白您的意思😊\n" + menu(ctx)

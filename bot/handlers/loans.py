@@ -1,6 +1,8 @@
 """我的借阅、借阅历史、欠款: for the user's own card and for each child."""
 from __future__ import annotations
 
+import re
+
 from bot.handlers.base import Context, Routes
 from bot.handlers.people import (
     OwnedLoan,
@@ -70,7 +72,15 @@ def my_loans(ctx: Context) -> str:
         lines.append(f"{who}借了{len(mine)}本：")
         lines += [loan_line(o.position, o.loan) for o in mine]
     block = class_collection_block(ctx)
-    return _fit(lines, "\n".join([*block, _next_step(ctx, loans)]))
+    tail = [*block, _next_step(ctx, loans)]
+    if loans and _SAYS_RETURNED.search(ctx.text):  # "书已经还了，怎么还显示借着": who can check it
+        tail.append(f"如果书已经还了这里还显示借着，可能还书时没扫到条码，请找{ctx.library.school.librarian_contact}核对，"
+                    "核对后逾期和罚款会一并更正。")
+    return _fit(lines, "\n".join(tail))
+
+
+# The reader says a book shown as out was given back (孩子说书已经还了，系统里还显示借着吗).
+_SAYS_RETURNED = re.compile(r"(?:已经|早就?|明明|都|早都)还了|还过了|还回去了|交回去了")
 
 
 def class_collection_block(ctx: Context) -> list[str]:

@@ -56,3 +56,23 @@ async def test_a_lost_book_is_not_answered_as_a_lost_card(say: Say) -> None:
     assert "照价赔偿" in book and "挂失" not in book
     card = await say("wx-a", "借书证丢了怎么办")
     assert "挂失" in card
+
+
+async def test_a_reader_without_the_card_number_is_told_where_it_comes_from(say: Say) -> None:
+    reply = await say("wx-new", "我不知道什么卡号老师没给我")
+    assert "家长绑定通知单" in reply and "绑定 S30201" in reply and "没太明白" not in reply, reply
+
+
+async def test_a_book_said_to_be_returned_points_to_who_can_check(library: Library, say: Say) -> None:
+    from core import accounts
+    from core.circulation import CheckoutItem, checkout
+    from core.models import ReaderType
+    from tests.factories import add_reader, add_title
+
+    add_reader(library, "张静", ReaderType.TEACHER, card_no="T0001")
+    accounts.bind(library, "wx-t", "T0001", "张静", accounts.issue_code(library, "T0001"))
+    _, barcodes = add_title(library, "夏洛的网", "怀特")
+    checkout(library, CheckoutItem("T0001", barcodes[0]))
+    disputed = await say("wx-t", "夏洛的网已经还了怎么还显示借着")
+    assert "《夏洛的网》" in disputed and "请找图书室王老师核对" in disputed, disputed
+    assert "核对" not in await say("wx-t", "我的借阅")
