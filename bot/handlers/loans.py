@@ -74,8 +74,7 @@ def my_loans(ctx: Context) -> str:
     block = class_collection_block(ctx)
     tail = [*block, _next_step(ctx, loans)]
     if loans and _SAYS_RETURNED.search(ctx.text):  # "书已经还了，怎么还显示借着": who can check it
-        tail.append(f"如果书已经还了这里还显示借着，可能还书时没扫到条码，请找{ctx.library.school.librarian_contact}核对，"
-                    "核对后逾期和罚款会一并更正。")
+        tail.append(f"如果书已经还了这里还显示借着，可能还书时没扫到条码，请找{ctx.library.school.librarian_contact}核对。")
     return _fit(lines, "\n".join(tail))
 
 
