@@ -74,3 +74,26 @@ async def scan(page: Any, code: str, expect: str, *, focused: bool = True) -> No
     await page.locator("#answer").filter(has_text=expect).wait_for(timeout=10_000)
     await page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'"
                                  " && document.activeElement.value === ''", timeout=10_000)
+
+
+async def import_national_holidays(page: Any, year: int) -> None:
+    """On the calendar page: ask for `year`'s national holidays, check the preview lists 国庆节's seven
+    days, accept, and wait for the confirmation."""
+    await page.fill("#holidays-form input[name=year]", str(year))
+    await page.click("#holidays-form button[type=submit]")
+    await page.locator("h1", has_text=f"导入 {year} 年法定节假日").wait_for(timeout=10_000)
+    assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
+    await page.click("#accept")
+    await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
+
+
+async def open_binding_slips(page: Any, class_name: str) -> Any:
+    """On /admin/readers: open `class_name`'s binding codes, print its 绑定通知单; the printable page (a new
+    tab), once its first slip is shown."""
+    await page.locator("table.classes tr", has_text=class_name).get_by_text("绑定码和绑定通知单").click()
+    await page.locator("h1", has_text=class_name).wait_for(timeout=10_000)
+    async with page.context.expect_page() as opened:
+        await page.click("#print-slips")
+    slips = await opened.value
+    await slips.locator(".slip").first.wait_for(timeout=10_000)
+    return slips

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from core.circulation import CheckoutItem, checkout
 from core.library import Library
 from core.models import ReaderType
-from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import NEEDS_CHROMIUM, chromium_page, import_national_holidays, sign_in
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_term, add_title
 
@@ -53,12 +53,7 @@ async def test_close_a_day_on_the_page_and_a_due_date_moves(console: TestClient,
         assert checkout(library, CheckoutItem(card, copies[1])).due_date == date(2026, 11, 26)
 
         # The year's national holidays: preview, then accept.
-        await page.fill("#holidays-form input[name=year]", "2026")
-        await page.click("#holidays-form button[type=submit]")
-        await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
-        assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
-        await page.click("#accept")
-        await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
+        await import_national_holidays(page, 2026)
         await page.click("a[rel=prev]")
         await page.locator("h2", has_text="2026年10月").wait_for(timeout=10_000)
         await page.click("a[rel=next]")

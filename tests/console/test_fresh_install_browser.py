@@ -12,7 +12,7 @@ from cli.main import main as shuxiang
 from core.clock import FixedClock
 from core.library import Library
 from core.models import ReaderType, StaffAccount, Term
-from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import NEEDS_CHROMIUM, chromium_page, import_national_holidays, open_binding_slips, sign_in
 from tests.browser import scan as scan_like_a_scanner
 from tests.console.conftest import PASSWORD
 from tests.factories import add_reader, add_title
@@ -70,12 +70,7 @@ async def test_a_fresh_install_walks_the_first_day_after_staff_add(
         assert _count(library, Term) == 1
 
         # The year's national holidays: preview first (nothing written), then accept.
-        await page.fill("#holidays-form input[name=year]", "2026")
-        await page.click("#holidays-form button[type=submit]")
-        await page.locator("h1", has_text="导入 2026 年法定节假日").wait_for(timeout=10_000)
-        assert await page.locator("#plan-add tr", has_text="国庆节").count() >= 7
-        await page.click("#accept")
-        await page.locator("#done", has_text="法定节假日").wait_for(timeout=10_000)
+        await import_national_holidays(page, 2026)
         await page.goto(str(console.make_url("/admin/calendar?month=2026-10")))
         assert "国庆节" in await page.locator("#day-2026-10-01").inner_text()
 
@@ -112,12 +107,7 @@ async def test_a_fresh_install_walks_the_first_day_after_staff_add(
 
         # Binding slips for 三年级2班: one slip and one distinct code per child of that class only.
         await page.goto(str(console.make_url("/admin/readers")))
-        await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
-        await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
-        async with page.context.expect_page() as opened:
-            await page.click("#print-slips")
-        slips = await opened.value
-        await slips.locator(".slip").first.wait_for(timeout=10_000)
+        slips = await open_binding_slips(page, CLASS)
         assert await slips.locator(".slip").count() == 2
         text = await slips.locator("body").inner_text()
         assert "陈思雨" in text and "李想" in text and "王小明" not in text

@@ -17,7 +17,7 @@ from core.demo.builder import build_demo
 from core.library import Library
 from core.models import Reader, ReaderStatus, ReaderType, SchoolClass
 from core.settings import Settings, WeChatSettings
-from tests.browser import NEEDS_CHROMIUM, chromium_page, sign_in
+from tests.browser import NEEDS_CHROMIUM, chromium_page, open_binding_slips, sign_in
 
 pytestmark = NEEDS_CHROMIUM
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -57,12 +57,7 @@ async def test_print_binding_slips_for_a_class(demo_console: TestClient, library
         assert await page.locator("table.readers tbody tr").count() >= children
         await page.screenshot(path=str(IMG / "readers.png"))
 
-        await page.locator("table.classes tr", has_text=CLASS).get_by_text("绑定码和绑定通知单").click()
-        await page.locator("h1", has_text=CLASS).wait_for(timeout=10_000)
-        async with page.context.expect_page() as opened:
-            await page.click("#print-slips")
-        slips = await opened.value
-        await slips.locator(".slip").first.wait_for(timeout=10_000)
+        slips = await open_binding_slips(page, CLASS)
         codes = await slips.locator(".slip .code").all_inner_texts()
         assert len(codes) == children and len(set(codes)) == children  # one code per child
         assert await slips.locator(".slip .qr svg").count() == children
