@@ -76,14 +76,14 @@ def build_tokenizer(terms: list[str]):  # type: ignore[no-untyped-def]
     words = sorted(set(terms) | set(LIBRARY_WORDS) | set(TOPICS))
     # Every input of the file: the words added, which rare dict.txt words are kept (the lexicon's), the
     # threshold and the format; a change to any of them writes a new file.
-    kept = "\n".join(sorted(_lexicon_words()))
-    digest = hashlib.sha1(("\n".join(words) + "\0" + kept + _FORMAT_VERSION + str(MIN_BASE_FREQ)
+    kept = _lexicon_words()
+    digest = hashlib.sha1(("\n".join(words) + "\0" + "\n".join(sorted(kept)) + _FORMAT_VERSION + str(MIN_BASE_FREQ)
                            + jieba.__version__).encode()).hexdigest()[:16]
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     dict_path = folder / f"dict-{digest}.txt"
     if not dict_path.exists():
-        base = _base_words(Path(jieba.__file__).with_name("dict.txt"))
+        base = _base_words(Path(jieba.__file__).with_name("dict.txt"), kept)
         extra = "".join(f"{w} {_TERM_FREQ}\n" for w in words)
         tmp = dict_path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(base + extra, encoding="utf-8")
@@ -95,10 +95,9 @@ def build_tokenizer(terms: list[str]):  # type: ignore[no-untyped-def]
     return tokenizer
 
 
-def _base_words(path: Path) -> str:
+def _base_words(path: Path, keep: frozenset[str]) -> str:
     """jieba's dict.txt lines ("word freq [tag]") with a frequency of at least MIN_BASE_FREQ, or naming
-    a word of the parser's word lists (bot/nlp/lexicon.py)."""
-    keep = _lexicon_words()
+    a word in `keep` (the parser's word lists, bot/nlp/lexicon.py)."""
     with path.open(encoding="utf-8") as lines:
         return "".join(line for line in lines
                        if int(line.split(" ", 2)[1]) >= MIN_BASE_FREQ or line.split(" ", 1)[0] in keep)

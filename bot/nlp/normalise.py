@@ -122,19 +122,14 @@ def join_codes(text: str) -> str:
     text = _SPOKEN_CODE.sub(lambda m: (m.group(1) or "") + (m.group(2) or m.group(3)).translate(_DIGIT_OF), text)
     text = _SPLIT_ISBN.sub(lambda m: _ISBN_SEPARATORS.sub("", m.group()), text)
     text = _GLUED_CODES.sub(r"\1 ", text)
-    text = _SPLIT_LETTER_CODE.sub(_join_letter_code, text)
-    return _SPLIT_DIGIT_CODE.sub(lambda m: _joined(m.group(), m.group().replace(" ", "")), text)
+    text = _SPLIT_LETTER_CODE.sub(_joined, text)
+    return _SPLIT_DIGIT_CODE.sub(_joined, text)
 
 
-def _join_letter_code(m: re.Match[str]) -> str:
-    digits = m.group(2).replace(" ", "")
-    return _joined(m.group(), m.group(1) + digits, len(digits))
-
-
-def _joined(typed: str, code: str, digits: int | None = None) -> str:
-    """`code` when its digits number 4–9 (a card or a barcode), else what was typed."""
-    n = digits if digits is not None else len(code)
-    return code if 4 <= n <= 9 else typed
+def _joined(m: re.Match[str]) -> str:
+    """The match without its spaces when its digits number 4–9 (a card or a barcode), else as typed."""
+    code = m.group().replace(" ", "")
+    return code if 4 <= sum(ch.isdigit() for ch in code) <= 9 else m.group()
 
 
 def prepare(raw: str) -> str:

@@ -346,8 +346,6 @@ _KIN = r"(?:儿子|女儿|孙子|孙女|外孙女?|孩子|学生|老大|老二|�
 _NAMED = re.compile(rf"(?:{_KIN}\s*(?:的?名字|的?姓名)?\s*(?:叫做|叫|是)|叫做|叫|名字(?:是|叫)?"
                     r"|姓名(?:是|叫)?|班主任|老师是)\s*[:：]?\s*([\u4e00-\u9fff]{2,4})")
 _KIN_NAMED = re.compile(rf"{_KIN}\s*(?:的?名字|的?姓名)?\s*[:：]?\s*([\u4e00-\u9fff]{{2,4}})")
-# Han names are two or three characters; four only with a compound surname. A four-character
-# candidate glued to the word before it ("一年级新生马天宇的妈妈") loses its first character.
 # What follows a name said after its cue ("叫李梦瑶谢谢", "叫刘洋今年九岁", "叫王明同学"): never the name.
 _NAME_TAIL = re.compile(r"(?:谢谢|谢|麻烦|哈|啊|呀|呢|吧|哦|的|现在|今年|同学|小朋友|已经|今天|在读|在|是)+$")
 # The most common Han surnames (about 85% of people; 第七次全国人口普查 surname ranking, top 100 and the
@@ -358,7 +356,7 @@ _COMMON_SURNAMES = frozenset(
     "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
     "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
     "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
-
+# Han names are two or three characters; four only with one of these.
 _COMPOUND_SURNAMES = frozenset("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 夏侯 令狐 端木 长孙 宇文 司徒 "
                                "澹台 西门 南宫 轩辕 万俟 独孤 呼延 申屠 钟离 闻人 赫连".split())
 _NOT_NAMES = re.compile(r"新生|绑|在这|这里|奶奶|爷爷|妈妈|爸爸|外公|外婆|叫|谢谢|麻烦|帮忙|您好|你好|老师|微信|一下|绑定|借书|借阅|孩子|我们|^想|想要|想绑|想借|这个|那个|谁|要|的|了|吗|呢|吧|上|他|她"

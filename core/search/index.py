@@ -124,18 +124,14 @@ class SearchIndex:
                 self.pinyin_cache[text] = found
             return found
 
-        full, initials = [], []
-        for doc, row in enumerate(self.rows):
-            for whole, first in spell(row.title):
-                full.append((whole, doc))
-                initials.append((first, doc))
-        titles = KeyTable(full), KeyTable(initials)
-        full, initials = [], []
-        for name, aid in self.author_ids.items():
-            for whole, first in spell(name):
-                full.append((whole, aid))
-                initials.append((first, aid))
-        return titles[0], titles[1], KeyTable(full), KeyTable(initials)
+        def tables(owned: Iterable[tuple[str, int]]) -> tuple[KeyTable, KeyTable]:
+            """(full spellings, initials) → owner, for texts and their owners (doc or author id)."""
+            pairs = [(spelling, owner) for text, owner in owned for spelling in spell(text)]
+            return KeyTable((whole, o) for (whole, _), o in pairs), KeyTable((first, o) for (_, first), o in pairs)
+
+        title_full, title_initials = tables((row.title, doc) for doc, row in enumerate(self.rows))
+        author_full, author_initials = tables(self.author_ids.items())
+        return title_full, title_initials, author_full, author_initials
 
     def __len__(self) -> int:
         return len(self.rows)

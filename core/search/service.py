@@ -97,13 +97,16 @@ class CatalogueSearch:
         A pinyin query meanwhile waits for the rest (see `search`). `on_ready` runs in the background
         thread once the pinyin tables are in (the server freezes what start-up built for the collector).
         """
-        with self._build_lock:
+        self._build_lock.acquire()  # held until the pinyin is in (released by the builder): no rebuild meanwhile
+        try:
             with self._session_factory() as session:
                 version, rows = load_catalogue(session)
             index = SearchIndex(version, rows, pinyin=False)
-            self._index = index
-            self._checked_at = self._monotonic()
-        self._build_lock.acquire()  # held by the builder until the pinyin is in: no rebuild meanwhile
+        except BaseException:
+            self._build_lock.release()
+            raise
+        self._index = index
+        self._checked_at = self._monotonic()
         self._builder = threading.Thread(target=self._add_pinyin_locked, args=(index, on_ready),
                                          name="catalogue-search-pinyin", daemon=True)
         self._builder.start()
